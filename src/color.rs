@@ -1,0 +1,108 @@
+//! Color is a value: decided once (flag, NO_COLOR, TTY) and passed down, never global.
+
+use std::{fmt, io::IsTerminal};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Color {
+  enabled: bool,
+}
+
+impl Color {
+  /// `auto`: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+  pub(crate) fn for_stream(choice: ColorChoice, is_terminal: bool) -> Self {
+    let enabled = match choice {
+      ColorChoice::Always => true,
+      ColorChoice::Never => false,
+      ColorChoice::Auto => {
+        is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+      }
+    };
+    Self { enabled }
+  }
+
+  pub(crate) fn stdout(choice: ColorChoice) -> Self {
+    Self::for_stream(choice, std::io::stdout().is_terminal())
+  }
+
+  pub(crate) fn stderr(choice: ColorChoice) -> Self {
+    Self::for_stream(choice, std::io::stderr().is_terminal())
+  }
+
+  pub(crate) fn paint<'a>(self, code: &'static str, text: &'a str) -> Painted<'a> {
+    Painted {
+      code: if self.enabled { code } else { "" },
+      text,
+    }
+  }
+
+  pub(crate) fn error<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("1;31", text)
+  }
+
+  pub(crate) fn warning<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("1;33", text)
+  }
+
+  pub(crate) fn good<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("32", text)
+  }
+
+  pub(crate) fn bold<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("1", text)
+  }
+
+  pub(crate) fn dim<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("2", text)
+  }
+
+  pub(crate) fn hint<'a>(self, text: &'a str) -> Painted<'a> {
+    self.paint("1;36", text)
+  }
+
+  /// The stable color of the n-th service, so `backend │` keeps its color across runs.
+  pub(crate) fn service<'a>(self, index: usize, text: &'a str) -> Painted<'a> {
+    const CODES: [&str; 6] = ["36", "35", "33", "32", "34", "91"];
+    self.paint(CODES[index % CODES.len()], text)
+  }
+}
+
+/// `--color auto|always|never`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+  #[default]
+  Auto,
+  Always,
+  Never,
+}
+
+pub(crate) struct Painted<'a> {
+  code: &'static str,
+  text: &'a str,
+}
+
+impl fmt::Display for Painted<'_> {
+  fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    if self.code.is_empty() {
+      f.write_str(self.text)
+    } else {
+      write!(f, "\x1b[{}m{}\x1b[0m", self.code, self.text)
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn never_writes_escape_codes_when_disabled() {
+    assert_eq!(
+      Color::for_stream(ColorChoice::Never, true)
+        .error("x")
+        .to_string(),
+      "x"
+    );
+    let on = Color::for_stream(ColorChoice::Always, false);
+    assert_eq!(on.error("x").to_string(), "\x1b[1;31mx\x1b[0m");
+  }
+}

@@ -1,0 +1,774 @@
+//! The task file: found, read, parsed with locations, and checked into a typed `Config`.
+//! Every mistake becomes `Error::Config` with file:line:col and, for names, "did you mean".
+
+mod duration;
+mod env_file;
+pub(crate) mod interpolate;
+mod raw;
+
+use std::{
+  collections::HashSet,
+  fs,
+  path::{Path, PathBuf},
+  sync::Arc,
+  time::Duration,
+};
+
+use serde_saphyr::Spanned;
+
+pub(crate) use self::duration::parse_duration;
+use self::{
+  env_file::parse_env_file,
+  raw::{RawFile, RawService, RawTask, Text},
+};
+use crate::{
+  error::{Error, Result},
+  source::{Location, Source},
+  suggestion::{list, suggest},
+  sys::Signal,
+};
+
+pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
+
+/// Commands of `dev` itself; services and tasks may not take these names.
+pub(crate) const BUILTIN_COMMANDS: [&str; 14] = [
+  "up", "stop", "restart", "force", "status", "logs", "list", "health", "port", "help", "init",
+  "doctor", "config", "ps",
+];
+
+/// The per-service commands derived from a service name: `backend-stop` and friends.
+pub(crate) const DERIVED_SUFFIXES: [&str; 5] = ["stop", "restart", "force", "status", "logs"];
+
+#[derive(Debug)]
+pub(crate) struct Config {
+  pub(crate) path: PathBuf,
+  /// The directory holding the task file: `cwd:`, `.dev/` and `logs/` are relative to it.
+  pub(crate) root: PathBuf,
+  pub(crate) log_dir: PathBuf,
+  /// Variables from the top-level `env_file`.
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) services: Vec<Service>,
+  pub(crate) tasks: Vec<Task>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Service {
+  pub(crate) name: String,
+  pub(crate) description: Option<String>,
+  pub(crate) run: String,
+  pub(crate) cwd: PathBuf,
+  pub(crate) port: Option<u16>,
+  /// `env_file` variables first, then `env:` entries (not yet interpolated).
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) depends_on: Vec<Dependency>,
+  pub(crate) stop_signal: Signal,
+  pub(crate) grace: Duration,
+}
+
+#[derive(Debug)]
+pub(crate) struct Dependency {
+  pub(crate) service: String,
+  pub(crate) condition: Condition,
+}
+
+/// When a dependent may start, as in docker compose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Condition {
+  Started,
+  Healthy,
+  CompletedSuccessfully,
+}
+
+impl Condition {
+  pub(crate) fn name(self) -> &'static str {
+    match self {
+      Self::Started => "started",
+      Self::Healthy => "healthy",
+      Self::CompletedSuccessfully => "completed_successfully",
+    }
+  }
+}
+
+#[derive(Debug)]
+pub(crate) struct Task {
+  pub(crate) name: String,
+  pub(crate) description: Option<String>,
+  pub(crate) commands: Vec<String>,
+  pub(crate) deps: Vec<String>,
+  pub(crate) cwd: PathBuf,
+  pub(crate) env: Vec<(String, String)>,
+}
+
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+impl Config {
+  /// The task file in `start` or its nearest ancestor.
+  pub(crate) fn find(start: &Path) -> Result<PathBuf> {
+    for directory in start.ancestors() {
+      for name in FILE_NAMES {
+        let candidate = directory.join(name);
+        if candidate.is_file() {
+          return Ok(candidate);
+        }
+      }
+    }
+    Err(Error::ConfigNotFound {
+      searched_from: start.to_path_buf(),
+    })
+  }
+
+  pub(crate) fn load(path: &Path) -> Result<Self> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let bytes = fs::read(&path).map_err(|source| Error::ConfigRead {
+      path: path.clone(),
+      source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| Error::ConfigNotUtf8 {
+      path: path.clone(),
+      offset: error.utf8_error().valid_up_to(),
+    })?;
+    let source = Arc::new(Source { path, text });
+    Checker { source: &source }.check()
+  }
+
+  pub(crate) fn service(&self, name: &str) -> Option<&Service> {
+    self.services.iter().find(|service| service.name == name)
+  }
+
+  pub(crate) fn task(&self, name: &str) -> Option<&Task> {
+    self.tasks.iter().find(|task| task.name == name)
+  }
+
+  pub(crate) fn service_index(&self, name: &str) -> usize {
+    self
+      .services
+      .iter()
+      .position(|service| service.name == name)
+      .unwrap_or(0)
+  }
+
+  pub(crate) fn state_dir(&self) -> PathBuf {
+    self.root.join(".dev")
+  }
+}
+
+/// Turns the raw, located model into `Config`, checking what serde cannot.
+struct Checker<'a> {
+  source: &'a Arc<Source>,
+}
+
+impl Checker<'_> {
+  fn check(&self) -> Result<Config> {
+    let raw: RawFile =
+      serde_saphyr::from_str(&self.source.text).map_err(|error| self.yaml_error(&error))?;
+    let root = self
+      .source
+      .path
+      .parent()
+      .map(Path::to_path_buf)
+      .unwrap_or_default();
+
+    if raw.services.0.is_empty() && raw.tasks.0.is_empty() {
+      return Err(
+        Error::config(
+          format!("{} defines no services and no tasks", self.file_name()),
+          None,
+        )
+        .with_hint("add a `services:` or `tasks:` section, or run `dev init` to write one"),
+      );
+    }
+
+    let env = match &raw.env_file {
+      Some(file) => self.read_env_file(&root, file)?,
+      None => Vec::new(),
+    };
+    let log_dir = root.join(
+      raw
+        .log_dir
+        .as_ref()
+        .map_or("logs", |dir| dir.value.as_str()),
+    );
+
+    let mut names = HashSet::new();
+    for (name, _) in &raw.services.0 {
+      self.check_name(name, "service", &mut names)?;
+    }
+    for (name, _) in &raw.tasks.0 {
+      self.check_name(name, "task", &mut names)?;
+    }
+    let service_names: Vec<&str> = raw
+      .services
+      .0
+      .iter()
+      .map(|(name, _)| name.value.as_str())
+      .collect();
+    let task_names: Vec<&str> = raw
+      .tasks
+      .0
+      .iter()
+      .map(|(name, _)| name.value.as_str())
+      .collect();
+    for task in &task_names {
+      if let Some((service, suffix)) = task.rsplit_once('-')
+        && service_names.contains(&service)
+        && DERIVED_SUFFIXES.contains(&suffix)
+      {
+        let (key, _) = raw
+          .tasks
+          .0
+          .iter()
+          .find(|(name, _)| name.value == *task)
+          .expect("task exists");
+        return Err(self.at(key, format!("task `{task}` clashes with the command `dev {task}` derived from service `{service}`")).with_hint("rename the task"));
+      }
+    }
+
+    let mut services = Vec::new();
+    for (name, service) in &raw.services.0 {
+      services.push(self.service(&root, name, &service.value, &service_names)?);
+    }
+    let mut tasks = Vec::new();
+    for (name, task) in &raw.tasks.0 {
+      tasks.push(self.task(&root, name, task, &task_names)?);
+    }
+
+    let config = Config {
+      path: self.source.path.clone(),
+      root,
+      log_dir,
+      env,
+      services,
+      tasks,
+    };
+    self.check_port_references(&raw, &config)?;
+    self.check_cycles(&raw, &config)?;
+    Ok(config)
+  }
+
+  fn file_name(&self) -> String {
+    crate::source::display_path(&self.source.path)
+  }
+
+  fn at(&self, text: &Text, message: impl Into<String>) -> Error {
+    Error::config(
+      message,
+      Some(self.location(text, text.value.chars().count())),
+    )
+  }
+
+  fn location<T>(&self, spanned: &Spanned<T>, width: usize) -> Location {
+    let location = spanned.referenced;
+    Location::new(
+      self.source,
+      location.line() as usize,
+      location.column() as usize,
+      width,
+    )
+  }
+
+  /// Converts the YAML library's error into ours: same place, plainer words.
+  fn yaml_error(&self, error: &serde_saphyr::Error) -> Error {
+    let mut message = error.without_snippet().to_string();
+    if let Some(cut) = message.rfind(" at line ") {
+      message.truncate(cut);
+    }
+    let location = error.location().map(|location| {
+      let (line, column) = (location.line() as usize, location.column() as usize);
+      let width = self.token_width(line, column);
+      Location::new(self.source, line, column, width)
+    });
+    let mut hint = None;
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+      let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+      let expected: Vec<&str> = expected
+        .trim_start_matches(", expected one of ")
+        .trim_start_matches(", expected ")
+        .split([',', ' '])
+        .map(|name| name.trim_matches('`'))
+        .filter(|name| !name.is_empty() && *name != "or")
+        .collect();
+      hint = Some(match suggest(field, expected.iter().copied()) {
+        Some(name) => format!("Did you mean `{name}`?"),
+        None => format!(
+          "expected one of {}",
+          list(
+            &expected
+              .iter()
+              .map(|name| (*name).to_owned())
+              .collect::<Vec<_>>()
+          )
+        ),
+      });
+      message = format!("unknown field `{field}`");
+    } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+      let key = rest
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(rest);
+      message = format!("duplicate key `{key}`");
+      hint = Some("each name may appear once; remove or rename one of them".into());
+    } else if message == "expected string scalar" {
+      message = "expected a string here".into();
+    } else if message == "expected mapping start" {
+      message = "expected a mapping (`key: value` lines) here".into();
+    }
+    Error::Config {
+      message,
+      location,
+      hint,
+    }
+  }
+
+  /// How wide the word at a position is, for the carets under it.
+  fn token_width(&self, line: usize, column: usize) -> usize {
+    self
+      .source
+      .text
+      .lines()
+      .nth(line.saturating_sub(1))
+      .map(|text| {
+        text
+          .chars()
+          .skip(column.saturating_sub(1))
+          .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+          .count()
+      })
+      .unwrap_or(1)
+      .max(1)
+  }
+
+  fn check_name(&self, name: &Text, kind: &str, seen: &mut HashSet<String>) -> Result<()> {
+    let value = &name.value;
+    if value.is_empty()
+      || !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+      return Err(self.at(
+        name,
+        format!("{kind} name `{value}` may only contain letters, digits, `-`, `_` and `.`"),
+      ));
+    }
+    if BUILTIN_COMMANDS.contains(&value.as_str()) {
+      return Err(
+        self
+          .at(
+            name,
+            format!("{kind} name `{value}` clashes with the built-in command `dev {value}`"),
+          )
+          .with_hint("rename it"),
+      );
+    }
+    if !seen.insert(value.clone()) {
+      return Err(
+        self
+          .at(
+            name,
+            format!("`{value}` is defined both as a service and as a task"),
+          )
+          .with_hint("services and tasks share one namespace: `dev <name>` must mean one thing"),
+      );
+    }
+    Ok(())
+  }
+
+  fn read_env_file(&self, base: &Path, file: &Text) -> Result<Vec<(String, String)>> {
+    let path = base.join(&file.value);
+    let text = fs::read_to_string(&path).map_err(|error| {
+      self.at(
+        file,
+        format!("cannot read env file `{}`: {error}", file.value),
+      )
+    })?;
+    parse_env_file(&text)
+      .map_err(|(line, message)| self.at(file, format!("{}:{line}: {message}", file.value)))
+  }
+
+  fn service(
+    &self,
+    root: &Path,
+    name: &Text,
+    raw: &RawService,
+    services: &[&str],
+  ) -> Result<Service> {
+    if raw.run.value.trim().is_empty() {
+      return Err(self.at(
+        &raw.run,
+        format!("service `{}` has an empty `run` command", name.value),
+      ));
+    }
+    let port = match &raw.port {
+      Some(port) => Some(self.port(port)?),
+      None => None,
+    };
+    let mut env = match &raw.env_file {
+      Some(file) => self.read_env_file(root, file)?,
+      None => Vec::new(),
+    };
+    for (key, value) in &raw.env.0 {
+      self.check_variable_name(key)?;
+      env.push((key.value.clone(), value.value.clone()));
+    }
+    let mut depends_on = Vec::new();
+    for (dependency, condition) in &raw.depends_on.0 {
+      self.check_known(dependency, services, "service")?;
+      if dependency.value == name.value {
+        return Err(self.at(
+          dependency,
+          format!("service `{}` depends on itself", name.value),
+        ));
+      }
+      let condition = match condition {
+        None => Condition::Started,
+        Some(text) => match text.value.as_str() {
+          "started" | "service_started" => Condition::Started,
+          "healthy" | "service_healthy" => Condition::Healthy,
+          "completed_successfully" | "service_completed_successfully" => {
+            Condition::CompletedSuccessfully
+          }
+          other => {
+            let known = ["started", "healthy", "completed_successfully"];
+            let hint = match suggest(other, known) {
+              Some(name) => format!("Did you mean `{name}`?"),
+              None => "use `started`, `healthy` or `completed_successfully`".into(),
+            };
+            return Err(
+              self
+                .at(text, format!("unknown condition `{other}`"))
+                .with_hint(hint),
+            );
+          }
+        },
+      };
+      depends_on.push(Dependency {
+        service: dependency.value.clone(),
+        condition,
+      });
+    }
+    let (mut stop_signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
+    if let Some(stop) = &raw.stop {
+      if let Some(text) = &stop.signal {
+        stop_signal = Signal::parse(&text.value).ok_or_else(|| {
+          self
+            .at(text, format!("unknown signal `{}`", text.value))
+            .with_hint(format!(
+              "use one of {}",
+              list(
+                &Signal::NAMES
+                  .iter()
+                  .map(|s| (*s).to_owned())
+                  .collect::<Vec<_>>()
+              )
+            ))
+        })?;
+      }
+      if let Some(text) = &stop.grace {
+        grace = self.duration(text)?;
+      }
+    }
+    Ok(Service {
+      name: name.value.clone(),
+      description: raw.description.as_ref().map(|text| text.value.clone()),
+      run: raw.run.value.clone(),
+      cwd: self.directory(root, raw.cwd.as_ref())?,
+      port,
+      env,
+      depends_on,
+      stop_signal,
+      grace,
+    })
+  }
+
+  fn task(&self, root: &Path, name: &Text, raw: &Spanned<RawTask>, tasks: &[&str]) -> Result<Task> {
+    let task = match &raw.value {
+      RawTask::Command(command) => Task {
+        name: name.value.clone(),
+        description: None,
+        commands: vec![command.clone()],
+        deps: Vec::new(),
+        cwd: root.to_path_buf(),
+        env: Vec::new(),
+      },
+      RawTask::Full(fields) => {
+        for dep in &fields.deps {
+          self.check_known(dep, tasks, "task")?;
+        }
+        let mut env = Vec::new();
+        for (key, value) in &fields.env.0 {
+          self.check_variable_name(key)?;
+          env.push((key.value.clone(), value.value.clone()));
+        }
+        let commands: Vec<String> = fields
+          .run
+          .as_ref()
+          .map(|run| run.0.iter().map(|c| c.value.clone()).collect())
+          .unwrap_or_default();
+        if commands.is_empty() && fields.deps.is_empty() {
+          return Err(
+            Error::config(
+              format!("task `{}` has neither `run` nor `deps`", name.value),
+              Some(self.location(name, name.value.len())),
+            )
+            .with_hint("add `run: <command>`"),
+          );
+        }
+        Task {
+          name: name.value.clone(),
+          description: fields.description.as_ref().map(|text| text.value.clone()),
+          commands,
+          deps: fields.deps.iter().map(|dep| dep.value.clone()).collect(),
+          cwd: self.directory(root, fields.cwd.as_ref())?,
+          env,
+        }
+      }
+    };
+    Ok(task)
+  }
+
+  fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {
+    if known.contains(&name.value.as_str()) {
+      return Ok(());
+    }
+    let hint = match suggest(&name.value, known.iter().copied()) {
+      Some(suggestion) => format!("Did you mean `{suggestion}`?"),
+      None => format!(
+        "known {kind}s: {}",
+        list(&known.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>())
+      ),
+    };
+    Err(
+      self
+        .at(name, format!("unknown {kind} `{}`", name.value))
+        .with_hint(hint),
+    )
+  }
+
+  fn check_variable_name(&self, key: &Text) -> Result<()> {
+    let valid = !key.value.is_empty()
+      && !key.value.starts_with(|c: char| c.is_ascii_digit())
+      && key
+        .value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+      Ok(())
+    } else {
+      Err(self.at(
+        key,
+        format!("`{}` is not a valid environment variable name", key.value),
+      ))
+    }
+  }
+
+  fn port(&self, text: &Text) -> Result<u16> {
+    match text.value.trim().parse::<u32>() {
+      Ok(port @ 1..=65535) => Ok(port as u16),
+      _ => Err(self.at(
+        text,
+        format!(
+          "expected a port number between 1 and 65535, found `{}`",
+          text.value
+        ),
+      )),
+    }
+  }
+
+  fn duration(&self, text: &Text) -> Result<Duration> {
+    parse_duration(&text.value).ok_or_else(|| {
+      self.at(
+        text,
+        format!(
+          "expected a duration such as `10s` or `500ms`, found `{}`",
+          text.value
+        ),
+      )
+    })
+  }
+
+  fn directory(&self, root: &Path, cwd: Option<&Text>) -> Result<PathBuf> {
+    let Some(cwd) = cwd else {
+      return Ok(root.to_path_buf());
+    };
+    let path = root.join(&cwd.value);
+    if path.is_dir() {
+      Ok(path)
+    } else {
+      Err(
+        self
+          .at(cwd, format!("directory `{}` does not exist", cwd.value))
+          .with_hint("`cwd:` is relative to the directory of devtasks.yaml"),
+      )
+    }
+  }
+
+  /// `${backend.port}` must name a service that has a port.
+  fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
+    let names: Vec<&str> = config
+      .services
+      .iter()
+      .map(|service| service.name.as_str())
+      .collect();
+    let texts = raw.services.0.iter().flat_map(|(_, service)| {
+      std::iter::once(&service.value.run).chain(service.value.env.0.iter().map(|(_, value)| value))
+    });
+    for text in texts {
+      for reference in interpolate::references(&text.value) {
+        let location = {
+          let base = text.referenced;
+          // Point at the reference itself when the value sits on one line.
+          let column = base.column() as usize
+            + text.value[..reference.offset].chars().count()
+            + usize::from(self.is_quoted(text));
+          Location::new(self.source, base.line() as usize, column, reference.len)
+        };
+        let Some(service) = config.service(&reference.service) else {
+          let hint = match suggest(&reference.service, names.iter().copied()) {
+            Some(name) => format!("Did you mean `{name}`?"),
+            None => format!(
+              "known services: {}",
+              list(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            ),
+          };
+          return Err(
+            Error::config(
+              format!(
+                "unknown service `{}` in `${{{}.{}}}`",
+                reference.service, reference.service, reference.field
+              ),
+              Some(location),
+            )
+            .with_hint(hint),
+          );
+        };
+        if reference.field != "port" {
+          return Err(
+            Error::config(
+              format!(
+                "unknown field `{}` in `${{{}.{}}}`",
+                reference.field, reference.service, reference.field
+              ),
+              Some(location),
+            )
+            .with_hint("only `port` can be referenced: `${service.port}`"),
+          );
+        }
+        if service.port.is_none() {
+          return Err(
+            Error::config(
+              format!(
+                "service `{}` has no `port`, so `${{{}.port}}` has no value",
+                service.name, service.name
+              ),
+              Some(location),
+            )
+            .with_hint(format!("add `port:` to service `{}`", service.name)),
+          );
+        }
+      }
+    }
+    Ok(())
+  }
+
+  fn is_quoted(&self, text: &Text) -> bool {
+    let offset = text.referenced.span().byte_offset().unwrap_or(0) as usize;
+    matches!(self.source.text.as_bytes().get(offset), Some(b'"' | b'\''))
+  }
+
+  /// A cycle in `depends_on` or `deps` is an error that names the whole loop.
+  fn check_cycles(&self, raw: &RawFile, config: &Config) -> Result<()> {
+    let service_edges = |name: &str| -> Vec<String> {
+      config
+        .service(name)
+        .map(|s| s.depends_on.iter().map(|d| d.service.clone()).collect())
+        .unwrap_or_default()
+    };
+    let task_edges = |name: &str| -> Vec<String> {
+      config
+        .task(name)
+        .map(|t| t.deps.clone())
+        .unwrap_or_default()
+    };
+    let checks: [(&str, Vec<&Text>, &dyn Fn(&str) -> Vec<String>); 2] = [
+      (
+        "service",
+        raw.services.0.iter().map(|(name, _)| name).collect(),
+        &service_edges,
+      ),
+      (
+        "task",
+        raw.tasks.0.iter().map(|(name, _)| name).collect(),
+        &task_edges,
+      ),
+    ];
+    for (kind, names, edges) in checks {
+      for name in names {
+        if let Some(cycle) = find_cycle(&name.value, edges) {
+          let field = if kind == "service" {
+            "depends_on"
+          } else {
+            "deps"
+          };
+          return Err(
+            self
+              .at(
+                name,
+                format!(
+                  "{kind}s depend on each other in a cycle: {}",
+                  cycle.join(" → ")
+                ),
+              )
+              .with_hint(format!("remove one of these `{field}` entries")),
+          );
+        }
+      }
+    }
+    Ok(())
+  }
+}
+
+/// The first cycle reachable from `start` that returns to `start`, as a path `a → b → a`.
+fn find_cycle(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Option<Vec<String>> {
+  fn visit(
+    node: &str,
+    start: &str,
+    edges: &dyn Fn(&str) -> Vec<String>,
+    path: &mut Vec<String>,
+    seen: &mut HashSet<String>,
+  ) -> bool {
+    for next in edges(node) {
+      if next == start {
+        path.push(next);
+        return true;
+      }
+      if seen.insert(next.clone()) {
+        path.push(next.clone());
+        if visit(&next, start, edges, path, seen) {
+          return true;
+        }
+        path.pop();
+      }
+    }
+    false
+  }
+  let mut path = vec![start.to_owned()];
+  visit(start, start, edges, &mut path, &mut HashSet::new()).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn finds_cycles_and_names_them() {
+    let edges = |name: &str| -> Vec<String> {
+      match name {
+        "a" => vec!["b".into()],
+        "b" => vec!["c".into()],
+        "c" => vec!["a".into()],
+        _ => vec![],
+      }
+    };
+    assert_eq!(find_cycle("a", &edges).unwrap(), ["a", "b", "c", "a"]);
+    assert_eq!(find_cycle("d", &edges), None);
+  }
+}

@@ -1,0 +1,222 @@
+//! The task file exactly as written: every value keeps its line and column so that later
+//! checks (unknown names, cycles, bad durations) can point at it.
+
+use std::{fmt, marker::PhantomData};
+
+use serde::{
+  Deserialize, Deserializer,
+  de::{self, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
+};
+use serde_saphyr::Spanned;
+
+pub(crate) type Text = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+  pub(crate) env_file: Option<Text>,
+  pub(crate) log_dir: Option<Text>,
+  #[serde(default)]
+  pub(crate) services: Ordered<Spanned<RawService>>,
+  #[serde(default)]
+  pub(crate) tasks: Ordered<Spanned<RawTask>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+  pub(crate) description: Option<Text>,
+  pub(crate) run: Text,
+  pub(crate) cwd: Option<Text>,
+  pub(crate) port: Option<Text>,
+  #[serde(default)]
+  pub(crate) env: Ordered<Text>,
+  pub(crate) env_file: Option<Text>,
+  #[serde(default)]
+  pub(crate) depends_on: DependsOn,
+  pub(crate) stop: Option<RawStop>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStop {
+  pub(crate) signal: Option<Text>,
+  pub(crate) grace: Option<Text>,
+}
+
+/// A task is a bare command string or a mapping.
+#[derive(Debug)]
+pub(crate) enum RawTask {
+  Command(String),
+  Full(RawTaskFields),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTaskFields {
+  pub(crate) description: Option<Text>,
+  pub(crate) run: Option<Commands>,
+  #[serde(default)]
+  pub(crate) deps: Vec<Text>,
+  pub(crate) cwd: Option<Text>,
+  #[serde(default)]
+  pub(crate) env: Ordered<Text>,
+}
+
+/// `run: cmd` or `run: [cmd1, cmd2]`.
+#[derive(Debug, Default)]
+pub(crate) struct Commands(pub(crate) Vec<Text>);
+
+/// `depends_on: [backend]` or compose-like `depends_on: {backend: healthy}`.
+#[derive(Debug, Default)]
+pub(crate) struct DependsOn(pub(crate) Vec<(Text, Option<Text>)>);
+
+/// A mapping that keeps the file's order and each key's location.
+#[derive(Debug)]
+pub(crate) struct Ordered<V>(pub(crate) Vec<(Text, V)>);
+
+impl<V> Default for Ordered<V> {
+  fn default() -> Self {
+    Self(Vec::new())
+  }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct OrderedVisitor<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedVisitor<V> {
+      type Value = Ordered<V>;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping of names to values")
+      }
+
+      fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ordered::default())
+      }
+
+      fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ordered::default())
+      }
+
+      fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Text>()? {
+          entries.push((key, map.next_value()?));
+        }
+        Ok(Ordered(entries))
+      }
+    }
+
+    deserializer.deserialize_any(OrderedVisitor(PhantomData))
+  }
+}
+
+impl<'de> Deserialize<'de> for RawTask {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct TaskVisitor;
+
+    impl<'de> Visitor<'de> for TaskVisitor {
+      type Value = RawTask;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a command string or a mapping with `run`")
+      }
+
+      fn visit_str<E: de::Error>(self, command: &str) -> Result<Self::Value, E> {
+        Ok(RawTask::Command(command.to_owned()))
+      }
+
+      fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        RawTaskFields::deserialize(MapAccessDeserializer::new(map)).map(RawTask::Full)
+      }
+    }
+
+    deserializer.deserialize_any(TaskVisitor)
+  }
+}
+
+impl<'de> Deserialize<'de> for Commands {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    Spanned::<OneOrMany>::deserialize(deserializer).map(|spanned| match spanned.value {
+      OneOrMany::One(command) => Commands(vec![Spanned::new(
+        command,
+        spanned.referenced,
+        spanned.defined,
+      )]),
+      OneOrMany::Many(commands) => Commands(commands),
+    })
+  }
+}
+
+/// Helper for `Commands`: the lone-string form gets its location from the outer `Spanned`.
+#[derive(Debug)]
+enum OneOrMany {
+  One(String),
+  Many(Vec<Text>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct OneOrManyVisitor;
+
+    impl<'de> Visitor<'de> for OneOrManyVisitor {
+      type Value = OneOrMany;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a command string or a list of commands")
+      }
+
+      fn visit_str<E: de::Error>(self, command: &str) -> Result<Self::Value, E> {
+        Ok(OneOrMany::One(command.to_owned()))
+      }
+
+      fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut commands = Vec::new();
+        while let Some(command) = seq.next_element::<Text>()? {
+          commands.push(command);
+        }
+        Ok(OneOrMany::Many(commands))
+      }
+    }
+
+    deserializer.deserialize_any(OneOrManyVisitor)
+  }
+}
+
+impl<'de> Deserialize<'de> for DependsOn {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct DependsOnVisitor;
+
+    impl<'de> Visitor<'de> for DependsOnVisitor {
+      type Value = DependsOn;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of service names or a mapping of service names to conditions")
+      }
+
+      fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DependsOn::default())
+      }
+
+      fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq.next_element::<Text>()? {
+          names.push((name, None));
+        }
+        Ok(DependsOn(names))
+      }
+
+      fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = map.next_key::<Text>()? {
+          names.push((name, Some(map.next_value::<Text>()?)));
+        }
+        Ok(DependsOn(names))
+      }
+    }
+
+    deserializer.deserialize_any(DependsOnVisitor)
+  }
+}

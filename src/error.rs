@@ -1,0 +1,158 @@
+//! The one error type. Every failure is rendered once, in `run`, as
+//! `error: <what>` + the source location + a hint saying what to run.
+
+use std::{io, path::PathBuf, time::Duration};
+
+use crate::{
+  color::Color,
+  format::{elapsed, status_text},
+  source::{Location, display_path},
+  sys::ExitStatus,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+  #[error(
+    "no devtasks.yaml in `{}` or any parent directory",
+    display_path(searched_from)
+  )]
+  ConfigNotFound { searched_from: PathBuf },
+
+  #[error("cannot read `{}`: {source}", display_path(path))]
+  ConfigRead { path: PathBuf, source: io::Error },
+
+  #[error("`{}` is not valid UTF-8 (byte {offset})", display_path(path))]
+  ConfigNotUtf8 { path: PathBuf, offset: usize },
+
+  /// Any mistake in the task file that has a place: syntax, types, names, cycles.
+  #[error("{message}")]
+  Config {
+    message: String,
+    location: Option<Location>,
+    hint: Option<String>,
+  },
+
+  #[error("no service or task named `{name}` in {}", display_path(config))]
+  UnknownTarget {
+    name: String,
+    config: PathBuf,
+    suggestion: Option<String>,
+  },
+
+  #[error("{service} is already running (pid {pid}{}, up {})", port.map(|p| format!(", port {p}")).unwrap_or_default(), elapsed(*uptime))]
+  AlreadyRunning {
+    service: String,
+    pid: u32,
+    port: Option<u16>,
+    uptime: Duration,
+  },
+
+  #[error("cannot start {service}: {message}")]
+  Start { service: String, message: String },
+
+  #[error("{service} {}", status_text(*status))]
+  ServiceFailed { service: String, status: ExitStatus },
+
+  #[error("task `{task}` failed: `{command}` {}", status_text(*status))]
+  TaskFailed {
+    task: String,
+    command: String,
+    status: ExitStatus,
+  },
+
+  #[error("cannot run `{command}`: {source}")]
+  Spawn { command: String, source: io::Error },
+
+  #[error("{context}: {source}")]
+  Io { context: String, source: io::Error },
+
+  #[error("interrupted")]
+  Interrupted,
+}
+
+impl Error {
+  pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> Self {
+    move |source| Self::Io {
+      context: context.into(),
+      source,
+    }
+  }
+
+  pub(crate) fn config(message: impl Into<String>, location: Option<Location>) -> Self {
+    Self::Config {
+      message: message.into(),
+      location,
+      hint: None,
+    }
+  }
+
+  pub(crate) fn with_hint(mut self, text: impl Into<String>) -> Self {
+    if let Self::Config { hint, .. } = &mut self {
+      *hint = Some(text.into());
+    }
+    self
+  }
+
+  /// 0 ok, 1 a task or service failed, 2 usage or config error, 128+n for signals.
+  pub(crate) fn code(&self) -> i32 {
+    match self {
+      Self::ConfigNotFound { .. }
+      | Self::ConfigRead { .. }
+      | Self::ConfigNotUtf8 { .. }
+      | Self::Config { .. }
+      | Self::UnknownTarget { .. } => 2,
+      Self::Interrupted => 130,
+      Self::TaskFailed {
+        status: ExitStatus::Signal(signal),
+        ..
+      } => 128 + signal,
+      _ => 1,
+    }
+  }
+
+  fn location(&self) -> Option<&Location> {
+    match self {
+      Self::Config { location, .. } => location.as_ref(),
+      _ => None,
+    }
+  }
+
+  /// What to run to fix it.
+  fn hint(&self) -> Option<String> {
+    match self {
+      Self::ConfigNotFound { .. } => Some(
+        "create one with `dev init`, or point at one with `dev -f path/to/devtasks.yaml`".into(),
+      ),
+      Self::Config { hint, .. } => hint.clone(),
+      Self::UnknownTarget { suggestion, .. } => Some(match suggestion {
+        Some(name) => format!("Did you mean `{name}`?"),
+        None => "`dev list` shows every service and task".into(),
+      }),
+      Self::AlreadyRunning { service, .. } => Some(format!(
+        "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
+      )),
+      Self::ServiceFailed { service, .. } => {
+        Some(format!("`dev logs {service}` shows its full output"))
+      }
+      _ => None,
+    }
+  }
+
+  pub(crate) fn render(&self, color: Color) -> String {
+    let mut out = format!(
+      "{} {}\n",
+      color.error("error:"),
+      color.bold(&self.to_string())
+    );
+    if let Some(location) = self.location() {
+      out.push_str(&location.render(color));
+      out.push('\n');
+    }
+    if let Some(hint) = self.hint() {
+      out.push_str(&format!("{} {hint}\n", color.hint("hint:")));
+    }
+    out
+  }
+}
+
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,512 @@
+//! The keeper: one small `dev __keep` process per service, owning its process tree.
+//!
+//! Why a process of its own: it outlives a detached `dev`, and it is a child subreaper, so a
+//! grandchild that calls setsid or double-forks is still re-parented to it, never to init.
+//! Attached to a foreground `dev`, it asks the kernel for SIGTERM when `dev` dies, so even
+//! `kill -9` of `dev` leaves no orphans. It writes every byte of output to the log file and
+//! forwards a copy to `dev` without ever blocking the service on a slow terminal.
+
+use std::{
+  fs::{self, File, OpenOptions},
+  io::{self, Read, Write},
+  os::{fd::AsRawFd, unix::process::CommandExt},
+  path::PathBuf,
+  process::{Command, Stdio},
+  sync::mpsc::{self, Receiver, RecvTimeoutError, Sender},
+  thread,
+  time::{Duration, Instant},
+};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+  format::status_text,
+  state::{ExitRecord, INSTANCE_VARIABLE, ServiceState, StateDir, random_token, unix_now},
+  sys::{self, ExitStatus, Pid, ProcessId, Signal},
+  timestamp::utc_timestamp,
+};
+
+/// Everything a keeper needs, written to `.dev/<svc>.spec.json` by whoever starts or
+/// restarts the service (a restart re-reads it, so edits to devtasks.yaml take effect).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct KeeperSpec {
+  pub(crate) service: String,
+  pub(crate) command: String,
+  pub(crate) cwd: PathBuf,
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) log: PathBuf,
+  pub(crate) port: Option<u16>,
+  pub(crate) stop_signal: String,
+  pub(crate) grace_ms: u64,
+  /// The foreground `dev` this keeper reports to; `None` when detached.
+  pub(crate) supervisor: Option<ProcessId>,
+}
+
+/// The first line a keeper prints, so the starter knows how the start went.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Handshake {
+  Started { pid: Pid },
+  Busy,
+  Failed { message: String },
+}
+
+/// Keeper exit codes, read by the foreground `dev`.
+pub(crate) const EXIT_STOPPED: i32 = 0;
+pub(crate) const EXIT_SERVICE_ENDED: i32 = 1;
+pub(crate) const EXIT_NOT_STARTED: i32 = 3;
+
+enum Event {
+  /// SIGTERM/SIGINT/SIGHUP: stop; a second one skips the grace period.
+  Stop,
+  /// SIGUSR1 (graceful) or SIGUSR2 (hard): restart in place.
+  Restart {
+    hard: bool,
+  },
+  Exited(Pid, ExitStatus),
+}
+
+/// Entry point of `dev __keep <state-dir> <service>`. Returns the process exit code.
+pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
+  let state_dir = StateDir::new(state_dir);
+  let mut stdout = io::stdout().lock();
+  let handshake = |stdout: &mut io::StdoutLock, message: &Handshake| {
+    let _ = writeln!(
+      stdout,
+      "{}",
+      serde_json::to_string(message).unwrap_or_default()
+    );
+    let _ = stdout.flush();
+  };
+  let spec = match read_spec(&state_dir, service) {
+    Ok(spec) => spec,
+    Err(message) => {
+      handshake(&mut stdout, &Handshake::Failed { message });
+      return EXIT_NOT_STARTED;
+    }
+  };
+  // The lock is held until this process exits, however it exits.
+  let _lock = match state_dir.try_lock(service) {
+    Ok(Some(lock)) => lock,
+    Ok(None) => {
+      handshake(&mut stdout, &Handshake::Busy);
+      return EXIT_NOT_STARTED;
+    }
+    Err(error) => {
+      handshake(
+        &mut stdout,
+        &Handshake::Failed {
+          message: error.to_string(),
+        },
+      );
+      return EXIT_NOT_STARTED;
+    }
+  };
+  match Keeper::start(state_dir, spec) {
+    Ok((mut keeper, events)) => {
+      handshake(
+        &mut stdout,
+        &Handshake::Started {
+          pid: keeper.process.pid,
+        },
+      );
+      drop(stdout);
+      if keeper.spec.supervisor.is_none() {
+        silence_stdout();
+      }
+      keeper.run(&events)
+    }
+    Err(message) => {
+      handshake(&mut stdout, &Handshake::Failed { message });
+      EXIT_NOT_STARTED
+    }
+  }
+}
+
+fn read_spec(state_dir: &StateDir, service: &str) -> Result<KeeperSpec, String> {
+  let path = state_dir.spec_path(service);
+  let text = fs::read_to_string(&path)
+    .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+  serde_json::from_str(&text).map_err(|error| format!("`{}` is corrupt: {error}", path.display()))
+}
+
+/// Detached keepers print nothing after the handshake: point stdout at /dev/null so that a
+/// closed pipe from the long-gone starter can never matter.
+fn silence_stdout() {
+  if let Ok(null) = File::options().write(true).open("/dev/null") {
+    // SAFETY: dup2 onto our own stdout descriptor.
+    unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) };
+  }
+}
+
+struct Keeper {
+  state_dir: StateDir,
+  spec: KeeperSpec,
+  me: ProcessId,
+  process: ProcessId,
+  state: ServiceState,
+  pump: Option<thread::JoinHandle<()>>,
+  sender: Sender<Event>,
+}
+
+impl Keeper {
+  fn start(state_dir: StateDir, spec: KeeperSpec) -> Result<(Self, Receiver<Event>), String> {
+    sys::become_subreaper().map_err(|error| format!("cannot become a subreaper: {error}"))?;
+    if let Some(supervisor) = spec.supervisor {
+      // Die with the foreground `dev` (and take the service down with us, gracefully).
+      match sys::signal_when_parent_dies(Signal::Term, supervisor.pid) {
+        Ok(true) => {}
+        Ok(false) => return Err("dev exited before the service started".into()),
+        Err(error) => return Err(format!("cannot watch dev: {error}")),
+      }
+    }
+    sys::ignore_sigpipe();
+    let signals = sys::listen_for_signals(&[
+      Signal::Term,
+      Signal::Int,
+      Signal::Hup,
+      Signal::Usr1,
+      Signal::Usr2,
+    ])
+    .map_err(|error| format!("cannot install signal handlers: {error}"))?;
+    let (sender, events) = mpsc::channel();
+    forward_signals(signals, sender.clone());
+    spawn_reaper(sender.clone());
+
+    let me = ProcessId::of(std::process::id()).ok_or("cannot read own process info")?;
+    let placeholder = ProcessId {
+      pid: 0,
+      start_time: 0,
+    };
+    let state = ServiceState {
+      service: spec.service.clone(),
+      keeper: me,
+      process: None,
+      pgid: None,
+      boot_id: sys::boot_id().to_owned(),
+      token: String::new(),
+      port: spec.port,
+      command: spec.command.clone(),
+      log: spec.log.clone(),
+      started_at: unix_now(),
+      supervisor: spec.supervisor,
+      restarts: 0,
+      exit: None,
+    };
+    let mut keeper = Self {
+      state_dir,
+      spec,
+      me,
+      process: placeholder,
+      state,
+      pump: None,
+      sender,
+    };
+    keeper.spawn_service()?;
+    Ok((keeper, events))
+  }
+
+  /// Starts `sh -c <run>` in a new process group with output into our pump.
+  fn spawn_service(&mut self) -> Result<(), String> {
+    let log = open_log(&self.spec.log)
+      .map_err(|error| format!("cannot open log `{}`: {error}", self.spec.log.display()))?;
+    let (reader, writer) = io::pipe().map_err(|error| format!("cannot create a pipe: {error}"))?;
+    let token = random_token();
+    let mut command = Command::new("/bin/sh");
+    command
+      .arg("-c")
+      .arg(&self.spec.command)
+      .current_dir(&self.spec.cwd)
+      .envs(self.spec.env.iter().map(|(k, v)| (k, v)))
+      .env(INSTANCE_VARIABLE, &token)
+      .env("DEV_SERVICE", &self.spec.service)
+      .stdin(Stdio::null())
+      .stdout(writer.try_clone().map_err(|error| error.to_string())?)
+      .stderr(writer)
+      .process_group(0);
+    sys::reset_signals_before_exec(&mut command);
+    let child = command
+      .spawn()
+      .map_err(|error| format!("cannot run /bin/sh: {error}"))?;
+    // `command` holds copies of the pipe's write end: drop it so EOF arrives when the
+    // service's processes are gone.
+    drop(command);
+    let pid = child.id();
+    // We reap through waitpid(-1) in the reaper thread; the `Child` handle is not needed.
+    drop(child);
+    self.process = ProcessId::of(pid).unwrap_or(ProcessId { pid, start_time: 0 });
+    let mut header = log.try_clone().map_err(|error| error.to_string())?;
+    let port = self
+      .spec
+      .port
+      .map(|port| format!(" · port {port}"))
+      .unwrap_or_default();
+    let _ = writeln!(
+      header,
+      "──── {} · {} started · pid {pid}{port} · {}",
+      utc_timestamp(unix_now()),
+      self.spec.service,
+      self.spec.command
+    );
+    self.pump = Some(spawn_pump(reader, log, self.spec.supervisor.is_some()));
+
+    self.state.process = Some(self.process);
+    self.state.pgid = Some(pid);
+    self.state.token = token;
+    self.state.port = self.spec.port;
+    self.state.command = self.spec.command.clone();
+    self.state.log = self.spec.log.clone();
+    self.state.started_at = unix_now();
+    self.state.exit = None;
+    self
+      .state_dir
+      .write(&self.state)
+      .map_err(|error| error.to_string())?;
+    Ok(())
+  }
+
+  fn run(&mut self, events: &Receiver<Event>) -> i32 {
+    loop {
+      let Ok(event) = events.recv() else {
+        return EXIT_STOPPED;
+      };
+      match event {
+        Event::Stop => {
+          self.stop_tree(events, false);
+          self.finish_output();
+          self.log_line(&format!("{} stopped", self.spec.service));
+          self.state_dir.remove(&self.spec.service);
+          return EXIT_STOPPED;
+        }
+        Event::Restart { hard } => {
+          self.stop_tree(events, hard);
+          self.finish_output();
+          match read_spec(&self.state_dir, &self.spec.service) {
+            Ok(spec) => {
+              self.spec = KeeperSpec {
+                supervisor: self.spec.supervisor,
+                ..spec
+              }
+            }
+            Err(message) => self.log_line(&format!("keeping the previous settings: {message}")),
+          }
+          self.state.restarts += 1;
+          if let Err(message) = self.spawn_service() {
+            self.log_line(&format!("restart failed: {message}"));
+            self.state_dir.remove(&self.spec.service);
+            return EXIT_SERVICE_ENDED;
+          }
+        }
+        Event::Exited(pid, status) if pid == self.process.pid => {
+          // The service ended by itself: nothing of its tree may outlive it.
+          self.stop_tree(events, false);
+          self.finish_output();
+          self.log_line(&format!("{} {}", self.spec.service, status_text(status)));
+          self.state.exit = Some(ExitRecord::new(status));
+          let _ = self.state_dir.write(&self.state);
+          return EXIT_SERVICE_ENDED;
+        }
+        Event::Exited(..) => {}
+      }
+    }
+  }
+
+  /// Stop signal to the group and every descendant; wait the grace; SIGKILL what is left.
+  fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool) {
+    let signal = if hard {
+      Signal::Kill
+    } else {
+      Signal::parse(&self.spec.stop_signal).unwrap_or(Signal::Term)
+    };
+    self.signal_tree(signal);
+    let grace = Duration::from_millis(self.spec.grace_ms);
+    if !self.wait_for_empty_tree(events, grace) {
+      self.signal_tree(Signal::Kill);
+      self.wait_for_empty_tree(events, Duration::from_secs(5));
+    }
+  }
+
+  fn signal_tree(&self, signal: Signal) {
+    let _ = sys::signal_group(self.process.pid, signal);
+    for pid in sys::descendants(self.me.pid) {
+      let _ = sys::signal_process(pid, signal);
+    }
+  }
+
+  /// True once no descendant is left. Wakes on every reaped child; a second stop request
+  /// (Ctrl+C twice) ends the wait early so the caller escalates to SIGKILL.
+  fn wait_for_empty_tree(&self, events: &Receiver<Event>, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+      let alive = sys::descendants(self.me.pid)
+        .into_iter()
+        .any(|pid| sys::process_info(pid).is_some_and(|info| !info.is_zombie()));
+      if !alive {
+        return true;
+      }
+      let remaining = deadline.saturating_duration_since(Instant::now());
+      if remaining.is_zero() {
+        return false;
+      }
+      // Poll at least every 20 ms: a grandchild's exit is reaped by its own parent, not us.
+      match events.recv_timeout(remaining.min(Duration::from_millis(20))) {
+        Ok(Event::Stop) => return false,
+        Ok(Event::Restart { hard: true }) => return false,
+        Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+        Err(RecvTimeoutError::Disconnected) => thread::sleep(Duration::from_millis(5)),
+      }
+    }
+  }
+
+  /// Waits (briefly) for the pump to write the last bytes into the log.
+  fn finish_output(&mut self) {
+    if let Some(pump) = self.pump.take() {
+      let deadline = Instant::now() + Duration::from_secs(2);
+      while !pump.is_finished() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(2));
+      }
+      if pump.is_finished() {
+        let _ = pump.join();
+      }
+    }
+  }
+
+  fn log_line(&self, message: &str) {
+    if let Ok(mut log) = open_log(&self.spec.log) {
+      let _ = writeln!(log, "──── {} · {message}", utc_timestamp(unix_now()));
+    }
+    let _ = &self.sender;
+  }
+}
+
+fn open_log(path: &std::path::Path) -> io::Result<File> {
+  if let Some(parent) = path.parent() {
+    fs::create_dir_all(parent)?;
+  }
+  OpenOptions::new().create(true).append(true).open(path)
+}
+
+fn forward_signals(signals: Receiver<Signal>, sender: Sender<Event>) {
+  thread::spawn(move || {
+    for signal in signals {
+      let event = match signal {
+        Signal::Usr1 => Event::Restart { hard: false },
+        Signal::Usr2 => Event::Restart { hard: true },
+        _ => Event::Stop,
+      };
+      if sender.send(event).is_err() {
+        break;
+      }
+    }
+  });
+}
+
+/// Reaps every child (the service, and orphans re-parented to us as subreaper).
+fn spawn_reaper(sender: Sender<Event>) {
+  thread::spawn(move || {
+    loop {
+      match sys::reap_any_child() {
+        Some((pid, status)) => {
+          if sender.send(Event::Exited(pid, status)).is_err() {
+            return;
+          }
+        }
+        None => thread::sleep(Duration::from_millis(20)),
+      }
+    }
+  });
+}
+
+/// Copies the service's output into the log file, every byte, and forwards it to the
+/// foreground `dev` on our stdout when attached. Stdout is non-blocking: when the terminal
+/// cannot keep up, lines are skipped there (and counted), never in the file, and the service
+/// never waits for a terminal.
+fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> thread::JoinHandle<()> {
+  thread::spawn(move || {
+    let mut forward = attached.then(|| {
+      let _ = sys::set_nonblocking(libc::STDOUT_FILENO);
+      Forwarder::default()
+    });
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+      let read = match reader.read(&mut buffer) {
+        Ok(0) => break,
+        Ok(read) => read,
+        Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+        Err(_) => break,
+      };
+      let chunk = &buffer[..read];
+      let _ = log.write_all(chunk);
+      if let Some(forwarder) = forward.as_mut() {
+        forwarder.send(chunk);
+      }
+    }
+  })
+}
+
+/// Non-blocking forwarding to stdout, with an honest count of what was skipped.
+#[derive(Default)]
+struct Forwarder {
+  skipped_lines: u64,
+  /// True while in the middle of a line whose start was skipped.
+  skipping_line: bool,
+  closed: bool,
+}
+
+impl Forwarder {
+  fn send(&mut self, mut chunk: &[u8]) {
+    if self.closed {
+      return;
+    }
+    if self.skipping_line {
+      match chunk.iter().position(|byte| *byte == b'\n') {
+        Some(end) => {
+          chunk = &chunk[end + 1..];
+          self.skipping_line = false;
+        }
+        None => return,
+      }
+    }
+    if self.skipped_lines > 0 {
+      let note = format!(
+        "[dev] skipped {} lines here: the terminal was too slow (all are in the log file)\n",
+        self.skipped_lines
+      );
+      if write_nonblocking(note.as_bytes()) == Some(note.len()) {
+        self.skipped_lines = 0;
+      } else {
+        self.skip(chunk);
+        return;
+      }
+    }
+    let mut written = 0;
+    while written < chunk.len() {
+      match write_nonblocking(&chunk[written..]) {
+        Some(0) | None => break,
+        Some(n) => written += n,
+      }
+    }
+    if written < chunk.len() {
+      let rest = &chunk[written..];
+      // Finish the partial line we started, if any, so the terminal never shows half a line
+      // glued to the next: a partial write always ends mid-line unless it ended at '\n'.
+      let started_mid_line = written > 0 && chunk[written - 1] != b'\n';
+      if started_mid_line {
+        let _ = write_nonblocking(b"\n");
+      }
+      self.skip(rest);
+    }
+  }
+
+  fn skip(&mut self, rest: &[u8]) {
+    let newlines = rest.iter().filter(|byte| **byte == b'\n').count() as u64;
+    self.skipped_lines += newlines + u64::from(!rest.ends_with(b"\n"));
+    self.skipping_line = !rest.ends_with(b"\n");
+  }
+}
+
+/// One write(2) to stdout. `None` when it would block or the reader is gone.
+fn write_nonblocking(bytes: &[u8]) -> Option<usize> {
+  // SAFETY: writing a valid buffer to our stdout descriptor.
+  let written = unsafe { libc::write(libc::STDOUT_FILENO, bytes.as_ptr().cast(), bytes.len()) };
+  usize::try_from(written).ok()
+}

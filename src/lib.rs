@@ -1,0 +1,26 @@
+//! `dev`: one-command dev servers. The pipeline reads off the module list:
+//! config → plan → supervisor/control (through keepers) → state, logs, output.
+
+mod cli;
+mod color;
+mod config;
+mod control;
+mod error;
+mod format;
+mod keeper;
+mod list;
+mod logs;
+mod output;
+mod plan;
+mod project;
+mod run;
+mod source;
+mod state;
+mod status;
+mod suggestion;
+mod supervisor;
+mod sys;
+mod task;
+mod timestamp;
+
+pub use run::run;

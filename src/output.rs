@@ -1,0 +1,100 @@
+//! Everything `dev` prints about what it does (to stderr), service output with aligned
+//! colored prefixes (to stdout), and tables. Lower layers return values; this renders them.
+
+use std::io::{self, Write};
+
+use crate::{color::Color, source::display_path};
+
+/// Progress and outcome lines: `▸ backend started …`, `✗ frontend exited with code 1`.
+#[derive(Clone, Copy)]
+pub(crate) struct Reporter {
+  pub(crate) color: Color,
+}
+
+impl Reporter {
+  pub(crate) fn step(self, message: &str) {
+    eprintln!("{} {message}", self.color.hint("▸"));
+  }
+
+  pub(crate) fn success(self, message: &str) {
+    eprintln!("{} {message}", self.color.good("✓"));
+  }
+
+  pub(crate) fn stopped(self, message: &str) {
+    eprintln!("{} {message}", self.color.dim("■"));
+  }
+
+  pub(crate) fn failure(self, message: &str) {
+    eprintln!("{} {message}", self.color.error("✗"));
+  }
+
+  pub(crate) fn warning(self, message: &str) {
+    eprintln!("{} {message}", self.color.warning("warning:"));
+  }
+
+  pub(crate) fn path(self, path: &std::path::Path) -> String {
+    display_path(path)
+  }
+}
+
+/// Writes one service's output lines as `backend  │ line`, aligned across services.
+#[derive(Clone)]
+pub(crate) struct Prefixer {
+  prefix: String,
+}
+
+impl Prefixer {
+  pub(crate) fn new(color: Color, name: &str, index: usize, width: usize) -> Self {
+    let padded = format!("{name:<width$}");
+    Self {
+      prefix: format!("{} {} ", color.service(index, &padded), color.dim("│")),
+    }
+  }
+
+  /// No prefix at all: one service's log on its own.
+  pub(crate) fn plain() -> Self {
+    Self {
+      prefix: String::new(),
+    }
+  }
+
+  /// Writes a line (without its newline) under the stdout lock, so lines never interleave.
+  pub(crate) fn line(&self, line: &[u8]) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(self.prefix.as_bytes())?;
+    stdout.write_all(line)?;
+    stdout.write_all(b"\n")?;
+    stdout.flush()
+  }
+}
+
+/// A plain aligned table: a header row and data rows, columns separated by two spaces.
+pub(crate) fn table(color: Color, header: &[&str], rows: &[Vec<String>]) -> String {
+  let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+  for row in rows {
+    for (i, cell) in row.iter().enumerate() {
+      widths[i] = widths[i].max(cell.chars().count());
+    }
+  }
+  let render = |cells: Vec<String>| {
+    let last = cells.len() - 1;
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+      if i == last {
+        line.push_str(cell);
+      } else {
+        line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+      }
+    }
+    line.trim_end().to_owned()
+  };
+  let mut out = format!(
+    "{}\n",
+    color.bold(&render(header.iter().map(|h| (*h).to_owned()).collect()))
+  );
+  for row in rows {
+    out.push_str(&render(row.clone()));
+    out.push('\n');
+  }
+  out
+}

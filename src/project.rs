@@ -1,0 +1,68 @@
+//! A loaded project: its config, its `.dev/` state, and how to report to the user.
+
+use crate::{
+  color::Color,
+  config::Config,
+  format::count,
+  output::Reporter,
+  state::{Liveness, StateDir, end_survivors},
+};
+
+pub(crate) struct Project {
+  pub(crate) config: Config,
+  pub(crate) state: StateDir,
+  pub(crate) report: Reporter,
+  /// Color for stdout (service output, tables).
+  pub(crate) color: Color,
+}
+
+impl Project {
+  pub(crate) fn new(config: Config, color: Color, report: Reporter) -> Self {
+    let state = StateDir::new(config.state_dir());
+    Self {
+      config,
+      state,
+      report,
+      color,
+    }
+  }
+
+  /// The state of a service, checked against the system. Survivors of a keeper that died
+  /// without cleaning up (a `kill -9`) are ended here, and the user is told exactly what.
+  pub(crate) fn check(&self, service: &str) -> Option<Liveness> {
+    let liveness = self.state.read(service)?.liveness();
+    if let Liveness::Stale(state) = &liveness {
+      let grace = self
+        .config
+        .service(service)
+        .map_or(crate::config::DEFAULT_GRACE, |s| s.grace);
+      let signal = self
+        .config
+        .service(service)
+        .map_or(crate::sys::Signal::Term, |s| s.stop_signal);
+      let ended = end_survivors(&state.survivors(), signal, grace);
+      if !ended.is_empty() {
+        let list: Vec<String> = ended
+          .iter()
+          .map(|(pid, command)| format!("pid {pid} ({command})"))
+          .collect();
+        self.report.warning(&format!(
+          "{service}'s keeper was killed; stopped {} it left behind: {}",
+          count(ended.len(), "process", "processes"),
+          list.join(", ")
+        ));
+      }
+      self.state.remove(service);
+    }
+    Some(liveness)
+  }
+
+  pub(crate) fn service_names(&self) -> Vec<String> {
+    self
+      .config
+      .services
+      .iter()
+      .map(|s| s.name.clone())
+      .collect()
+  }
+}

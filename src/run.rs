@@ -1,0 +1,179 @@
+//! Parses arguments, loads the project, runs one command, renders any error once.
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::{
+  cli::{Cli, Command},
+  color::Color,
+  config::{Config, DERIVED_SUFFIXES},
+  control,
+  error::{Error, Result},
+  keeper, list, logs,
+  output::Reporter,
+  project::Project,
+  status,
+  suggestion::suggest,
+  supervisor, task,
+};
+
+/// Runs `dev` with these arguments. `Err` carries the exit code; only `main` exits.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
+  let cli = match Cli::try_parse_from(args) {
+    Ok(cli) => cli,
+    Err(error) => {
+      let _ = error.print();
+      return if error.use_stderr() { Err(2) } else { Ok(()) };
+    }
+  };
+  if let Some(Command::Keep { state_dir, service }) = cli.command {
+    return match keeper::keep(state_dir, &service) {
+      0 => Ok(()),
+      code => Err(code),
+    };
+  }
+  let error_color = Color::stderr(cli.color);
+  execute(cli).map_err(|error| {
+    eprint!("{}", error.render(error_color));
+    error.code()
+  })
+}
+
+fn execute(cli: Cli) -> Result<()> {
+  let path = match &cli.file {
+    Some(file) => file.clone(),
+    None => {
+      let cwd = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
+      Config::find(&cwd)?
+    }
+  };
+  let config = Config::load(&path)?;
+  let project = Project::new(
+    config,
+    Color::stdout(cli.color),
+    Reporter {
+      color: Color::stderr(cli.color),
+    },
+  );
+  let command = match cli.command {
+    Some(Command::External(words)) => resolve(&project, &words)?,
+    Some(command) => command.into(),
+    None => Command::Up {
+      services: Vec::new(),
+      detach: false,
+    }
+    .into(),
+  };
+  let command = match command {
+    Resolved::Command(command) => command,
+    Resolved::Task(name, arguments) => return task::run_task(&project, &name, &arguments),
+  };
+  check_services(&project, &command)?;
+  match command {
+    Command::Up { services, detach } => supervisor::up(&project, &services, detach),
+    Command::Stop { services } => control::stop(&project, &services),
+    Command::Restart { services, detach } => control::restart(&project, &services, false, detach),
+    Command::Force { services, detach } => control::restart(&project, &services, true, detach),
+    Command::Status { services, json } => status::status(&project, &services, json),
+    Command::Logs {
+      services,
+      lines,
+      follow,
+    } => logs::logs(&project, &services, lines, follow),
+    Command::List { json } => list::list(&project, json),
+    Command::Keep { .. } | Command::External(_) => unreachable!("handled above"),
+  }
+}
+
+enum Resolved {
+  Command(Command),
+  Task(String, Vec<String>),
+}
+
+impl From<Command> for Resolved {
+  fn from(command: Command) -> Self {
+    Self::Command(command)
+  }
+}
+
+/// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
+fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
+  let words: Vec<String> = words
+    .iter()
+    .map(|w| w.to_string_lossy().into_owned())
+    .collect();
+  let (name, rest) = words.split_first().expect("clap passes at least the name");
+  let config = &project.config;
+  let reparse = |command: &str, service: &str| -> Result<Resolved> {
+    let argv = ["dev", command, service]
+      .into_iter()
+      .map(String::from)
+      .chain(rest.iter().cloned());
+    match Cli::try_parse_from(argv) {
+      Ok(cli) => Ok(cli.command.expect("a subcommand was given").into()),
+      Err(error) => {
+        let _ = error.print();
+        Err(Error::config(
+          format!("invalid arguments for `dev {name}`"),
+          None,
+        ))
+      }
+    }
+  };
+  if config.service(name).is_some() {
+    return reparse("up", name);
+  }
+  if config.task(name).is_some() {
+    let arguments = rest
+      .strip_prefix(&["--".to_owned()])
+      .unwrap_or(rest)
+      .to_vec();
+    return Ok(Resolved::Task(name.clone(), arguments));
+  }
+  if let Some((service, suffix)) = name.rsplit_once('-')
+    && config.service(service).is_some()
+    && DERIVED_SUFFIXES.contains(&suffix)
+  {
+    return reparse(suffix, service);
+  }
+  let mut known: Vec<String> = Vec::new();
+  for service in &config.services {
+    known.push(service.name.clone());
+    known.extend(
+      DERIVED_SUFFIXES
+        .iter()
+        .map(|suffix| format!("{}-{suffix}", service.name)),
+    );
+  }
+  known.extend(config.tasks.iter().map(|t| t.name.clone()));
+  Err(Error::UnknownTarget {
+    name: name.clone(),
+    config: config.path.clone(),
+    suggestion: suggest(name, known.iter().map(String::as_str)),
+  })
+}
+
+/// Every service named on the command line must exist.
+fn check_services(project: &Project, command: &Command) -> Result<()> {
+  let names = match command {
+    Command::Up { services, .. }
+    | Command::Stop { services }
+    | Command::Restart { services, .. }
+    | Command::Force { services, .. }
+    | Command::Status { services, .. }
+    | Command::Logs { services, .. } => services,
+    _ => return Ok(()),
+  };
+  for name in names {
+    if project.config.service(name).is_none() {
+      let known = project.service_names();
+      return Err(Error::UnknownTarget {
+        name: name.clone(),
+        config: project.config.path.clone(),
+        suggestion: suggest(name, known.iter().map(String::as_str)),
+      });
+    }
+  }
+  Ok(())
+}

@@ -1,0 +1,280 @@
+//! `.dev/`: one JSON file per service (written atomically), the keeper's spec, and a lock per
+//! service held by its keeper for as long as it lives. Nothing read back from here is
+//! trusted: a pid counts only while its start time and boot id still match.
+
+use std::{
+  fs::{self, File, OpenOptions},
+  io::Write,
+  path::{Path, PathBuf},
+  time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+  error::{Error, Result},
+  sys::{self, ExitStatus, Pid, ProcessId, Signal},
+};
+
+/// What `dev` knows about one started service.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ServiceState {
+  pub(crate) service: String,
+  /// The `dev __keep` process that owns the service's process tree.
+  pub(crate) keeper: ProcessId,
+  /// The service's main process (`sh -c <run>`), leader of its process group.
+  pub(crate) process: Option<ProcessId>,
+  pub(crate) pgid: Option<Pid>,
+  pub(crate) boot_id: String,
+  /// Inherited by every process of the service as `DEV_INSTANCE`; finds escaped survivors.
+  pub(crate) token: String,
+  pub(crate) port: Option<u16>,
+  pub(crate) command: String,
+  pub(crate) log: PathBuf,
+  /// Unix seconds when the current process started.
+  pub(crate) started_at: u64,
+  /// The foreground `dev` that shows this service's output; `None` when detached.
+  pub(crate) supervisor: Option<ProcessId>,
+  #[serde(default)]
+  pub(crate) restarts: u32,
+  /// Set by the keeper when the service ended on its own.
+  #[serde(default)]
+  pub(crate) exit: Option<ExitRecord>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct ExitRecord {
+  pub(crate) code: Option<i32>,
+  pub(crate) signal: Option<i32>,
+  pub(crate) at: u64,
+}
+
+impl ExitRecord {
+  pub(crate) fn new(status: ExitStatus) -> Self {
+    let (code, signal) = match status {
+      ExitStatus::Code(code) => (Some(code), None),
+      ExitStatus::Signal(signal) => (None, Some(signal)),
+    };
+    Self {
+      code,
+      signal,
+      at: unix_now(),
+    }
+  }
+
+  pub(crate) fn status(self) -> ExitStatus {
+    match (self.code, self.signal) {
+      (_, Some(signal)) => ExitStatus::Signal(signal),
+      (code, None) => ExitStatus::Code(code.unwrap_or(0)),
+    }
+  }
+}
+
+/// What a state file means once checked against the live system.
+#[derive(Debug)]
+pub(crate) enum Liveness {
+  /// The keeper is alive: the service is ours and running.
+  Running(ServiceState),
+  /// The service ended by itself; its keeper cleaned up and recorded how.
+  Exited(ServiceState, ExitRecord),
+  /// The keeper is gone without a word (SIGKILLed, OOM, reboot): survivors may remain.
+  Stale(ServiceState),
+}
+
+impl ServiceState {
+  pub(crate) fn uptime(&self) -> Duration {
+    Duration::from_secs(unix_now().saturating_sub(self.started_at))
+  }
+
+  pub(crate) fn liveness(self) -> Liveness {
+    if self.keeper.is_alive_since(&self.boot_id) {
+      Liveness::Running(self)
+    } else if let Some(exit) = self.exit {
+      Liveness::Exited(self, exit)
+    } else {
+      Liveness::Stale(self)
+    }
+  }
+
+  /// Every live process that provably belongs to this service although its keeper is gone:
+  /// members of the recorded process group while its leader is the very process we started,
+  /// and any process carrying this instance's unique `DEV_INSTANCE` marker.
+  pub(crate) fn survivors(&self) -> Vec<ProcessId> {
+    if self.boot_id != sys::boot_id() {
+      return Vec::new();
+    }
+    let me = std::process::id();
+    let mut pids = sys::processes_with_env(INSTANCE_VARIABLE, &self.token);
+    if let (Some(process), Some(pgid)) = (self.process, self.pgid)
+      && process.is_alive()
+    {
+      pids.extend(
+        sys::all_pids()
+          .into_iter()
+          .filter(|pid| sys::process_info(*pid).is_some_and(|info| info.pgid == pgid)),
+      );
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    let ancestors = sys::ancestors(me);
+    pids
+      .into_iter()
+      .filter(|pid| *pid != me && !ancestors.contains(pid))
+      .filter_map(ProcessId::of)
+      .collect()
+  }
+}
+
+/// The environment marker every process of a service inherits.
+pub(crate) const INSTANCE_VARIABLE: &str = "DEV_INSTANCE";
+
+/// Ends proven survivors: the stop signal, up to `grace`, then SIGKILL. Returns what it ended
+/// as `(pid, command line)`, for the report.
+pub(crate) fn end_survivors(
+  survivors: &[ProcessId],
+  signal: Signal,
+  grace: Duration,
+) -> Vec<(Pid, String)> {
+  let described: Vec<(ProcessId, String)> = survivors
+    .iter()
+    .map(|process| (*process, sys::command_line(process.pid).unwrap_or_default()))
+    .collect();
+  for (process, _) in &described {
+    if process.is_alive() {
+      let _ = sys::signal_process(process.pid, signal);
+    }
+  }
+  let deadline = std::time::Instant::now() + grace;
+  for (process, _) in &described {
+    sys::wait_for_exit(
+      *process,
+      deadline.saturating_duration_since(std::time::Instant::now()),
+    );
+  }
+  for (process, _) in &described {
+    if process.is_alive() {
+      let _ = sys::signal_process(process.pid, Signal::Kill);
+      sys::wait_for_exit(*process, Duration::from_secs(2));
+    }
+  }
+  described
+    .into_iter()
+    .map(|(process, command)| (process.pid, command))
+    .collect()
+}
+
+pub(crate) fn unix_now() -> u64 {
+  SystemTime::now()
+    .duration_since(UNIX_EPOCH)
+    .map_or(0, |d| d.as_secs())
+}
+
+/// The `.dev/` directory of a project.
+#[derive(Clone, Debug)]
+pub(crate) struct StateDir {
+  pub(crate) path: PathBuf,
+}
+
+impl StateDir {
+  pub(crate) fn new(path: PathBuf) -> Self {
+    Self { path }
+  }
+
+  /// Creates `.dev/` with a `.gitignore` so that state never lands in a commit.
+  pub(crate) fn ensure(&self) -> Result<()> {
+    fs::create_dir_all(&self.path).map_err(Error::io(format!(
+      "cannot create `{}`",
+      self.path.display()
+    )))?;
+    let ignore = self.path.join(".gitignore");
+    if !ignore.exists() {
+      fs::write(&ignore, "*\n")
+        .map_err(Error::io(format!("cannot write `{}`", ignore.display())))?;
+    }
+    Ok(())
+  }
+
+  fn state_path(&self, service: &str) -> PathBuf {
+    self.path.join(format!("{service}.json"))
+  }
+
+  pub(crate) fn spec_path(&self, service: &str) -> PathBuf {
+    self.path.join(format!("{service}.spec.json"))
+  }
+
+  /// The service's state, if any. A file that cannot be parsed is removed: it can prove nothing.
+  pub(crate) fn read(&self, service: &str) -> Option<ServiceState> {
+    let path = self.state_path(service);
+    let text = fs::read_to_string(&path).ok()?;
+    match serde_json::from_str(&text) {
+      Ok(state) => Some(state),
+      Err(_) => {
+        let _ = fs::remove_file(&path);
+        None
+      }
+    }
+  }
+
+  pub(crate) fn write(&self, state: &ServiceState) -> Result<()> {
+    write_atomically(
+      &self.state_path(&state.service),
+      &serde_json::to_vec_pretty(state).unwrap_or_default(),
+    )
+  }
+
+  pub(crate) fn remove(&self, service: &str) {
+    let _ = fs::remove_file(self.state_path(service));
+  }
+
+  pub(crate) fn write_spec(&self, service: &str, spec: &[u8]) -> Result<()> {
+    write_atomically(&self.spec_path(service), spec)
+  }
+
+  /// Takes the service's lock without waiting. The lock lives as long as the returned file:
+  /// the keeper holds it for its whole life, so "locked" means "a keeper runs this service".
+  pub(crate) fn try_lock(&self, service: &str) -> Result<Option<File>> {
+    let path = self.path.join(format!("{service}.lock"));
+    let file = OpenOptions::new()
+      .create(true)
+      .truncate(false)
+      .write(true)
+      .open(&path)
+      .map_err(Error::io(format!("cannot open `{}`", path.display())))?;
+    match file.try_lock() {
+      Ok(()) => Ok(Some(file)),
+      Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+      Err(std::fs::TryLockError::Error(error)) => Err(Error::io(format!(
+        "cannot lock `{}`",
+        path.display()
+      ))(error)),
+    }
+  }
+}
+
+/// Temp file + rename: readers see the old or the new file, never half of one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+  let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
+  let result = File::create(&temporary)
+    .and_then(|mut file| file.write_all(bytes))
+    .and_then(|()| fs::rename(&temporary, path));
+  result.map_err(|error| {
+    let _ = fs::remove_file(&temporary);
+    Error::io(format!("cannot write `{}`", path.display()))(error)
+  })
+}
+
+/// A random token from the kernel, unique per service start.
+pub(crate) fn random_token() -> String {
+  let mut bytes = [0u8; 8];
+  if let Ok(mut file) = File::open("/dev/urandom") {
+    let _ = std::io::Read::read_exact(&mut file, &mut bytes);
+  }
+  let nanos = SystemTime::now()
+    .duration_since(UNIX_EPOCH)
+    .map_or(0, |d| d.subsec_nanos());
+  format!(
+    "{:016x}{:08x}",
+    u64::from_ne_bytes(bytes),
+    nanos ^ std::process::id()
+  )
+}

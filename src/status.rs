@@ -1,0 +1,136 @@
+//! `dev status [--json]`: one row per service, as the system shows it right now.
+
+use serde::Serialize;
+
+use crate::{
+  error::Result,
+  format::{elapsed, status_text},
+  output::table,
+  project::Project,
+  source::display_path,
+  state::{Liveness, unix_now},
+};
+
+#[derive(Serialize)]
+struct Row {
+  service: String,
+  state: &'static str,
+  pid: Option<u32>,
+  port: Option<u16>,
+  uptime_seconds: Option<u64>,
+  restarts: u32,
+  exit_code: Option<i32>,
+  exit_signal: Option<i32>,
+  /// `foreground` (a `dev` shows its output) or `background` (detached).
+  mode: Option<&'static str>,
+  log: String,
+}
+
+pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<()> {
+  let names = if names.is_empty() {
+    project.service_names()
+  } else {
+    names.to_vec()
+  };
+  let mut rows = Vec::new();
+  for name in &names {
+    let log = project.config.log_dir.join(format!("{name}.log"));
+    let mut row = Row {
+      service: name.clone(),
+      state: "stopped",
+      pid: None,
+      port: None,
+      uptime_seconds: None,
+      restarts: 0,
+      exit_code: None,
+      exit_signal: None,
+      mode: None,
+      log: display_path(&log),
+    };
+    match project.check(name) {
+      Some(Liveness::Running(state)) => {
+        row.state = "running";
+        row.pid = state.process.map(|p| p.pid);
+        row.port = state.port;
+        row.uptime_seconds = Some(state.uptime().as_secs());
+        row.restarts = state.restarts;
+        row.mode = Some(if state.supervisor.is_some() {
+          "foreground"
+        } else {
+          "background"
+        });
+      }
+      Some(Liveness::Exited(state, exit)) => {
+        row.state = "exited";
+        row.exit_code = exit.code;
+        row.exit_signal = exit.signal;
+        row.port = state.port;
+        row.restarts = state.restarts;
+        row.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+      }
+      Some(Liveness::Stale(_)) | None => {}
+    }
+    rows.push(row);
+  }
+  if json {
+    println!(
+      "{}",
+      serde_json::to_string_pretty(&rows).unwrap_or_default()
+    );
+    return Ok(());
+  }
+  let color = project.color;
+  let cells: Vec<Vec<String>> = rows
+    .iter()
+    .map(|row| {
+      let state = match row.state {
+        "running" => color.good("running").to_string(),
+        "exited" => {
+          let status = crate::state::ExitRecord {
+            code: row.exit_code,
+            signal: row.exit_signal,
+            at: 0,
+          }
+          .status();
+          color
+            .error(&format!(
+              "{} {} ago",
+              status_text(status),
+              elapsed(std::time::Duration::from_secs(
+                row.uptime_seconds.unwrap_or(0)
+              ))
+            ))
+            .to_string()
+        }
+        other => color.dim(other).to_string(),
+      };
+      let uptime = if row.state == "running" {
+        row
+          .uptime_seconds
+          .map(|s| elapsed(std::time::Duration::from_secs(s)))
+      } else {
+        None
+      };
+      vec![
+        row.service.clone(),
+        state,
+        row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+        row
+          .port
+          .map(|p| p.to_string())
+          .unwrap_or_else(|| "-".into()),
+        uptime.unwrap_or_else(|| "-".into()),
+        row.log.clone(),
+      ]
+    })
+    .collect();
+  print!(
+    "{}",
+    table(
+      color,
+      &["SERVICE", "STATE", "PID", "PORT", "UPTIME", "LOG"],
+      &cells
+    )
+  );
+  Ok(())
+}

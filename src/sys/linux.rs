@@ -1,0 +1,412 @@
+//! Linux backend: /proc for process facts, libc for signals and process attributes.
+
+use std::{fs, io, os::unix::process::CommandExt, process::Command, sync::OnceLock};
+
+use super::{Pid, Signal};
+
+/// What `/proc/<pid>/stat` says about a process.
+#[derive(Clone, Debug)]
+pub(crate) struct ProcessInfo {
+  pub(crate) ppid: Pid,
+  pub(crate) pgid: Pid,
+  pub(crate) state: char,
+  pub(crate) start_time: u64,
+  pub(crate) comm: String,
+}
+
+impl ProcessInfo {
+  pub(crate) fn is_zombie(&self) -> bool {
+    matches!(self.state, 'Z' | 'X')
+  }
+}
+
+/// Reads `/proc/<pid>/stat` (about 10 µs). `None` when the process is gone.
+pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
+  let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+  parse_stat(&stat)
+}
+
+fn parse_stat(stat: &str) -> Option<ProcessInfo> {
+  // `comm` is in parentheses and may itself contain spaces and parentheses: split at the last `)`.
+  let open = stat.find('(')?;
+  let close = stat.rfind(')')?;
+  let comm = stat.get(open + 1..close)?.to_owned();
+  let fields: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
+  // fields[0] is field 3 (state) of proc(5); start time is field 22.
+  Some(ProcessInfo {
+    state: fields.first()?.chars().next()?,
+    ppid: fields.get(1)?.parse().ok()?,
+    pgid: fields.get(2)?.parse().ok()?,
+    start_time: fields.get(19)?.parse().ok()?,
+    comm,
+  })
+}
+
+/// The command line, arguments joined by spaces; falls back to `[comm]` for kernel threads.
+pub(crate) fn command_line(pid: Pid) -> Option<String> {
+  let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+  let text = raw
+    .split(|byte| *byte == 0)
+    .filter(|part| !part.is_empty())
+    .map(String::from_utf8_lossy)
+    .collect::<Vec<_>>()
+    .join(" ");
+  if text.is_empty() {
+    process_info(pid).map(|info| format!("[{}]", info.comm))
+  } else {
+    Some(text)
+  }
+}
+
+/// Identifies this boot, so that start times from a previous boot are never trusted.
+pub(crate) fn boot_id() -> &'static str {
+  static BOOT_ID: OnceLock<String> = OnceLock::new();
+  BOOT_ID.get_or_init(|| {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+      .map(|id| id.trim().to_owned())
+      .unwrap_or_default()
+  })
+}
+
+/// Sends a signal to one process. A process that is already gone is not an error.
+pub(crate) fn signal_process(pid: Pid, signal: Signal) -> io::Result<()> {
+  // SAFETY: kill(2) has no memory-safety preconditions.
+  check_kill(unsafe { libc::kill(pid as libc::pid_t, signal.number()) })
+}
+
+/// Sends a signal to every member of a process group.
+pub(crate) fn signal_group(pgid: Pid, signal: Signal) -> io::Result<()> {
+  // A pgid of 0 or 1 would address our own group or every process: never.
+  if pgid <= 1 {
+    return Err(io::Error::new(
+      io::ErrorKind::InvalidInput,
+      "refusing to signal group 0 or 1",
+    ));
+  }
+  // SAFETY: killpg(2) has no memory-safety preconditions.
+  check_kill(unsafe { libc::killpg(pgid as libc::pid_t, signal.number()) })
+}
+
+fn check_kill(result: libc::c_int) -> io::Result<()> {
+  if result == 0 {
+    return Ok(());
+  }
+  let error = io::Error::last_os_error();
+  if error.raw_os_error() == Some(libc::ESRCH) {
+    Ok(())
+  } else {
+    Err(error)
+  }
+}
+
+/// Direct children of a process, from `/proc/<pid>/task/*/children`.
+pub(crate) fn children(pid: Pid) -> Vec<Pid> {
+  let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+    return Vec::new();
+  };
+  let mut children = Vec::new();
+  for task in tasks.flatten() {
+    if let Ok(text) = fs::read_to_string(task.path().join("children")) {
+      children.extend(
+        text
+          .split_whitespace()
+          .filter_map(|pid| pid.parse::<Pid>().ok()),
+      );
+    }
+  }
+  children
+}
+
+/// Every descendant of a process, parents before children.
+pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
+  let mut found = Vec::new();
+  let mut queue = children(root);
+  while let Some(pid) = queue.pop() {
+    if !found.contains(&pid) {
+      found.push(pid);
+      queue.extend(children(pid));
+    }
+  }
+  found
+}
+
+/// All pids currently in /proc.
+pub(crate) fn all_pids() -> Vec<Pid> {
+  let Ok(entries) = fs::read_dir("/proc") else {
+    return Vec::new();
+  };
+  entries
+    .flatten()
+    .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+    .collect()
+}
+
+/// Processes whose environment contains `key=value` exactly. Used to find the survivors of a
+/// service whose keeper was SIGKILLed: every process of a service inherits a unique marker.
+/// Processes of other users are unreadable (EACCES) and skipped, which is what we want.
+pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<Pid> {
+  let needle = format!("{key}={value}");
+  all_pids()
+    .into_iter()
+    .filter(|pid| {
+      fs::read(format!("/proc/{pid}/environ"))
+        .map(|environ| {
+          environ
+            .split(|byte| *byte == 0)
+            .any(|entry| entry == needle.as_bytes())
+        })
+        .unwrap_or(false)
+    })
+    .collect()
+}
+
+pub(crate) fn parent_pid() -> Pid {
+  // SAFETY: getppid cannot fail.
+  unsafe { libc::getppid() as Pid }
+}
+
+/// Orphaned descendants are re-parented to us instead of init, so a service tree can never
+/// escape its keeper, not even through setsid or a double fork.
+pub(crate) fn become_subreaper() -> io::Result<()> {
+  // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer argument only.
+  let result = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+  if result == 0 {
+    Ok(())
+  } else {
+    Err(io::Error::last_os_error())
+  }
+}
+
+/// Asks the kernel to send `signal` when our parent dies. Returns false when the parent is
+/// already gone (its pid differs from `expected_parent`), closing the race before prctl.
+pub(crate) fn signal_when_parent_dies(signal: Signal, expected_parent: Pid) -> io::Result<bool> {
+  // SAFETY: prctl with PR_SET_PDEATHSIG takes an integer argument only.
+  let result = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number(), 0, 0, 0) };
+  if result != 0 {
+    return Err(io::Error::last_os_error());
+  }
+  Ok(parent_pid() == expected_parent)
+}
+
+/// Starts the command in a new session: no controlling terminal, so neither the terminal's
+/// Ctrl+C nor its hang-up reach it directly; `dev` decides how it stops.
+pub(crate) fn start_new_session(command: &mut Command) {
+  // SAFETY: setsid is async-signal-safe, as pre_exec requires.
+  unsafe {
+    command.pre_exec(|| {
+      if libc::setsid() == -1 {
+        return Err(io::Error::last_os_error());
+      }
+      Ok(())
+    });
+  }
+}
+
+/// How a reaped child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+  Code(i32),
+  Signal(i32),
+}
+
+/// Blocks until any child ends and reaps it. `None` when there are no children at all.
+pub(crate) fn reap_any_child() -> Option<(Pid, ExitStatus)> {
+  loop {
+    let mut status: libc::c_int = 0;
+    // SAFETY: status is a valid out-pointer.
+    let pid = unsafe { libc::waitpid(-1, &raw mut status, 0) };
+    if pid > 0 {
+      let exit = if libc::WIFSIGNALED(status) {
+        ExitStatus::Signal(libc::WTERMSIG(status))
+      } else {
+        ExitStatus::Code(libc::WEXITSTATUS(status))
+      };
+      return Some((pid as Pid, exit));
+    }
+    if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+      return None;
+    }
+  }
+}
+
+/// Ignore SIGPIPE so that writing to a closed pipe is an `EPIPE` error we handle, not death.
+pub(crate) fn ignore_sigpipe() {
+  // SAFETY: installing SIG_IGN is always valid.
+  unsafe {
+    libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+  }
+}
+
+/// Puts a file descriptor in non-blocking mode.
+pub(crate) fn set_nonblocking(fd: std::os::fd::RawFd) -> io::Result<()> {
+  // SAFETY: fcntl on a descriptor we own with integer arguments.
+  unsafe {
+    let flags = libc::fcntl(fd, libc::F_GETFL);
+    if flags == -1 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == -1 {
+      return Err(io::Error::last_os_error());
+    }
+  }
+  Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn parses_stat_with_parentheses_in_comm() {
+    let stat = "42 (a) b) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
+    let info = parse_stat(stat).unwrap();
+    assert_eq!(info.comm, "a) b");
+    assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
+    assert_eq!(info.state, 'S');
+  }
+
+  #[test]
+  fn reads_own_process() {
+    let me = std::process::id();
+    let info = process_info(me).unwrap();
+    assert!(info.start_time > 0);
+    assert!(!boot_id().is_empty());
+  }
+}
+
+/// The chain of parents from `pid` up to init, not including `pid`.
+pub(crate) fn ancestors(pid: Pid) -> Vec<Pid> {
+  let mut chain = Vec::new();
+  let mut current = pid;
+  while let Some(info) = process_info(current) {
+    if info.ppid == 0 || chain.contains(&info.ppid) {
+      break;
+    }
+    chain.push(info.ppid);
+    current = info.ppid;
+  }
+  chain
+}
+
+/// Waits until the process is gone (or is a zombie), up to `timeout`. True when it is gone.
+/// Uses a pidfd so the wake-up is immediate; polls every 2 ms where pidfds are unavailable.
+pub(crate) fn wait_for_exit(process: super::ProcessId, timeout: std::time::Duration) -> bool {
+  let deadline = std::time::Instant::now() + timeout;
+  // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+  let fd =
+    unsafe { libc::syscall(libc::SYS_pidfd_open, process.pid as libc::pid_t, 0) } as libc::c_int;
+  if fd >= 0 {
+    // The pid may have been reused between our caller's check and pidfd_open: verify identity
+    // after opening, since the pidfd now pins whichever process it refers to.
+    let gone = if process.is_alive() {
+      let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+      };
+      loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        let millis = remaining.as_millis().min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: one valid pollfd.
+        let ready = unsafe { libc::poll(&raw mut poll, 1, millis) };
+        if ready > 0 || !process.is_alive() {
+          break true;
+        }
+        if ready == 0 && remaining.is_zero() {
+          break false;
+        }
+      }
+    } else {
+      true
+    };
+    // SAFETY: fd is ours.
+    unsafe { libc::close(fd) };
+    // A zombie is readable on its pidfd; treat it as gone.
+    return gone || !process.is_alive();
+  }
+  while process.is_alive() {
+    if std::time::Instant::now() >= deadline {
+      return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2));
+  }
+  true
+}
+
+/// Delivers the given signals as values on a channel, through a self-pipe: the handler only
+/// writes one byte, which is async-signal-safe; a thread turns bytes into `Signal`s.
+pub(crate) fn listen_for_signals(
+  signals: &[Signal],
+) -> io::Result<std::sync::mpsc::Receiver<Signal>> {
+  use std::{io::Read, os::fd::FromRawFd};
+  static WRITE_END: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+  extern "C" fn on_signal(number: libc::c_int) {
+    let fd = WRITE_END.load(std::sync::atomic::Ordering::Relaxed);
+    let byte = number as u8;
+    // SAFETY: write(2) is async-signal-safe; errno is saved and restored around it.
+    unsafe {
+      let saved = *libc::__errno_location();
+      libc::write(fd, (&raw const byte).cast(), 1);
+      *libc::__errno_location() = saved;
+    }
+  }
+
+  let mut fds = [0 as libc::c_int; 2];
+  if WRITE_END.load(std::sync::atomic::Ordering::Relaxed) < 0 {
+    // SAFETY: fds is a valid two-element array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+      return Err(io::Error::last_os_error());
+    }
+    WRITE_END.store(fds[1], std::sync::atomic::Ordering::Relaxed);
+  } else {
+    return Err(io::Error::other("signal listener already installed"));
+  }
+  for signal in signals {
+    // SAFETY: a zeroed sigaction with a plain handler and SA_RESTART is valid.
+    unsafe {
+      let mut action: libc::sigaction = std::mem::zeroed();
+      action.sa_sigaction = on_signal as *const () as usize;
+      action.sa_flags = libc::SA_RESTART;
+      libc::sigemptyset(&raw mut action.sa_mask);
+      if libc::sigaction(signal.number(), &raw const action, std::ptr::null_mut()) != 0 {
+        return Err(io::Error::last_os_error());
+      }
+    }
+  }
+  let (sender, receiver) = std::sync::mpsc::channel();
+  let known: Vec<Signal> = signals.to_vec();
+  // SAFETY: fds[0] is a fresh descriptor we own from here on.
+  let mut read_end = unsafe { fs::File::from_raw_fd(fds[0]) };
+  std::thread::spawn(move || {
+    let mut byte = [0u8; 1];
+    while read_end.read_exact(&mut byte).is_ok() {
+      if let Some(signal) = known
+        .iter()
+        .find(|signal| signal.number() == i32::from(byte[0]))
+        && sender.send(*signal).is_err()
+      {
+        break;
+      }
+    }
+  });
+  Ok(receiver)
+}
+
+/// Restores the default disposition of signals in a child before it execs (a service must
+/// not inherit our handlers' "ignore" state for SIGPIPE).
+pub(crate) fn reset_signals_before_exec(command: &mut Command) {
+  // SAFETY: signal(2) is async-signal-safe.
+  unsafe {
+    command.pre_exec(|| {
+      for number in [
+        libc::SIGPIPE,
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+      ] {
+        libc::signal(number, libc::SIG_DFL);
+      }
+      Ok(())
+    });
+  }
+}

@@ -1,0 +1,100 @@
+//! Signal names as users write them in `stop: { signal: TERM }`.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signal {
+  Term,
+  Int,
+  Hup,
+  Quit,
+  Kill,
+  Usr1,
+  Usr2,
+}
+
+impl Signal {
+  pub(crate) const NAMES: &'static [&'static str] =
+    &["TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2"];
+
+  /// Accepts `TERM`, `SIGTERM`, `term` and `15`.
+  pub(crate) fn parse(text: &str) -> Option<Self> {
+    let upper = text.trim().to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    Some(match name {
+      "TERM" | "15" => Self::Term,
+      "INT" | "2" => Self::Int,
+      "HUP" | "1" => Self::Hup,
+      "QUIT" | "3" => Self::Quit,
+      "KILL" | "9" => Self::Kill,
+      "USR1" | "10" => Self::Usr1,
+      "USR2" | "12" => Self::Usr2,
+      _ => return None,
+    })
+  }
+
+  pub(crate) fn number(self) -> i32 {
+    match self {
+      Self::Term => libc::SIGTERM,
+      Self::Int => libc::SIGINT,
+      Self::Hup => libc::SIGHUP,
+      Self::Quit => libc::SIGQUIT,
+      Self::Kill => libc::SIGKILL,
+      Self::Usr1 => libc::SIGUSR1,
+      Self::Usr2 => libc::SIGUSR2,
+    }
+  }
+
+  pub(crate) fn name(self) -> &'static str {
+    match self {
+      Self::Term => "SIGTERM",
+      Self::Int => "SIGINT",
+      Self::Hup => "SIGHUP",
+      Self::Quit => "SIGQUIT",
+      Self::Kill => "SIGKILL",
+      Self::Usr1 => "SIGUSR1",
+      Self::Usr2 => "SIGUSR2",
+    }
+  }
+
+  /// The name of any signal number, for reporting how a service died.
+  pub(crate) fn describe(number: i32) -> String {
+    let known = [
+      Self::Term,
+      Self::Int,
+      Self::Hup,
+      Self::Quit,
+      Self::Kill,
+      Self::Usr1,
+      Self::Usr2,
+    ];
+    match known.iter().find(|signal| signal.number() == number) {
+      Some(signal) => signal.name().to_owned(),
+      None if number == libc::SIGSEGV => "SIGSEGV".to_owned(),
+      None if number == libc::SIGABRT => "SIGABRT".to_owned(),
+      None if number == libc::SIGPIPE => "SIGPIPE".to_owned(),
+      None => format!("signal {number}"),
+    }
+  }
+}
+
+impl fmt::Display for Signal {
+  fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    f.write_str(self.name())
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn parses_every_spelling() {
+    for text in ["TERM", "SIGTERM", "term", "15", " sigterm "] {
+      assert_eq!(Signal::parse(text), Some(Signal::Term), "{text}");
+    }
+    assert_eq!(Signal::parse("SIGFOO"), None);
+    assert_eq!(Signal::describe(libc::SIGKILL), "SIGKILL");
+    assert_eq!(Signal::describe(libc::SIGSEGV), "SIGSEGV");
+  }
+}
