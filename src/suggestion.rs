@@ -7,7 +7,7 @@ pub(crate) fn suggest<'a>(
   known
     .into_iter()
     .map(|name| (edit_distance(wanted, name), name))
-    .filter(|(distance, name)| *distance < 3 && *distance < name.len().max(2))
+    .filter(|(distance, name)| *distance < 3 && *distance * 3 <= name.chars().count())
     .min_by_key(|(distance, _)| *distance)
     .map(|(_, name)| name.to_owned())
 }

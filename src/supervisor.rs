@@ -149,9 +149,9 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
   }
 
   let Some(signals) = signals else {
-    project.report.success(&format!(
-      "running in the background; `dev status` to see them, `dev stop` to stop them"
-    ));
+    project
+      .report
+      .success("running in the background; `dev status` to see them, `dev stop` to stop them");
     return Ok(());
   };
   let signal_sender = sender.clone();

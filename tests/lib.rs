@@ -1,1 +1,8 @@
+//! All integration tests compile into one binary (fast builds); each runs the real `dev`
+//! against real python3 servers on 127.0.0.1.
 
+mod bad_input;
+mod harness;
+mod lifecycle;
+mod orphans;
+mod tasks;

@@ -307,6 +307,11 @@ impl Checker<'_> {
         .unwrap_or(rest);
       message = format!("duplicate key `{key}`");
       hint = Some("each name may appear once; remove or rename one of them".into());
+    } else if let Some((found, expected)) = message
+      .strip_prefix("invalid type: ")
+      .and_then(|rest| rest.split_once(", expected "))
+    {
+      message = format!("expected {expected}, found a {found}");
     } else if message == "expected string scalar" {
       message = "expected a string here".into();
     } else if message == "expected mapping start" {
@@ -688,7 +693,8 @@ impl Checker<'_> {
         .map(|t| t.deps.clone())
         .unwrap_or_default()
     };
-    let checks: [(&str, Vec<&Text>, &dyn Fn(&str) -> Vec<String>); 2] = [
+    type Edges<'e> = &'e dyn Fn(&str) -> Vec<String>;
+    let checks: [(&str, Vec<&Text>, Edges); 2] = [
       (
         "service",
         raw.services.0.iter().map(|(name, _)| name).collect(),

@@ -48,7 +48,7 @@ pub(crate) struct RawStop {
 #[derive(Debug)]
 pub(crate) enum RawTask {
   Command(String),
-  Full(RawTaskFields),
+  Full(Box<RawTaskFields>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,8 +128,25 @@ impl<'de> Deserialize<'de> for RawTask {
         Ok(RawTask::Command(command.to_owned()))
       }
 
+      fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
       fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        RawTaskFields::deserialize(MapAccessDeserializer::new(map)).map(RawTask::Full)
+        RawTaskFields::deserialize(MapAccessDeserializer::new(map))
+          .map(|fields| RawTask::Full(Box::new(fields)))
       }
     }
 
@@ -170,6 +187,22 @@ impl<'de> Deserialize<'de> for OneOrMany {
 
       fn visit_str<E: de::Error>(self, command: &str) -> Result<Self::Value, E> {
         Ok(OneOrMany::One(command.to_owned()))
+      }
+
+      fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
+      }
+
+      fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        self.visit_str(&value.to_string())
       }
 
       fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {

@@ -249,28 +249,6 @@ pub(crate) fn set_nonblocking(fd: std::os::fd::RawFd) -> io::Result<()> {
   Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn parses_stat_with_parentheses_in_comm() {
-    let stat = "42 (a) b) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
-    let info = parse_stat(stat).unwrap();
-    assert_eq!(info.comm, "a) b");
-    assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
-    assert_eq!(info.state, 'S');
-  }
-
-  #[test]
-  fn reads_own_process() {
-    let me = std::process::id();
-    let info = process_info(me).unwrap();
-    assert!(info.start_time > 0);
-    assert!(!boot_id().is_empty());
-  }
-}
-
 /// The chain of parents from `pid` up to init, not including `pid`.
 pub(crate) fn ancestors(pid: Pid) -> Vec<Pid> {
   let mut chain = Vec::new();
@@ -408,5 +386,27 @@ pub(crate) fn reset_signals_before_exec(command: &mut Command) {
       }
       Ok(())
     });
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn parses_stat_with_parentheses_in_comm() {
+    let stat = "42 (a) b) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
+    let info = parse_stat(stat).unwrap();
+    assert_eq!(info.comm, "a) b");
+    assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
+    assert_eq!(info.state, 'S');
+  }
+
+  #[test]
+  fn reads_own_process() {
+    let me = std::process::id();
+    let info = process_info(me).unwrap();
+    assert!(info.start_time > 0);
+    assert!(!boot_id().is_empty());
   }
 }

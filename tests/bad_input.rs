@@ -1,0 +1,203 @@
+//! Malformed task files: each gives a clear error, a location where one exists, exit 2,
+//! and never a panic.
+
+use crate::harness::*;
+
+/// (task file, expected message, expected location `line:col` or "")
+const CASES: &[(&str, &str, &str)] = &[
+  (
+    "services: [\n",
+    "error: expected a mapping of names to values, found a sequence",
+    "devtasks.yaml:1:",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    porrt: 3\n",
+    "error: unknown field `porrt`",
+    "devtasks.yaml:4:5",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    port: abc\n",
+    "expected a port number between 1 and 65535, found `abc`",
+    "devtasks.yaml:4:11",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    port: 70000\n",
+    "found `70000`",
+    "devtasks.yaml:4:11",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    port: 0\n",
+    "found `0`",
+    "devtasks.yaml:4:11",
+  ),
+  (
+    "services:\n  api:\n    port: 1\n",
+    "missing field `run`",
+    "devtasks.yaml:3:5",
+  ),
+  (
+    "services:\n  api:\n    run: [1, 2]\n",
+    "expected a string here",
+    "devtasks.yaml:3:10",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    depends_on: [bakend]\n  backend:\n    run: y\n",
+    "unknown service `bakend`",
+    "devtasks.yaml:4:18",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    depends_on: [b]\n  b:\n    run: y\n    depends_on: [a]\n",
+    "services depend on each other in a cycle: a → b → a",
+    "devtasks.yaml:2:3",
+  ),
+  (
+    "tasks:\n  a: { run: x, deps: [b] }\n  b: { run: y, deps: [a] }\n",
+    "tasks depend on each other in a cycle: a → b → a",
+    "devtasks.yaml:2:3",
+  ),
+  ("", "defines no services and no tasks", ""),
+  (
+    "# nothing but a comment\n",
+    "defines no services and no tasks",
+    "",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    stop: { grace: soon }\n",
+    "expected a duration such as `10s`",
+    "devtasks.yaml:4:20",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    stop: { signal: SIGFOO }\n",
+    "unknown signal `SIGFOO`",
+    "devtasks.yaml:4:21",
+  ),
+  (
+    "services:\n  a:\n    run: x\n  a:\n    run: y\n",
+    "duplicate key `a`",
+    "devtasks.yaml:4:3",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    cwd: no/such/dir\n",
+    "directory `no/such/dir` does not exist",
+    "devtasks.yaml:4:10",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    env:\n      URL: \"http://h:${bakend.port}\"\n  backend:\n    run: y\n    port: 1\n",
+    "unknown service `bakend` in `${bakend.port}`",
+    "devtasks.yaml:5:22",
+  ),
+  (
+    "services:\n  a:\n    run: x\n  b:\n    run: echo ${a.port}\n",
+    "service `a` has no `port`",
+    "devtasks.yaml:5:15",
+  ),
+  (
+    "services:\n  stop:\n    run: x\n",
+    "clashes with the built-in command `dev stop`",
+    "devtasks.yaml:2:3",
+  ),
+  (
+    "services:\n  api:\n    run: x\ntasks:\n  api: y\n",
+    "defined both as a service and as a task",
+    "devtasks.yaml:5:3",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    depends_on: { b: healthyy }\n  b:\n    run: y\n",
+    "unknown condition `healthyy`",
+    "devtasks.yaml:4:22",
+  ),
+  (
+    "tasks:\n  t: { description: nothing }\n",
+    "task `t` has neither `run` nor `deps`",
+    "devtasks.yaml:2:3",
+  ),
+  (
+    "services:\n  a:\n    run: x\n\tport: 1\n",
+    "found a tab",
+    "devtasks.yaml:3:10",
+  ),
+  (
+    "servces:\n  a:\n    run: x\n",
+    "unknown field `servces`",
+    "devtasks.yaml:1:1",
+  ),
+];
+
+#[test]
+fn every_malformed_task_file_gets_a_located_error_and_exit_2() {
+  for (yaml, message, location) in CASES {
+    let test = Test::with_config(yaml);
+    let done = test.run(&["list"]);
+    let stderr = done.stderr();
+    assert_eq!(done.code(), 2, "{yaml:?} → exit {}\n{stderr}", done.code());
+    assert!(
+      stderr.contains(message),
+      "{yaml:?}: expected `{message}` in:\n{stderr}"
+    );
+    assert!(
+      stderr.contains(location),
+      "{yaml:?}: expected location `{location}` in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{yaml:?} panicked:\n{stderr}");
+  }
+}
+
+#[test]
+fn unknown_field_suggests_the_right_one_and_draws_carets() {
+  let test = Test::with_config("services:\n  api:\n    run: x\n    porrt: 3\n");
+  let done = test.run(&["list"]);
+  assert_eq!(
+    done.stderr(),
+    "error: unknown field `porrt`\n ——▶ devtasks.yaml:4:5\n  │\n4 │     porrt: 3\n  │     ^^^^^\nhint: Did you mean `port`?\n"
+  );
+}
+
+#[test]
+fn non_utf8_file_is_refused_with_the_byte_offset() {
+  let test = Test::new();
+  std::fs::write(
+    test.path().join("devtasks.yaml"),
+    b"services:\n  a:\n    run: \xff\xfe\n",
+  )
+  .unwrap();
+  let done = test.run(&["list"]);
+  assert_eq!(done.code(), 2);
+  assert!(
+    done.stderr().contains("is not valid UTF-8 (byte 24)"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn missing_task_file_says_how_to_get_one() {
+  let test = Test::new();
+  let done = test.run(&["status"]);
+  assert_eq!(done.code(), 2);
+  assert!(
+    done.stderr().contains("error: no devtasks.yaml in"),
+    "{}",
+    done.stderr()
+  );
+  assert!(done.stderr().contains("dev init"), "{}", done.stderr());
+  let done = test.run(&["-f", "nope.yaml", "status"]);
+  assert_eq!(done.code(), 2);
+  assert!(
+    done.stderr().contains("cannot read `nope.yaml`"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn task_file_is_found_from_a_subdirectory() {
+  let test = Test::with_config("tasks:\n  hi: echo found\n");
+  std::fs::create_dir_all(test.path().join("deep/er")).unwrap();
+  let done = test
+    .command(&["hi"])
+    .current_dir(test.path().join("deep/er"))
+    .output()
+    .unwrap();
+  assert!(done.status.success());
+  assert_eq!(String::from_utf8_lossy(&done.stdout), "found\n");
+}

@@ -1,0 +1,284 @@
+//! The test builder: a temp project, the real binary, and a guard that kills every process
+//! the test started, even when it panics. Ownership is proven by a marker variable with a
+//! unique value that `dev`, its keepers and every service process inherit.
+
+use std::{
+  fs,
+  net::{TcpListener, TcpStream},
+  path::{Path, PathBuf},
+  process::{Child, Command, Output, Stdio},
+  thread,
+  time::{Duration, Instant},
+};
+
+pub(crate) const DEV: &str = env!("CARGO_BIN_EXE_dev");
+
+/// A small python server: listens on $PORT, prints `listening <port>`, and can be asked to
+/// ignore SIGTERM or to hide in a deeper process tree.
+pub(crate) const SERVER_PY: &str = r#"
+import os, signal, socket, sys, time
+mode = sys.argv[1] if len(sys.argv) > 1 else "plain"
+if mode == "ignore-term":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if mode == "tree":
+    # parent -> child -> grandchild that calls setsid() and holds the port
+    if os.fork() != 0:
+        while True: time.sleep(1)
+    if os.fork() != 0:
+        while True: time.sleep(1)
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+port = int(os.environ["PORT"])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(16)
+print(f"listening {port} pid {os.getpid()}", flush=True)
+while True:
+    c, _ = s.accept(); c.close()
+"#;
+
+pub(crate) struct Test {
+  pub(crate) dir: tempfile::TempDir,
+  marker: String,
+}
+
+impl Test {
+  pub(crate) fn new() -> Self {
+    let dir = tempfile::Builder::new()
+      .prefix("dev-test-")
+      .tempdir()
+      .expect("temp dir");
+    fs::write(dir.path().join("server.py"), SERVER_PY).expect("write server.py");
+    let marker = dir
+      .path()
+      .file_name()
+      .unwrap()
+      .to_string_lossy()
+      .into_owned();
+    Self { dir, marker }
+  }
+
+  pub(crate) fn with_config(yaml: &str) -> Self {
+    let test = Self::new();
+    test.write("devtasks.yaml", yaml);
+    test
+  }
+
+  pub(crate) fn path(&self) -> &Path {
+    self.dir.path()
+  }
+
+  pub(crate) fn write(&self, name: &str, text: &str) {
+    let path = self.path().join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+  }
+
+  pub(crate) fn command(&self, args: &[&str]) -> Command {
+    let mut command = Command::new(DEV);
+    command
+      .args(args)
+      .current_dir(self.path())
+      .env("DEV_TEST_ID", &self.marker)
+      .env("NO_COLOR", "1")
+      .stdin(Stdio::null());
+    command
+  }
+
+  /// Runs `dev` to completion (bounded: 60 s).
+  pub(crate) fn run(&self, args: &[&str]) -> Done {
+    let mut child = self
+      .command(args)
+      .stdout(Stdio::piped())
+      .stderr(Stdio::piped())
+      .spawn()
+      .expect("spawn dev");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+      assert!(
+        Instant::now() < deadline,
+        "dev {args:?} did not finish in 60 s"
+      );
+      thread::sleep(Duration::from_millis(5));
+    }
+    Done(child.wait_with_output().unwrap())
+  }
+
+  /// Starts `dev` in the foreground, output to files in the project (read with `output`).
+  pub(crate) fn spawn(&self, args: &[&str]) -> Child {
+    let out = fs::File::create(self.path().join("dev.out")).unwrap();
+    let err = fs::File::create(self.path().join("dev.err")).unwrap();
+    self
+      .command(args)
+      .stdout(out)
+      .stderr(err)
+      .spawn()
+      .expect("spawn dev")
+  }
+
+  pub(crate) fn spawned_output(&self) -> (String, String) {
+    let read = |name| fs::read_to_string(self.path().join(name)).unwrap_or_default();
+    (read("dev.out"), read("dev.err"))
+  }
+
+  pub(crate) fn log(&self, service: &str) -> String {
+    fs::read_to_string(self.path().join("logs").join(format!("{service}.log"))).unwrap_or_default()
+  }
+
+  pub(crate) fn status_json(&self) -> serde_json::Value {
+    let done = self.run(&["status", "--json"]);
+    assert!(done.0.status.success(), "status failed: {}", done.stderr());
+    serde_json::from_str(&done.stdout()).expect("status --json is JSON")
+  }
+
+  /// The service's pid as `dev status --json` reports it, if running.
+  pub(crate) fn pid_of(&self, service: &str) -> Option<u32> {
+    let status = self.status_json();
+    let row = status
+      .as_array()?
+      .iter()
+      .find(|row| row["service"] == service)?;
+    (row["state"] == "running").then(|| row["pid"].as_u64().unwrap() as u32)
+  }
+
+  /// Every live process that carries this test's marker (dev, keepers, services).
+  pub(crate) fn processes(&self) -> Vec<u32> {
+    processes_with_env("DEV_TEST_ID", &self.marker)
+  }
+}
+
+impl Drop for Test {
+  fn drop(&mut self) {
+    for _ in 0..3 {
+      for pid in self.processes() {
+        // SAFETY: kill(2) on a pid proven ours by its unique marker.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+      }
+      thread::sleep(Duration::from_millis(20));
+    }
+  }
+}
+
+pub(crate) struct Done(pub(crate) Output);
+
+impl Done {
+  pub(crate) fn stdout(&self) -> String {
+    String::from_utf8_lossy(&self.0.stdout).into_owned()
+  }
+
+  pub(crate) fn stderr(&self) -> String {
+    String::from_utf8_lossy(&self.0.stderr).into_owned()
+  }
+
+  pub(crate) fn code(&self) -> i32 {
+    self.0.status.code().unwrap_or(-1)
+  }
+
+  #[track_caller]
+  pub(crate) fn success(&self) -> &Self {
+    assert!(
+      self.0.status.success(),
+      "expected success, got {}\nstdout: {}\nstderr: {}",
+      self.code(),
+      self.stdout(),
+      self.stderr()
+    );
+    self
+  }
+}
+
+pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
+  let needle = format!("{key}={value}");
+  let me = std::process::id();
+  fs::read_dir("/proc")
+    .unwrap()
+    .flatten()
+    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+    .filter(|pid| *pid != me)
+    .filter(|pid| {
+      let alive = fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+          .rsplit(')')
+          .next()
+          .unwrap_or("")
+          .trim_start()
+          .starts_with('Z')
+      });
+      alive
+        && fs::read(format!("/proc/{pid}/environ"))
+          .is_ok_and(|env| env.split(|b| *b == 0).any(|e| e == needle.as_bytes()))
+    })
+    .collect()
+}
+
+/// A port that was free a moment ago (the kernel picked it).
+pub(crate) fn free_port() -> u16 {
+  TcpListener::bind("127.0.0.1:0")
+    .unwrap()
+    .local_addr()
+    .unwrap()
+    .port()
+}
+
+pub(crate) fn is_listening(port: u16) -> bool {
+  TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// True when a server could bind the port again (SO_REUSEADDR, as servers do).
+pub(crate) fn is_bindable(port: u16) -> bool {
+  std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() || !is_listening(port)
+}
+
+#[track_caller]
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+  let deadline = Instant::now() + timeout;
+  while !condition() {
+    assert!(
+      Instant::now() < deadline,
+      "timed out after {timeout:?} waiting for: {what}"
+    );
+    thread::sleep(Duration::from_millis(10));
+  }
+}
+
+pub(crate) fn is_alive(pid: u32) -> bool {
+  fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    !stat
+      .rsplit(')')
+      .next()
+      .unwrap_or("")
+      .trim_start()
+      .starts_with('Z')
+  })
+}
+
+pub(crate) fn signal(pid: u32, signal: i32) {
+  // SAFETY: kill(2) on a pid this test started.
+  unsafe { libc::kill(pid as i32, signal) };
+}
+
+/// Waits for a child with a bound; returns its exit code.
+pub(crate) fn wait_child(child: &mut Child, timeout: Duration) -> i32 {
+  let deadline = Instant::now() + timeout;
+  loop {
+    if let Some(status) = child.try_wait().unwrap() {
+      return status.code().unwrap_or(-1);
+    }
+    assert!(
+      Instant::now() < deadline,
+      "process {} did not exit within {timeout:?}",
+      child.id()
+    );
+    thread::sleep(Duration::from_millis(10));
+  }
+}
+
+/// A one-service config running server.py in the given mode on the given port.
+pub(crate) fn server_config(name: &str, port: u16, mode: &str, grace: &str) -> String {
+  format!(
+    "services:\n  {name}:\n    run: exec python3 -u server.py {mode}\n    port: {port}\n    stop: {{ grace: {grace} }}\n"
+  )
+}
+
+pub(crate) fn project_path(test: &Test, relative: &str) -> PathBuf {
+  test.path().join(relative)
+}

@@ -1,0 +1,139 @@
+//! No orphans: whatever happens to the service or to `dev`, nothing of the tree survives.
+
+use std::{fs, time::Duration};
+
+use crate::harness::*;
+
+#[test]
+fn stop_kills_a_service_that_ignores_sigterm_after_the_grace() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("stubborn", port, "ignore-term", "300ms"));
+  test.run(&["up", "-d"]).success();
+  wait_until("listens", Duration::from_secs(10), || is_listening(port));
+  let pid = test.pid_of("stubborn").unwrap();
+  test.run(&["stop"]).success();
+  assert!(!is_alive(pid), "SIGKILL after the grace period must end it");
+  assert!(is_bindable(port));
+  assert!(test.log("stubborn").contains("stubborn stopped"));
+}
+
+#[test]
+fn stop_ends_a_three_level_tree_whose_grandchild_called_setsid() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  test.run(&["up", "-d"]).success();
+  wait_until("grandchild listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let tree = test.processes();
+  assert!(tree.len() >= 4, "keeper + 3 levels expected, got {tree:?}");
+  test.run(&["stop"]).success();
+  for pid in &tree {
+    assert!(!is_alive(*pid), "pid {pid} survived");
+  }
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn kill_9_of_foreground_dev_leaves_no_orphans() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  let mut dev = test.spawn(&[]);
+  wait_until("listens", Duration::from_secs(10), || is_listening(port));
+  signal(dev.id(), libc::SIGKILL);
+  wait_child(&mut dev, Duration::from_secs(5));
+  // The kernel tells each keeper that dev died; they stop their trees within the grace.
+  wait_until("the tree is gone", Duration::from_secs(10), || {
+    test.processes().is_empty()
+  });
+  assert!(is_bindable(port));
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "stopped");
+}
+
+#[test]
+fn next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  test.run(&["up", "-d"]).success();
+  wait_until("listens", Duration::from_secs(10), || is_listening(port));
+  let state: serde_json::Value =
+    serde_json::from_str(&fs::read_to_string(project_path(&test, ".dev/tree.json")).unwrap())
+      .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  signal(keeper, libc::SIGKILL);
+  wait_until("keeper gone", Duration::from_secs(5), || !is_alive(keeper));
+  assert!(
+    is_listening(port),
+    "the service outlives its SIGKILLed keeper until dev finds it"
+  );
+
+  let stop = test.run(&["stop"]);
+  stop.success();
+  assert!(
+    stop.stderr().contains("keeper was killed; stopped"),
+    "{}",
+    stop.stderr()
+  );
+  assert!(
+    stop.stderr().contains("server.py tree"),
+    "must say exactly what it stopped: {}",
+    stop.stderr()
+  );
+  wait_until("port free", Duration::from_secs(5), || is_bindable(port));
+  assert!(
+    test.processes().is_empty(),
+    "left behind: {:?}",
+    test.processes()
+  );
+}
+
+#[test]
+fn stale_state_whose_pid_was_reused_never_kills_the_unrelated_process() {
+  let test = Test::with_config("services:\n  api:\n    run: sleep 60\n");
+  // An unrelated process holds the pid the state file names, with a different start time.
+  let mut unrelated = std::process::Command::new("sleep")
+    .arg("60")
+    .spawn()
+    .unwrap();
+  let pid = unrelated.id();
+  fs::create_dir_all(project_path(&test, ".dev")).unwrap();
+  let boot_id = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+  let state = serde_json::json!({
+    "service": "api",
+    "keeper": { "pid": pid, "start_time": 1 },
+    "process": { "pid": pid, "start_time": 1 },
+    "pgid": pid,
+    "boot_id": boot_id.trim(),
+    "token": "not-a-real-token",
+    "port": null,
+    "command": "sleep 60",
+    "log": "logs/api.log",
+    "started_at": 0,
+    "supervisor": null
+  });
+  fs::write(project_path(&test, ".dev/api.json"), state.to_string()).unwrap();
+
+  for args in [&["status"][..], &["stop"], &["up", "-d"], &["stop"]] {
+    test.run(args).success();
+    assert!(is_alive(pid), "`dev {args:?}` killed an unrelated process");
+  }
+  unrelated.kill().unwrap();
+  unrelated.wait().unwrap();
+}
+
+#[test]
+fn a_service_that_crashes_takes_its_children_with_it() {
+  let test = Test::with_config("services:\n  crashy:\n    run: 'sleep 300 & sleep 0.3; exit 7'\n");
+  test.run(&["up", "-d"]).success();
+  wait_until("crashy exits", Duration::from_secs(10), || {
+    test.status_json()[0]["state"] == "exited"
+  });
+  let status = test.status_json();
+  assert_eq!(status[0]["exit_code"], 7);
+  assert!(
+    test.processes().is_empty(),
+    "the background sleep must not survive: {:?}",
+    test.processes()
+  );
+}
