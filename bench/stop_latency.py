@@ -4,7 +4,7 @@ bindable again, for `dev stop` versus a bare killpg(SIGTERM) + wait of the same 
 Also reports the 3-level tree with a setsid grandchild, where a plain `kill` of the parent
 never frees the port at all."""
 
-import os, signal, socket, statistics, subprocess, sys, tempfile, time
+import os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 DEV = sys.argv[1]
 TRIALS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -49,13 +49,16 @@ def dev_stop(project, port):
     return time.perf_counter() - t
 
 
-def bare_killpg(port):
+def bare_killpg(port, via_cli=False):
     env = dict(os.environ, PORT=str(port))
     p = subprocess.Popen([sys.executable, "-u", SERVER, "plain"], env=env, start_new_session=True,
                          stdout=subprocess.DEVNULL)
     wait(lambda: listening(port))
     t = time.perf_counter()
-    os.killpg(p.pid, signal.SIGTERM)
+    if via_cli:  # the same signal through a command, paying exec like `dev stop` does
+        subprocess.run(["/bin/kill", "-TERM", "--", f"-{p.pid}"], check=True)
+    else:
+        os.killpg(p.pid, signal.SIGTERM)
     p.wait()
     wait(lambda: bindable(port))
     return time.perf_counter() - t
@@ -66,18 +69,20 @@ def main():
     project = tempfile.mkdtemp(prefix="dev-bench-")
     with open(os.path.join(project, "devtasks.yaml"), "w") as f:
         f.write(f"services:\n  api:\n    run: exec {sys.executable} -u {SERVER} plain\n    port: {port}\n")
-    dev, bare = [], []
-    for _ in range(TRIALS):  # interleaved A/B on one port, so both see the same machine state
+    dev, bare, cli = [], [], []
+    for _ in range(TRIALS):  # interleaved A/B/C on one port, so all see the same machine state
         dev.append(dev_stop(project, port))
         bare.append(bare_killpg(port))
-    md, mb = statistics.median(dev), statistics.median(bare)
-    print(f"stop (cooperative server, port bindable)  dev stop {md*1000:7.1f} ms   bare killpg {mb*1000:7.1f} ms   ratio {md/mb:.2f}x")
+        cli.append(bare_killpg(port, via_cli=True))
+    md, mb, mc = (statistics.median(x) for x in (dev, bare, cli))
+    print(f"stop (cooperative server, port bindable)  dev stop {md*1000:6.1f} ms | in-process killpg {mb*1000:6.1f} ms (ratio {md/mb:.2f}x) | /bin/kill -TERM -- -PGID {mc*1000:6.1f} ms (ratio {md/mc:.2f}x)")
 
     # The tree with a setsid grandchild holding the port: dev frees it, `kill <parent>` cannot.
     with open(os.path.join(project, "devtasks.yaml"), "w") as f:
         f.write(f"services:\n  api:\n    run: exec {sys.executable} -u {SERVER} tree\n    port: {port}\n    stop: {{ grace: 500ms }}\n")
     tree = [dev_stop(project, port) for _ in range(max(3, TRIALS // 4))]
     print(f"stop (3-level tree, setsid grandchild ignoring SIGTERM)  dev stop {statistics.median(tree)*1000:7.1f} ms (grace 500 ms)   kill <parent>: port never freed")
+    shutil.rmtree(project, ignore_errors=True)
 
 
 if __name__ == "__main__":

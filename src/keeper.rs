@@ -144,8 +144,8 @@ struct Keeper {
   me: ProcessId,
   process: ProcessId,
   state: ServiceState,
-  pump: Option<thread::JoinHandle<()>>,
-  sender: Sender<Event>,
+  /// Disconnects the moment the pump has written its last byte.
+  pump_done: Option<Receiver<()>>,
 }
 
 impl Keeper {
@@ -170,7 +170,7 @@ impl Keeper {
     .map_err(|error| format!("cannot install signal handlers: {error}"))?;
     let (sender, events) = mpsc::channel();
     forward_signals(signals, sender.clone());
-    spawn_reaper(sender.clone());
+    spawn_reaper(sender);
 
     let me = ProcessId::of(std::process::id()).ok_or("cannot read own process info")?;
     let placeholder = ProcessId {
@@ -198,8 +198,7 @@ impl Keeper {
       me,
       process: placeholder,
       state,
-      pump: None,
-      sender,
+      pump_done: None,
     };
     keeper.spawn_service()?;
     Ok((keeper, events))
@@ -247,7 +246,7 @@ impl Keeper {
       self.spec.service,
       self.spec.command
     );
-    self.pump = Some(spawn_pump(reader, log, self.spec.supervisor.is_some()));
+    self.pump_done = Some(spawn_pump(reader, log, self.spec.supervisor.is_some()));
 
     self.state.process = Some(self.process);
     self.state.pgid = Some(pid);
@@ -357,16 +356,10 @@ impl Keeper {
     }
   }
 
-  /// Waits (briefly) for the pump to write the last bytes into the log.
+  /// Waits (at most 2 s) for the pump to write the last bytes into the log.
   fn finish_output(&mut self) {
-    if let Some(pump) = self.pump.take() {
-      let deadline = Instant::now() + Duration::from_secs(2);
-      while !pump.is_finished() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(2));
-      }
-      if pump.is_finished() {
-        let _ = pump.join();
-      }
+    if let Some(done) = self.pump_done.take() {
+      let _ = done.recv_timeout(Duration::from_secs(2));
     }
   }
 
@@ -374,7 +367,6 @@ impl Keeper {
     if let Ok(mut log) = open_log(&self.spec.log) {
       let _ = writeln!(log, "──── {} · {message}", utc_timestamp(unix_now()));
     }
-    let _ = &self.sender;
   }
 }
 
@@ -420,8 +412,10 @@ fn spawn_reaper(sender: Sender<Event>) {
 /// foreground `dev` on our stdout when attached. Stdout is non-blocking: when the terminal
 /// cannot keep up, lines are skipped there (and counted), never in the file, and the service
 /// never waits for a terminal.
-fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> thread::JoinHandle<()> {
+fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> Receiver<()> {
+  let (done, finished) = mpsc::channel::<()>();
   thread::spawn(move || {
+    let _done = done;
     let mut forward = attached.then(|| {
       let _ = sys::set_nonblocking(libc::STDOUT_FILENO);
       Forwarder::default()
@@ -440,7 +434,8 @@ fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> thre
         forwarder.send(chunk);
       }
     }
-  })
+  });
+  finished
 }
 
 /// Non-blocking forwarding to stdout, with an honest count of what was skipped.
