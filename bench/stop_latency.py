@@ -8,7 +8,7 @@ import os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 DEV = sys.argv[1]
 TRIALS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tree_server.py")
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "server.py")
 
 
 def free_port():

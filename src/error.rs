@@ -78,6 +78,15 @@ impl Error {
     }
   }
 
+  pub(crate) fn already_running(state: &crate::state::ServiceState) -> Self {
+    Self::AlreadyRunning {
+      service: state.service.clone(),
+      pid: state.process.map_or(state.keeper.pid, |p| p.pid),
+      port: state.port,
+      uptime: state.uptime(),
+    }
+  }
+
   pub(crate) fn config(message: impl Into<String>, location: Option<Location>) -> Self {
     Self::Config {
       message: message.into(),

@@ -93,18 +93,7 @@ pub(crate) fn keeper_spec(
   if let Some(port) = port {
     env.push(("PORT".into(), port.to_string()));
   }
-  for (key, value) in &service.env {
-    let variable = |name: &str| {
-      env
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .or_else(|| std::env::var(name).ok())
-    };
-    let value = interpolate::expand_all(value, &variable, &reference);
-    env.push((key.clone(), value));
-  }
+  interpolate::extend_env(&mut env, &service.env, &reference);
   KeeperSpec {
     service: service.name.clone(),
     command: interpolate::expand_references(&service.run, &reference),

@@ -61,12 +61,7 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
   let mut started: Vec<Started> = Vec::new();
   for service in &order {
     if let Some(Liveness::Running(state)) = project.check(&service.name) {
-      let error = Error::AlreadyRunning {
-        service: service.name.clone(),
-        pid: state.process.map_or(state.keeper.pid, |p| p.pid),
-        port: state.port,
-        uptime: state.uptime(),
-      };
+      let error = Error::already_running(&state);
       if names.contains(&service.name) || names.is_empty() {
         stop_started(&started);
         return Err(error);
@@ -97,12 +92,7 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
       Handshake::Busy => {
         stop_started(&started);
         return Err(match project.state.read(&service.name) {
-          Some(state) => Error::AlreadyRunning {
-            service: service.name.clone(),
-            pid: state.process.map_or(state.keeper.pid, |p| p.pid),
-            port: state.port,
-            uptime: state.uptime(),
-          },
+          Some(state) => Error::already_running(&state),
           None => Error::Start {
             service: service.name.clone(),
             message: "another dev is starting it right now".into(),

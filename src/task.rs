@@ -92,18 +92,7 @@ fn shell(config: &Config, task: &Task, command: &str, arguments: &[String]) -> C
       .args(arguments);
   }
   let mut env = config.env.clone();
-  for (key, value) in &task.env {
-    let variable = |name: &str| {
-      env
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .or_else(|| std::env::var(name).ok())
-    };
-    let value = interpolate::expand_all(value, &variable, &|_, _| None);
-    env.push((key.clone(), value));
-  }
+  interpolate::extend_env(&mut env, &task.env, &|_, _| None);
   shell.current_dir(&task.cwd).envs(env);
   shell
 }

@@ -96,6 +96,27 @@ pub(crate) fn expand_all(
   out
 }
 
+/// Appends `entries` to `env`, expanding each value against what is already in `env` (later
+/// entries see earlier ones), then the process environment, and `${svc.field}` via `reference`.
+pub(crate) fn extend_env(
+  env: &mut Vec<(String, String)>,
+  entries: &[(String, String)],
+  reference: &dyn Fn(&str, &str) -> Option<String>,
+) {
+  for (key, value) in entries {
+    let variable = |name: &str| {
+      env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var(name).ok())
+    };
+    let value = expand_all(value, &variable, reference);
+    env.push((key.clone(), value));
+  }
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
