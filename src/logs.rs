@@ -16,6 +16,14 @@ use crate::{
 };
 
 pub(crate) fn logs(project: &Project, names: &[String], lines: usize, follow: bool) -> Result<()> {
+  match print_logs(project, names, lines, follow) {
+    // A closed pipe (`dev logs | head`) is a normal way to stop reading, not an error.
+    Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+    other => other,
+  }
+}
+
+fn print_logs(project: &Project, names: &[String], lines: usize, follow: bool) -> Result<()> {
   let names = if names.is_empty() {
     project.service_names()
   } else {
@@ -81,11 +89,7 @@ fn print_line(prefixer: Option<&Prefixer>, line: &[u8]) -> Result<()> {
     Some(prefixer) => prefixer.line(line),
     None => Prefixer::plain().line(line),
   };
-  // A closed pipe (`dev logs | head`) is a normal way to stop reading.
-  match written {
-    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::Interrupted),
-    other => other.map_err(Error::io("cannot write to stdout")),
-  }
+  written.map_err(Error::io("cannot write to stdout"))
 }
 
 /// The last `n` lines of a text.

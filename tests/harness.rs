@@ -176,15 +176,7 @@ pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
     .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
     .filter(|pid| *pid != me)
     .filter(|pid| {
-      let alive = fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        !stat
-          .rsplit(')')
-          .next()
-          .unwrap_or("")
-          .trim_start()
-          .starts_with('Z')
-      });
-      alive
+      is_alive(*pid)
         && fs::read(format!("/proc/{pid}/environ"))
           .is_ok_and(|env| env.split(|b| *b == 0).any(|e| e == needle.as_bytes()))
     })

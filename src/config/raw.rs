@@ -9,6 +9,28 @@ use serde::{
 };
 use serde_saphyr::Spanned;
 
+/// A command written as a bare number or boolean (`run: 8`, `test: true`) is still a command:
+/// visitors forward those scalars to `visit_str`.
+macro_rules! scalars_as_commands {
+  () => {
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+      self.visit_str(&value.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+      self.visit_str(&value.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+      self.visit_str(&value.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+      self.visit_str(&value.to_string())
+    }
+  };
+}
+
 pub(crate) type Text = Spanned<String>;
 
 #[derive(Debug, Deserialize)]
@@ -128,21 +150,7 @@ impl<'de> Deserialize<'de> for RawTask {
         Ok(RawTask::Command(command.to_owned()))
       }
 
-      fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
+      scalars_as_commands!();
 
       fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         RawTaskFields::deserialize(MapAccessDeserializer::new(map))
@@ -189,21 +197,7 @@ impl<'de> Deserialize<'de> for OneOrMany {
         Ok(OneOrMany::One(command.to_owned()))
       }
 
-      fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
-
-      fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-      }
+      scalars_as_commands!();
 
       fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut commands = Vec::new();
