@@ -1,11 +1,11 @@
 //! The command line, as clap sees it. Service and task names arrive as external
 //! subcommands and are resolved against the task file in `run`.
 
-use std::{ffi::OsString, path::PathBuf};
+use std::{ffi::OsString, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand};
 
-use crate::color::ColorChoice;
+use crate::{color::ColorChoice, plan::PortOverride, ports::parse_port};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -16,6 +16,8 @@ Examples:
   dev backend-stop          stop it; also: backend-force, backend-status, backend-logs
   dev logs backend -f       follow its log file
   dev status --json         what runs, with pids, ports and uptime
+  dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
+  dev port free 8000        stop what holds it (asks first if dev did not start it)
   dev test                  run the task `test` (after its deps)
   dev stop                  stop everything";
 
@@ -43,6 +45,9 @@ pub(crate) enum Command {
     /// Start in the background and return once started
     #[arg(short, long)]
     detach: bool,
+    /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
+    #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
+    ports: Vec<PortOverride>,
   },
   /// Stop services (all by default), with their whole process trees
   Stop { services: Vec<String> },
@@ -53,7 +58,7 @@ pub(crate) enum Command {
     #[arg(short, long)]
     detach: bool,
   },
-  /// Hard restart: kill without a grace period, then start
+  /// Hard restart: kill without a grace period, then start; frees ports held by others
   Force {
     services: Vec<String>,
     /// Start those not running in the background
@@ -83,12 +88,67 @@ pub(crate) enum Command {
     #[arg(long)]
     json: bool,
   },
+  /// Who holds a port, free it safely, find free ones
+  Port {
+    #[command(subcommand)]
+    command: PortCommand,
+  },
   /// Internal: the per-service keeper process
   #[command(name = "__keep", hide = true)]
   Keep { state_dir: PathBuf, service: String },
   /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
   #[command(external_subcommand)]
   External(Vec<OsString>),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PortCommand {
+  /// Every process listening on the ports (IPv4 and IPv6), and TIME_WAIT leftovers
+  Who {
+    #[arg(required = true, value_parser = parse_port, allow_negative_numbers = true)]
+    ports: Vec<u16>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
+  /// Free or not; exit 0 free, 1 listening, 3 bound but not listening, 4 only TIME_WAIT
+  Check {
+    #[arg(required = true, value_parser = parse_port, allow_negative_numbers = true)]
+    ports: Vec<u16>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
+  /// Stop what listens on the port: SIGTERM to its group and tree, the grace, then SIGKILL
+  Free {
+    #[arg(value_parser = parse_port, allow_negative_numbers = true)]
+    port: u16,
+    /// How long to wait after SIGTERM before SIGKILL
+    #[arg(long, default_value = "5s", value_parser = parse_grace)]
+    grace: Duration,
+    /// Stop processes dev did not start without asking
+    #[arg(short, long)]
+    yes: bool,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
+  /// The first free ports at or above FROM (skips < 1024, `reserved:` and dev's own ports)
+  Find {
+    #[arg(default_value = "8000", value_parser = parse_port, allow_negative_numbers = true)]
+    from: u16,
+    /// How many ports to find
+    #[arg(short = 'n', long, default_value_t = 1)]
+    count: usize,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
+}
+
+fn parse_grace(text: &str) -> Result<Duration, String> {
+  crate::config::parse_duration(text)
+    .ok_or_else(|| format!("expected a duration such as `5s` or `500ms`, found `{text}`"))
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use crate::{
   error::Result,
   format::{count, elapsed, status_text},
-  plan,
+  plan::{self, PortOverrides},
   project::Project,
   state::Liveness,
+  supervisor::{self, Start},
   sys::{self, Signal},
 };
 
@@ -74,7 +75,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
   };
   let mut not_running = Vec::new();
   project.state.ensure()?;
-  let ports = plan::resolve_ports(&project.config, &project.state);
+  let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
   for name in &targets {
     let Some(service) = project.config.service(name) else {
       continue;
@@ -83,13 +84,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       not_running.push(name.clone());
       continue;
     };
-    let spec = plan::keeper_spec(
-      &project.config,
-      service,
-      &ports,
-      ports.get(name).copied(),
-      state.supervisor,
-    );
+    let spec = plan::keeper_spec(&project.config, service, &ports, state.supervisor);
     project
       .state
       .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
@@ -127,5 +122,10 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     count(not_running.len(), "service was", "services were"),
     not_running.join(", ")
   ));
-  crate::supervisor::up(project, &not_running, detach)
+  let start = Start {
+    detach,
+    force: hard,
+    overrides: PortOverrides::default(),
+  };
+  supervisor::up(project, &not_running, &start)
 }

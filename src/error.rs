@@ -47,6 +47,10 @@ pub(crate) enum Error {
     uptime: Duration,
   },
 
+  /// A port is taken, or may not be freed; the hint says what to run.
+  #[error("{message}")]
+  Port { message: String, hint: String },
+
   #[error("cannot start {service}: {message}")]
   Start { service: String, message: String },
 
@@ -140,6 +144,7 @@ impl Error {
       Self::AlreadyRunning { service, .. } => Some(format!(
         "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
       )),
+      Self::Port { hint, .. } => Some(hint.clone()),
       Self::ServiceFailed { service, .. } => {
         Some(format!("`dev logs {service}` shows its full output"))
       }

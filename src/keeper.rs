@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
   format::status_text,
-  state::{ExitRecord, INSTANCE_VARIABLE, ServiceState, StateDir, random_token, unix_now},
+  state::{
+    ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
+  },
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
   timestamp::utc_timestamp,
 };
@@ -35,7 +37,11 @@ pub(crate) struct KeeperSpec {
   pub(crate) cwd: PathBuf,
   pub(crate) env: Vec<(String, String)>,
   pub(crate) log: PathBuf,
+  /// The primary port (`$PORT`).
   pub(crate) port: Option<u16>,
+  /// Every port by name, the primary first: `[("port", 8000), ("ws", 8081)]`.
+  #[serde(default)]
+  pub(crate) ports: Vec<(String, u16)>,
   pub(crate) stop_signal: String,
   pub(crate) grace_ms: u64,
   /// The foreground `dev` this keeper reports to; `None` when detached.
@@ -122,7 +128,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
   }
 }
 
-fn read_spec(state_dir: &StateDir, service: &str) -> Result<KeeperSpec, String> {
+pub(crate) fn read_spec(state_dir: &StateDir, service: &str) -> Result<KeeperSpec, String> {
   let path = state_dir.spec_path(service);
   let text = fs::read_to_string(&path)
     .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
@@ -185,6 +191,7 @@ impl Keeper {
       boot_id: sys::boot_id().to_owned(),
       token: String::new(),
       port: spec.port,
+      ports: spec.ports.clone(),
       command: spec.command.clone(),
       log: spec.log.clone(),
       started_at: unix_now(),
@@ -217,7 +224,7 @@ impl Keeper {
       .current_dir(&self.spec.cwd)
       .envs(self.spec.env.iter().map(|(k, v)| (k, v)))
       .env(INSTANCE_VARIABLE, &token)
-      .env("DEV_SERVICE", &self.spec.service)
+      .env(SERVICE_VARIABLE, &self.spec.service)
       .stdin(Stdio::null())
       .stdout(writer.try_clone().map_err(|error| error.to_string())?)
       .stderr(writer)
@@ -252,6 +259,7 @@ impl Keeper {
     self.state.pgid = Some(pid);
     self.state.token = token;
     self.state.port = self.spec.port;
+    self.state.ports = self.spec.ports.clone();
     self.state.command = self.spec.command.clone();
     self.state.log = self.spec.log.clone();
     self.state.started_at = unix_now();

@@ -12,6 +12,8 @@ mod list;
 mod logs;
 mod output;
 mod plan;
+mod port_command;
+mod ports;
 mod project;
 mod run;
 mod source;

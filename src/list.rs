@@ -31,7 +31,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       .map(|s| Entry {
         name: &s.name,
         description: s.description.as_deref(),
-        port: s.port,
+        port: s.port(),
         depends_on: s
           .depends_on
           .iter()

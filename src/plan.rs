@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use crate::{
-  config::{Config, Service, interpolate},
+  config::{Config, PRIMARY_PORT, PortSpec, Service, interpolate, shout},
   keeper::KeeperSpec,
-  state::{Liveness, StateDir},
+  state::{Liveness, PROJECT_VARIABLE, StateDir},
   sys::ProcessId,
 };
 
@@ -37,61 +37,127 @@ pub(crate) fn start_order<'a>(config: &'a Config, names: &[String]) -> Vec<&'a S
   order
 }
 
-/// `DEV_BACKEND_PORT=9000` overrides the file (names upper-cased, other characters → `_`).
-pub(crate) fn port_override_variable(service: &str) -> String {
-  let name: String = service
-    .chars()
-    .map(|c| {
-      if c.is_ascii_alphanumeric() {
-        c.to_ascii_uppercase()
-      } else {
-        '_'
-      }
-    })
-    .collect();
-  format!("DEV_{name}_PORT")
+/// Ports by service: `backend → [("port", 8000)]`, `viewer → [("http", 8080), ("ws", 8081)]`.
+pub(crate) type PortMap = HashMap<String, Vec<(String, u16)>>;
+
+/// Ports the user fixed for this run: `--port backend=9000`, `--port viewer.ws=9001`, or
+/// `DEV_BACKEND_PORT=9000` / `DEV_VIEWER_WS_PORT=9001` in the environment (the flag wins).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PortOverrides(pub(crate) Vec<PortOverride>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PortOverride {
+  pub(crate) service: String,
+  /// `None` for the primary port.
+  pub(crate) name: Option<String>,
+  pub(crate) port: u16,
 }
 
-/// Ports as they will be: a running service keeps the port it has; otherwise an override or
-/// the configured port.
-pub(crate) fn resolve_ports(config: &Config, state: &StateDir) -> HashMap<String, u16> {
+impl PortOverride {
+  /// Parses `backend=9000` or `viewer.ws=9001` (for clap).
+  pub(crate) fn parse(text: &str) -> Result<Self, String> {
+    let (target, port) = text
+      .split_once('=')
+      .ok_or_else(|| format!("expected SERVICE=PORT such as `backend=9000`, found `{text}`"))?;
+    let port = crate::ports::parse_port(port)?;
+    let (service, name) = match target.split_once('.') {
+      Some((service, name)) => (service, Some(name.to_owned())),
+      None => (target, None),
+    };
+    if service.is_empty() {
+      return Err(format!(
+        "expected SERVICE=PORT such as `backend=9000`, found `{text}`"
+      ));
+    }
+    Ok(Self {
+      service: service.to_owned(),
+      name,
+      port,
+    })
+  }
+}
+
+impl PortOverrides {
+  /// The fixed port for one port of a service, if any.
+  pub(crate) fn get(&self, service: &str, spec: &PortSpec, primary: bool) -> Option<u16> {
+    let matches = |o: &&PortOverride| {
+      o.service == service
+        && match &o.name {
+          None => primary,
+          Some(name) => *name == spec.name,
+        }
+    };
+    if let Some(flag) = self.0.iter().find(matches) {
+      return Some(flag.port);
+    }
+    let variable = if primary {
+      format!("DEV_{}_PORT", shout(service))
+    } else {
+      format!("DEV_{}_{}_PORT", shout(service), shout(&spec.name))
+    };
+    std::env::var(variable).ok()?.trim().parse().ok()
+  }
+}
+
+/// Ports as they are before anything starts: a running service keeps the ports it has;
+/// any other service is expected at its override or configured port.
+pub(crate) fn known_ports(config: &Config, state: &StateDir, overrides: &PortOverrides) -> PortMap {
   config
     .services
     .iter()
-    .filter_map(|service| {
+    .map(|service| {
       let running = state
         .read(&service.name)
         .and_then(|st| match st.liveness() {
-          Liveness::Running(st) => st.port,
+          Liveness::Running(st) if !st.ports.is_empty() => Some(st.ports),
           _ => None,
         });
-      let overridden = std::env::var(port_override_variable(&service.name))
-        .ok()
-        .and_then(|p| p.parse().ok());
-      running
-        .or(overridden)
-        .or(service.port)
-        .map(|port| (service.name.clone(), port))
+      let ports = running.unwrap_or_else(|| {
+        service
+          .ports
+          .iter()
+          .enumerate()
+          .map(|(i, spec)| {
+            let port = overrides
+              .get(&service.name, spec, i == 0)
+              .unwrap_or(spec.preferred);
+            (spec.name.clone(), port)
+          })
+          .collect()
+      });
+      (service.name.clone(), ports)
     })
     .collect()
 }
 
 /// The keeper's instructions for one service, with `$PORT` and `${svc.port}` resolved.
+/// The first port is `PORT`; named ones are also `PORT_<NAME>`.
 pub(crate) fn keeper_spec(
   config: &Config,
   service: &Service,
-  ports: &HashMap<String, u16>,
-  port: Option<u16>,
+  ports: &PortMap,
   supervisor: Option<ProcessId>,
 ) -> KeeperSpec {
   let reference = |name: &str, field: &str| {
-    (field == "port")
-      .then(|| ports.get(name).map(u16::to_string))
-      .flatten()
+    let ports = ports.get(name)?;
+    let port = if field == PRIMARY_PORT {
+      ports.first()
+    } else {
+      let wanted = field.strip_prefix("ports.")?;
+      ports.iter().find(|(name, _)| name == wanted)
+    };
+    port.map(|(_, number)| number.to_string())
   };
+  let own: Vec<(String, u16)> = ports.get(&service.name).cloned().unwrap_or_default();
   let mut env: Vec<(String, String)> = config.env.clone();
-  if let Some(port) = port {
+  env.push((PROJECT_VARIABLE.into(), config.root.display().to_string()));
+  if let Some((_, port)) = own.first() {
     env.push(("PORT".into(), port.to_string()));
+  }
+  for (name, port) in &own {
+    if name != PRIMARY_PORT {
+      env.push((format!("PORT_{}", shout(name)), port.to_string()));
+    }
   }
   interpolate::extend_env(&mut env, &service.env, &reference);
   KeeperSpec {
@@ -100,7 +166,8 @@ pub(crate) fn keeper_spec(
     cwd: service.cwd.clone(),
     env,
     log: config.log_dir.join(format!("{}.log", service.name)),
-    port,
+    port: own.first().map(|(_, port)| *port),
+    ports: own,
     stop_signal: service.stop_signal.name().to_owned(),
     grace_ms: service.grace.as_millis() as u64,
     supervisor,

@@ -1,6 +1,6 @@
 //! Parses arguments, loads the project, runs one command, renders any error once.
 
-use std::ffi::OsString;
+use std::{ffi::OsString, path::PathBuf};
 
 use clap::Parser;
 
@@ -12,10 +12,13 @@ use crate::{
   error::{Error, Result},
   keeper, list, logs,
   output::Reporter,
+  plan::PortOverrides,
+  port_command::{self, PortContext},
   project::Project,
   status,
   suggestion::suggest,
-  supervisor, task,
+  supervisor::{self, Start},
+  task,
 };
 
 /// Runs `dev` with these arguments. `Err` carries the exit code; only `main` exits.
@@ -34,55 +37,97 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
     };
   }
   let error_color = Color::stderr(cli.color);
-  execute(cli).map_err(|error| {
-    eprint!("{}", error.render(error_color));
-    error.code()
-  })
+  match execute(cli) {
+    Ok(0) => Ok(()),
+    Ok(code) => Err(code),
+    Err(error) => {
+      eprint!("{}", error.render(error_color));
+      Err(error.code())
+    }
+  }
 }
 
-fn execute(cli: Cli) -> Result<()> {
-  let path = match &cli.file {
+/// Runs the command; `Ok` carries the exit code (nonzero only for `dev port check`).
+fn execute(cli: Cli) -> Result<i32> {
+  let report = Reporter {
+    color: Color::stderr(cli.color),
+  };
+  if let Some(Command::Port { command }) = cli.command {
+    // Ports are everyone's business: no task file needed, and a broken one does not stop us.
+    let project = match load(cli.file.as_ref()) {
+      Ok(config) => Some(Project::new(config, Color::stdout(cli.color), report)),
+      Err(Error::ConfigNotFound { .. }) => None,
+      Err(error) => {
+        report.warning(&format!(
+          "ignoring the task file: {error} (`dev list` shows where)"
+        ));
+        None
+      }
+    };
+    let context = PortContext {
+      project: project.as_ref(),
+      report,
+      color: Color::stdout(cli.color),
+    };
+    return port_command::run(&context, command);
+  }
+  let project = Project::new(load(cli.file.as_ref())?, Color::stdout(cli.color), report);
+  execute_in(&project, cli.command).map(|()| 0)
+}
+
+fn load(file: Option<&PathBuf>) -> Result<Config> {
+  let path = match file {
     Some(file) => file.clone(),
     None => {
       let cwd = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
       Config::find(&cwd)?
     }
   };
-  let config = Config::load(&path)?;
-  let project = Project::new(
-    config,
-    Color::stdout(cli.color),
-    Reporter {
-      color: Color::stderr(cli.color),
-    },
-  );
-  let command = match cli.command {
-    Some(Command::External(words)) => resolve(&project, &words)?,
+  Config::load(&path)
+}
+
+fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
+  let command = match command {
+    Some(Command::External(words)) => resolve(project, &words)?,
     Some(command) => command.into(),
     None => Command::Up {
       services: Vec::new(),
       detach: false,
+      ports: Vec::new(),
     }
     .into(),
   };
   let command = match command {
     Resolved::Command(command) => command,
-    Resolved::Task(name, arguments) => return task::run_task(&project, &name, &arguments),
+    Resolved::Task(name, arguments) => return task::run_task(project, &name, &arguments),
   };
-  check_services(&project, &command)?;
+  check_services(project, &command)?;
   match command {
-    Command::Up { services, detach } => supervisor::up(&project, &services, detach),
-    Command::Stop { services } => control::stop(&project, &services),
-    Command::Restart { services, detach } => control::restart(&project, &services, false, detach),
-    Command::Force { services, detach } => control::restart(&project, &services, true, detach),
-    Command::Status { services, json } => status::status(&project, &services, json),
+    Command::Up {
+      services,
+      detach,
+      ports,
+    } => {
+      let start = Start {
+        detach,
+        force: false,
+        overrides: PortOverrides(ports),
+      };
+      supervisor::up(project, &services, &start)
+    }
+    Command::Stop { services } => control::stop(project, &services),
+    Command::Restart { services, detach } => control::restart(project, &services, false, detach),
+    Command::Force { services, detach } => control::restart(project, &services, true, detach),
+    Command::Status { services, json } => status::status(project, &services, json),
     Command::Logs {
       services,
       lines,
       follow,
-    } => logs::logs(&project, &services, lines, follow),
-    Command::List { json } => list::list(&project, json),
-    Command::Keep { .. } | Command::External(_) => unreachable!("handled above"),
+    } => logs::logs(project, &services, lines, follow),
+    Command::List { json } => list::list(project, json),
+    Command::Keep { .. } | Command::Port { .. } | Command::External(_) => {
+      unreachable!("handled above")
+    }
   }
 }
 

@@ -29,6 +29,9 @@ pub(crate) struct ServiceState {
   /// Inherited by every process of the service as `DEV_INSTANCE`; finds escaped survivors.
   pub(crate) token: String,
   pub(crate) port: Option<u16>,
+  /// Every port by name, the primary first.
+  #[serde(default)]
+  pub(crate) ports: Vec<(String, u16)>,
   pub(crate) command: String,
   pub(crate) log: PathBuf,
   /// Unix seconds when the current process started.
@@ -125,8 +128,11 @@ impl ServiceState {
   }
 }
 
-/// The environment marker every process of a service inherits.
+/// The environment markers every process of a service inherits: a unique token per start,
+/// the service's name, and the project directory.
 pub(crate) const INSTANCE_VARIABLE: &str = "DEV_INSTANCE";
+pub(crate) const SERVICE_VARIABLE: &str = "DEV_SERVICE";
+pub(crate) const PROJECT_VARIABLE: &str = "DEV_PROJECT";
 
 /// Ends proven survivors: the stop signal, up to `grace`, then SIGKILL. Returns what it ended
 /// as `(pid, command line)`, for the report.

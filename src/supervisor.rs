@@ -14,7 +14,8 @@ use crate::{
   format::status_text,
   keeper::{EXIT_SERVICE_ENDED, Handshake},
   output::Prefixer,
-  plan,
+  plan::{self, PortOverrides},
+  ports::allocate::{allocate, drop_reservations},
   project::Project,
   state::Liveness,
   sys::{self, ExitStatus, ProcessId, Signal},
@@ -32,7 +33,16 @@ enum UpEvent {
   Ended(String, i32),
 }
 
-pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()> {
+/// How to start: in the background or not, whether to stop foreign port holders, and
+/// ports fixed on the command line.
+pub(crate) struct Start {
+  pub(crate) detach: bool,
+  pub(crate) force: bool,
+  pub(crate) overrides: PortOverrides,
+}
+
+pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
+  let detach = start.detach;
   let order = plan::start_order(&project.config, names);
   if order.is_empty() {
     project
@@ -58,6 +68,7 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
   let width = order.iter().map(|s| s.name.len()).max().unwrap_or(0);
   let (sender, events) = mpsc::channel();
 
+  let mut ports = plan::known_ports(&project.config, &project.state, &start.overrides);
   let mut started: Vec<Started> = Vec::new();
   for service in &order {
     if let Some(Liveness::Running(state)) = project.check(&service.name) {
@@ -73,14 +84,24 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
       ));
       continue;
     }
-    let ports = plan::resolve_ports(&project.config, &project.state);
-    let port = ports.get(&service.name).copied();
-    let spec = plan::keeper_spec(&project.config, service, &ports, port, supervisor);
+    // Force frees ports for the services named, not for dependencies started along.
+    let force = start.force && (names.is_empty() || names.contains(&service.name));
+    match allocate(project, service, &start.overrides, force) {
+      Ok(chosen) => ports.insert(service.name.clone(), chosen),
+      Err(error) => {
+        stop_started(&started);
+        return Err(error);
+      }
+    };
+    let spec = plan::keeper_spec(&project.config, service, &ports, supervisor);
     project.state.write_spec(
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),
     )?;
-    let (child, stdout, handshake) = match spawn_keeper(project, &service.name, detach) {
+    let spawned = spawn_keeper(project, &service.name, detach);
+    // Started or not, the state file now speaks for these ports.
+    drop_reservations(&project.state, &service.name);
+    let (child, stdout, handshake) = match spawned {
       Ok(spawned) => spawned,
       Err(error) => {
         stop_started(&started);
@@ -107,7 +128,18 @@ pub(crate) fn up(project: &Project, names: &[String], detach: bool) -> Result<()
         });
       }
     };
-    let port_text = port.map(|p| format!(", port {p}")).unwrap_or_default();
+    let port_text = match spec.ports.as_slice() {
+      [] => String::new(),
+      [(_, port)] => format!(", port {port}"),
+      many => format!(
+        ", ports {}",
+        many
+          .iter()
+          .map(|(name, port)| format!("{name} {port}"))
+          .collect::<Vec<_>>()
+          .join(", ")
+      ),
+    };
     project.report.step(&format!(
       "{} started (pid {pid}{port_text}) → {}",
       service.name,

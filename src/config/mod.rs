@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 pub(crate) use self::duration::parse_duration;
 use self::{
   env_file::parse_env_file,
-  raw::{RawFile, RawService, RawTask, Text},
+  raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
 };
 use crate::{
   error::{Error, Result},
@@ -49,6 +49,8 @@ pub(crate) struct Config {
   pub(crate) env: Vec<(String, String)>,
   pub(crate) services: Vec<Service>,
   pub(crate) tasks: Vec<Task>,
+  /// Ports no fallback takes and `dev port find` skips.
+  pub(crate) reserved: Vec<u16>,
 }
 
 #[derive(Debug)]
@@ -57,12 +59,69 @@ pub(crate) struct Service {
   pub(crate) description: Option<String>,
   pub(crate) run: String,
   pub(crate) cwd: PathBuf,
-  pub(crate) port: Option<u16>,
+  /// `port:` first (named `port`), then the `ports:` map in file order.
+  pub(crate) ports: Vec<PortSpec>,
   /// `env_file` variables first, then `env:` entries (not yet interpolated).
   pub(crate) env: Vec<(String, String)>,
   pub(crate) depends_on: Vec<Dependency>,
   pub(crate) stop_signal: Signal,
   pub(crate) grace: Duration,
+}
+
+/// One port a service wants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PortSpec {
+  /// `port` for the primary port (`$PORT`, `${svc.port}`); the key in `ports:` otherwise
+  /// (`$PORT_WS`, `${svc.ports.ws}`).
+  pub(crate) name: String,
+  pub(crate) preferred: u16,
+  pub(crate) fallback: Fallback,
+}
+
+/// Where a port may move when it is taken by something `dev` did not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+  /// Fail with who holds it and how to free it.
+  None,
+  /// These ports, in this order.
+  Ports(Vec<u16>),
+  /// The next free port above the preferred one.
+  Auto,
+}
+
+impl PortSpec {
+  /// `${svc.port}` or `${svc.ports.ws}`.
+  pub(crate) fn reference(&self, service: &str) -> String {
+    if self.name == PRIMARY_PORT {
+      format!("${{{service}.port}}")
+    } else {
+      format!("${{{service}.ports.{}}}", self.name)
+    }
+  }
+}
+
+/// The name of the port given with `port:`.
+pub(crate) const PRIMARY_PORT: &str = "port";
+
+/// `my-api` → `MY_API`: names as environment variables.
+pub(crate) fn shout(name: &str) -> String {
+  name
+    .chars()
+    .map(|c| {
+      if c.is_ascii_alphanumeric() {
+        c.to_ascii_uppercase()
+      } else {
+        '_'
+      }
+    })
+    .collect()
+}
+
+impl Service {
+  /// The primary port as configured.
+  pub(crate) fn port(&self) -> Option<u16> {
+    self.ports.first().map(|p| p.preferred)
+  }
 }
 
 #[derive(Debug)]
@@ -232,6 +291,10 @@ impl Checker<'_> {
       tasks.push(self.task(&root, name, task, &task_names)?);
     }
 
+    let mut reserved = Vec::new();
+    for text in &raw.reserved.0 {
+      reserved.extend(self.port_list(text)?);
+    }
     let config = Config {
       path: self.source.path.clone(),
       root,
@@ -239,6 +302,7 @@ impl Checker<'_> {
       env,
       services,
       tasks,
+      reserved,
     };
     self.check_port_references(&raw, &config)?;
     self.check_cycles(&raw, &config)?;
@@ -402,10 +466,7 @@ impl Checker<'_> {
         format!("service `{}` has an empty `run` command", name.value),
       ));
     }
-    let port = match &raw.port {
-      Some(port) => Some(self.port(port)?),
-      None => None,
-    };
+    let ports = self.ports(name, raw)?;
     let mut env = match &raw.env_file {
       Some(file) => self.read_env_file(root, file)?,
       None => Vec::new(),
@@ -476,7 +537,7 @@ impl Checker<'_> {
       description: raw.description.as_ref().map(|text| text.value.clone()),
       run: raw.run.value.clone(),
       cwd: self.directory(root, raw.cwd.as_ref())?,
-      port,
+      ports,
       env,
       depends_on,
       stop_signal,
@@ -578,6 +639,121 @@ impl Checker<'_> {
     }
   }
 
+  /// `port:` with the service's `fallback:`, then each `ports:` entry with its own.
+  fn ports(&self, service: &Text, raw: &RawService) -> Result<Vec<PortSpec>> {
+    let mut ports = Vec::new();
+    match (&raw.port, &raw.fallback) {
+      (Some(port), fallback) => ports.push(PortSpec {
+        name: PRIMARY_PORT.into(),
+        preferred: self.port(port)?,
+        fallback: self.fallback(fallback.as_ref())?,
+      }),
+      (None, Some(fallback)) => {
+        let first = fallback.0.first().map_or(&raw.run, |text| text);
+        return Err(
+          self
+            .at(
+              first,
+              format!("service `{}` has `fallback:` but no `port:`", service.value),
+            )
+            .with_hint(
+              "add `port: <preferred port>`, or give each `ports:` entry its own fallback",
+            ),
+        );
+      }
+      (None, None) => {}
+    }
+    for (name, entry) in &raw.ports.0 {
+      if name.value == PRIMARY_PORT
+        || name.value.is_empty()
+        || !name
+          .value
+          .chars()
+          .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+      {
+        return Err(
+          self
+            .at(name, format!("`{}` cannot name a port", name.value))
+            .with_hint("use letters, digits, `_` or `-`, and not `port` (that is `port:`)"),
+        );
+      }
+      let (preferred, fallback) = match &entry.value {
+        RawNamedPort::Port(text) => {
+          let located = Spanned::new(text.clone(), entry.referenced, entry.defined);
+          (self.port(&located)?, Fallback::None)
+        }
+        RawNamedPort::Full(fields) => (
+          self.port(&fields.port)?,
+          self.fallback(fields.fallback.as_ref())?,
+        ),
+      };
+      ports.push(PortSpec {
+        name: name.value.clone(),
+        preferred,
+        fallback,
+      });
+    }
+    for (i, port) in ports.iter().enumerate() {
+      if ports[..i].iter().any(|p| p.preferred == port.preferred) {
+        let text = raw
+          .ports
+          .0
+          .iter()
+          .find(|(name, _)| name.value == port.name)
+          .map_or(service, |(name, _)| name);
+        return Err(self.at(
+          text,
+          format!(
+            "service `{}` asks for port {} twice",
+            service.value, port.preferred
+          ),
+        ));
+      }
+    }
+    Ok(ports)
+  }
+
+  fn fallback(&self, raw: Option<&Scalars>) -> Result<Fallback> {
+    let Some(raw) = raw else {
+      return Ok(Fallback::None);
+    };
+    if let [only] = raw.0.as_slice()
+      && only.value.trim() == "auto"
+    {
+      return Ok(Fallback::Auto);
+    }
+    let mut ports = Vec::new();
+    for text in &raw.0 {
+      ports.extend(self.port_list(text)?);
+    }
+    Ok(Fallback::Ports(ports))
+  }
+
+  /// `8001` or `8001-8010`.
+  fn port_list(&self, text: &Text) -> Result<Vec<u16>> {
+    let Some((first, last)) = text.value.split_once('-') else {
+      return Ok(vec![self.port(text)?]);
+    };
+    let bound = |value: &str| match value.trim().parse::<u32>() {
+      Ok(port @ 1..=65535) => Some(port as u16),
+      _ => None,
+    };
+    match (bound(first), bound(last)) {
+      (Some(first), Some(last)) if first <= last => Ok((first..=last).collect()),
+      _ => Err(
+        self
+          .at(
+            text,
+            format!(
+              "expected a port range such as `8001-8010`, found `{}`",
+              text.value
+            ),
+          )
+          .with_hint("ranges go from low to high, within 1-65535; or write `auto`"),
+      ),
+    }
+  }
+
   fn duration(&self, text: &Text) -> Result<Duration> {
     parse_duration(&text.value).ok_or_else(|| {
       self.at(
@@ -606,7 +782,7 @@ impl Checker<'_> {
     }
   }
 
-  /// `${backend.port}` must name a service that has a port.
+  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist.
   fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
     let names: Vec<&str> = config
       .services
@@ -645,30 +821,44 @@ impl Checker<'_> {
             .with_hint(hint),
           );
         };
-        if reference.field != "port" {
-          return Err(
-            Error::config(
-              format!(
-                "unknown field `{}` in `${{{}.{}}}`",
-                reference.field, reference.service, reference.field
-              ),
-              Some(location),
-            )
-            .with_hint("only `port` can be referenced: `${service.port}`"),
-          );
+        let known = if reference.field == PRIMARY_PORT {
+          !service.ports.is_empty()
+        } else {
+          service
+            .ports
+            .iter()
+            .any(|port| format!("ports.{}", port.name) == reference.field)
+        };
+        if known {
+          continue;
         }
-        if service.port.is_none() {
-          return Err(
-            Error::config(
-              format!(
-                "service `{}` has no `port`, so `${{{}.port}}` has no value",
-                service.name, service.name
-              ),
-              Some(location),
-            )
-            .with_hint(format!("add `port:` to service `{}`", service.name)),
-          );
-        }
+        let (message, hint) = if reference.field == PRIMARY_PORT {
+          (
+            format!(
+              "service `{}` has no `port`, so `${{{}.port}}` has no value",
+              service.name, service.name
+            ),
+            format!("add `port:` to service `{}`", service.name),
+          )
+        } else {
+          let references: Vec<String> = service
+            .ports
+            .iter()
+            .map(|port| format!("`{}`", port.reference(&service.name)))
+            .collect();
+          (
+            format!(
+              "unknown field `{}` in `${{{}.{}}}`",
+              reference.field, reference.service, reference.field
+            ),
+            if references.is_empty() {
+              "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
+            } else {
+              format!("`{}` has {}", service.name, references.join(", "))
+            },
+          )
+        };
+        return Err(Error::config(message, Some(location)).with_hint(hint));
       }
     }
     Ok(())

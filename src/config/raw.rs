@@ -9,9 +9,9 @@ use serde::{
 };
 use serde_saphyr::Spanned;
 
-/// A command written as a bare number or boolean (`run: 8`, `test: true`) is still a command:
+/// A value written as a bare number or boolean (`run: 8`, `port: 8000`) is read as its text:
 /// visitors forward those scalars to `visit_str`.
-macro_rules! scalars_as_commands {
+macro_rules! scalars_as_strings {
   () => {
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
       self.visit_str(&value.to_string())
@@ -42,6 +42,9 @@ pub(crate) struct RawFile {
   pub(crate) services: Ordered<Spanned<RawService>>,
   #[serde(default)]
   pub(crate) tasks: Ordered<Spanned<RawTask>>,
+  /// Ports no service may fall back to and `dev port find` skips.
+  #[serde(default)]
+  pub(crate) reserved: Scalars,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,12 +54,31 @@ pub(crate) struct RawService {
   pub(crate) run: Text,
   pub(crate) cwd: Option<Text>,
   pub(crate) port: Option<Text>,
+  /// Where `port` may move when it is taken: a range, a list, or `auto`.
+  pub(crate) fallback: Option<Scalars>,
+  /// Named extra ports: `ports: {ws: 8081, metrics: {port: 9100, fallback: auto}}`.
+  #[serde(default)]
+  pub(crate) ports: Ordered<Spanned<RawNamedPort>>,
   #[serde(default)]
   pub(crate) env: Ordered<Text>,
   pub(crate) env_file: Option<Text>,
   #[serde(default)]
   pub(crate) depends_on: DependsOn,
   pub(crate) stop: Option<RawStop>,
+}
+
+/// `ws: 8081` or `ws: {port: 8081, fallback: 8090-8099}`.
+#[derive(Debug)]
+pub(crate) enum RawNamedPort {
+  Port(String),
+  Full(RawPortFields),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPortFields {
+  pub(crate) port: Text,
+  pub(crate) fallback: Option<Scalars>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,7 +99,7 @@ pub(crate) enum RawTask {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTaskFields {
   pub(crate) description: Option<Text>,
-  pub(crate) run: Option<Commands>,
+  pub(crate) run: Option<Scalars>,
   #[serde(default)]
   pub(crate) deps: Vec<Text>,
   pub(crate) cwd: Option<Text>,
@@ -85,9 +107,10 @@ pub(crate) struct RawTaskFields {
   pub(crate) env: Ordered<Text>,
 }
 
-/// `run: cmd` or `run: [cmd1, cmd2]`.
+/// One scalar or a list of them, each located: `run: cmd` or `run: [cmd1, cmd2]`;
+/// `fallback: 8001-8010` or `fallback: [8001, 8005]`.
 #[derive(Debug, Default)]
-pub(crate) struct Commands(pub(crate) Vec<Text>);
+pub(crate) struct Scalars(pub(crate) Vec<Text>);
 
 /// `depends_on: [backend]` or compose-like `depends_on: {backend: healthy}`.
 #[derive(Debug, Default)]
@@ -150,7 +173,7 @@ impl<'de> Deserialize<'de> for RawTask {
         Ok(RawTask::Command(command.to_owned()))
       }
 
-      scalars_as_commands!();
+      scalars_as_strings!();
 
       fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         RawTaskFields::deserialize(MapAccessDeserializer::new(map))
@@ -162,20 +185,46 @@ impl<'de> Deserialize<'de> for RawTask {
   }
 }
 
-impl<'de> Deserialize<'de> for Commands {
+impl<'de> Deserialize<'de> for RawNamedPort {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct PortVisitor;
+
+    impl<'de> Visitor<'de> for PortVisitor {
+      type Value = RawNamedPort;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a port number or a mapping with `port` and `fallback`")
+      }
+
+      fn visit_str<E: de::Error>(self, port: &str) -> Result<Self::Value, E> {
+        Ok(RawNamedPort::Port(port.to_owned()))
+      }
+
+      scalars_as_strings!();
+
+      fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        RawPortFields::deserialize(MapAccessDeserializer::new(map)).map(RawNamedPort::Full)
+      }
+    }
+
+    deserializer.deserialize_any(PortVisitor)
+  }
+}
+
+impl<'de> Deserialize<'de> for Scalars {
   fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
     Spanned::<OneOrMany>::deserialize(deserializer).map(|spanned| match spanned.value {
-      OneOrMany::One(command) => Commands(vec![Spanned::new(
+      OneOrMany::One(command) => Scalars(vec![Spanned::new(
         command,
         spanned.referenced,
         spanned.defined,
       )]),
-      OneOrMany::Many(commands) => Commands(commands),
+      OneOrMany::Many(commands) => Scalars(commands),
     })
   }
 }
 
-/// Helper for `Commands`: the lone-string form gets its location from the outer `Spanned`.
+/// Helper for `Scalars`: the lone-scalar form gets its location from the outer `Spanned`.
 #[derive(Debug)]
 enum OneOrMany {
   One(String),
@@ -190,14 +239,14 @@ impl<'de> Deserialize<'de> for OneOrMany {
       type Value = OneOrMany;
 
       fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a command string or a list of commands")
+        f.write_str("a string or a list of strings")
       }
 
       fn visit_str<E: de::Error>(self, command: &str) -> Result<Self::Value, E> {
         Ok(OneOrMany::One(command.to_owned()))
       }
 
-      scalars_as_commands!();
+      scalars_as_strings!();
 
       fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut commands = Vec::new();

@@ -145,19 +145,84 @@ pub(crate) fn all_pids() -> Vec<Pid> {
 /// service whose keeper was SIGKILLed: every process of a service inherits a unique marker.
 /// Processes of other users are unreadable (EACCES) and skipped, which is what we want.
 pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<Pid> {
-  let needle = format!("{key}={value}");
   all_pids()
     .into_iter()
-    .filter(|pid| {
-      fs::read(format!("/proc/{pid}/environ"))
-        .map(|environ| {
-          environ
-            .split(|byte| *byte == 0)
-            .any(|entry| entry == needle.as_bytes())
-        })
-        .unwrap_or(false)
-    })
+    .filter(|pid| environment_variable(*pid, key).as_deref() == Some(value))
     .collect()
+}
+
+/// One variable from a process's environment; `None` when absent or unreadable (another
+/// user's process).
+pub(crate) fn environment_variable(pid: Pid, key: &str) -> Option<String> {
+  let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
+  environ.split(|byte| *byte == 0).find_map(|entry| {
+    let value = entry.strip_prefix(key.as_bytes())?.strip_prefix(b"=")?;
+    Some(String::from_utf8_lossy(value).into_owned())
+  })
+}
+
+/// The real user of a process (the owner of `/proc/<pid>`).
+pub(crate) fn process_uid(pid: Pid) -> Option<u32> {
+  use std::os::unix::fs::MetadataExt;
+  fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid())
+}
+
+/// A process's working directory, when we may read it.
+pub(crate) fn process_cwd(pid: Pid) -> Option<std::path::PathBuf> {
+  fs::read_link(format!("/proc/{pid}/cwd")).ok()
+}
+
+pub(crate) fn effective_uid() -> u32 {
+  // SAFETY: geteuid cannot fail.
+  unsafe { libc::geteuid() }
+}
+
+/// The login name for a uid, from the system's user database (files, LDAP, …).
+pub(crate) fn user_name(uid: u32) -> Option<String> {
+  let mut buffer = vec![0 as libc::c_char; 4096];
+  // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes strings into buffer.
+  unsafe {
+    let mut entry: libc::passwd = std::mem::zeroed();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    let status = libc::getpwuid_r(
+      uid,
+      &raw mut entry,
+      buffer.as_mut_ptr(),
+      buffer.len(),
+      &raw mut result,
+    );
+    if status != 0 || result.is_null() {
+      return None;
+    }
+    Some(
+      std::ffi::CStr::from_ptr(entry.pw_name)
+        .to_string_lossy()
+        .into_owned(),
+    )
+  }
+}
+
+pub(crate) fn clock_ticks_per_second() -> u64 {
+  // SAFETY: sysconf has no preconditions.
+  let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+  if ticks > 0 { ticks as u64 } else { 100 }
+}
+
+/// Wall-clock Unix seconds at which a process with this start time (clock ticks since boot)
+/// started.
+pub(crate) fn start_time_unix(start_ticks: u64) -> u64 {
+  static BOOT_TIME: OnceLock<u64> = OnceLock::new();
+  let boot = *BOOT_TIME.get_or_init(|| {
+    fs::read_to_string("/proc/stat")
+      .ok()
+      .and_then(|stat| {
+        stat
+          .lines()
+          .find_map(|line| line.strip_prefix("btime ")?.trim().parse().ok())
+      })
+      .unwrap_or(0)
+  });
+  boot + start_ticks / clock_ticks_per_second()
 }
 
 pub(crate) fn parent_pid() -> Pid {

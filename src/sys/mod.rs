@@ -8,6 +8,10 @@
 mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) use linux::*;
+#[cfg(target_os = "linux")]
+mod linux_net;
+#[cfg(target_os = "linux")]
+pub(crate) use linux_net::*;
 
 #[cfg(not(target_os = "linux"))]
 compile_error!("dev currently supports Linux only; the `sys` seam is where a macOS backend goes");
