@@ -17,6 +17,8 @@ struct Row {
   state: &'static str,
   pid: Option<u32>,
   port: Option<u16>,
+  /// Every port by name (`{"port": 8000}` or `{"http": 8080, "ws": 8081}`).
+  ports: serde_json::Map<String, serde_json::Value>,
   uptime_seconds: Option<u64>,
   restarts: u32,
   exit_code: Option<i32>,
@@ -40,6 +42,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       state: "stopped",
       pid: None,
       port: None,
+      ports: serde_json::Map::new(),
       uptime_seconds: None,
       restarts: 0,
       exit_code: None,
@@ -52,6 +55,11 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         row.state = "running";
         row.pid = state.process.map(|p| p.pid);
         row.port = state.port;
+        row.ports = state
+          .ports
+          .iter()
+          .map(|(name, port)| (name.clone(), (*port).into()))
+          .collect();
         row.uptime_seconds = Some(state.uptime().as_secs());
         row.restarts = state.restarts;
         row.mode = Some(if state.supervisor.is_some() {
@@ -115,10 +123,16 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         row.service.clone(),
         state,
         row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-        row
-          .port
-          .map(|p| p.to_string())
-          .unwrap_or_else(|| "-".into()),
+        if row.ports.len() > 1 {
+          row
+            .ports
+            .iter()
+            .map(|(name, port)| format!("{name} {port}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+        } else {
+          row.port.map_or_else(|| "-".into(), |p| p.to_string())
+        },
         uptime.unwrap_or_else(|| "-".into()),
         row.log.clone(),
       ]

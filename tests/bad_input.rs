@@ -31,6 +31,36 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:4:11",
   ),
   (
+    "services:\n  api:\n    run: x\n    port: 8000\n    fallback: 9000-8001\n",
+    "expected a port range such as `8001-8010`, found `9000-8001`",
+    "devtasks.yaml:5:15",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    fallback: [8001]\n",
+    "service `api` has `fallback:` but no `port:`",
+    "devtasks.yaml:4:16",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    ports: { ws: 8081, http: 8081 }\n",
+    "service `api` asks for port 8081 twice",
+    "devtasks.yaml:4:24",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    ports: { ws: {port: 8081, fallbak: auto} }\n",
+    "unknown field `fallbak`",
+    "devtasks.yaml:4:",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    ports: { ws: 8081 }\n  web:\n    run: echo ${api.ports.wss}\n",
+    "unknown field `ports.wss` in `${api.ports.wss}`",
+    "devtasks.yaml:6:15",
+  ),
+  (
+    "reserved: [5432, abc]\nservices:\n  api:\n    run: x\n",
+    "found `abc`",
+    "devtasks.yaml:1:18",
+  ),
+  (
     "services:\n  api:\n    port: 1\n",
     "missing field `run`",
     "devtasks.yaml:3:5",

@@ -121,6 +121,47 @@ impl Test {
     (row["state"] == "running").then(|| row["pid"].as_u64().unwrap() as u32)
   }
 
+  /// A listener that `dev` did not start: `python3 server.py <mode>` on `port` (address
+  /// `bind`) in its own process group, carrying the test's marker for the cleanup guard.
+  /// Returns once it listens (or, for `bind-only`, is bound).
+  pub(crate) fn foreign(&self, port: u16, bind: &str, mode: &str) -> Foreign {
+    self.foreign_with_env(port, bind, mode, &[])
+  }
+
+  pub(crate) fn foreign_with_env(
+    &self,
+    port: u16,
+    bind: &str,
+    mode: &str,
+    env: &[(&str, &str)],
+  ) -> Foreign {
+    use std::{
+      io::{BufRead, BufReader},
+      os::unix::process::CommandExt,
+    };
+    let mut child = Command::new("python3")
+      .args(["-u", "server.py", mode])
+      .current_dir(self.path())
+      .env("PORT", port.to_string())
+      .env("BIND", bind)
+      .env("DEV_TEST_ID", &self.marker)
+      .envs(env.iter().copied())
+      .stdin(Stdio::null())
+      .stdout(Stdio::piped())
+      .process_group(0)
+      .spawn()
+      .expect("spawn python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+      .read_line(&mut line)
+      .unwrap();
+    assert!(
+      line.starts_with("listening") || line.starts_with("bound"),
+      "server did not start: {line:?}"
+    );
+    Foreign(child)
+  }
+
   /// Every live process that carries this test's marker (dev, keepers, services).
   pub(crate) fn processes(&self) -> Vec<u32> {
     processes_with_env("DEV_TEST_ID", &self.marker)
@@ -136,6 +177,27 @@ impl Drop for Test {
       }
       thread::sleep(Duration::from_millis(20));
     }
+  }
+}
+
+/// A process the test started itself; killed and reaped on drop.
+pub(crate) struct Foreign(Child);
+
+impl Foreign {
+  pub(crate) fn id(&self) -> u32 {
+    self.0.id()
+  }
+
+  /// Waits (bounded) for it to exit, for processes `dev` is expected to stop.
+  pub(crate) fn wait_exit(&mut self, timeout: Duration) -> i32 {
+    wait_child(&mut self.0, timeout)
+  }
+}
+
+impl Drop for Foreign {
+  fn drop(&mut self) {
+    let _ = self.0.kill();
+    let _ = self.0.wait();
   }
 }
 
@@ -196,9 +258,24 @@ pub(crate) fn is_listening(port: u16) -> bool {
   TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
 }
 
+/// A port `p` (≥ 1024) such that `p` and every port in `related(p)` are free right now.
+pub(crate) fn free_port_where(related: impl Fn(u16) -> Vec<u16>) -> u16 {
+  let start = 1024 + (std::process::id() % 4000) as u16;
+  (start..6000)
+    .chain(1024..start)
+    .find(|p| std::iter::once(*p).chain(related(*p)).all(is_bindable))
+    .expect("a free port")
+}
+
 /// True when a server could bind the port again (SO_REUSEADDR, as servers do).
+/// Checked on 0.0.0.0 and on :: (which also covers ::1); a machine without IPv6 skips that.
 pub(crate) fn is_bindable(port: u16) -> bool {
-  std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() || !is_listening(port)
+  ["0.0.0.0", "::"]
+    .iter()
+    .all(|address| match TcpListener::bind((*address, port)) {
+      Ok(_) => true,
+      Err(error) => error.kind() != std::io::ErrorKind::AddrInUse,
+    })
 }
 
 #[track_caller]

@@ -5,4 +5,5 @@ mod bad_input;
 mod harness;
 mod lifecycle;
 mod orphans;
+mod ports;
 mod tasks;

@@ -1,0 +1,494 @@
+//! `dev port who|check|free|find` and the port step before every start, against real
+//! listeners on loopback (IPv4, IPv6, dual-stack, pre-fork, bind-only, TIME_WAIT).
+
+use std::{fs, io::Read, net::TcpStream, time::Duration};
+
+use crate::harness::{
+  Test, free_port, free_port_where, is_alive, is_bindable, is_listening, wait_child, wait_until,
+};
+
+fn json(done: &crate::harness::Done) -> serde_json::Value {
+  serde_json::from_str(&done.stdout()).unwrap_or_else(|error| {
+    panic!(
+      "not JSON ({error}): {}\nstderr: {}",
+      done.stdout(),
+      done.stderr()
+    )
+  })
+}
+
+fn holder_pids(report: &serde_json::Value) -> Vec<u64> {
+  let mut pids: Vec<u64> = report["holders"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|h| h["pid"].as_u64().unwrap())
+    .collect();
+  pids.sort_unstable();
+  pids
+}
+
+fn has_ipv6() -> bool {
+  std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+#[test]
+fn who_finds_ipv4_ipv6_and_dual_stack_listeners() {
+  let test = Test::new();
+  let (v4, v6, dual) = (free_port(), free_port(), free_port());
+  let a = test.foreign(v4, "127.0.0.1", "plain");
+  let mut expected = vec![(v4, a.id(), "127.0.0.1")];
+  let mut children = vec![a];
+  if has_ipv6() {
+    let b = test.foreign(v6, "::1", "plain");
+    let c = test.foreign(dual, "::", "plain");
+    expected.push((v6, b.id(), "::1"));
+    expected.push((dual, c.id(), "::"));
+    children.extend([b, c]);
+  }
+  let ports: Vec<String> = expected.iter().map(|(p, _, _)| p.to_string()).collect();
+  let mut args = vec!["port", "who", "--json"];
+  args.extend(ports.iter().map(String::as_str));
+  let done = test.run(&args);
+  done.success();
+  let reports = json(&done);
+  for (i, (port, pid, address)) in expected.iter().enumerate() {
+    let report = &reports[i];
+    assert_eq!(report["port"], *port);
+    assert_eq!(report["status"], "listening");
+    assert_eq!(holder_pids(report), vec![u64::from(*pid)]);
+    let holder = &report["holders"][0];
+    assert_eq!(holder["addresses"][0], *address);
+    assert!(holder["command"].as_str().unwrap().contains("server.py"));
+    assert_eq!(holder["cwd"], test.path().to_str().unwrap());
+  }
+  // The text form names the pid and the command.
+  let text = test.run(&["port", "who", &ports[0]]);
+  assert!(
+    text.stdout().contains(&expected[0].1.to_string()),
+    "{}",
+    text.stdout()
+  );
+  assert!(text.stdout().contains("server.py"));
+  drop(children);
+}
+
+#[test]
+fn who_lists_every_process_sharing_a_prefork_socket() {
+  let test = Test::new();
+  let port = free_port();
+  let parent = test.foreign(port, "127.0.0.1", "prefork");
+  // The three children accept on the inherited socket.
+  let mut pids = Vec::new();
+  wait_until("3 pre-forked children", Duration::from_secs(5), || {
+    let report = json(&test.run(&["port", "who", "--json", &port.to_string()]));
+    pids = holder_pids(&report[0]);
+    pids.len() == 4
+  });
+  assert!(pids.contains(&u64::from(parent.id())));
+  // Freeing stops all four, and the port is bindable afterwards.
+  test
+    .run(&["port", "free", &port.to_string(), "--yes"])
+    .success();
+  for pid in &pids {
+    wait_until("pre-fork process gone", Duration::from_secs(5), || {
+      !is_alive(*pid as u32)
+    });
+  }
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn check_tells_free_listening_bound_and_time_wait_apart_by_exit_code() {
+  let test = Test::new();
+  let (listening, bound, waiting, free) = (free_port(), free_port(), free_port(), free_port());
+  let _listener = test.foreign(listening, "127.0.0.1", "plain");
+  let _bound = test.foreign(bound, "127.0.0.1", "bind-only");
+  // A real TIME_WAIT: the server closes first (so the TIME_WAIT is on its port), then dies.
+  let server = test.foreign(waiting, "127.0.0.1", "plain");
+  let mut client = TcpStream::connect(("127.0.0.1", waiting)).unwrap();
+  let mut rest = Vec::new();
+  client.read_to_end(&mut rest).unwrap();
+  drop(client);
+  drop(server);
+
+  let code = |port: u16| test.run(&["port", "check", &port.to_string()]).code();
+  assert_eq!(code(free), 0);
+  assert_eq!(code(listening), 1);
+  assert_eq!(code(bound), 3);
+  assert_eq!(code(waiting), 4);
+
+  let done = test.run(&["port", "who", "--json", &waiting.to_string()]);
+  let report = &json(&done)[0];
+  assert_eq!(report["status"], "time_wait");
+  assert!(report["time_wait"]["count"].as_u64().unwrap() >= 1);
+  assert!(report["time_wait"]["longest_ms"].as_u64().unwrap() > 0);
+  // TIME_WAIT alone does not stop a server from binding.
+  assert!(is_bindable(waiting));
+  // Several ports: the most severe answer wins.
+  let all = test.run(&[
+    "port",
+    "check",
+    &free.to_string(),
+    &waiting.to_string(),
+    &listening.to_string(),
+  ]);
+  assert_eq!(all.code(), 1, "{}", all.stdout());
+}
+
+#[test]
+fn freeing_a_port_never_touches_the_holder_of_a_longer_port_with_the_same_digits() {
+  let test = Test::new();
+  // `kill-port 1808` style substring matching would hit 18080's owner.
+  let short = free_port_where(|p| {
+    if u32::from(p) * 10 <= 65535 {
+      vec![p * 10]
+    } else {
+      vec![0]
+    }
+  });
+  let long = short * 10;
+  let holder = test.foreign(long, "127.0.0.1", "plain");
+  let done = test.run(&["port", "free", &short.to_string(), "--yes"]);
+  done.success();
+  assert!(done.stderr().contains("already free"), "{}", done.stderr());
+  let who = json(&test.run(&["port", "who", "--json", &short.to_string()]));
+  assert_eq!(who[0]["status"], "free");
+  assert!(who[0]["holders"].as_array().unwrap().is_empty());
+  assert!(is_alive(holder.id()), "the holder of {long} was touched");
+  drop(holder);
+}
+
+#[test]
+fn a_foreign_listener_is_not_stopped_without_yes() {
+  let test = Test::new();
+  let port = free_port();
+  let holder = test.foreign(port, "127.0.0.1", "plain");
+  let refused = test.run(&["port", "free", &port.to_string()]);
+  assert_eq!(refused.code(), 1);
+  assert!(
+    refused.stderr().contains("which dev did not start")
+      && refused.stderr().contains(&holder.id().to_string())
+      && refused.stderr().contains("--yes"),
+    "{}",
+    refused.stderr()
+  );
+  assert!(is_alive(holder.id()));
+
+  let done = test.run(&["port", "free", &port.to_string(), "--yes", "--json"]);
+  done.success();
+  let freed = json(&done);
+  assert_eq!(freed["stopped"][0]["pid"], holder.id());
+  assert_eq!(freed["stopped"][0]["killed"], false);
+  assert!(freed["bindable_after_ms"].is_u64());
+  assert!(!is_alive(holder.id()));
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn port_free_kills_a_holder_that_ignores_sigterm_after_the_grace() {
+  let test = Test::new();
+  let port = free_port();
+  let holder = test.foreign(port, "127.0.0.1", "ignore-term");
+  let done = test.run(&[
+    "port",
+    "free",
+    &port.to_string(),
+    "--yes",
+    "--grace",
+    "200ms",
+    "--json",
+  ]);
+  done.success();
+  let freed = json(&done);
+  assert_eq!(freed["stopped"][0]["killed"], true);
+  assert!(!is_alive(holder.id()));
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn port_free_of_a_dev_service_stops_it_through_its_keeper() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").expect("api runs");
+  wait_until("api listens", Duration::from_secs(5), || is_listening(port));
+  // No --yes needed: dev started it.
+  let done = test.run(&["port", "free", &port.to_string()]);
+  done.success();
+  assert!(
+    done.stderr().contains("dev service api"),
+    "{}",
+    done.stderr()
+  );
+  assert!(!is_alive(pid));
+  assert_eq!(test.pid_of("api"), None);
+}
+
+#[test]
+fn bad_port_arguments_are_usage_errors() {
+  let test = Test::new();
+  for bad in ["abc", "0", "70000", "-1", ""] {
+    let done = test.run(&["port", "free", bad]);
+    assert_eq!(done.code(), 2, "`dev port free {bad}`: {}", done.stderr());
+    assert!(done.stderr().contains("port"), "{}", done.stderr());
+    assert!(!done.stderr().contains("panicked"));
+  }
+  let done = test.run(&["port", "free", "8000", "--grace", "soon"]);
+  assert_eq!(done.code(), 2);
+  assert!(done.stderr().contains("duration"), "{}", done.stderr());
+  let done = test.run(&["up", "--port", "backend"]);
+  assert_eq!(done.code(), 2);
+}
+
+#[test]
+fn port_commands_work_outside_any_project() {
+  let test = Test::new();
+  let port = free_port();
+  let done = test.run(&["port", "check", &port.to_string()]);
+  assert_eq!(done.code(), 0, "{}", done.stderr());
+  let found = test.run(&["port", "find", "20000", "--count", "3", "--json"]);
+  found.success();
+  let ports = json(&found);
+  let ports = ports.as_array().unwrap();
+  assert_eq!(ports.len(), 3);
+  assert!(ports.iter().all(|p| p.as_u64().unwrap() >= 20000));
+}
+
+#[test]
+fn find_skips_reserved_ports_and_ports_of_running_services() {
+  let base = free_port_where(|p| (1..=4).map(|i| p + i).collect());
+  let test = Test::with_config(&format!(
+    "reserved: [{}]\nservices:\n  api:\n    run: exec python3 -u server.py\n    port: {}\n",
+    base,
+    base + 1
+  ));
+  test.run(&["up", "-d"]).success();
+  let found = json(&test.run(&["port", "find", &base.to_string(), "-n", "2", "--json"]));
+  assert_eq!(found, serde_json::json!([base + 2, base + 3]));
+  test.run(&["stop"]).success();
+}
+
+const TWO_SERVICES: &str = "services:
+  backend:
+    run: exec python3 -u server.py
+    port: {port}
+    fallback: [{fallback}]
+  frontend:
+    run: echo \"api at $API_URL\"; exec sleep 30
+    env: {{ API_URL: \"http://127.0.0.1:${{backend.port}}\" }}
+    depends_on: [backend]
+";
+
+#[test]
+fn a_fallback_port_is_chosen_announced_and_reaches_dependents() {
+  let (port, fallback) = (free_port(), free_port());
+  let test = Test::with_config(
+    &TWO_SERVICES
+      .replace("{port}", &port.to_string())
+      .replace("{fallback}", &fallback.to_string())
+      .replace("{{", "{")
+      .replace("}}", "}"),
+  );
+  let holder = test.foreign(port, "127.0.0.1", "plain");
+  let done = test.run(&["up", "-d"]);
+  done.success();
+  assert!(
+    done
+      .stderr()
+      .contains(&format!("{port} held by python3 (pid {}", holder.id()))
+      && done.stderr().contains(&format!("→ using {fallback}")),
+    "{}",
+    done.stderr()
+  );
+  wait_until("frontend printed", Duration::from_secs(5), || {
+    test.log("frontend").contains("api at")
+  });
+  assert!(
+    test
+      .log("frontend")
+      .contains(&format!("api at http://127.0.0.1:{fallback}")),
+    "{}",
+    test.log("frontend")
+  );
+  let status = test.status_json();
+  assert_eq!(status[0]["port"], fallback);
+  assert!(is_alive(holder.id()), "fallback must not touch the holder");
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_held_port_without_fallback_fails_naming_the_holder_and_the_fixes() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
+  let holder = test.foreign(port, "127.0.0.1", "plain");
+  let done = test.run(&["up", "-d"]);
+  assert_eq!(done.code(), 1);
+  let stderr = done.stderr();
+  for needle in [
+    format!(
+      "cannot start api: port {port} is held by python3 (pid {}",
+      holder.id()
+    ),
+    "dev api-force".into(),
+    format!("dev port free {port}"),
+    "fallback:".into(),
+  ] {
+    assert!(stderr.contains(&needle), "missing {needle:?} in\n{stderr}");
+  }
+  assert!(is_alive(holder.id()));
+  assert_eq!(test.pid_of("api"), None);
+}
+
+#[test]
+fn service_force_stops_a_foreign_holder_says_what_and_starts() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
+  let mut holder = test.foreign(port, "127.0.0.1", "plain");
+  let done = test.run(&["api-force", "-d"]);
+  done.success();
+  assert!(
+    done
+      .stderr()
+      .contains(&format!("stopped pid {} (", holder.id()))
+      && done.stderr().contains("server.py plain) to free port"),
+    "{}",
+    done.stderr()
+  );
+  holder.wait_exit(Duration::from_secs(5));
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "running");
+  assert_eq!(status[0]["port"], port);
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn the_services_own_orphan_is_stopped_without_asking() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
+  // A previous instance whose keeper and state file are gone: its markers prove whose it is.
+  let root = test.path().to_str().unwrap().to_owned();
+  let mut orphan = test.foreign_with_env(
+    port,
+    "127.0.0.1",
+    "plain",
+    &[
+      ("DEV_SERVICE", "api"),
+      ("DEV_PROJECT", &root),
+      ("DEV_INSTANCE", "old"),
+    ],
+  );
+  let done = test.run(&["up", "-d"]);
+  done.success();
+  assert!(
+    done
+      .stderr()
+      .contains(&format!("stopped pid {}", orphan.id())),
+    "{}",
+    done.stderr()
+  );
+  orphan.wait_exit(Duration::from_secs(5));
+  assert_eq!(test.status_json()[0]["port"], port);
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_process_of_the_same_name_in_another_project_is_foreign() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
+  let holder = test.foreign_with_env(
+    port,
+    "127.0.0.1",
+    "plain",
+    &[
+      ("DEV_SERVICE", "api"),
+      ("DEV_PROJECT", "/somewhere/else"),
+      ("DEV_INSTANCE", "theirs"),
+    ],
+  );
+  assert_eq!(test.run(&["up", "-d"]).code(), 1);
+  assert!(is_alive(holder.id()));
+}
+
+#[test]
+fn concurrent_starts_needing_a_fallback_get_different_ports() {
+  let port = free_port();
+  let fallbacks: Vec<u16> = (0..4).map(|_| free_port()).collect();
+  let list = fallbacks
+    .iter()
+    .map(u16::to_string)
+    .collect::<Vec<_>>()
+    .join(", ");
+  let service = |name: &str| {
+    format!(
+      "  {name}:\n    run: exec python3 -u server.py\n    port: {port}\n    fallback: [{list}]\n"
+    )
+  };
+  let test = Test::with_config(&format!("services:\n{}{}", service("one"), service("two")));
+  let _holder = test.foreign(port, "127.0.0.1", "plain");
+  let mut one = test
+    .command(&["up", "-d", "one"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  let mut two = test
+    .command(&["up", "-d", "two"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  assert_eq!(wait_child(&mut one, Duration::from_secs(30)), 0);
+  assert_eq!(wait_child(&mut two, Duration::from_secs(30)), 0);
+  let status = test.status_json();
+  let ports: Vec<u64> = status
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|row| row["port"].as_u64().unwrap())
+    .collect();
+  assert_eq!(ports.len(), 2);
+  assert_ne!(ports[0], ports[1], "both got {}", ports[0]);
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn named_ports_and_overrides_reach_the_service() {
+  let (http, ws, fixed, env_fixed) = (free_port(), free_port(), free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:
+  viewer:
+    run: echo \"PORT=$PORT WS=$PORT_WS\"; exec sleep 30
+    ports: {{ http: {http}, ws: {ws} }}
+  client:
+    run: echo \"ws at ${{viewer.ports.ws}}\"; exec sleep 30
+"
+  ));
+  test
+    .run(&["up", "-d", "--port", &format!("viewer.ws={fixed}")])
+    .success();
+  wait_until("both printed", Duration::from_secs(5), || {
+    test.log("viewer").contains("WS=") && test.log("client").contains("ws at")
+  });
+  assert!(
+    test
+      .log("viewer")
+      .contains(&format!("PORT={http} WS={fixed}")),
+    "{}",
+    test.log("viewer")
+  );
+  assert!(test.log("client").contains(&format!("ws at {fixed}")));
+  test.run(&["stop"]).success();
+
+  let done = test
+    .command(&["up", "-d", "viewer"])
+    .env("DEV_VIEWER_PORT", env_fixed.to_string())
+    .output()
+    .unwrap();
+  assert!(done.status.success());
+  wait_until("viewer printed again", Duration::from_secs(5), || {
+    test.log("viewer").contains(&format!("PORT={env_fixed}"))
+  });
+  test.run(&["stop"]).success();
+  let _ = fs::remove_dir_all(test.path().join("logs"));
+}
