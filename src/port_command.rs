@@ -127,7 +127,7 @@ fn status_phrase(report: &PortReport) -> String {
 }
 
 fn time_wait_note(report: &PortReport) -> Option<String> {
-  let waiting = report.time_wait;
+  let waiting = report.time_wait?;
   (waiting.count > 0).then(|| {
     format!(
       "{} in TIME_WAIT, the last gone in {}",
@@ -173,7 +173,7 @@ fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
           .map(|h| holders::program_name(&h.command))
           .collect(),
         pids: report.holders.iter().map(|h| h.pid).collect(),
-        time_wait: report.time_wait.count,
+        time_wait: report.time_wait.map_or(0, |w| w.count),
       })
       .collect();
     print_json(&checked);
@@ -224,7 +224,7 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
       None => Error::Port {
         message: format!(
           "port {port} is in use only by connections ({}); nothing listens on it",
-          report.connections
+          report.connections.unwrap_or(0)
         ),
         hint: "dev does not stop clients; the port frees itself when they close".into(),
       },

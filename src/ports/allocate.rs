@@ -323,7 +323,7 @@ fn describe(problem: &Obstacle, port: u16) -> String {
       } else {
         format!(
           "in use by {} connection(s) on port {port}",
-          report.connections
+          report.connections.unwrap_or(0)
         )
       }
     }

@@ -6,8 +6,8 @@ use std::{collections::HashMap, net::IpAddr, path::PathBuf, time::Duration};
 use serde::Serialize;
 
 use crate::{
-  state::{INSTANCE_VARIABLE, PROJECT_VARIABLE, SERVICE_VARIABLE, unix_now},
-  sys::{self, Pid, ProcessId, TcpState},
+  state::{INSTANCE_VARIABLE, PROJECT_VARIABLE, SERVICE_VARIABLE},
+  sys::{self, Pid, ProcessId, SocketScope, TcpState},
 };
 
 /// What a trial bind and the kernel's socket table say about a port.
@@ -37,8 +37,10 @@ pub(crate) struct PortReport {
   /// Listening or bound sockets whose process we may not see (another user's).
   pub(crate) unseen: Vec<UnseenSocket>,
   /// Accepted or outgoing connections using the port (not reasons to stop anything).
-  pub(crate) connections: usize,
-  pub(crate) time_wait: TimeWait,
+  /// `None` when a listener was found: then the kernel's connection table is not walked.
+  pub(crate) connections: Option<usize>,
+  /// Likewise `None` when a listener was found.
+  pub(crate) time_wait: Option<TimeWait>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -83,7 +85,7 @@ pub(crate) struct TimeWait {
 
 impl Holder {
   pub(crate) fn uptime(&self) -> Duration {
-    Duration::from_secs(unix_now().saturating_sub(self.started_at))
+    sys::process_age(self.process.start_time)
   }
 
   /// `python3 (pid 4242, up 2h05m)`: the program name, not the whole command line.
@@ -105,21 +107,33 @@ pub(crate) fn program_name(command: &str) -> &str {
 
 /// Looks the port up. `known` are processes to check first (dev's own services): when they
 /// hold every socket, the scan of all processes is skipped.
+///
+/// Listening sockets are asked for first (tens of µs); only when nothing listens is the
+/// kernel's whole connection table walked, to tell TIME_WAIT from bound from free.
 pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
-  let sockets = sys::tcp_sockets(port);
-  let mut time_wait = TimeWait::default();
-  let mut connections = 0;
-  let mut held = Vec::new();
-  for socket in &sockets {
-    match socket.state {
-      TcpState::TimeWait => {
-        time_wait.count += 1;
-        time_wait.longest_ms = time_wait.longest_ms.max(socket.expires.as_millis() as u64);
+  let mut sockets = sys::tcp_sockets(port, SocketScope::Listening);
+  let (mut time_wait, mut connections) = (None, None);
+  if sockets.is_empty() {
+    sockets = sys::tcp_sockets(port, SocketScope::All);
+    let mut waiting = TimeWait::default();
+    let mut connected = 0;
+    for socket in &sockets {
+      match socket.state {
+        TcpState::TimeWait => {
+          waiting.count += 1;
+          waiting.longest_ms = waiting.longest_ms.max(socket.expires.as_millis() as u64);
+        }
+        TcpState::Connected => connected += 1,
+        TcpState::Listen | TcpState::Bound => {}
       }
-      TcpState::Connected => connections += 1,
-      TcpState::Listen | TcpState::Bound => held.push(socket),
     }
+    time_wait = Some(waiting);
+    connections = Some(connected);
   }
+  let held: Vec<&sys::TcpSocket> = sockets
+    .iter()
+    .filter(|s| matches!(s.state, TcpState::Listen | TcpState::Bound))
+    .collect();
   let inodes: Vec<u64> = held.iter().map(|s| s.inode).filter(|i| *i != 0).collect();
   let owners = if inodes.is_empty() {
     Vec::new()
@@ -181,7 +195,7 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
     PortStatus::Listening
   } else if !super::is_bindable(port) {
     PortStatus::Bound
-  } else if time_wait.count > 0 {
+  } else if time_wait.is_some_and(|w| w.count > 0) {
     PortStatus::TimeWait
   } else {
     PortStatus::Free

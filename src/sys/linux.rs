@@ -208,6 +208,17 @@ pub(crate) fn clock_ticks_per_second() -> u64 {
   if ticks > 0 { ticks as u64 } else { 100 }
 }
 
+/// How long ago a process with this start time (clock ticks since boot) started, to the
+/// clock tick (wall-clock seconds from `btime` would be off by up to a second).
+pub(crate) fn process_age(start_ticks: u64) -> std::time::Duration {
+  let since_boot = fs::read_to_string("/proc/uptime")
+    .ok()
+    .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+    .unwrap_or(0.0);
+  let started = start_ticks as f64 / clock_ticks_per_second() as f64;
+  std::time::Duration::from_secs_f64((since_boot - started).max(0.0))
+}
+
 /// Wall-clock Unix seconds at which a process with this start time (clock ticks since boot)
 /// started.
 pub(crate) fn start_time_unix(start_ticks: u64) -> u64 {
