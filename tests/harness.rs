@@ -162,6 +162,31 @@ impl Test {
     Foreign(child)
   }
 
+  /// Waits (bounded) until no process of this test is left; on timeout, names them.
+  #[track_caller]
+  pub(crate) fn wait_for_no_processes(&self, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !self.processes().is_empty() {
+      if Instant::now() >= deadline {
+        let left: Vec<String> = self
+          .processes()
+          .iter()
+          .map(|pid| {
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let command = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            format!(
+              "{pid}: {} [{}]",
+              String::from_utf8_lossy(&command).replace('\0', " "),
+              stat.trim()
+            )
+          })
+          .collect();
+        panic!("still running after {timeout:?}:\n{}", left.join("\n"));
+      }
+      thread::sleep(Duration::from_millis(10));
+    }
+  }
+
   /// Every live process that carries this test's marker (dev, keepers, services).
   pub(crate) fn processes(&self) -> Vec<u32> {
     processes_with_env("DEV_TEST_ID", &self.marker)

@@ -245,8 +245,9 @@ fn env_and_port_references_reach_the_service() {
     "services:\n  backend:\n    run: exec python3 -u server.py\n    port: {port}\n  show:\n    run: 'echo \"api=$API port=$PORT raw=${{backend.port}}\"; sleep 30'\n    port: 4999\n    env:\n      API: \"http://127.0.0.1:${{backend.port}}/v1\"\n"
   ));
   test.run(&["up", "-d"]).success();
+  // Not just `api=`: the log's header line shows the command, which contains that too.
   wait_until("show prints", Duration::from_secs(10), || {
-    test.log("show").contains("api=")
+    test.log("show").contains("api=http")
   });
   assert!(
     test.log("show").contains(&format!(

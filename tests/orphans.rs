@@ -43,9 +43,7 @@ fn kill_9_of_foreground_dev_leaves_no_orphans() {
   signal(dev.id(), libc::SIGKILL);
   wait_child(&mut dev, Duration::from_secs(5));
   // The kernel tells each keeper that dev died; they stop their trees within the grace.
-  wait_until("the tree is gone", Duration::from_secs(10), || {
-    test.processes().is_empty()
-  });
+  test.wait_for_no_processes(Duration::from_secs(10));
   assert!(is_bindable(port));
   let status = test.status_json();
   assert_eq!(status[0]["state"], "stopped");

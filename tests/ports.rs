@@ -302,7 +302,7 @@ fn a_fallback_port_is_chosen_announced_and_reaches_dependents() {
     done.stderr()
   );
   wait_until("frontend printed", Duration::from_secs(5), || {
-    test.log("frontend").contains("api at")
+    test.log("frontend").contains("api at http")
   });
   assert!(
     test
@@ -468,7 +468,8 @@ fn named_ports_and_overrides_reach_the_service() {
     .run(&["up", "-d", "--port", &format!("viewer.ws={fixed}")])
     .success();
   wait_until("both printed", Duration::from_secs(5), || {
-    test.log("viewer").contains("WS=") && test.log("client").contains("ws at")
+    test.log("viewer").contains(&format!("WS={fixed}"))
+      && test.log("client").contains(&format!("ws at {fixed}"))
   });
   assert!(
     test
