@@ -334,8 +334,15 @@ impl Keeper {
 
   fn signal_tree(&self, signal: Signal) {
     let _ = sys::signal_group(self.process.pid, signal);
-    for pid in sys::descendants(self.me.pid) {
-      let _ = sys::signal_process(pid, signal);
+    // A second walk catches what was being re-parented to us during the first.
+    let mut signalled = Vec::new();
+    for _ in 0..2 {
+      for pid in sys::descendants(self.me.pid) {
+        if !signalled.contains(&pid) {
+          let _ = sys::signal_process(pid, signal);
+          signalled.push(pid);
+        }
+      }
     }
   }
 
@@ -344,7 +351,10 @@ impl Keeper {
   fn wait_for_empty_tree(&self, events: &Receiver<Event>, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
-      let alive = sys::descendants(self.me.pid)
+      // Our own live children, not the whole tree: as a subreaper we inherit every orphan,
+      // so a live descendant always has a live ancestor among our children. A walk of the
+      // whole tree can miss a grandchild that is being re-parented mid-walk.
+      let alive = sys::children(self.me.pid)
         .into_iter()
         .any(|pid| sys::process_info(pid).is_some_and(|info| !info.is_zombie()));
       if !alive {
