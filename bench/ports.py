@@ -36,7 +36,8 @@ def bindable(port):
 def start_server(port):
     child = subprocess.Popen([sys.executable, "-u", SERVER], env={**os.environ, "PORT": str(port)},
                              stdout=subprocess.PIPE, process_group=0)
-    child.stdout.readline()
+    while not child.stdout.readline().startswith(b"listening"):
+        pass
     return child
 
 

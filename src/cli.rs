@@ -16,6 +16,7 @@ Examples:
   dev backend-stop          stop it; also: backend-force, backend-status, backend-logs
   dev logs backend -f       follow its log file
   dev status --json         what runs, with pids, ports and uptime
+  dev health                probe every service: table of results and latencies
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
   dev test                  run the task `test` (after its deps)
@@ -71,6 +72,16 @@ pub(crate) enum Command {
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
+  },
+  /// Probe every service once, concurrently: exit 0 only if all are healthy
+  Health {
+    services: Vec<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+    /// Probe again every 2 s until Ctrl+C
+    #[arg(short, long)]
+    watch: bool,
   },
   /// Print (and follow) service logs from logs/<service>.log
   Logs {

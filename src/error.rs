@@ -51,6 +51,12 @@ pub(crate) enum Error {
   #[error("{message}")]
   Port { message: String, hint: String },
 
+  #[error("{service} {reason}")]
+  NotReady { service: String, reason: String },
+
+  #[error("{summary}")]
+  Unhealthy { summary: String },
+
   #[error("cannot start {service}: {message}")]
   Start { service: String, message: String },
 
@@ -145,6 +151,12 @@ impl Error {
         "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
       )),
       Self::Port { hint, .. } => Some(hint.clone()),
+      Self::Unhealthy { .. } => {
+        Some("`dev status` shows what runs; `dev logs <service>` shows why".into())
+      }
+      Self::NotReady { service, .. } => Some(format!(
+        "`dev logs {service}` shows its output; `health: {{start_timeout: 2m}}` gives it longer"
+      )),
       Self::ServiceFailed { service, .. } => {
         Some(format!("`dev logs {service}` shows its full output"))
       }

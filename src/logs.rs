@@ -93,6 +93,38 @@ fn print_line(prefixer: Option<&Prefixer>, line: &[u8]) -> Result<()> {
 }
 
 /// The last `n` lines of a text.
+/// The output of the service's current run: what follows the last `──── … started` header
+/// the keeper wrote (only the last megabyte of the file is read).
+pub(crate) fn current_run(path: &std::path::Path) -> String {
+  let Ok(mut file) = File::open(path) else {
+    return String::new();
+  };
+  let length = file.metadata().map_or(0, |m| m.len());
+  let _ = file.seek(SeekFrom::Start(length.saturating_sub(1 << 20)));
+  let mut bytes = Vec::new();
+  let _ = file.read_to_end(&mut bytes);
+  let text = String::from_utf8_lossy(&bytes);
+  let start = text
+    .match_indices("──── ")
+    .filter(|(at, _)| {
+      let line = &text[*at..];
+      let end = line.find('\n').unwrap_or(line.len());
+      line[..end].contains(" started · pid ")
+    })
+    .last()
+    .map_or(0, |(at, _)| at + text[at..].find('\n').map_or(0, |n| n + 1));
+  text[start..].to_owned()
+}
+
+/// The last `n` lines of the current run, for a failure report.
+pub(crate) fn run_tail(path: &std::path::Path, n: usize) -> Vec<String> {
+  let text = current_run(path);
+  last_lines(text.as_bytes(), n)
+    .into_iter()
+    .map(|line| String::from_utf8_lossy(line).into_owned())
+    .collect()
+}
+
 fn last_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
   let text = text.strip_suffix(b"\n").unwrap_or(text);
   if text.is_empty() || n == 0 {

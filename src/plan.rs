@@ -130,15 +130,9 @@ pub(crate) fn known_ports(config: &Config, state: &StateDir, overrides: &PortOve
     .collect()
 }
 
-/// The keeper's instructions for one service, with `$PORT` and `${svc.port}` resolved.
-/// The first port is `PORT`; named ones are also `PORT_<NAME>`.
-pub(crate) fn keeper_spec(
-  config: &Config,
-  service: &Service,
-  ports: &PortMap,
-  supervisor: Option<ProcessId>,
-) -> KeeperSpec {
-  let reference = |name: &str, field: &str| {
+/// Answers `${svc.port}` and `${svc.ports.ws}` from chosen ports.
+pub(crate) fn port_reference(ports: &PortMap) -> impl Fn(&str, &str) -> Option<String> + '_ {
+  move |name: &str, field: &str| {
     let ports = ports.get(name)?;
     let port = if field == PRIMARY_PORT {
       ports.first()
@@ -147,7 +141,18 @@ pub(crate) fn keeper_spec(
       ports.iter().find(|(name, _)| name == wanted)
     };
     port.map(|(_, number)| number.to_string())
-  };
+  }
+}
+
+/// The keeper's instructions for one service, with `$PORT` and `${svc.port}` resolved.
+/// The first port is `PORT`; named ones are also `PORT_<NAME>`.
+pub(crate) fn keeper_spec(
+  config: &Config,
+  service: &Service,
+  ports: &PortMap,
+  supervisor: Option<ProcessId>,
+) -> KeeperSpec {
+  let reference = port_reference(ports);
   let own: Vec<(String, u16)> = ports.get(&service.name).cloned().unwrap_or_default();
   let mut env: Vec<(String, String)> = config.env.clone();
   env.push((PROJECT_VARIABLE.into(), config.root.display().to_string()));

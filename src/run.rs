@@ -10,7 +10,7 @@ use crate::{
   config::{Config, DERIVED_SUFFIXES},
   control,
   error::{Error, Result},
-  keeper, list, logs,
+  health, keeper, list, logs,
   output::Reporter,
   plan::PortOverrides,
   port_command::{self, PortContext},
@@ -119,6 +119,11 @@ fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
     Command::Restart { services, detach } => control::restart(project, &services, false, detach),
     Command::Force { services, detach } => control::restart(project, &services, true, detach),
     Command::Status { services, json } => status::status(project, &services, json),
+    Command::Health {
+      services,
+      json,
+      watch,
+    } => health::health(project, &services, json, watch),
     Command::Logs {
       services,
       lines,
@@ -207,6 +212,7 @@ fn check_services(project: &Project, command: &Command) -> Result<()> {
     | Command::Restart { services, .. }
     | Command::Force { services, .. }
     | Command::Status { services, .. }
+    | Command::Health { services, .. }
     | Command::Logs { services, .. } => services,
     _ => return Ok(()),
   };

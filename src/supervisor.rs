@@ -1,37 +1,35 @@
-//! `dev up`: start services in dependency order through their keepers; in the foreground,
-//! show their output with prefixes and stop them all on Ctrl+C, SIGTERM or SIGHUP.
+//! `dev up`: start services through their keepers as their dependencies allow (`started`
+//! at once, `healthy` once ready, `completed_successfully` once exited 0), watch each one
+//! become ready, and in the foreground show their output with prefixes and stop them all on
+//! Ctrl+C, SIGTERM or SIGHUP, or when one fails.
 
 use std::{
   env,
   io::{BufRead, BufReader},
   process::{Child, ChildStdout, Command, Stdio},
-  sync::mpsc::{self, Sender},
+  sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+    mpsc::{self, Receiver, Sender},
+  },
   thread,
+  time::Duration,
 };
 
 use crate::{
+  config::{Condition, Service},
   error::{Error, Result},
-  format::status_text,
+  format::{elapsed, status_text},
   keeper::{EXIT_SERVICE_ENDED, Handshake},
   output::Prefixer,
-  plan::{self, PortOverrides},
+  plan::{self, PortMap, PortOverrides},
   ports::allocate::{allocate, drop_reservations},
+  probe::Check,
   project::Project,
+  readiness::{Verdict, wait_ready},
   state::Liveness,
   sys::{self, ExitStatus, ProcessId, Signal},
 };
-
-/// A keeper started by this `dev`.
-struct Started {
-  name: String,
-  keeper: ProcessId,
-}
-
-enum UpEvent {
-  Signal,
-  /// A keeper exited with this code.
-  Ended(String, i32),
-}
 
 /// How to start: in the background or not, whether to stop foreign port holders, and
 /// ports fixed on the command line.
@@ -41,8 +39,41 @@ pub(crate) struct Start {
   pub(crate) overrides: PortOverrides,
 }
 
+/// A service this `dev` started or found running.
+struct Started {
+  name: String,
+  /// `None` for a service that was already running when we came.
+  keeper: Option<ProcessId>,
+  ready: bool,
+  /// Whether a readiness watcher will report on it.
+  watched: bool,
+  /// Set when its keeper ended: `Some(true)` when the service exited with code 0.
+  completed: Option<bool>,
+}
+
+enum UpEvent {
+  Signal,
+  /// A keeper exited with this code.
+  Ended(String, i32),
+  Ready(String, Duration, Option<String>),
+  NotReady(String, Verdict, String),
+}
+
+/// Everything one `dev up` tracks while it runs.
+struct Run<'a> {
+  project: &'a Project,
+  start: &'a Start,
+  names: &'a [String],
+  pending: Vec<&'a Service>,
+  started: Vec<Started>,
+  ports: PortMap,
+  supervisor: Option<ProcessId>,
+  width: usize,
+  sender: Sender<UpEvent>,
+  cancel: Arc<AtomicBool>,
+}
+
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
-  let detach = start.detach;
   let order = plan::start_order(&project.config, names);
   if order.is_empty() {
     project
@@ -52,66 +83,210 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
   }
   project.state.ensure()?;
   // Listen before anything starts, so a Ctrl+C during start-up is not lost.
-  let signals = if detach {
-    None
-  } else {
-    Some(
-      sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
-        .map_err(Error::io("cannot install signal handlers"))?,
-    )
-  };
-  let supervisor = if detach {
-    None
-  } else {
-    ProcessId::of(std::process::id())
-  };
-  let width = order.iter().map(|s| s.name.len()).max().unwrap_or(0);
+  let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
+    .map_err(Error::io("cannot install signal handlers"))?;
   let (sender, events) = mpsc::channel();
-
-  let mut ports = plan::known_ports(&project.config, &project.state, &start.overrides);
-  let mut started: Vec<Started> = Vec::new();
-  for service in &order {
+  let signal_sender = sender.clone();
+  thread::spawn(move || {
+    for _ in signals {
+      if signal_sender.send(UpEvent::Signal).is_err() {
+        break;
+      }
+    }
+  });
+  let mut run = Run {
+    project,
+    start,
+    names,
+    pending: Vec::new(),
+    started: Vec::new(),
+    ports: plan::known_ports(&project.config, &project.state, &start.overrides),
+    supervisor: if start.detach {
+      None
+    } else {
+      ProcessId::of(std::process::id())
+    },
+    width: order.iter().map(|s| s.name.len()).max().unwrap_or(0),
+    sender,
+    cancel: Arc::new(AtomicBool::new(false)),
+  };
+  for service in order {
     if let Some(Liveness::Running(state)) = project.check(&service.name) {
-      let error = Error::already_running(&state);
       if names.contains(&service.name) || names.is_empty() {
-        stop_started(&started);
-        return Err(error);
+        return Err(Error::already_running(&state));
       }
       project.report.step(&format!(
         "{} is already running (pid {}), using it",
         service.name,
         state.process.map_or(0, |p| p.pid)
       ));
-      continue;
+      run.started.push(Started {
+        name: service.name.clone(),
+        keeper: None,
+        ready: true,
+        watched: false,
+        completed: None,
+      });
+    } else {
+      run.pending.push(service);
     }
-    // Force frees ports for the services named, not for dependencies started along.
-    let force = start.force && (names.is_empty() || names.contains(&service.name));
-    match allocate(project, service, &start.overrides, force) {
-      Ok(chosen) => ports.insert(service.name.clone(), chosen),
-      Err(error) => {
-        stop_started(&started);
+  }
+  let result = run.drive(&events);
+  run.cancel.store(true, Ordering::Relaxed);
+  result
+}
+
+impl Run<'_> {
+  /// The event loop: start what may start, then wait for the next thing to happen.
+  fn drive(&mut self, events: &Receiver<UpEvent>) -> Result<()> {
+    let mut stopping = false;
+    let mut failure: Option<Error> = None;
+    loop {
+      if !stopping && let Err(error) = self.start_what_may_start() {
+        self.report_stopping();
+        self.stop_all();
         return Err(error);
       }
-    };
-    let spec = plan::keeper_spec(&project.config, service, &ports, supervisor);
+      let becoming_ready = self
+        .started
+        .iter()
+        .any(|s| s.watched && !s.ready && s.completed.is_none());
+      if self.start.detach && !stopping && self.pending.is_empty() && !becoming_ready {
+        self
+          .project
+          .report
+          .success("running in the background; `dev status` to see them, `dev stop` to stop them");
+        return Ok(());
+      }
+      let live = self
+        .started
+        .iter()
+        .any(|s| s.keeper.is_some() && s.completed.is_none());
+      if !live && (stopping || self.pending.is_empty()) {
+        break;
+      }
+      let Ok(event) = events.recv() else { break };
+      match event {
+        UpEvent::Signal => {
+          self.cancel.store(true, Ordering::Relaxed);
+          if stopping {
+            self.project.report.step("stopping now (SIGKILL)");
+          } else {
+            self.report_stopping();
+            stopping = true;
+          }
+          // A second request makes every keeper skip its grace period.
+          self.stop_all();
+          if self.start.detach {
+            return Err(Error::Interrupted);
+          }
+          failure.get_or_insert(Error::Interrupted);
+        }
+        UpEvent::Ready(name, after, url) => {
+          if let Some(service) = self.started.iter_mut().find(|s| s.name == name) {
+            service.ready = true;
+          }
+          let place = url.map(|url| format!(" on {url}")).unwrap_or_default();
+          self
+            .project
+            .report
+            .success(&format!("{name} ready{place} ({})", elapsed(after)));
+        }
+        UpEvent::NotReady(name, verdict, target) => {
+          let Some(error) = self.not_ready(&name, verdict, &target) else {
+            continue;
+          };
+          if !stopping {
+            self.report_stopping();
+            stopping = true;
+            self.stop_all();
+          }
+          if self.start.detach {
+            return Err(error);
+          }
+          failure.get_or_insert(error);
+        }
+        UpEvent::Ended(name, code) => {
+          if let Some(error) = self.ended(&name, code, stopping) {
+            if !stopping {
+              self.report_stopping();
+              stopping = true;
+              self.stop_all();
+            }
+            failure.get_or_insert(error);
+          }
+        }
+      }
+    }
+    match failure {
+      Some(Error::Interrupted) if !self.start.detach => Ok(()),
+      Some(error) => Err(error),
+      None => Ok(()),
+    }
+  }
+
+  /// Starts every pending service whose dependencies are satisfied, in order.
+  fn start_what_may_start(&mut self) -> Result<()> {
+    let mut index = 0;
+    while index < self.pending.len() {
+      let service = self.pending[index];
+      if self.may_start(service)? {
+        self.pending.remove(index);
+        self.launch(service)?;
+      } else {
+        index += 1;
+      }
+    }
+    Ok(())
+  }
+
+  fn may_start(&self, service: &Service) -> Result<bool> {
+    for dependency in &service.depends_on {
+      let Some(started) = self.started.iter().find(|s| s.name == dependency.service) else {
+        return Ok(false);
+      };
+      let satisfied = match dependency.condition {
+        Condition::Started => true,
+        Condition::Healthy => started.ready,
+        Condition::CompletedSuccessfully => match started.completed {
+          Some(true) => true,
+          Some(false) => {
+            return Err(Error::Start {
+              service: service.name.clone(),
+              message: format!(
+                "it needs {} to complete successfully, and it did not",
+                dependency.service
+              ),
+            });
+          }
+          None => false,
+        },
+      };
+      if !satisfied {
+        return Ok(false);
+      }
+    }
+    Ok(true)
+  }
+
+  fn launch(&mut self, service: &Service) -> Result<()> {
+    let project = self.project;
+    // Force frees ports for the services named, not for dependencies started along.
+    let force = self.start.force && (self.names.is_empty() || self.names.contains(&service.name));
+    let chosen = allocate(project, service, &self.start.overrides, force)?;
+    self.ports.insert(service.name.clone(), chosen);
+    let spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor);
     project.state.write_spec(
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),
     )?;
-    let spawned = spawn_keeper(project, &service.name, detach);
+    let spawned = spawn_keeper(project, &service.name, self.start.detach);
     // Started or not, the state file now speaks for these ports.
     drop_reservations(&project.state, &service.name);
-    let (child, stdout, handshake) = match spawned {
-      Ok(spawned) => spawned,
-      Err(error) => {
-        stop_started(&started);
-        return Err(error);
-      }
-    };
+    let (child, stdout, handshake) = spawned?;
     let pid = match handshake {
       Handshake::Started { pid } => pid,
       Handshake::Busy => {
-        stop_started(&started);
         return Err(match project.state.read(&service.name) {
           Some(state) => Error::already_running(&state),
           None => Error::Start {
@@ -121,7 +296,6 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
         });
       }
       Handshake::Failed { message } => {
-        stop_started(&started);
         return Err(Error::Start {
           service: service.name.clone(),
           message,
@@ -149,126 +323,165 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
       pid: child.id(),
       start_time: 0,
     });
-    started.push(Started {
-      name: service.name.clone(),
-      keeper,
-    });
-    if !detach {
-      let prefixer = Prefixer::new(
+    let prefixer = (!self.start.detach).then(|| {
+      Prefixer::new(
         project.color,
         &service.name,
         project.config.service_index(&service.name),
-        width,
-      );
-      relay_output(
-        service.name.clone(),
-        child,
-        stdout,
-        prefixer,
-        sender.clone(),
-      );
+        self.width,
+      )
+    });
+    relay_output(
+      service.name.clone(),
+      child,
+      stdout,
+      prefixer,
+      self.sender.clone(),
+    );
+    let check = Check::new(service, &spec, &self.ports, Some(keeper));
+    self.started.push(Started {
+      name: service.name.clone(),
+      keeper: Some(keeper),
+      ready: check.is_none(),
+      watched: check.is_some(),
+      completed: None,
+    });
+    if let Some(check) = check {
+      let (state, report) = (project.state.clone(), project.report);
+      let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
+      thread::spawn(move || {
+        let event = match wait_ready(&check, &state, report, &cancel) {
+          Verdict::Ready(after) => UpEvent::Ready(check.service.clone(), after, check.url()),
+          verdict => UpEvent::NotReady(check.service.clone(), verdict, check.target()),
+        };
+        let _ = sender.send(event);
+      });
     }
+    Ok(())
   }
 
-  let Some(signals) = signals else {
-    project
-      .report
-      .success("running in the background; `dev status` to see them, `dev stop` to stop them");
-    return Ok(());
-  };
-  let signal_sender = sender.clone();
-  thread::spawn(move || {
-    for _ in signals {
-      if signal_sender.send(UpEvent::Signal).is_err() {
-        break;
-      }
-    }
-  });
-  drop(sender);
-  supervise(project, started, &events)
-}
-
-/// The foreground loop: wait for a signal or a service's end; stop the rest; report.
-fn supervise(
-  project: &Project,
-  mut live: Vec<Started>,
-  events: &mpsc::Receiver<UpEvent>,
-) -> Result<()> {
-  let mut stopping = false;
-  let mut failure: Option<Error> = None;
-  while !live.is_empty() {
-    let Ok(event) = events.recv() else { break };
-    match event {
-      UpEvent::Signal => {
-        if stopping {
-          project.report.step("stopping now (SIGKILL)");
-        } else {
-          project.report.step(&format!(
-            "stopping {}…",
-            live
-              .iter()
-              .map(|s| s.name.as_str())
-              .collect::<Vec<_>>()
-              .join(", ")
-          ));
-          stopping = true;
+  /// Reports a service that will not be ready; `None` when there is nothing to report.
+  fn not_ready(&mut self, name: &str, verdict: Verdict, target: &str) -> Option<Error> {
+    let report = self.project.report;
+    let reason = match verdict {
+      Verdict::Ready(_) | Verdict::Cancelled => return None,
+      Verdict::Exited(status, tail) => {
+        let how = status.map_or_else(|| "exited".into(), status_text);
+        let reason = format!("{how} before it was ready");
+        if !self.start.detach {
+          report.failure(&format!("{name} {reason}"));
         }
-        // A second request makes every keeper skip its grace period.
-        stop_started(&live);
-      }
-      UpEvent::Ended(name, code) => {
-        live.retain(|started| started.name != name);
-        let exit = project.state.read(&name).and_then(|state| state.exit);
-        match (code, exit) {
-          (EXIT_SERVICE_ENDED, Some(exit)) if !stopping => {
-            let status = exit.status();
-            if status == ExitStatus::Code(0) {
-              project
-                .report
-                .stopped(&format!("{name} exited with code 0"));
-            } else {
-              project
-                .report
-                .failure(&format!("{name} {}", status_text(status)));
-              failure.get_or_insert(Error::ServiceFailed {
-                service: name.clone(),
-                status,
-              });
-              if !live.is_empty() {
-                project.report.step(&format!(
-                  "stopping {}…",
-                  live
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                ));
-              }
-              stopping = true;
-              stop_started(&live);
-            }
-            project.state.remove(&name);
+        if !tail.is_empty() {
+          let header = format!(
+            "last {} of its output (logs/{name}.log):",
+            crate::format::count(tail.len(), "line", "lines")
+          );
+          eprintln!("  {}", self.project.report.color.dim(&header));
+          for line in tail {
+            eprintln!("  {} {line}", self.project.report.color.dim("│"));
           }
-          _ => project.report.stopped(&format!("{name} stopped")),
         }
+        reason
+      }
+      Verdict::TimedOut(tries, last) => {
+        let deadline = self
+          .project
+          .config
+          .service(name)
+          .and_then(|s| s.health.as_ref())
+          .map_or(Duration::ZERO, |h| h.start_timeout);
+        let reason = format!(
+          "was not ready after {}: {target} → {} ({})",
+          elapsed(deadline),
+          last.detail,
+          crate::format::count(tries as usize, "probe", "probes")
+        );
+        if !self.start.detach {
+          report.failure(&format!("{name} {reason}"));
+        }
+        reason
+      }
+    };
+    if let Some(service) = self.started.iter_mut().find(|s| s.name == name) {
+      service.completed.get_or_insert(false);
+    }
+    Some(Error::NotReady {
+      service: name.to_owned(),
+      reason,
+    })
+  }
+
+  /// A keeper ended. Returns the failure it means, if any.
+  fn ended(&mut self, name: &str, code: i32, stopping: bool) -> Option<Error> {
+    let exit = self.project.state.read(name).and_then(|state| state.exit);
+    let service = self.started.iter_mut().find(|s| s.name == name)?;
+    let was_ready = service.ready;
+    let watched = service.watched;
+    match (code, exit) {
+      (EXIT_SERVICE_ENDED, Some(exit)) if !stopping => {
+        let status = exit.status();
+        service.completed = Some(status == ExitStatus::Code(0));
+        self.project.state.remove(name);
+        if !was_ready && watched && status != ExitStatus::Code(0) {
+          // Its readiness watcher reports this, with the log tail.
+          return None;
+        }
+        if status == ExitStatus::Code(0) {
+          self
+            .project
+            .report
+            .stopped(&format!("{name} exited with code 0"));
+          None
+        } else {
+          self
+            .project
+            .report
+            .failure(&format!("{name} {}", status_text(status)));
+          Some(Error::ServiceFailed {
+            service: name.to_owned(),
+            status,
+          })
+        }
+      }
+      _ => {
+        service.completed = Some(false);
+        if !self.start.detach {
+          self.project.report.stopped(&format!("{name} stopped"));
+        }
+        None
       }
     }
   }
-  match failure {
-    Some(error) => Err(error),
-    None => Ok(()),
-  }
-}
 
-fn stop_started(started: &[Started]) {
-  for keeper in started {
-    if keeper.keeper.is_alive() {
-      let _ = sys::signal_process(keeper.keeper.pid, Signal::Term);
+  fn report_stopping(&self) {
+    let live: Vec<&str> = self
+      .started
+      .iter()
+      .filter(|s| s.keeper.is_some_and(ProcessId::is_alive))
+      .map(|s| s.name.as_str())
+      .collect();
+    if !live.is_empty() {
+      self
+        .project
+        .report
+        .step(&format!("stopping {}…", live.join(", ")));
     }
   }
-  // Detached starts that fail half-way must not leave the first half running.
-  for keeper in started {
-    sys::wait_for_exit(keeper.keeper, std::time::Duration::from_secs(60));
+
+  /// Every keeper this `dev` started, stopped; waits for them (bounded), so that a failed
+  /// start never leaves its first half running.
+  fn stop_all(&self) {
+    let keepers: Vec<ProcessId> = self.started.iter().filter_map(|s| s.keeper).collect();
+    for keeper in &keepers {
+      if keeper.is_alive() {
+        let _ = sys::signal_process(keeper.pid, Signal::Term);
+      }
+    }
+    if self.start.detach {
+      for keeper in &keepers {
+        sys::wait_for_exit(*keeper, Duration::from_secs(60));
+      }
+    }
   }
 }
 
@@ -308,12 +521,13 @@ fn spawn_keeper(
   Ok((child, stdout, handshake))
 }
 
-/// Prefixes every line the keeper forwards; reports the keeper's exit code at EOF.
+/// Prefixes every line the keeper forwards (none when detached); reports the keeper's exit
+/// code at EOF.
 fn relay_output(
   name: String,
   mut child: Child,
   mut stdout: BufReader<ChildStdout>,
-  prefixer: Prefixer,
+  prefixer: Option<Prefixer>,
   events: Sender<UpEvent>,
 ) {
   thread::spawn(move || {
@@ -326,7 +540,9 @@ fn relay_output(
           if line.ends_with(b"\n") {
             line.pop();
           }
-          let _ = prefixer.line(&line);
+          if let Some(prefixer) = &prefixer {
+            let _ = prefixer.line(&line);
+          }
         }
       }
     }

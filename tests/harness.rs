@@ -151,10 +151,14 @@ impl Test {
       .process_group(0)
       .spawn()
       .expect("spawn python3");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-      .read_line(&mut line)
-      .unwrap();
+    while line.is_empty() || line.starts_with("starting") {
+      line.clear();
+      if reader.read_line(&mut line).unwrap() == 0 {
+        break;
+      }
+    }
     assert!(
       line.starts_with("listening") || line.starts_with("bound"),
       "server did not start: {line:?}"

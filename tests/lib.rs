@@ -6,4 +6,5 @@ mod harness;
 mod lifecycle;
 mod orphans;
 mod ports;
+mod readiness;
 mod tasks;

@@ -242,7 +242,7 @@ fn restart_in_place_keeps_the_foreground_output_flowing() {
 fn env_and_port_references_reach_the_service() {
   let port = free_port();
   let test = Test::with_config(&format!(
-    "services:\n  backend:\n    run: exec python3 -u server.py\n    port: {port}\n  show:\n    run: 'echo \"api=$API port=$PORT raw=${{backend.port}}\"; sleep 30'\n    port: 4999\n    env:\n      API: \"http://127.0.0.1:${{backend.port}}/v1\"\n"
+    "services:\n  backend:\n    run: exec python3 -u server.py\n    port: {port}\n  show:\n    run: 'echo \"api=$API port=$PORT raw=${{backend.port}}\"; sleep 30'\n    port: 4999\n    health: {{ log: 'api=http' }}\n    env:\n      API: \"http://127.0.0.1:${{backend.port}}/v1\"\n"
   ));
   test.run(&["up", "-d"]).success();
   // Not just `api=`: the log's header line shows the command, which contains that too.

@@ -458,7 +458,7 @@ fn named_ports_and_overrides_reach_the_service() {
   let test = Test::with_config(&format!(
     "services:
   viewer:
-    run: echo \"PORT=$PORT WS=$PORT_WS\"; exec sleep 30
+    run: echo \"PORT=$PORT WS=$PORT_WS\"; exec python3 -u server.py
     ports: {{ http: {http}, ws: {ws} }}
   client:
     run: echo \"ws at ${{viewer.ports.ws}}\"; exec sleep 30

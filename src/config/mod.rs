@@ -3,6 +3,7 @@
 
 mod duration;
 mod env_file;
+mod health;
 pub(crate) mod interpolate;
 mod raw;
 
@@ -16,7 +17,10 @@ use std::{
 
 use serde_saphyr::Spanned;
 
-pub(crate) use self::duration::parse_duration;
+pub(crate) use self::{
+  duration::parse_duration,
+  health::{Health, Probe},
+};
 use self::{
   env_file::parse_env_file,
   raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
@@ -66,6 +70,8 @@ pub(crate) struct Service {
   pub(crate) depends_on: Vec<Dependency>,
   pub(crate) stop_signal: Signal,
   pub(crate) grace: Duration,
+  /// How to tell it is ready; `None` when it has neither `health:` nor a port.
+  pub(crate) health: Option<Health>,
 }
 
 /// One port a service wants.
@@ -467,6 +473,7 @@ impl Checker<'_> {
       ));
     }
     let ports = self.ports(name, raw)?;
+    let health = self.health(name, raw.health.as_ref(), !ports.is_empty())?;
     let mut env = match &raw.env_file {
       Some(file) => self.read_env_file(root, file)?,
       None => Vec::new(),
@@ -542,6 +549,7 @@ impl Checker<'_> {
       depends_on,
       stop_signal,
       grace,
+      health,
     })
   }
 

@@ -65,6 +65,22 @@ pub(crate) struct RawService {
   #[serde(default)]
   pub(crate) depends_on: DependsOn,
   pub(crate) stop: Option<RawStop>,
+  pub(crate) health: Option<Spanned<RawHealth>>,
+}
+
+/// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHealth {
+  pub(crate) http: Option<Text>,
+  pub(crate) tcp: Option<Text>,
+  pub(crate) exec: Option<Text>,
+  pub(crate) log: Option<Text>,
+  pub(crate) status: Option<Text>,
+  pub(crate) body: Option<Text>,
+  pub(crate) interval: Option<Text>,
+  pub(crate) timeout: Option<Text>,
+  pub(crate) start_timeout: Option<Text>,
 }
 
 /// `ws: 8081` or `ws: {port: 8081, fallback: 8090-8099}`.

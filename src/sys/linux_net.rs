@@ -47,6 +47,7 @@ impl TcpState {
 #[derive(Clone, Debug)]
 pub(crate) struct TcpSocket {
   pub(crate) address: IpAddr,
+  pub(crate) port: u16,
   pub(crate) state: TcpState,
   pub(crate) uid: u32,
   /// 0 for TIME_WAIT sockets, which no process holds any more.
@@ -95,6 +96,24 @@ pub(crate) fn socket_holders(inodes: &[u64], first: &[Pid]) -> Vec<(Pid, u64)> {
     }
   }
   found
+}
+
+/// The ports these processes listen on (a service's tree), sorted.
+pub(crate) fn listening_ports_of(pids: &[Pid]) -> Vec<u16> {
+  let listening = listening_sockets();
+  let inodes: Vec<u64> = listening.iter().map(|s| s.inode).collect();
+  let held: Vec<u64> = pids
+    .iter()
+    .flat_map(|pid| sockets_of(*pid, &inodes))
+    .collect();
+  let mut ports: Vec<u16> = listening
+    .iter()
+    .filter(|s| held.contains(&s.inode))
+    .map(|s| s.port)
+    .collect();
+  ports.sort_unstable();
+  ports.dedup();
+  ports
 }
 
 /// The inodes among `inodes` that a process holds. Each `/proc/<pid>/fd/<n>` link is read
@@ -151,6 +170,15 @@ const NLMSG_HEADER: usize = 16;
 const INET_DIAG_MSG: usize = 72;
 
 fn netlink_sockets(port: u16, scope: SocketScope) -> io::Result<Vec<TcpSocket>> {
+  netlink_dump(Some(port), scope)
+}
+
+/// Every listening TCP socket on the machine (the listening table is small).
+pub(crate) fn listening_sockets() -> Vec<TcpSocket> {
+  netlink_dump(None, SocketScope::Listening).unwrap_or_default()
+}
+
+fn netlink_dump(port: Option<u16>, scope: SocketScope) -> io::Result<Vec<TcpSocket>> {
   // SAFETY: socket(2) with constant arguments; the result is checked before use.
   let fd = unsafe {
     libc::socket(
@@ -172,17 +200,21 @@ fn netlink_sockets(port: u16, scope: SocketScope) -> io::Result<Vec<TcpSocket>> 
   Ok(sockets)
 }
 
-/// A dump request for TCP sockets of one family, filtered in the kernel to the port: by the
-/// request's source port (which lets the kernel skip other listeners early) and by bytecode
-/// `port <= sport <= port` (the two-comparison form works on every kernel since 2.6).
-fn diag_request(family: u8, port: u16, scope: SocketScope) -> Vec<u8> {
+/// A dump request for TCP sockets of one family, filtered in the kernel to the port (when
+/// one is given): by the request's source port (which lets the kernel skip other listeners
+/// early) and by bytecode `port <= sport <= port` (the two-comparison form works on every
+/// kernel since 2.6).
+fn diag_request(family: u8, port: Option<u16>, scope: SocketScope) -> Vec<u8> {
   let mut bytecode = Vec::with_capacity(16);
-  for (code, yes, no) in [(INET_DIAG_BC_S_GE, 8u8, 20u16), (INET_DIAG_BC_S_LE, 8, 12)] {
-    bytecode.extend([code, yes]);
-    bytecode.extend(no.to_ne_bytes());
-    bytecode.extend([0, 0]);
-    bytecode.extend(port.to_ne_bytes());
+  if let Some(port) = port {
+    for (code, yes, no) in [(INET_DIAG_BC_S_GE, 8u8, 20u16), (INET_DIAG_BC_S_LE, 8, 12)] {
+      bytecode.extend([code, yes]);
+      bytecode.extend(no.to_ne_bytes());
+      bytecode.extend([0, 0]);
+      bytecode.extend(port.to_ne_bytes());
+    }
   }
+  let port = port.unwrap_or(0);
   let states: u32 = match scope {
     SocketScope::Listening => 1 << TCP_LISTEN,
     SocketScope::All => u32::MAX,
@@ -191,9 +223,11 @@ fn diag_request(family: u8, port: u16, scope: SocketScope) -> Vec<u8> {
   body.extend(states.to_ne_bytes());
   body.extend(port.to_be_bytes()); // inet_diag_sockid: source port, network order
   body.extend([0u8; 46]); // the rest of inet_diag_sockid: any address, any peer
-  body.extend(((4 + bytecode.len()) as u16).to_ne_bytes());
-  body.extend(INET_DIAG_REQ_BYTECODE.to_ne_bytes());
-  body.extend(bytecode);
+  if !bytecode.is_empty() {
+    body.extend(((4 + bytecode.len()) as u16).to_ne_bytes());
+    body.extend(INET_DIAG_REQ_BYTECODE.to_ne_bytes());
+    body.extend(bytecode);
+  }
   let mut message = Vec::with_capacity(NLMSG_HEADER + body.len());
   message.extend(((NLMSG_HEADER + body.len()) as u32).to_ne_bytes());
   message.extend(SOCK_DIAG_BY_FAMILY.to_ne_bytes());
@@ -246,6 +280,7 @@ fn parse_diag_message(message: &[u8]) -> Option<TcpSocket> {
   };
   Some(TcpSocket {
     address,
+    port: u16::from_be_bytes([message[4], message[5]]),
     state: TcpState::from_kernel(message[1]),
     expires: Duration::from_millis(u64::from(u32_at(message, 52))),
     uid: u32_at(message, 64),
@@ -299,6 +334,7 @@ fn parse_proc_net_line(line: &str, port: u16) -> Option<TcpSocket> {
     .unwrap_or(0);
   Some(TcpSocket {
     address,
+    port,
     state: TcpState::from_kernel(state),
     uid: fields.get(7)?.parse().ok()?,
     inode: fields.get(9)?.parse().ok()?,

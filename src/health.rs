@@ -1,0 +1,139 @@
+//! `dev health [svc…] [--json] [--watch]`: probe every service once, all at the same time,
+//! from any terminal — whether dev started the service (here, elsewhere, detached) or not.
+
+use std::{thread, time::Duration};
+
+use serde::Serialize;
+
+use crate::{
+  error::{Error, Result},
+  format::count,
+  output::table,
+  plan::{self, PortOverrides},
+  probe::{Check, Outcome},
+  project::Project,
+  state::Liveness,
+};
+
+#[derive(Serialize)]
+struct Row {
+  service: String,
+  probe: &'static str,
+  target: String,
+  healthy: bool,
+  status: Option<u16>,
+  latency_ms: f64,
+  detail: String,
+}
+
+pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: bool) -> Result<()> {
+  loop {
+    let rows = probe_all(project, names);
+    let failing: Vec<String> = rows
+      .iter()
+      .filter(|row| !row.healthy)
+      .map(|row| row.service.clone())
+      .collect();
+    print(project, &rows, json);
+    if !watch {
+      if rows.is_empty() {
+        project
+          .report
+          .warning("no service has a health check or a port to probe");
+      }
+      return if failing.is_empty() {
+        Ok(())
+      } else {
+        Err(Error::Unhealthy {
+          summary: format!(
+            "{} unhealthy: {}",
+            count(failing.len(), "service is", "services are"),
+            failing.join(", ")
+          ),
+        })
+      };
+    }
+    thread::sleep(Duration::from_secs(2));
+    println!();
+  }
+}
+
+fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
+  let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
+  let checks: Vec<Check> = project
+    .config
+    .services
+    .iter()
+    .filter(|service| names.is_empty() || names.contains(&service.name))
+    .filter_map(|service| {
+      let keeper = match project.state.read(&service.name).map(|s| s.liveness()) {
+        Some(Liveness::Running(state)) => Some(state.keeper),
+        _ => None,
+      };
+      let spec = plan::keeper_spec(&project.config, service, &ports, None);
+      Check::new(service, &spec, &ports, keeper)
+    })
+    .collect();
+  thread::scope(|scope| {
+    let running: Vec<_> = checks
+      .iter()
+      .map(|check| (check, scope.spawn(|| check.run())))
+      .collect();
+    running
+      .into_iter()
+      .map(|(check, handle)| {
+        let outcome: Outcome = handle.join().unwrap_or_else(|_| Outcome {
+          ok: false,
+          detail: "probe panicked".into(),
+          status: None,
+          latency: Duration::ZERO,
+        });
+        Row {
+          service: check.service.clone(),
+          probe: check.probe.kind(),
+          target: check.target(),
+          healthy: outcome.ok,
+          status: outcome.status,
+          latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
+          detail: outcome.detail,
+        }
+      })
+      .collect()
+  })
+}
+
+fn print(project: &Project, rows: &[Row], json: bool) {
+  if json {
+    println!("{}", serde_json::to_string_pretty(rows).unwrap_or_default());
+    return;
+  }
+  let color = project.color;
+  let cells: Vec<Vec<String>> = rows
+    .iter()
+    .map(|row| {
+      vec![
+        row.service.clone(),
+        row.probe.to_owned(),
+        row.target.clone(),
+        if row.healthy {
+          color.good("healthy").to_string()
+        } else {
+          color.error("unhealthy").to_string()
+        },
+        row.status.map_or("-".into(), |s| s.to_string()),
+        format!("{:.1} ms", row.latency_ms),
+        row.detail.clone(),
+      ]
+    })
+    .collect();
+  print!(
+    "{}",
+    table(
+      color,
+      &[
+        "SERVICE", "PROBE", "TARGET", "RESULT", "STATUS", "LATENCY", "DETAIL"
+      ],
+      &cells
+    )
+  );
+}

@@ -1,0 +1,363 @@
+//! One health probe of one service, resolved and run: an HTTP GET, a TCP connect, a command,
+//! a line in the service's log, or "its processes listen on its port". Each run returns an
+//! `Outcome` (never an error): a failing probe is a normal answer.
+
+use std::{
+  io::{Read, Write},
+  net::{SocketAddr, TcpStream, ToSocketAddrs},
+  path::PathBuf,
+  process::{Command, Stdio},
+  time::{Duration, Instant},
+};
+
+use serde::Serialize;
+
+use crate::{
+  config::{Health, Probe, Service, interpolate},
+  keeper::KeeperSpec,
+  plan::{PortMap, port_reference},
+  sys::{self, ProcessId},
+};
+
+/// A probe with `$PORT` and `${svc.port}` resolved, ready to run again and again.
+#[derive(Clone, Debug)]
+pub(crate) struct Check {
+  pub(crate) service: String,
+  pub(crate) probe: Probe,
+  pub(crate) health: Health,
+  pub(crate) port: Option<u16>,
+  log: PathBuf,
+  cwd: PathBuf,
+  env: Vec<(String, String)>,
+  /// The service's keeper, whose tree must hold the port for `Listening`.
+  pub(crate) keeper: Option<ProcessId>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Outcome {
+  pub(crate) ok: bool,
+  /// `HTTP 200`, `connection refused`, `exit code 1`, `no line matches /ready/`.
+  pub(crate) detail: String,
+  pub(crate) status: Option<u16>,
+  #[serde(rename = "latency_ms", serialize_with = "as_millis")]
+  pub(crate) latency: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+  serializer.serialize_f64((duration.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+impl Check {
+  /// The service's probe, or `None` when it has nothing to probe (no `health:`, no port).
+  pub(crate) fn new(
+    service: &Service,
+    spec: &KeeperSpec,
+    ports: &PortMap,
+    keeper: Option<ProcessId>,
+  ) -> Option<Self> {
+    let health = service.health.clone()?;
+    let reference = port_reference(ports);
+    let variable = |name: &str| {
+      spec
+        .env
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+        .or_else(|| std::env::var(name).ok())
+    };
+    let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
+    let probe = match &health.probe {
+      Probe::Http { url, status, body } => Probe::Http {
+        url: expand(url),
+        status: *status,
+        body: body.clone(),
+      },
+      Probe::Tcp { address } => Probe::Tcp {
+        address: expand(address),
+      },
+      // The shell expands the command's variables itself, from `env`.
+      Probe::Exec { command } => Probe::Exec {
+        command: interpolate::expand_references(command, &reference),
+      },
+      other => other.clone(),
+    };
+    Some(Self {
+      service: service.name.clone(),
+      probe,
+      health,
+      port: spec.port,
+      log: spec.log.clone(),
+      cwd: spec.cwd.clone(),
+      env: spec.env.clone(),
+      keeper,
+    })
+  }
+
+  pub(crate) fn log_path(&self) -> PathBuf {
+    self.log.clone()
+  }
+
+  /// What is probed, for messages and tables: `GET http://…`, `tcp 127.0.0.1:8000`.
+  pub(crate) fn target(&self) -> String {
+    match &self.probe {
+      Probe::Http { url, .. } => format!("GET {url}"),
+      Probe::Tcp { address } => format!("tcp {address}"),
+      Probe::Exec { command } => format!("exec `{command}`"),
+      Probe::Log { pattern } => format!("log /{pattern}/"),
+      Probe::Listening => match self.port {
+        Some(port) => format!("listening on port {port}"),
+        None => "listening".into(),
+      },
+    }
+  }
+
+  /// Where users reach the service once it is ready, when that is a URL.
+  pub(crate) fn url(&self) -> Option<String> {
+    match &self.probe {
+      // The origin, not the health endpoint: that is where a browser goes.
+      Probe::Http { url, .. } => {
+        let rest = url.strip_prefix("http://").unwrap_or(url);
+        Some(format!("http://{}", rest.split('/').next().unwrap_or(rest)))
+      }
+      _ => self.port.map(|port| format!("http://127.0.0.1:{port}")),
+    }
+  }
+
+  pub(crate) fn run(&self) -> Outcome {
+    let started = Instant::now();
+    let (ok, detail, status) = match &self.probe {
+      Probe::Http { url, status, body } => http(url, *status, body.as_deref(), self.health.timeout),
+      Probe::Tcp { address } => match connect(address, self.health.timeout) {
+        Ok(stream) => {
+          let peer = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+          (true, format!("connected to {peer}"), None)
+        }
+        Err(error) => (false, error, None),
+      },
+      Probe::Exec { command } => self.exec(command),
+      Probe::Log { pattern } => log_matches(&self.log, pattern),
+      Probe::Listening => self.listening(),
+    };
+    Outcome {
+      ok,
+      detail,
+      status,
+      latency: started.elapsed(),
+    }
+  }
+
+  fn exec(&self, command: &str) -> (bool, String, Option<u16>) {
+    use std::os::unix::process::CommandExt;
+    let child = Command::new("/bin/sh")
+      .arg("-c")
+      .arg(command)
+      .current_dir(&self.cwd)
+      .envs(self.env.iter().map(|(k, v)| (k, v)))
+      .stdin(Stdio::null())
+      .stdout(Stdio::null())
+      .stderr(Stdio::null())
+      .process_group(0)
+      .spawn();
+    let mut child = match child {
+      Ok(child) => child,
+      Err(error) => return (false, format!("cannot run /bin/sh: {error}"), None),
+    };
+    let deadline = Instant::now() + self.health.timeout;
+    loop {
+      match child.try_wait() {
+        Ok(Some(status)) => {
+          return match status.code() {
+            Some(0) => (true, "exit code 0".into(), None),
+            Some(code) => (false, format!("exit code {code}"), None),
+            None => (false, format!("{status}"), None),
+          };
+        }
+        Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+        _ => {
+          // Our own probe's group: started just above, in a group of its own.
+          let _ = sys::signal_group(child.id(), sys::Signal::Kill);
+          let _ = child.wait();
+          return (
+            false,
+            format!(
+              "timed out after {}",
+              crate::format::elapsed(self.health.timeout)
+            ),
+            None,
+          );
+        }
+      }
+    }
+  }
+
+  /// The port is listened on, by this service's processes when we know them.
+  fn listening(&self) -> (bool, String, Option<u16>) {
+    let Some(port) = self.port else {
+      return (false, "the service has no port".into(), None);
+    };
+    let sockets = sys::tcp_sockets(port, sys::SocketScope::Listening);
+    if sockets.is_empty() {
+      return (false, format!("nothing listens on port {port}"), None);
+    }
+    if let Some(keeper) = self.keeper {
+      let tree = sys::descendants(keeper.pid);
+      let inodes: Vec<u64> = sockets.iter().map(|s| s.inode).collect();
+      if !tree.is_empty()
+        && sys::socket_holders(&inodes, &tree)
+          .iter()
+          .all(|(pid, _)| !tree.contains(pid))
+      {
+        return (
+          false,
+          format!("port {port} is held by another process"),
+          None,
+        );
+      }
+    }
+    (true, format!("listening on port {port}"), None)
+  }
+}
+
+/// `localhost` means both loopbacks: dev servers differ on which one they bind.
+fn addresses(host_port: &str) -> Result<Vec<SocketAddr>, String> {
+  let (host, port) = host_port
+    .rsplit_once(':')
+    .ok_or_else(|| format!("`{host_port}` has no port"))?;
+  let port: u16 = port
+    .parse()
+    .map_err(|_| format!("`{port}` is not a port"))?;
+  let host = host.trim_start_matches('[').trim_end_matches(']');
+  if host == "localhost" {
+    return Ok(vec![
+      SocketAddr::from(([127, 0, 0, 1], port)),
+      SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+    ]);
+  }
+  (host, port)
+    .to_socket_addrs()
+    .map(Iterator::collect)
+    .map_err(|error| format!("cannot resolve `{host}`: {error}"))
+}
+
+fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, String> {
+  let mut last = String::from("no address");
+  for address in addresses(host_port)? {
+    match TcpStream::connect_timeout(&address, timeout) {
+      Ok(stream) => return Ok(stream),
+      Err(error) => last = format!("{address}: {}", short_error(&error)),
+    }
+  }
+  Err(last)
+}
+
+fn short_error(error: &std::io::Error) -> String {
+  match error.kind() {
+    std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "timed out".into(),
+    _ => error.to_string(),
+  }
+}
+
+/// A plain HTTP/1.1 GET: enough for a dev server's health endpoint, and a handful of
+/// microseconds instead of an HTTP client's set-up.
+fn http(
+  url: &str,
+  expected: Option<u16>,
+  body: Option<&str>,
+  timeout: Duration,
+) -> (bool, String, Option<u16>) {
+  let rest = url.strip_prefix("http://").unwrap_or(url);
+  let (host_port, path) = match rest.find('/') {
+    Some(slash) => (&rest[..slash], &rest[slash..]),
+    None => (rest, "/"),
+  };
+  let host_port = if host_port
+    .rsplit_once(':')
+    .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    && !host_port.ends_with(']')
+  {
+    host_port.to_owned()
+  } else {
+    format!("{host_port}:80")
+  };
+  let mut stream = match connect(&host_port, timeout) {
+    Ok(stream) => stream,
+    Err(error) => return (false, error, None),
+  };
+  let _ = stream.set_read_timeout(Some(timeout));
+  let _ = stream.set_write_timeout(Some(timeout));
+  let host = host_port
+    .rsplit_once(':')
+    .map_or(host_port.as_str(), |(h, _)| h);
+  let request = format!(
+    "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dev-health\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+  );
+  if let Err(error) = stream.write_all(request.as_bytes()) {
+    return (false, short_error(&error), None);
+  }
+  let mut response = Vec::with_capacity(1024);
+  let limit = if body.is_some() { 64 * 1024 } else { 1024 };
+  let mut chunk = [0u8; 4096];
+  loop {
+    match stream.read(&mut chunk) {
+      Ok(0) => break,
+      Ok(n) => {
+        response.extend_from_slice(&chunk[..n]);
+        let headers_done = response.windows(4).any(|w| w == b"\r\n\r\n");
+        if response.len() >= limit || (body.is_none() && headers_done) {
+          break;
+        }
+      }
+      Err(error) if response.is_empty() => return (false, short_error(&error), None),
+      Err(_) => break,
+    }
+  }
+  let text = String::from_utf8_lossy(&response);
+  let Some(status) = text
+    .lines()
+    .next()
+    .and_then(|line| line.split_whitespace().nth(1))
+    .and_then(|code| code.parse::<u16>().ok())
+  else {
+    return (false, "not an HTTP response".into(), None);
+  };
+  let status_ok = match expected {
+    Some(code) => status == code,
+    None => (200..300).contains(&status),
+  };
+  if !status_ok {
+    let wanted = expected.map_or("2xx".into(), |c| c.to_string());
+    return (
+      false,
+      format!("HTTP {status} (expected {wanted})"),
+      Some(status),
+    );
+  }
+  if let Some(needle) = body {
+    let content = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    if !content.contains(needle) {
+      return (
+        false,
+        format!("HTTP {status}, body lacks `{needle}`"),
+        Some(status),
+      );
+    }
+  }
+  (true, format!("HTTP {status}"), Some(status))
+}
+
+/// A line of the current run (after the last header the keeper wrote) matches `pattern`.
+fn log_matches(log: &std::path::Path, pattern: &str) -> (bool, String, Option<u16>) {
+  let Ok(regex) = regex_lite::Regex::new(pattern) else {
+    return (false, format!("invalid regex /{pattern}/"), None);
+  };
+  let text = crate::logs::current_run(log);
+  match text.lines().find(|line| regex.is_match(line)) {
+    Some(line) => (true, format!("matched: {}", line.trim()), None),
+    None => (false, format!("no line matches /{pattern}/ yet"), None),
+  }
+}

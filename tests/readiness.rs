@@ -1,0 +1,285 @@
+//! Readiness on start and `dev health`, against real python servers on loopback: late
+//! listeners, 503-until-warm, services that die during start-up, health-gated chains.
+
+use std::time::Duration;
+
+use crate::harness::{Test, free_port, is_listening, wait_until};
+
+/// `listening <port> pid <pid> at <unix time>` → the time.
+fn listened_at(log: &str) -> f64 {
+  log
+    .lines()
+    .find(|line| line.starts_with("listening"))
+    .and_then(|line| line.rsplit(' ').next())
+    .and_then(|time| time.parse().ok())
+    .unwrap_or_else(|| panic!("no listening line in:\n{log}"))
+}
+
+fn started_at(log: &str) -> f64 {
+  log
+    .lines()
+    .find(|line| line.starts_with("starting at"))
+    .and_then(|line| line.rsplit(' ').next())
+    .and_then(|time| time.parse().ok())
+    .unwrap_or_else(|| panic!("no starting line in:\n{log}"))
+}
+
+#[test]
+fn up_returns_once_a_late_listener_is_ready_and_says_how_long_it_took() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: DELAY=0.4 exec python3 -u server.py\n    port: {port}\n"
+  ));
+  let done = test.run(&["up", "-d"]);
+  done.success();
+  // Ready means listening: no waiting needed after `up -d` returns.
+  assert!(is_listening(port));
+  let stderr = done.stderr();
+  let line = stderr
+    .lines()
+    .find(|line| line.contains("api ready on"))
+    .unwrap_or_else(|| panic!("no ready line in:\n{stderr}"));
+  assert!(line.contains(&format!("http://127.0.0.1:{port}")), "{line}");
+  // `(412ms)` or `(1.2s)`: at least the server's own delay.
+  let took = line.rsplit('(').next().unwrap().trim_end_matches(')');
+  let millis: f64 = match took.strip_suffix("ms") {
+    Some(ms) => ms.parse().unwrap(),
+    None => took.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0,
+  };
+  assert!(millis >= 400.0, "{line}");
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn an_http_probe_waits_until_503_turns_into_200() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: WARMUP=0.5 exec python3 -u server.py http
+    port: {port}
+    health: {{ http: 'http://127.0.0.1:$PORT/health', body: ok }}
+"
+  ));
+  test.run(&["up", "-d"]).success();
+  let log = test.log("api");
+  let listened = listened_at(&log);
+  let now = std::time::SystemTime::now()
+    .duration_since(std::time::UNIX_EPOCH)
+    .unwrap()
+    .as_secs_f64();
+  assert!(
+    now - listened >= 0.5,
+    "ready {:.3}s after listen, before the warm-up ended",
+    now - listened
+  );
+  let health = test.run(&["health", "--json"]);
+  health.success();
+  let rows: serde_json::Value = serde_json::from_str(&health.stdout()).unwrap();
+  assert_eq!(rows[0]["healthy"], true);
+  assert_eq!(rows[0]["status"], 200);
+  assert_eq!(rows[0]["probe"], "http");
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_service_that_dies_during_start_up_shows_its_log_and_dependents_never_start() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  db:
+    run: echo 'migrations failed, table missing'; exit 3
+    port: {port}
+  api:
+    run: exec python3 -u server.py
+    port: {}
+    depends_on: {{ db: healthy }}
+",
+    free_port()
+  ));
+  let done = test.run(&["up", "-d"]);
+  assert_eq!(done.code(), 1);
+  let stderr = done.stderr();
+  assert!(
+    stderr.contains("error: db exited with code 3 before it was ready"),
+    "{stderr}"
+  );
+  assert!(
+    stderr.contains("migrations failed, table missing"),
+    "{stderr}"
+  );
+  assert!(!stderr.contains("api started"), "{stderr}");
+  assert!(test.log("api").is_empty());
+  assert!(test.processes().is_empty());
+}
+
+#[test]
+fn a_health_gated_chain_starts_each_service_after_the_one_before_is_ready() {
+  let ports = [free_port(), free_port(), free_port()];
+  let test = Test::with_config(&format!(
+    "services:
+  c:
+    run: DELAY=0.2 exec python3 -u server.py
+    port: {}
+    depends_on: {{ b: healthy }}
+  b:
+    run: DELAY=0.2 exec python3 -u server.py
+    port: {}
+    depends_on: {{ a: healthy }}
+  a:
+    run: DELAY=0.2 exec python3 -u server.py
+    port: {}
+",
+    ports[2], ports[1], ports[0]
+  ));
+  test.run(&["up", "-d"]).success();
+  let (a, b, c) = (test.log("a"), test.log("b"), test.log("c"));
+  assert!(
+    started_at(&b) >= listened_at(&a),
+    "b started before a was ready"
+  );
+  assert!(
+    started_at(&c) >= listened_at(&b),
+    "c started before b was ready"
+  );
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn services_without_health_gates_start_in_parallel() {
+  let test = Test::with_config(&format!(
+    "services:
+  one:
+    run: DELAY=0.5 exec python3 -u server.py
+    port: {}
+  two:
+    run: DELAY=0.5 exec python3 -u server.py
+    port: {}
+",
+    free_port(),
+    free_port()
+  ));
+  test.run(&["up", "-d"]).success();
+  let (one, two) = (test.log("one"), test.log("two"));
+  // Started side by side: the second did not wait for the first's 0.5 s.
+  assert!(
+    started_at(&two) < listened_at(&one),
+    "started one after the other"
+  );
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
+  let (up, down, failing) = (free_port(), free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:
+  fine:
+    run: exec python3 -u server.py http
+    port: {up}
+    health: {{ http: 'http://127.0.0.1:$PORT/' }}
+  down:
+    run: exec python3 -u server.py http
+    port: {down}
+    health: {{ http: 'http://127.0.0.1:$PORT/' }}
+  failing:
+    run: STATUS=500 exec python3 -u server.py http
+    port: {failing}
+    health: {{ tcp: '127.0.0.1:$PORT', timeout: 500ms }}
+"
+  ));
+  test.run(&["up", "-d", "fine", "failing"]).success();
+  test.run(&["health", "fine"]).success();
+  let done = test.run(&["health", "--json"]);
+  assert_eq!(done.code(), 1);
+  assert!(
+    done.stderr().contains("1 service is unhealthy: down"),
+    "{}",
+    done.stderr()
+  );
+  let rows: serde_json::Value = serde_json::from_str(&done.stdout()).unwrap();
+  let row = |name: &str| {
+    rows
+      .as_array()
+      .unwrap()
+      .iter()
+      .find(|row| row["service"] == name)
+      .unwrap()
+      .clone()
+  };
+  assert_eq!(row("fine")["healthy"], true);
+  assert_eq!(row("down")["healthy"], false);
+  assert!(
+    row("down")["detail"]
+      .as_str()
+      .unwrap()
+      .contains("connection refused")
+  );
+  // A TCP probe does not care that the server answers 500.
+  assert_eq!(row("failing")["healthy"], true);
+  test.run(&["stop"]).success();
+
+  // The same server answering 500 fails an HTTP probe, with the status in the table.
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  err:\n    run: STATUS=500 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/', start_timeout: 300ms }}\n"
+  ));
+  let done = test.run(&["up", "-d"]);
+  assert_eq!(done.code(), 1);
+  assert!(
+    done.stderr().contains("HTTP 500 (expected 2xx)"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn localhost_reaches_a_server_bound_only_to_ipv6() {
+  if std::net::TcpListener::bind("[::1]:0").is_err() {
+    return; // no IPv6 loopback on this machine: nothing to prove
+  }
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  v6:\n    run: BIND=::1 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://localhost:$PORT/' }}\n"
+  ));
+  test.run(&["up", "-d"]).success();
+  let health = test.run(&["health"]);
+  health.success();
+  assert!(health.stdout().contains("HTTP 200"), "{}", health.stdout());
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_server_that_moves_to_another_port_is_called_out() {
+  let (configured, actual) = (free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:\n  vite:\n    run: PORT={actual} exec python3 -u server.py\n    port: {configured}\n    health: {{ start_timeout: 1500ms }}\n"
+  ));
+  let done = test.run(&["up", "-d"]);
+  assert_eq!(done.code(), 1);
+  assert!(
+    done.stderr().contains(&format!(
+      "vite listens on {actual}, not on its port {configured}"
+    )),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_readiness_stops_what_started() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  slow:\n    run: DELAY=30 exec python3 -u server.py\n    port: {port}\n"
+  ));
+  let mut dev = test.spawn(&["up", "-d"]);
+  wait_until("slow started", Duration::from_secs(10), || {
+    test.log("slow").contains("starting at")
+  });
+  crate::harness::signal(dev.id(), libc::SIGINT);
+  assert_eq!(
+    crate::harness::wait_child(&mut dev, Duration::from_secs(10)),
+    130
+  );
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
