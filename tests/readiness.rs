@@ -5,23 +5,23 @@ use std::time::Duration;
 
 use crate::harness::{Test, free_port, is_listening, wait_until};
 
-/// `listening <port> pid <pid> at <unix time>` → the time.
-fn listened_at(log: &str) -> f64 {
+/// The unix time at the end of the first log line starting with `prefix`: the server prints
+/// `starting at <time>` and `listening <port> pid <pid> at <time>`.
+fn time_of(log: &str, prefix: &str) -> f64 {
   log
     .lines()
-    .find(|line| line.starts_with("listening"))
+    .find(|line| line.starts_with(prefix))
     .and_then(|line| line.rsplit(' ').next())
     .and_then(|time| time.parse().ok())
-    .unwrap_or_else(|| panic!("no listening line in:\n{log}"))
+    .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{log}"))
+}
+
+fn listened_at(log: &str) -> f64 {
+  time_of(log, "listening")
 }
 
 fn started_at(log: &str) -> f64 {
-  log
-    .lines()
-    .find(|line| line.starts_with("starting at"))
-    .and_then(|line| line.rsplit(' ').next())
-    .and_then(|time| time.parse().ok())
-    .unwrap_or_else(|| panic!("no starting line in:\n{log}"))
+  time_of(log, "starting at")
 }
 
 #[test]

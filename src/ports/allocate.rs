@@ -30,7 +30,7 @@ use crate::{
 };
 
 /// How long a foreign holder gets between SIGTERM and SIGKILL under `force`.
-pub(crate) const FOREIGN_GRACE: Duration = Duration::from_secs(5);
+const FOREIGN_GRACE: Duration = Duration::from_secs(5);
 
 /// How far `fallback: auto` looks above the preferred port.
 const AUTO_SPAN: u16 = 1000;

@@ -147,11 +147,11 @@ pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Dura
 /// state file; with the service's grace from its spec.
 fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
   let service = holder.service.as_ref()?;
-  let state = StateDir::new(service.project.join(".dev")).read(&service.name)?;
+  let state_dir = StateDir::new(service.project.join(".dev"));
+  let state = state_dir.read(&service.name)?;
   if state.token != service.instance || !state.keeper.is_alive_since(&state.boot_id) {
     return None;
   }
-  let state_dir = StateDir::new(service.project.join(".dev"));
   let grace = crate::keeper::read_spec(&state_dir, &service.name)
     .map_or(crate::config::DEFAULT_GRACE, |spec| {
       Duration::from_millis(spec.grace_ms)
