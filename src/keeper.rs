@@ -20,6 +20,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+  config::{Restart, RestartPolicy},
   format::status_text,
   state::{
     ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
@@ -44,6 +45,8 @@ pub(crate) struct KeeperSpec {
   pub(crate) ports: Vec<(String, u16)>,
   pub(crate) stop_signal: String,
   pub(crate) grace_ms: u64,
+  #[serde(default)]
+  pub(crate) restart: RestartPolicy,
   /// The foreground `dev` this keeper reports to; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
 }
@@ -152,6 +155,8 @@ struct Keeper {
   state: ServiceState,
   /// Disconnects the moment the pump has written its last byte.
   pump_done: Option<Receiver<()>>,
+  /// Restarts by the restart policy in a row (reset by a run longer than a minute).
+  crash_restarts: u32,
 }
 
 impl Keeper {
@@ -206,6 +211,7 @@ impl Keeper {
       process: placeholder,
       state,
       pump_done: None,
+      crash_restarts: 0,
     };
     keeper.spawn_service()?;
     Ok((keeper, events))
@@ -307,13 +313,78 @@ impl Keeper {
           // The service ended by itself: nothing of its tree may outlive it.
           self.stop_tree(events, false);
           self.finish_output();
-          self.log_line(&format!("{} {}", self.spec.service, status_text(status)));
           self.state.exit = Some(ExitRecord::new(status));
-          let _ = self.state_dir.write(&self.state);
-          return EXIT_SERVICE_ENDED;
+          match self.restart_after(status) {
+            Some(delay) => {
+              let notice = format!(
+                "{} {}; restarting in {} ({} of {})",
+                self.spec.service,
+                status_text(status),
+                crate::format::elapsed(delay),
+                self.crash_restarts,
+                self.spec.restart.max
+              );
+              self.log_line(&notice);
+              self.announce(&notice);
+              let _ = self.state_dir.write(&self.state);
+              // Stay responsive while backing off: a stop ends the wait, and the keeper.
+              match events.recv_timeout(delay) {
+                Ok(Event::Stop) => {
+                  self.log_line(&format!("{} stopped", self.spec.service));
+                  self.state_dir.remove(&self.spec.service);
+                  return EXIT_STOPPED;
+                }
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return EXIT_STOPPED,
+              }
+              self.state.restarts += 1;
+              if let Err(message) = self.spawn_service() {
+                self.log_line(&format!("restart failed: {message}"));
+                let _ = self.state_dir.write(&self.state);
+                return EXIT_SERVICE_ENDED;
+              }
+            }
+            None => {
+              let mut message = format!("{} {}", self.spec.service, status_text(status));
+              if self.crash_restarts > 0 && self.crash_restarts >= self.spec.restart.max {
+                message.push_str(&format!("; gave up after {} restarts", self.crash_restarts));
+              }
+              self.log_line(&message);
+              let _ = self.state_dir.write(&self.state);
+              return EXIT_SERVICE_ENDED;
+            }
+          }
         }
         Event::Exited(..) => {}
       }
+    }
+  }
+
+  /// The back-off before restarting after `status`, when the policy says to restart.
+  fn restart_after(&mut self, status: ExitStatus) -> Option<Duration> {
+    let policy = self.spec.restart;
+    let wanted = match policy.when {
+      Restart::No => false,
+      Restart::OnFailure => status != ExitStatus::Code(0),
+      Restart::Always => true,
+    };
+    if self.state.uptime() > Duration::from_secs(60) {
+      self.crash_restarts = 0;
+    }
+    if !wanted || self.crash_restarts >= policy.max {
+      return None;
+    }
+    let delay = Duration::from_millis(policy.delay_ms)
+      .saturating_mul(1 << self.crash_restarts.min(16))
+      .min(Duration::from_secs(30));
+    self.crash_restarts += 1;
+    Some(delay)
+  }
+
+  /// A line for the foreground `dev` (shown with the service's prefix), when there is one.
+  fn announce(&self, message: &str) {
+    if self.spec.supervisor.is_some() {
+      let _ = writeln!(io::stdout(), "──── {message}");
     }
   }
 

@@ -175,6 +175,7 @@ pub(crate) fn keeper_spec(
     ports: own,
     stop_signal: service.stop_signal.name().to_owned(),
     grace_ms: service.grace.as_millis() as u64,
+    restart: service.restart,
     supervisor,
   }
 }

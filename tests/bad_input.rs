@@ -56,6 +56,21 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:6:15",
   ),
   (
+    "services:\n  api:\n    run: x\n    restart: on-failur\n",
+    "unknown restart policy `on-failur`",
+    "devtasks.yaml:4:14",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    health: { tcp: 'x:1', http: 'http://x/' }\n",
+    "`health` has more than one probe (`tcp` too)",
+    "devtasks.yaml:4:",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    health: { http: 'https://127.0.0.1/' }\n",
+    "expected an http:// URL, found `https://127.0.0.1/`",
+    "devtasks.yaml:4:22",
+  ),
+  (
     "reserved: [5432, abc]\nservices:\n  api:\n    run: x\n",
     "found `abc`",
     "devtasks.yaml:1:18",

@@ -283,3 +283,61 @@ fn ctrl_c_while_waiting_for_readiness_stops_what_started() {
   );
   test.wait_for_no_processes(Duration::from_secs(10));
 }
+
+#[test]
+fn a_crashing_service_is_restarted_with_backoff_then_given_up_on() {
+  let test = Test::with_config(
+    "services:
+  crashy:
+    run: python3 -c 'import time; print(\"run at\", time.time(), flush=True); raise SystemExit(4)'
+    restart: on-failure
+    max_restarts: 2
+    restart_delay: 150ms
+",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("crashy gave up", Duration::from_secs(20), || {
+    test.log("crashy").contains("gave up after 2 restarts")
+  });
+  let log = test.log("crashy");
+  let runs: Vec<f64> = log
+    .lines()
+    .filter_map(|line| line.strip_prefix("run at "))
+    .map(|time| time.parse().unwrap())
+    .collect();
+  assert_eq!(runs.len(), 3, "{log}");
+  // The back-off doubles: 150 ms, then 300 ms (plus the time to start python).
+  assert!(runs[1] - runs[0] >= 0.15, "{runs:?}");
+  assert!(runs[2] - runs[1] >= 0.30, "{runs:?}");
+  assert!(log.contains("crashy exited with code 4; restarting in 150ms (1 of 2)"));
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "exited");
+  assert_eq!(status[0]["exit_code"], 4);
+  assert_eq!(status[0]["restarts"], 2);
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
+  let test = Test::with_config(
+    "services:
+  once:
+    run: echo done
+    restart: on-failure
+  again:
+    run: echo again
+    restart: always
+    max_restarts: 1
+    restart_delay: 10ms
+",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("again gave up", Duration::from_secs(10), || {
+    test.log("again").contains("gave up after 1 restarts")
+  });
+  wait_until("once ended", Duration::from_secs(10), || {
+    test.log("once").contains("once exited with code 0")
+  });
+  assert_eq!(test.log("once").matches("\ndone").count(), 1);
+  assert_eq!(test.log("again").matches("\nagain").count(), 2);
+}

@@ -72,6 +72,35 @@ pub(crate) struct Service {
   pub(crate) grace: Duration,
   /// How to tell it is ready; `None` when it has neither `health:` nor a port.
   pub(crate) health: Option<Health>,
+  pub(crate) restart: RestartPolicy,
+}
+
+/// What the keeper does when the service ends by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct RestartPolicy {
+  pub(crate) when: Restart,
+  /// Restarts in a row (a run longer than a minute resets the count).
+  pub(crate) max: u32,
+  /// Before the first restart; doubled each time, at most 30 s.
+  pub(crate) delay_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Restart {
+  No,
+  OnFailure,
+  Always,
+}
+
+impl Default for RestartPolicy {
+  fn default() -> Self {
+    Self {
+      when: Restart::No,
+      max: 5,
+      delay_ms: 1000,
+    }
+  }
 }
 
 /// One port a service wants.
@@ -319,11 +348,13 @@ impl Checker<'_> {
     crate::source::display_path(&self.source.path)
   }
 
+  /// An error pointing at a value: the caret starts inside the quotes of a quoted one.
   fn at(&self, text: &Text, message: impl Into<String>) -> Error {
-    Error::config(
-      message,
-      Some(self.location(text, text.value.chars().count())),
-    )
+    let mut location = self.location(text, text.value.chars().count());
+    if self.is_quoted(text) {
+      location.column += 1;
+    }
+    Error::config(message, Some(location))
   }
 
   fn location<T>(&self, spanned: &Spanned<T>, width: usize) -> Location {
@@ -518,6 +549,7 @@ impl Checker<'_> {
         condition,
       });
     }
+    let restart = self.restart_policy(raw)?;
     let (mut stop_signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
     if let Some(stop) = &raw.stop {
       if let Some(text) = &stop.signal {
@@ -550,7 +582,42 @@ impl Checker<'_> {
       stop_signal,
       grace,
       health,
+      restart,
     })
+  }
+
+  fn restart_policy(&self, raw: &RawService) -> Result<RestartPolicy> {
+    let mut policy = RestartPolicy::default();
+    if let Some(text) = &raw.restart {
+      policy.when = match text.value.trim() {
+        "no" | "never" => Restart::No,
+        "on-failure" | "on_failure" => Restart::OnFailure,
+        "always" => Restart::Always,
+        other => {
+          let hint = match suggest(other, ["no", "on-failure", "always"]) {
+            Some(name) => format!("Did you mean `{name}`?"),
+            None => "use `no`, `on-failure` or `always`".into(),
+          };
+          return Err(
+            self
+              .at(text, format!("unknown restart policy `{other}`"))
+              .with_hint(hint),
+          );
+        }
+      };
+    }
+    if let Some(text) = &raw.max_restarts {
+      policy.max = text.value.trim().parse().map_err(|_| {
+        self.at(
+          text,
+          format!("expected a number of restarts, found `{}`", text.value),
+        )
+      })?;
+    }
+    if let Some(text) = &raw.restart_delay {
+      policy.delay_ms = self.duration(text)?.as_millis() as u64;
+    }
+    Ok(policy)
   }
 
   fn task(&self, root: &Path, name: &Text, raw: &Spanned<RawTask>, tasks: &[&str]) -> Result<Task> {

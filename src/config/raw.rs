@@ -66,6 +66,11 @@ pub(crate) struct RawService {
   pub(crate) depends_on: DependsOn,
   pub(crate) stop: Option<RawStop>,
   pub(crate) health: Option<Spanned<RawHealth>>,
+  /// `no`, `on-failure` or `always`.
+  pub(crate) restart: Option<Text>,
+  pub(crate) max_restarts: Option<Text>,
+  /// The first back-off; each further restart waits twice as long (at most 30 s).
+  pub(crate) restart_delay: Option<Text>,
 }
 
 /// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.
