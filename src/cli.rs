@@ -49,6 +49,9 @@ pub(crate) enum Command {
     /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
     #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
     ports: Vec<PortOverride>,
+    /// Open each service's URL in the browser once it is ready (never in CI or without a display)
+    #[arg(long)]
+    open: bool,
   },
   /// Stop services (all by default), with their whole process trees
   Stop { services: Vec<String> },

@@ -1,13 +1,18 @@
 //! `dev stop`, `dev restart`, `dev force`: act on running services through their keepers,
 //! wherever they were started (this terminal, another one, or detached).
 
-use std::time::{Duration, Instant};
+use std::{
+  sync::atomic::AtomicBool,
+  time::{Duration, Instant},
+};
 
 use crate::{
   error::Result,
   format::{count, elapsed, status_text},
   plan::{self, PortOverrides},
+  probe::Check,
   project::Project,
+  readiness::{Verdict, wait_ready},
   state::Liveness,
   supervisor::{self, Start},
   sys::{self, Signal},
@@ -99,10 +104,33 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       if let Some(current) = current.filter(|c| c.restarts > state.restarts) {
         let pid = current.process.map_or(0, |p| p.pid);
         let how = if hard { "force-restarted" } else { "restarted" };
-        project.report.success(&format!(
+        project.report.step(&format!(
           "{name} {how} (pid {pid}, {})",
           elapsed(since.elapsed())
         ));
+        // Health starts over with the new process: wait for it as on a first start.
+        if let Some(check) = Check::new(service, &spec, &ports, Some(state.keeper)) {
+          match wait_ready(
+            &check,
+            &project.state,
+            project.report,
+            &AtomicBool::new(false),
+          ) {
+            Verdict::Ready(after) => project.report.success(&format!(
+              "{name} ready again ({} after the restart)",
+              elapsed(since.elapsed().max(after))
+            )),
+            Verdict::Exited(..) => project.report.failure(&format!(
+              "{name} exited before it was ready again; `dev logs {name}` shows why"
+            )),
+            Verdict::TimedOut(_, last) => project.report.failure(&format!(
+              "{name} was not ready again: {} → {}",
+              check.target(),
+              last.detail
+            )),
+            Verdict::Cancelled => {}
+          }
+        }
         break;
       }
       if Instant::now() > deadline || !state.keeper.is_alive() {
@@ -126,6 +154,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     detach,
     force: hard,
     overrides: PortOverrides::default(),
+    open: false,
   };
   supervisor::up(project, &not_running, &start)
 }

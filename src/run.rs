@@ -94,6 +94,7 @@ fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
       services: Vec::new(),
       detach: false,
       ports: Vec::new(),
+      open: false,
     }
     .into(),
   };
@@ -107,11 +108,13 @@ fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
       services,
       detach,
       ports,
+      open,
     } => {
       let start = Start {
         detach,
         force: false,
         overrides: PortOverrides(ports),
+        open,
       };
       supervisor::up(project, &services, &start)
     }

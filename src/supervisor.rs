@@ -37,6 +37,8 @@ pub(crate) struct Start {
   pub(crate) detach: bool,
   pub(crate) force: bool,
   pub(crate) overrides: PortOverrides,
+  /// Open every ready service's URL (`--open`), besides those with `open: true`.
+  pub(crate) open: bool,
 }
 
 /// A service this `dev` started or found running.
@@ -186,11 +188,23 @@ impl Run<'_> {
           if let Some(service) = self.started.iter_mut().find(|s| s.name == name) {
             service.ready = true;
           }
-          let place = url.map(|url| format!(" on {url}")).unwrap_or_default();
+          let place = url
+            .as_ref()
+            .map(|url| format!(" on {url}"))
+            .unwrap_or_default();
           self
             .project
             .report
             .success(&format!("{name} ready{place} ({})", elapsed(after)));
+          let wants_open = self.start.open
+            || self
+              .project
+              .config
+              .service(&name)
+              .is_some_and(|service| service.open);
+          if let (true, Some(url)) = (wants_open, url) {
+            open_browser(&url, self.project.report);
+          }
         }
         UpEvent::NotReady(name, verdict, target) => {
           let Some(error) = self.not_ready(&name, verdict, &target) else {
@@ -482,6 +496,35 @@ impl Run<'_> {
         sys::wait_for_exit(*keeper, Duration::from_secs(60));
       }
     }
+  }
+}
+
+/// Opens the URL with the platform's opener — never in CI or without a display, where a
+/// browser cannot help (and must not pop up on a build machine).
+fn open_browser(url: &str, report: crate::output::Reporter) {
+  let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+  if set("CI") {
+    return;
+  }
+  if !sys::has_display() {
+    report.step(&format!("not opening {url}: no display"));
+    return;
+  }
+  match Command::new(sys::URL_OPENER)
+    .arg(url)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+  {
+    Ok(mut child) => {
+      thread::spawn(move || child.wait());
+      report.step(&format!("opened {url} in the browser"));
+    }
+    Err(error) => report.warning(&format!(
+      "cannot open {url}: `{}` failed: {error}",
+      sys::URL_OPENER
+    )),
   }
 }
 

@@ -341,3 +341,72 @@ fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
   assert_eq!(test.log("once").matches("\ndone").count(), 1);
   assert_eq!(test.log("again").matches("\nagain").count(), 2);
 }
+
+#[test]
+fn a_restart_waits_for_the_new_process_to_be_ready() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: DELAY=0.3 exec python3 -u server.py\n    port: {port}\n"
+  ));
+  test.run(&["up", "-d"]).success();
+  let done = test.run(&["api-restart"]);
+  done.success();
+  assert!(
+    done.stderr().contains("api ready again"),
+    "{}",
+    done.stderr()
+  );
+  assert!(is_listening(port));
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn open_uses_the_desktop_opener_once_ready_but_never_in_ci() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  web:\n    run: exec python3 -u server.py\n    port: {port}\n    open: true\n"
+  ));
+  // A stand-in `xdg-open` that records the URL it was given.
+  test.write(
+    "bin/xdg-open",
+    &format!(
+      "#!/bin/sh\necho \"$1\" > {}/opened\n",
+      test.path().display()
+    ),
+  );
+  let opener = test.path().join("bin/xdg-open");
+  std::process::Command::new("chmod")
+    .arg("+x")
+    .arg(&opener)
+    .status()
+    .unwrap();
+  let path = format!(
+    "{}:{}",
+    test.path().join("bin").display(),
+    std::env::var("PATH").unwrap()
+  );
+  let run = |ci: bool| {
+    let mut command = test.command(&["up", "-d"]);
+    command.env("PATH", &path).env("DISPLAY", ":99");
+    if ci {
+      command.env("CI", "true");
+    } else {
+      command.env_remove("CI");
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+  };
+  run(true);
+  std::thread::sleep(Duration::from_millis(200));
+  assert!(
+    !test.path().join("opened").exists(),
+    "opened a browser in CI"
+  );
+  test.run(&["stop"]).success();
+  run(false);
+  wait_until("the opener ran", Duration::from_secs(5), || {
+    std::fs::read_to_string(test.path().join("opened"))
+      .is_ok_and(|url| url.trim() == format!("http://127.0.0.1:{port}"))
+  });
+  test.run(&["stop"]).success();
+}

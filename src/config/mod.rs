@@ -73,6 +73,8 @@ pub(crate) struct Service {
   /// How to tell it is ready; `None` when it has neither `health:` nor a port.
   pub(crate) health: Option<Health>,
   pub(crate) restart: RestartPolicy,
+  /// Open its URL in the browser once ready (`open: true`).
+  pub(crate) open: bool,
 }
 
 /// What the keeper does when the service ends by itself.
@@ -583,6 +585,7 @@ impl Checker<'_> {
       grace,
       health,
       restart,
+      open: raw.open.unwrap_or(false),
     })
   }
 

@@ -71,6 +71,8 @@ pub(crate) struct RawService {
   pub(crate) max_restarts: Option<Text>,
   /// The first back-off; each further restart waits twice as long (at most 30 s).
   pub(crate) restart_delay: Option<Text>,
+  /// Open the service's URL in the browser once it is ready.
+  pub(crate) open: Option<bool>,
 }
 
 /// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.

@@ -236,6 +236,16 @@ pub(crate) fn start_time_unix(start_ticks: u64) -> u64 {
   boot + start_ticks / clock_ticks_per_second()
 }
 
+/// The desktop's "open this URL" command.
+pub(crate) const URL_OPENER: &str = "xdg-open";
+
+/// Whether a graphical session is there to show a browser.
+pub(crate) fn has_display() -> bool {
+  ["DISPLAY", "WAYLAND_DISPLAY"]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
 pub(crate) fn parent_pid() -> Pid {
   // SAFETY: getppid cannot fail.
   unsafe { libc::getppid() as Pid }
