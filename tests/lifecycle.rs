@@ -154,14 +154,11 @@ fn foreground_dev_prefixes_output_and_ctrl_c_stops_everything() {
   wait_until("both listen", Duration::from_secs(15), || {
     is_listening(a) && is_listening(b)
   });
+  // Listening comes before the line about it reaches our terminal: wait for both lines.
   wait_until("prefixed output", Duration::from_secs(5), || {
-    test.spawned_output().0.contains("frontend │ listening")
+    let (stdout, _) = test.spawned_output();
+    stdout.contains("frontend │ listening") && stdout.contains(&format!("backend  │ listening {a}"))
   });
-  let (stdout, _) = test.spawned_output();
-  assert!(
-    stdout.contains(&format!("backend  │ listening {a}")),
-    "{stdout}"
-  );
   assert_eq!(test.status_json()[0]["mode"], "foreground");
 
   signal(dev.id(), libc::SIGINT);
