@@ -116,12 +116,17 @@ pub(crate) fn current_run(path: &std::path::Path) -> String {
   text[start..].to_owned()
 }
 
-/// The last `n` lines of the current run, for a failure report.
+/// The last `n` lines the service printed in its current run (not the keeper's own
+/// `────` lines), for a failure report.
 pub(crate) fn run_tail(path: &std::path::Path, n: usize) -> Vec<String> {
   let text = current_run(path);
-  last_lines(text.as_bytes(), n)
-    .into_iter()
-    .map(|line| String::from_utf8_lossy(line).into_owned())
+  let printed: Vec<&str> = text
+    .lines()
+    .filter(|line| !line.starts_with("──── "))
+    .collect();
+  printed[printed.len().saturating_sub(n)..]
+    .iter()
+    .map(|line| (*line).to_owned())
     .collect()
 }
 

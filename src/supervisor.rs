@@ -435,11 +435,12 @@ impl Run<'_> {
       (EXIT_SERVICE_ENDED, Some(exit)) if !stopping => {
         let status = exit.status();
         service.completed = Some(status == ExitStatus::Code(0));
-        self.project.state.remove(name);
         if !was_ready && watched && status != ExitStatus::Code(0) {
-          // Its readiness watcher reports this, with the log tail.
+          // Its readiness watcher reports this, with the log tail, from the state file
+          // (which stays: `dev status` shows how the start failed).
           return None;
         }
+        self.project.state.remove(name);
         if status == ExitStatus::Code(0) {
           self
             .project

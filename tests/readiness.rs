@@ -310,6 +310,10 @@ fn a_crashing_service_is_restarted_with_backoff_then_given_up_on() {
   assert!(runs[1] - runs[0] >= 0.15, "{runs:?}");
   assert!(runs[2] - runs[1] >= 0.30, "{runs:?}");
   assert!(log.contains("crashy exited with code 4; restarting in 150ms (1 of 2)"));
+  // The keeper writes "gave up" just before it records the exit and leaves.
+  wait_until("crashy recorded as exited", Duration::from_secs(5), || {
+    test.status_json()[0]["state"] == "exited"
+  });
   let status = test.status_json();
   assert_eq!(status[0]["state"], "exited");
   assert_eq!(status[0]["exit_code"], 4);
