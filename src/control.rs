@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// How long past its grace a keeper may take before we end it ourselves.
-const KEEPER_SLACK: Duration = Duration::from_secs(5);
+pub(crate) const KEEPER_SLACK: Duration = Duration::from_secs(5);
 
 pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
   let mut order = plan::start_order(&project.config, names);

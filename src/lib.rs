@@ -26,6 +26,7 @@ mod suggestion;
 mod supervisor;
 mod sys;
 mod task;
+mod terminate;
 mod timestamp;
 
 pub use run::run;

@@ -283,14 +283,15 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
     });
   } else {
     for stopped in &released.stopped {
-      let how = match (&stopped.service, stopped.killed) {
+      let how = match (&stopped.service, stopped.process.killed) {
         (Some(service), _) => format!("stopped dev service {service} through its keeper:"),
         (None, true) => "killed (SIGKILL after the grace)".into(),
         (None, false) => "stopped".into(),
       };
-      context
-        .report
-        .stopped(&format!("{how} pid {} ({})", stopped.pid, stopped.command));
+      context.report.stopped(&format!(
+        "{how} pid {} ({})",
+        stopped.process.pid, stopped.process.command
+      ));
     }
   }
   match released.bindable_after {

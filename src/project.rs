@@ -5,7 +5,8 @@ use crate::{
   config::Config,
   format::count,
   output::Reporter,
-  state::{Liveness, StateDir, end_survivors},
+  state::{Liveness, StateDir},
+  terminate::terminate,
 };
 
 pub(crate) struct Project {
@@ -40,11 +41,11 @@ impl Project {
         .config
         .service(service)
         .map_or(crate::sys::Signal::Term, |s| s.stop_signal);
-      let ended = end_survivors(&state.survivors(), signal, grace);
+      let ended = terminate(&state.survivors(), signal, grace);
       if !ended.is_empty() {
         let list: Vec<String> = ended
           .iter()
-          .map(|(pid, command)| format!("pid {pid} ({command})"))
+          .map(|ended| format!("pid {} ({})", ended.pid, ended.command))
           .collect();
         self.report.warning(&format!(
           "{service}'s keeper was killed; stopped {} it left behind: {}",

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
   error::{Error, Result},
-  sys::{self, ExitStatus, Pid, ProcessId, Signal},
+  sys::{self, ExitStatus, Pid, ProcessId},
 };
 
 /// What `dev` knows about one started service.
@@ -133,41 +133,6 @@ impl ServiceState {
 pub(crate) const INSTANCE_VARIABLE: &str = "DEV_INSTANCE";
 pub(crate) const SERVICE_VARIABLE: &str = "DEV_SERVICE";
 pub(crate) const PROJECT_VARIABLE: &str = "DEV_PROJECT";
-
-/// Ends proven survivors: the stop signal, up to `grace`, then SIGKILL. Returns what it ended
-/// as `(pid, command line)`, for the report.
-pub(crate) fn end_survivors(
-  survivors: &[ProcessId],
-  signal: Signal,
-  grace: Duration,
-) -> Vec<(Pid, String)> {
-  let described: Vec<(ProcessId, String)> = survivors
-    .iter()
-    .map(|process| (*process, sys::command_line(process.pid).unwrap_or_default()))
-    .collect();
-  for (process, _) in &described {
-    if process.is_alive() {
-      let _ = sys::signal_process(process.pid, signal);
-    }
-  }
-  let deadline = std::time::Instant::now() + grace;
-  for (process, _) in &described {
-    sys::wait_for_exit(
-      *process,
-      deadline.saturating_duration_since(std::time::Instant::now()),
-    );
-  }
-  for (process, _) in &described {
-    if process.is_alive() {
-      let _ = sys::signal_process(process.pid, Signal::Kill);
-      sys::wait_for_exit(*process, Duration::from_secs(2));
-    }
-  }
-  described
-    .into_iter()
-    .map(|(process, command)| (process.pid, command))
-    .collect()
-}
 
 pub(crate) fn unix_now() -> u64 {
   SystemTime::now()

@@ -222,7 +222,7 @@ fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
   // The same server answering 500 fails an HTTP probe, with the status in the table.
   let port = free_port();
   let test = Test::with_config(&format!(
-    "services:\n  err:\n    run: STATUS=500 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/', start_timeout: 300ms }}\n"
+    "services:\n  err:\n    run: STATUS=500 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/', start_timeout: 3s }}\n"
   ));
   let done = test.run(&["up", "-d"]);
   assert_eq!(done.code(), 1);

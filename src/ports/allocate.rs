@@ -292,7 +292,7 @@ fn free_for(
 }
 
 fn report_release(project: &Project, service: &Service, port: u16, freed: &Released) {
-  for stopped in &freed.stopped {
+  for stopped in freed.stopped.iter().map(|s| &s.process) {
     let how = if stopped.killed { "killed" } else { "stopped" };
     project.report.step(&format!(
       "{}: {how} pid {} ({}) to free port {port}",

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::holders::Holder;
 use crate::{
+  control::KEEPER_SLACK,
   state::StateDir,
   sys::{self, Pid, ProcessId, Signal},
+  terminate::{Ended, terminate},
 };
 
 /// Why a holder must not be stopped; `None` when it may be.
@@ -36,10 +38,8 @@ pub(crate) fn refusal(holder: &Holder, other_users_allowed: bool) -> Option<Stri
 /// One process that was stopped, for the report.
 #[derive(Clone, Debug, serde::Serialize)]
 pub(crate) struct Stopped {
-  pub(crate) pid: Pid,
-  pub(crate) command: String,
-  /// True when it needed SIGKILL after the grace.
-  pub(crate) killed: bool,
+  #[serde(flatten)]
+  pub(crate) process: Ended,
   /// Set when it was a dev service, stopped through its keeper.
   pub(crate) service: Option<String>,
 }
@@ -52,8 +52,6 @@ pub(crate) struct Released {
   pub(crate) bindable_after: Option<Duration>,
 }
 
-/// How long a keeper may take beyond its service's grace.
-const KEEPER_SLACK: Duration = Duration::from_secs(5);
 /// How long the port may stay unbindable after its holders are gone.
 const UNBIND_WAIT: Duration = Duration::from_secs(3);
 
@@ -72,9 +70,11 @@ pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Dura
           keepers.push((keeper, service_grace));
         }
         stopped.push(Stopped {
-          pid: holder.pid,
-          command: holder.command.clone(),
-          killed: false,
+          process: Ended {
+            pid: holder.pid,
+            command: holder.command.clone(),
+            killed: false,
+          },
           service: holder.service.as_ref().map(|s| s.name.clone()),
         });
       }
@@ -82,42 +82,9 @@ pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Dura
     }
   }
 
-  let targets = targets(&plain);
-  for (process, _) in &targets {
-    if process.is_alive() {
-      let _ = sys::signal_process(process.pid, signal);
-    }
-  }
-  let deadline = started + grace;
-  let mut killed = Vec::new();
-  for (process, _) in &targets {
-    if !sys::wait_for_exit(*process, deadline.saturating_duration_since(Instant::now())) {
-      killed.push(*process);
-    }
-  }
-  if !killed.is_empty() {
-    // Whatever they forked during the grace goes too.
-    let mut last: Vec<ProcessId> = killed.clone();
-    for process in &killed {
-      last.extend(
-        sys::descendants(process.pid)
-          .into_iter()
-          .filter_map(ProcessId::of),
-      );
-    }
-    for process in &last {
-      if process.is_alive() {
-        let _ = sys::signal_process(process.pid, Signal::Kill);
-      }
-    }
-    for process in &last {
-      sys::wait_for_exit(*process, Duration::from_secs(2));
-    }
-  }
-  stopped.extend(targets.into_iter().map(|(process, command)| Stopped {
-    pid: process.pid,
-    command,
-    killed: killed.contains(&process),
+  let ended = terminate(&targets(&plain), signal, grace);
+  stopped.extend(ended.into_iter().map(|process| Stopped {
+    process,
     service: None,
   }));
 
@@ -163,7 +130,7 @@ fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
 /// in the same process group (the `npm` and `sh` that wrap a `node`, which would otherwise
 /// linger or respawn it). Never the group's other branches: a script that started two
 /// servers in one group loses only the one that holds this port.
-fn targets(holders: &[&Holder]) -> Vec<(ProcessId, String)> {
+fn targets(holders: &[&Holder]) -> Vec<ProcessId> {
   let me = std::process::id();
   let mut untouchable = sys::ancestors(me);
   untouchable.extend([me, 1]);
@@ -195,7 +162,7 @@ fn targets(holders: &[&Holder]) -> Vec<(ProcessId, String)> {
       // A holder whose pid now names another process (it exited, the pid was reused) is
       // not ours to touch.
       let reused = holders.iter().any(|h| h.pid == pid && h.process != process);
-      (!reused).then(|| (process, sys::command_line(pid).unwrap_or_default()))
+      (!reused).then_some(process)
     })
     .collect()
 }
