@@ -24,6 +24,22 @@ pub(crate) fn status_text(status: ExitStatus) -> String {
   }
 }
 
+/// `8000` for one port, `http 8080, ws 8081` for several; `None` without ports.
+pub(crate) fn port_list<'a>(ports: impl IntoIterator<Item = (&'a str, u16)>) -> Option<String> {
+  let ports: Vec<(&str, u16)> = ports.into_iter().collect();
+  match ports.as_slice() {
+    [] => None,
+    [(_, port)] => Some(port.to_string()),
+    many => Some(
+      many
+        .iter()
+        .map(|(name, port)| format!("{name} {port}"))
+        .collect::<Vec<_>>()
+        .join(", "),
+    ),
+  }
+}
+
 /// `1 process` / `3 processes`.
 pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
   format!("{n} {}", if n == 1 { singular } else { plural })

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::{
   error::{Error, Result},
   format::count,
-  output::table,
+  output::{print_json, table},
   plan::{self, PortOverrides},
   probe::{Check, Outcome},
   project::Project,
@@ -104,7 +104,7 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
 
 fn print(project: &Project, rows: &[Row], json: bool) {
   if json {
-    println!("{}", serde_json::to_string_pretty(rows).unwrap_or_default());
+    print_json(rows);
     return;
   }
   let color = project.color;

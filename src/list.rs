@@ -53,10 +53,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       .collect(),
   };
   if json {
-    println!(
-      "{}",
-      serde_json::to_string_pretty(&listing).unwrap_or_default()
-    );
+    crate::output::print_json(&listing);
     return Ok(());
   }
   let color = project.color;

@@ -68,6 +68,14 @@ impl Prefixer {
   }
 }
 
+/// The `--json` rendering of a value, on stdout.
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
+  println!(
+    "{}",
+    serde_json::to_string_pretty(value).unwrap_or_default()
+  );
+}
+
 /// A plain aligned table: a header row and data rows, columns separated by two spaces.
 pub(crate) fn table(color: Color, header: &[&str], rows: &[Vec<String>]) -> String {
   let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

@@ -13,7 +13,7 @@ use crate::{
   color::Color,
   error::{Error, Result},
   format::{count, elapsed},
-  output::{Reporter, table},
+  output::{Reporter, print_json, table},
   ports::{
     allocate::{dev_processes, ports_in_use_by_dev},
     holders::{self, Holder, PortReport, PortStatus},
@@ -366,11 +366,4 @@ fn find(context: &PortContext, from: u16, wanted: usize, json: bool) -> Result<(
     }
   }
   Ok(())
-}
-
-fn print_json<T: Serialize>(value: &T) {
-  println!(
-    "{}",
-    serde_json::to_string_pretty(value).unwrap_or_default()
-  );
 }

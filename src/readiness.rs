@@ -61,14 +61,12 @@ pub(crate) fn wait_ready(
     if let Some(keeper) = check.keeper
       && !keeper.is_alive()
     {
-      let status = state
-        .read(&check.service)
+      let recorded = state.read(&check.service);
+      let status = recorded
+        .as_ref()
         .and_then(|s| s.exit)
         .map(|exit| exit.status());
-      let log = state
-        .read(&check.service)
-        .map(|s| s.log)
-        .unwrap_or_else(|| check.log_path());
+      let log = recorded.map_or_else(|| check.log_path(), |s| s.log);
       return Verdict::Exited(status, run_tail(&log, TAIL_LINES));
     }
     if cancel.load(Ordering::Relaxed) {

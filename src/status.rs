@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::{
   error::Result,
   format::{elapsed, status_text},
-  output::table,
+  output::{print_json, table},
   project::Project,
   source::display_path,
   state::{Liveness, unix_now},
@@ -81,10 +81,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
     rows.push(row);
   }
   if json {
-    println!(
-      "{}",
-      serde_json::to_string_pretty(&rows).unwrap_or_default()
-    );
+    print_json(&rows);
     return Ok(());
   }
   let color = project.color;
@@ -123,16 +120,14 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         row.service.clone(),
         state,
         row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-        if row.ports.len() > 1 {
+        crate::format::port_list(
           row
             .ports
             .iter()
-            .map(|(name, port)| format!("{name} {port}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-        } else {
-          row.port.map_or_else(|| "-".into(), |p| p.to_string())
-        },
+            .map(|(name, port)| (name.as_str(), port.as_u64().unwrap_or(0) as u16)),
+        )
+        .or_else(|| row.port.map(|p| p.to_string()))
+        .unwrap_or_else(|| "-".into()),
         uptime.unwrap_or_else(|| "-".into()),
         row.log.clone(),
       ]

@@ -316,18 +316,16 @@ impl Run<'_> {
         });
       }
     };
-    let port_text = match spec.ports.as_slice() {
-      [] => String::new(),
-      [(_, port)] => format!(", port {port}"),
-      many => format!(
-        ", ports {}",
-        many
-          .iter()
-          .map(|(name, port)| format!("{name} {port}"))
-          .collect::<Vec<_>>()
-          .join(", ")
-      ),
-    };
+    let port_text = crate::format::port_list(spec.ports.iter().map(|(n, p)| (n.as_str(), *p)))
+      .map(|list| {
+        let noun = if spec.ports.len() == 1 {
+          "port"
+        } else {
+          "ports"
+        };
+        format!(", {noun} {list}")
+      })
+      .unwrap_or_default();
     project.report.step(&format!(
       "{} started (pid {pid}{port_text}) → {}",
       service.name,

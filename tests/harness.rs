@@ -107,8 +107,8 @@ impl Test {
 
   pub(crate) fn status_json(&self) -> serde_json::Value {
     let done = self.run(&["status", "--json"]);
-    assert!(done.0.status.success(), "status failed: {}", done.stderr());
-    serde_json::from_str(&done.stdout()).expect("status --json is JSON")
+    done.success();
+    done.json()
   }
 
   /// The service's pid as `dev status --json` reports it, if running.
@@ -239,6 +239,18 @@ impl Done {
 
   pub(crate) fn stderr(&self) -> String {
     String::from_utf8_lossy(&self.0.stderr).into_owned()
+  }
+
+  /// Stdout parsed as JSON (for `--json` commands); names both streams when it is not.
+  #[track_caller]
+  pub(crate) fn json(&self) -> serde_json::Value {
+    serde_json::from_str(&self.stdout()).unwrap_or_else(|error| {
+      panic!(
+        "not JSON ({error}): {}\nstderr: {}",
+        self.stdout(),
+        self.stderr()
+      )
+    })
   }
 
   pub(crate) fn code(&self) -> i32 {

@@ -7,16 +7,6 @@ use crate::harness::{
   Test, free_port, free_port_where, is_alive, is_bindable, is_listening, wait_child, wait_until,
 };
 
-fn json(done: &crate::harness::Done) -> serde_json::Value {
-  serde_json::from_str(&done.stdout()).unwrap_or_else(|error| {
-    panic!(
-      "not JSON ({error}): {}\nstderr: {}",
-      done.stdout(),
-      done.stderr()
-    )
-  })
-}
-
 fn holder_pids(report: &serde_json::Value) -> Vec<u64> {
   let mut pids: Vec<u64> = report["holders"]
     .as_array()
@@ -51,7 +41,7 @@ fn who_finds_ipv4_ipv6_and_dual_stack_listeners() {
   args.extend(ports.iter().map(String::as_str));
   let done = test.run(&args);
   done.success();
-  let reports = json(&done);
+  let reports = done.json();
   for (i, (port, pid, address)) in expected.iter().enumerate() {
     let report = &reports[i];
     assert_eq!(report["port"], *port);
@@ -81,7 +71,9 @@ fn who_lists_every_process_sharing_a_prefork_socket() {
   // The three children accept on the inherited socket.
   let mut pids = Vec::new();
   wait_until("3 pre-forked children", Duration::from_secs(5), || {
-    let report = json(&test.run(&["port", "who", "--json", &port.to_string()]));
+    let report = test
+      .run(&["port", "who", "--json", &port.to_string()])
+      .json();
     pids = holder_pids(&report[0]);
     pids.len() == 4
   });
@@ -119,7 +111,7 @@ fn check_tells_free_listening_bound_and_time_wait_apart_by_exit_code() {
   assert_eq!(code(waiting), 4);
 
   let done = test.run(&["port", "who", "--json", &waiting.to_string()]);
-  let report = &json(&done)[0];
+  let report = &done.json()[0];
   assert_eq!(report["status"], "time_wait");
   assert!(report["time_wait"]["count"].as_u64().unwrap() >= 1);
   assert!(report["time_wait"]["longest_ms"].as_u64().unwrap() > 0);
@@ -152,7 +144,9 @@ fn freeing_a_port_never_touches_the_holder_of_a_longer_port_with_the_same_digits
   let done = test.run(&["port", "free", &short.to_string(), "--yes"]);
   done.success();
   assert!(done.stderr().contains("already free"), "{}", done.stderr());
-  let who = json(&test.run(&["port", "who", "--json", &short.to_string()]));
+  let who = test
+    .run(&["port", "who", "--json", &short.to_string()])
+    .json();
   assert_eq!(who[0]["status"], "free");
   assert!(who[0]["holders"].as_array().unwrap().is_empty());
   assert!(is_alive(holder.id()), "the holder of {long} was touched");
@@ -177,7 +171,7 @@ fn a_foreign_listener_is_not_stopped_without_yes() {
 
   let done = test.run(&["port", "free", &port.to_string(), "--yes", "--json"]);
   done.success();
-  let freed = json(&done);
+  let freed = done.json();
   assert_eq!(freed["stopped"][0]["pid"], holder.id());
   assert_eq!(freed["stopped"][0]["killed"], false);
   assert!(freed["bindable_after_ms"].is_u64());
@@ -200,7 +194,7 @@ fn port_free_kills_a_holder_that_ignores_sigterm_after_the_grace() {
     "--json",
   ]);
   done.success();
-  let freed = json(&done);
+  let freed = done.json();
   assert_eq!(freed["stopped"][0]["killed"], true);
   assert!(!is_alive(holder.id()));
   assert!(is_bindable(port));
@@ -249,7 +243,7 @@ fn port_commands_work_outside_any_project() {
   assert_eq!(done.code(), 0, "{}", done.stderr());
   let found = test.run(&["port", "find", "20000", "--count", "3", "--json"]);
   found.success();
-  let ports = json(&found);
+  let ports = found.json();
   let ports = ports.as_array().unwrap();
   assert_eq!(ports.len(), 3);
   assert!(ports.iter().all(|p| p.as_u64().unwrap() >= 20000));
@@ -264,7 +258,9 @@ fn find_skips_reserved_ports_and_ports_of_running_services() {
     base + 1
   ));
   test.run(&["up", "-d"]).success();
-  let found = json(&test.run(&["port", "find", &base.to_string(), "-n", "2", "--json"]));
+  let found = test
+    .run(&["port", "find", &base.to_string(), "-n", "2", "--json"])
+    .json();
   assert_eq!(found, serde_json::json!([base + 2, base + 3]));
   test.run(&["stop"]).success();
 }

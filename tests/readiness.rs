@@ -75,7 +75,7 @@ fn an_http_probe_waits_until_503_turns_into_200() {
   );
   let health = test.run(&["health", "--json"]);
   health.success();
-  let rows: serde_json::Value = serde_json::from_str(&health.stdout()).unwrap();
+  let rows = health.json();
   assert_eq!(rows[0]["healthy"], true);
   assert_eq!(rows[0]["status"], 200);
   assert_eq!(rows[0]["probe"], "http");
@@ -197,7 +197,7 @@ fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
     "{}",
     done.stderr()
   );
-  let rows: serde_json::Value = serde_json::from_str(&done.stdout()).unwrap();
+  let rows = done.json();
   let row = |name: &str| {
     rows
       .as_array()

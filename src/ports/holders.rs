@@ -212,10 +212,15 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
 
 /// The dev service a process belongs to, from the markers every service process inherits.
 pub(crate) fn dev_service(pid: Pid) -> Option<DevService> {
+  let [name, project, instance] = <[Option<String>; 3]>::try_from(sys::environment_variables(
+    pid,
+    &[SERVICE_VARIABLE, PROJECT_VARIABLE, INSTANCE_VARIABLE],
+  ))
+  .ok()?;
   Some(DevService {
-    name: sys::environment_variable(pid, SERVICE_VARIABLE)?,
-    project: sys::environment_variable(pid, PROJECT_VARIABLE)?.into(),
-    instance: sys::environment_variable(pid, INSTANCE_VARIABLE)?,
+    name: name?,
+    project: project?.into(),
+    instance: instance?,
   })
 }
 

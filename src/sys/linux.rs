@@ -154,11 +154,21 @@ pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<Pid> {
 /// One variable from a process's environment; `None` when absent or unreadable (another
 /// user's process).
 pub(crate) fn environment_variable(pid: Pid, key: &str) -> Option<String> {
-  let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
-  environ.split(|byte| *byte == 0).find_map(|entry| {
-    let value = entry.strip_prefix(key.as_bytes())?.strip_prefix(b"=")?;
-    Some(String::from_utf8_lossy(value).into_owned())
-  })
+  environment_variables(pid, &[key]).pop().flatten()
+}
+
+/// Several variables from one read of a process's environment, in the order asked.
+pub(crate) fn environment_variables(pid: Pid, keys: &[&str]) -> Vec<Option<String>> {
+  let environ = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+  keys
+    .iter()
+    .map(|key| {
+      environ.split(|byte| *byte == 0).find_map(|entry| {
+        let value = entry.strip_prefix(key.as_bytes())?.strip_prefix(b"=")?;
+        Some(String::from_utf8_lossy(value).into_owned())
+      })
+    })
+    .collect()
 }
 
 /// The real user of a process (the owner of `/proc/<pid>`).
