@@ -204,13 +204,7 @@ impl StateDir {
   /// Takes the service's lock without waiting. The lock lives as long as the returned file:
   /// the keeper holds it for its whole life, so "locked" means "a keeper runs this service".
   pub(crate) fn try_lock(&self, service: &str) -> Result<Option<File>> {
-    let path = self.path.join(format!("{service}.lock"));
-    let file = OpenOptions::new()
-      .create(true)
-      .truncate(false)
-      .write(true)
-      .open(&path)
-      .map_err(Error::io(format!("cannot open `{}`", path.display())))?;
+    let (file, path) = self.lock_file(service)?;
     match file.try_lock() {
       Ok(()) => Ok(Some(file)),
       Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -219,6 +213,26 @@ impl StateDir {
         path.display()
       ))(error)),
     }
+  }
+
+  /// Takes the lock `.dev/<name>.lock`, waiting for whoever holds it; released on drop.
+  pub(crate) fn lock(&self, name: &str) -> Result<File> {
+    let (file, path) = self.lock_file(name)?;
+    file
+      .lock()
+      .map_err(Error::io(format!("cannot lock `{}`", path.display())))?;
+    Ok(file)
+  }
+
+  fn lock_file(&self, name: &str) -> Result<(File, PathBuf)> {
+    let path = self.path.join(format!("{name}.lock"));
+    let file = OpenOptions::new()
+      .create(true)
+      .truncate(false)
+      .write(true)
+      .open(&path)
+      .map_err(Error::io(format!("cannot open `{}`", path.display())))?;
+    Ok((file, path))
   }
 }
 

@@ -8,7 +8,7 @@
 //! never pick the same port; a reservation dies with the `dev` that made it.
 
 use std::{
-  fs::{self, File, OpenOptions},
+  fs::{self, File},
   path::PathBuf,
   time::Duration,
 };
@@ -53,16 +53,7 @@ struct Ledger {
 impl Ledger {
   fn open(state: &StateDir) -> Result<Self> {
     state.ensure()?;
-    let lock_path = state.path.join("ports.lock");
-    let lock = OpenOptions::new()
-      .create(true)
-      .truncate(false)
-      .write(true)
-      .open(&lock_path)
-      .map_err(Error::io(format!("cannot open `{}`", lock_path.display())))?;
-    lock
-      .lock()
-      .map_err(Error::io(format!("cannot lock `{}`", lock_path.display())))?;
+    let lock = state.lock("ports")?;
     let path = state.path.join("ports.json");
     let mut entries: Vec<Reservation> = fs::read(&path)
       .ok()
