@@ -1,7 +1,7 @@
 //! `dev health [svc…] [--json] [--watch]`: probe every service once, all at the same time,
 //! from any terminal — whether dev started the service (here, elsewhere, detached) or not.
 
-use std::{thread, time::Duration};
+use std::{collections::HashMap, thread, time::Duration};
 
 use serde::Serialize;
 
@@ -21,20 +21,30 @@ struct Row {
   probe: &'static str,
   target: String,
   healthy: bool,
+  /// Failed probes in a row (`--watch`); unhealthy from `retries` on, before that failing.
+  failures: u32,
+  #[serde(skip)]
+  retries: u32,
   status: Option<u16>,
   latency_ms: f64,
   detail: String,
 }
 
 pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: bool) -> Result<()> {
+  let mut failures: HashMap<String, u32> = HashMap::new();
   loop {
-    let rows = probe_all(project, names);
+    let mut rows = probe_all(project, names);
+    for row in &mut rows {
+      let count = failures.entry(row.service.clone()).or_default();
+      *count = if row.healthy { 0 } else { *count + 1 };
+      row.failures = *count;
+    }
     let failing: Vec<String> = rows
       .iter()
       .filter(|row| !row.healthy)
       .map(|row| row.service.clone())
       .collect();
-    print(project, &rows, json);
+    print(project, &rows, json, watch);
     if !watch {
       if rows.is_empty() {
         project
@@ -93,6 +103,8 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           probe: check.probe.kind(),
           target: check.target(),
           healthy: outcome.ok,
+          failures: 0,
+          retries: check.health.retries,
           status: outcome.status,
           latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
           detail: outcome.detail,
@@ -102,7 +114,7 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   })
 }
 
-fn print(project: &Project, rows: &[Row], json: bool) {
+fn print(project: &Project, rows: &[Row], json: bool, watch: bool) {
   if json {
     print_json(rows);
     return;
@@ -117,6 +129,11 @@ fn print(project: &Project, rows: &[Row], json: bool) {
         row.target.clone(),
         if row.healthy {
           color.good("healthy").to_string()
+        } else if watch && row.failures < row.retries {
+          // Watching: one failed probe is not yet a verdict.
+          color
+            .warning(&format!("failing {}/{}", row.failures, row.retries))
+            .to_string()
         } else {
           color.error("unhealthy").to_string()
         },

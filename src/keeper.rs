@@ -7,12 +7,16 @@
 //! forwards a copy to `dev` without ever blocking the service on a slow terminal.
 
 use std::{
+  collections::VecDeque,
   fs::{self, File, OpenOptions},
   io::{self, Read, Write},
   os::{fd::AsRawFd, unix::process::CommandExt},
   path::PathBuf,
   process::{Command, Stdio},
-  sync::mpsc::{self, Receiver, RecvTimeoutError, Sender},
+  sync::{
+    Arc, Mutex, PoisonError,
+    mpsc::{self, Receiver, RecvTimeoutError, Sender},
+  },
   thread,
   time::{Duration, Instant},
 };
@@ -20,8 +24,9 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-  config::{Restart, RestartPolicy},
-  format::status_text,
+  config::{Health, Restart, RestartPolicy},
+  format::{count, status_text},
+  probe::Check,
   state::{
     ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
   },
@@ -47,6 +52,9 @@ pub(crate) struct KeeperSpec {
   pub(crate) grace_ms: u64,
   #[serde(default)]
   pub(crate) restart: RestartPolicy,
+  /// Probed while the service runs, with ports already resolved.
+  #[serde(default)]
+  pub(crate) liveness: Option<Health>,
   /// The foreground `dev` this keeper reports to; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
 }
@@ -72,6 +80,12 @@ enum Event {
     hard: bool,
   },
   Exited(Pid, ExitStatus),
+  /// The liveness probe of run `run` failed `retries` times in a row; the last answer.
+  Unresponsive {
+    run: u64,
+    failures: u32,
+    detail: String,
+  },
 }
 
 /// Entry point of `dev __keep <state-dir> <service>`. Returns the process exit code.
@@ -157,6 +171,16 @@ struct Keeper {
   pump_done: Option<Receiver<()>>,
   /// Restarts by the restart policy in a row (reset by a run longer than a minute).
   crash_restarts: u32,
+  /// For the liveness watcher of each run.
+  events: Sender<Event>,
+  /// What the reaper took from under the liveness probe.
+  reaped: ReapedStatuses,
+  /// Counts the service's runs, so a late report about an earlier run is ignored.
+  run: u64,
+  /// Dropping it stops the current run's liveness watcher at once.
+  liveness_watch: Option<Sender<()>>,
+  /// How the service's main process ended, once reaped.
+  ended: Option<ExitStatus>,
 }
 
 impl Keeper {
@@ -181,7 +205,8 @@ impl Keeper {
     .map_err(|error| format!("cannot install signal handlers: {error}"))?;
     let (sender, events) = mpsc::channel();
     forward_signals(signals, sender.clone());
-    spawn_reaper(sender);
+    let reaped = ReapedStatuses::default();
+    spawn_reaper(sender.clone(), reaped.clone());
 
     let me = ProcessId::of(std::process::id()).ok_or("cannot read own process info")?;
     let placeholder = ProcessId {
@@ -203,6 +228,7 @@ impl Keeper {
       supervisor: spec.supervisor,
       restarts: 0,
       exit: None,
+      last_failure: None,
     };
     let mut keeper = Self {
       state_dir,
@@ -212,6 +238,11 @@ impl Keeper {
       state,
       pump_done: None,
       crash_restarts: 0,
+      events: sender,
+      reaped,
+      run: 0,
+      liveness_watch: None,
+      ended: None,
     };
     keeper.spawn_service()?;
     Ok((keeper, events))
@@ -270,11 +301,52 @@ impl Keeper {
     self.state.log = self.spec.log.clone();
     self.state.started_at = unix_now();
     self.state.exit = None;
+    self.ended = None;
     self
       .state_dir
       .write(&self.state)
       .map_err(|error| error.to_string())?;
+    self.watch_liveness();
     Ok(())
+  }
+
+  /// Probes the new run's liveness in a thread of its own; `retries` failures in a row
+  /// report it unresponsive. Failures count once the probe has passed, or once the start
+  /// deadline is over (a service that hangs while starting is hung too).
+  fn watch_liveness(&mut self) {
+    self.run += 1;
+    self.liveness_watch = None;
+    let Some(health) = self.spec.liveness.clone() else {
+      return;
+    };
+    let check = Check::resolved(health, &self.spec, Some(self.me)).reaped_by(self.reaped.clone());
+    let (stop, stopped) = mpsc::channel::<()>();
+    self.liveness_watch = Some(stop);
+    let (events, run) = (self.events.clone(), self.run);
+    thread::spawn(move || {
+      let started = Instant::now();
+      let (mut passed, mut failures) = (false, 0);
+      while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(check.health.interval) {
+        let outcome = check.run();
+        if outcome.ok {
+          (passed, failures) = (true, 0);
+          continue;
+        }
+        if !passed && started.elapsed() < check.health.start_timeout {
+          continue;
+        }
+        failures += 1;
+        if failures >= check.health.retries {
+          let detail = format!("{} → {}", check.target(), outcome.detail);
+          let _ = events.send(Event::Unresponsive {
+            run,
+            failures,
+            detail,
+          });
+          return;
+        }
+      }
+    });
   }
 
   fn run(&mut self, events: &Receiver<Event>) -> i32 {
@@ -314,60 +386,89 @@ impl Keeper {
           self.stop_tree(events, false);
           self.finish_output();
           self.state.exit = Some(ExitRecord::new(status));
-          match self.restart_after(status) {
-            Some(delay) => {
-              let notice = format!(
-                "{} {}; restarting in {} ({} of {})",
-                self.spec.service,
-                status_text(status),
-                crate::format::elapsed(delay),
-                self.crash_restarts,
-                self.spec.restart.max
-              );
-              self.log_line(&notice);
-              self.announce(&notice);
-              let _ = self.state_dir.write(&self.state);
-              // Stay responsive while backing off: a stop ends the wait, and the keeper.
-              match events.recv_timeout(delay) {
-                Ok(Event::Stop) => {
-                  self.log_line(&format!("{} stopped", self.spec.service));
-                  self.state_dir.remove(&self.spec.service);
-                  return EXIT_STOPPED;
-                }
-                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return EXIT_STOPPED,
-              }
-              self.state.restarts += 1;
-              if let Err(message) = self.spawn_service() {
-                self.log_line(&format!("restart failed: {message}"));
-                let _ = self.state_dir.write(&self.state);
-                return EXIT_SERVICE_ENDED;
-              }
-            }
-            None => {
-              let mut message = format!("{} {}", self.spec.service, status_text(status));
-              if self.crash_restarts > 0 && self.crash_restarts >= self.spec.restart.max {
-                message.push_str(&format!("; gave up after {} restarts", self.crash_restarts));
-              }
-              self.log_line(&message);
-              let _ = self.state_dir.write(&self.state);
-              return EXIT_SERVICE_ENDED;
-            }
+          let wanted = match self.spec.restart.when {
+            Restart::No => false,
+            Restart::OnFailure => status != ExitStatus::Code(0),
+            Restart::Always => true,
+          };
+          if let Some(code) = self.recover(events, wanted, status_text(status)) {
+            return code;
           }
         }
+        Event::Unresponsive {
+          run,
+          failures,
+          detail,
+        } if run == self.run => {
+          let what =
+            format!("was not responding ({failures} liveness probes failed in a row: {detail})");
+          let notice = format!("{} {what}; stopping it", self.spec.service);
+          self.log_line(&notice);
+          self.announce(&notice);
+          self.stop_tree(events, false);
+          self.finish_output();
+          let status = self.ended.unwrap_or(ExitStatus::Signal(libc::SIGKILL));
+          self.state.exit = Some(ExitRecord::new(status));
+          // A hung service is restarted whatever `restart:` says: that is what a
+          // liveness probe is for. `max_restarts` still bounds it.
+          if let Some(code) = self.recover(events, true, what) {
+            return code;
+          }
+        }
+        Event::Unresponsive { .. } => {}
         Event::Exited(..) => {}
       }
     }
   }
 
-  /// The back-off before restarting after `status`, when the policy says to restart.
-  fn restart_after(&mut self, status: ExitStatus) -> Option<Duration> {
-    let policy = self.spec.restart;
-    let wanted = match policy.when {
-      Restart::No => false,
-      Restart::OnFailure => status != ExitStatus::Code(0),
-      Restart::Always => true,
+  /// After the service ended (`what`: "exited with code 1"): restart it after a back-off
+  /// when `wanted` and the budget allows. `Some(exit code)` when the keeper is done.
+  fn recover(&mut self, events: &Receiver<Event>, wanted: bool, what: String) -> Option<i32> {
+    self.state.last_failure = Some(what.clone());
+    let Some(delay) = self.restart_after(wanted) else {
+      let mut message = format!("{} {what}", self.spec.service);
+      if wanted && self.crash_restarts > 0 {
+        message.push_str(&format!(
+          "; gave up after {}",
+          count(self.crash_restarts as usize, "restart", "restarts")
+        ));
+      }
+      self.log_line(&message);
+      let _ = self.state_dir.write(&self.state);
+      return Some(EXIT_SERVICE_ENDED);
     };
+    let notice = format!(
+      "{} {what}; restarting in {} ({} of {})",
+      self.spec.service,
+      crate::format::elapsed(delay),
+      self.crash_restarts,
+      self.spec.restart.max
+    );
+    self.log_line(&notice);
+    self.announce(&notice);
+    let _ = self.state_dir.write(&self.state);
+    // Stay responsive while backing off: a stop ends the wait, and the keeper.
+    match events.recv_timeout(delay) {
+      Ok(Event::Stop) => {
+        self.log_line(&format!("{} stopped", self.spec.service));
+        self.state_dir.remove(&self.spec.service);
+        return Some(EXIT_STOPPED);
+      }
+      Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+      Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
+    }
+    self.state.restarts += 1;
+    if let Err(message) = self.spawn_service() {
+      self.log_line(&format!("restart failed: {message}"));
+      let _ = self.state_dir.write(&self.state);
+      return Some(EXIT_SERVICE_ENDED);
+    }
+    None
+  }
+
+  /// The back-off before the next restart, when one is `wanted` and within `max_restarts`.
+  fn restart_after(&mut self, wanted: bool) -> Option<Duration> {
+    let policy = self.spec.restart;
     if self.state.uptime() > Duration::from_secs(60) {
       self.crash_restarts = 0;
     }
@@ -390,6 +491,7 @@ impl Keeper {
 
   /// Stop signal to the group and every descendant; wait the grace; SIGKILL what is left.
   fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool) {
+    self.liveness_watch = None;
     let signal = if hard {
       Signal::Kill
     } else {
@@ -419,7 +521,7 @@ impl Keeper {
 
   /// True once no descendant is left. Wakes on every reaped child; a second stop request
   /// (Ctrl+C twice) ends the wait early so the caller escalates to SIGKILL.
-  fn wait_for_empty_tree(&self, events: &Receiver<Event>, timeout: Duration) -> bool {
+  fn wait_for_empty_tree(&mut self, events: &Receiver<Event>, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
       // Our own live children, not the whole tree: as a subreaper we inherit every orphan,
@@ -439,6 +541,7 @@ impl Keeper {
       match events.recv_timeout(remaining.min(Duration::from_millis(20))) {
         Ok(Event::Stop) => return false,
         Ok(Event::Restart { hard: true }) => return false,
+        Ok(Event::Exited(pid, status)) if pid == self.process.pid => self.ended = Some(status),
         Ok(_) | Err(RecvTimeoutError::Timeout) => {}
         Err(RecvTimeoutError::Disconnected) => thread::sleep(Duration::from_millis(5)),
       }
@@ -481,12 +584,35 @@ fn forward_signals(signals: Receiver<Signal>, sender: Sender<Event>) {
   });
 }
 
+/// Exit statuses of children reaped by the keeper's reaper on behalf of a thread that
+/// spawned them and waits for them too (a liveness `exec` probe): `waitpid(-1)` takes every
+/// child, so the probe finds its status here instead.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReapedStatuses(Arc<Mutex<VecDeque<(Pid, ExitStatus)>>>);
+
+impl ReapedStatuses {
+  fn record(&self, pid: Pid, status: ExitStatus) {
+    let mut statuses = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+    if statuses.len() == 64 {
+      statuses.pop_front();
+    }
+    statuses.push_back((pid, status));
+  }
+
+  pub(crate) fn take(&self, pid: Pid) -> Option<ExitStatus> {
+    let mut statuses = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let index = statuses.iter().position(|(reaped, _)| *reaped == pid)?;
+    statuses.remove(index).map(|(_, status)| status)
+  }
+}
+
 /// Reaps every child (the service, and orphans re-parented to us as subreaper).
-fn spawn_reaper(sender: Sender<Event>) {
+fn spawn_reaper(sender: Sender<Event>, reaped: ReapedStatuses) {
   thread::spawn(move || {
     loop {
       match sys::reap_any_child() {
         Some((pid, status)) => {
+          reaped.record(pid, status);
           if sender.send(Event::Exited(pid, status)).is_err() {
             return;
           }

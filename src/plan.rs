@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::{
   config::{Config, PRIMARY_PORT, PortSpec, Service, interpolate, shout},
   keeper::KeeperSpec,
+  probe,
   state::{Liveness, PROJECT_VARIABLE, StateDir},
   sys::ProcessId,
 };
@@ -165,7 +166,7 @@ pub(crate) fn keeper_spec(
     }
   }
   interpolate::extend_env(&mut env, &service.env, &reference);
-  KeeperSpec {
+  let mut spec = KeeperSpec {
     service: service.name.clone(),
     command: interpolate::expand_references(&service.run, &reference),
     cwd: service.cwd.clone(),
@@ -176,6 +177,12 @@ pub(crate) fn keeper_spec(
     stop_signal: service.stop_signal.name().to_owned(),
     grace_ms: service.grace.as_millis() as u64,
     restart: service.restart,
+    liveness: None,
     supervisor,
-  }
+  };
+  spec.liveness = service
+    .liveness
+    .as_ref()
+    .map(|liveness| probe::resolve(liveness, &spec, ports));
+  spec
 }

@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use crate::{
   config::{Health, Probe, Service, interpolate},
-  keeper::KeeperSpec,
+  keeper::{KeeperSpec, ReapedStatuses},
   plan::{PortMap, port_reference},
-  sys::{self, ProcessId},
+  sys::{self, ExitStatus, ProcessId},
 };
 
 /// A probe with `$PORT` and `${svc.port}` resolved, ready to run again and again.
@@ -31,6 +31,8 @@ pub(crate) struct Check {
   env: Vec<(String, String)>,
   /// The service's keeper, whose tree must hold the port for `Listening`.
   pub(crate) keeper: Option<ProcessId>,
+  /// Inside a keeper, whose reaper also reaps the `exec` probe's shell.
+  reaped: Option<ReapedStatuses>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -55,43 +57,31 @@ impl Check {
     ports: &PortMap,
     keeper: Option<ProcessId>,
   ) -> Option<Self> {
-    let health = service.health.clone()?;
-    let reference = port_reference(ports);
-    let variable = |name: &str| {
-      spec
-        .env
-        .iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.clone())
-        .or_else(|| std::env::var(name).ok())
-    };
-    let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
-    let probe = match &health.probe {
-      Probe::Http { url, status, body } => Probe::Http {
-        url: expand(url),
-        status: *status,
-        body: body.clone(),
-      },
-      Probe::Tcp { address } => Probe::Tcp {
-        address: expand(address),
-      },
-      // The shell expands the command's variables itself, from `env`.
-      Probe::Exec { command } => Probe::Exec {
-        command: interpolate::expand_references(command, &reference),
-      },
-      other => other.clone(),
-    };
-    Some(Self {
-      service: service.name.clone(),
-      probe,
+    let health = resolve(service.health.as_ref()?, spec, ports);
+    Some(Self::resolved(health, spec, keeper))
+  }
+
+  /// A probe whose `$PORT` and `${svc.port}` are already resolved (a keeper's liveness).
+  pub(crate) fn resolved(health: Health, spec: &KeeperSpec, keeper: Option<ProcessId>) -> Self {
+    Self {
+      service: spec.service.clone(),
+      probe: health.probe.clone(),
       health,
       port: spec.port,
       log: spec.log.clone(),
       cwd: spec.cwd.clone(),
       env: spec.env.clone(),
       keeper,
-    })
+      reaped: None,
+    }
+  }
+
+  /// Run inside a keeper: `exec` probes find their exit status where its reaper left it.
+  pub(crate) fn reaped_by(self, reaped: ReapedStatuses) -> Self {
+    Self {
+      reaped: Some(reaped),
+      ..self
+    }
   }
 
   pub(crate) fn log_path(&self) -> PathBuf {
@@ -168,16 +158,26 @@ impl Check {
     };
     let deadline = Instant::now() + self.health.timeout;
     loop {
-      match child.try_wait() {
-        Ok(Some(status)) => {
-          return match status.code() {
-            Some(0) => (true, "exit code 0".into(), None),
-            Some(code) => (false, format!("exit code {code}"), None),
-            None => (false, format!("{status}"), None),
-          };
-        }
-        Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
-        _ => {
+      let status = match child.try_wait() {
+        Ok(Some(status)) => Some(match status.code() {
+          Some(code) => ExitStatus::Code(code),
+          None => {
+            ExitStatus::Signal(std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0))
+          }
+        }),
+        Ok(None) => None,
+        // Reaped by the keeper's reaper (or it is about to record it).
+        Err(_) => self
+          .reaped
+          .as_ref()
+          .and_then(|reaped| reaped.take(child.id())),
+      };
+      match status {
+        Some(ExitStatus::Code(0)) => return (true, "exit code 0".into(), None),
+        Some(ExitStatus::Code(code)) => return (false, format!("exit code {code}"), None),
+        Some(status) => return (false, crate::format::status_text(status), None),
+        None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+        None => {
           // Our own probe's group: started just above, in a group of its own.
           let _ = sys::signal_group(child.id(), sys::Signal::Kill);
           let _ = child.wait();
@@ -219,6 +219,40 @@ impl Check {
       }
     }
     (true, format!("listening on port {port}"), None)
+  }
+}
+
+/// `health` with `$PORT`, `${svc.port}` and the service's variables filled in.
+pub(crate) fn resolve(health: &Health, spec: &KeeperSpec, ports: &PortMap) -> Health {
+  let reference = port_reference(ports);
+  let variable = |name: &str| {
+    spec
+      .env
+      .iter()
+      .rev()
+      .find(|(key, _)| key == name)
+      .map(|(_, value)| value.clone())
+      .or_else(|| std::env::var(name).ok())
+  };
+  let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
+  let probe = match &health.probe {
+    Probe::Http { url, status, body } => Probe::Http {
+      url: expand(url),
+      status: *status,
+      body: body.clone(),
+    },
+    Probe::Tcp { address } => Probe::Tcp {
+      address: expand(address),
+    },
+    // The shell expands the command's variables itself, from `env`.
+    Probe::Exec { command } => Probe::Exec {
+      command: interpolate::expand_references(command, &reference),
+    },
+    other => other.clone(),
+  };
+  Health {
+    probe,
+    ..health.clone()
   }
 }
 

@@ -43,6 +43,10 @@ pub(crate) struct ServiceState {
   /// Set by the keeper when the service ended on its own.
   #[serde(default)]
   pub(crate) exit: Option<ExitRecord>,
+  /// Why the last run ended, when it ended by itself or was found hung: "exited with code
+  /// 1", "was not responding (…)".
+  #[serde(default)]
+  pub(crate) last_failure: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ struct Row {
   ports: serde_json::Map<String, serde_json::Value>,
   uptime_seconds: Option<u64>,
   restarts: u32,
+  /// Why the last run ended when it ended by itself or hung: "exited with code 1".
+  last_failure: Option<String>,
   exit_code: Option<i32>,
   exit_signal: Option<i32>,
   /// `foreground` (a `dev` shows its output) or `background` (detached).
@@ -45,6 +47,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       ports: serde_json::Map::new(),
       uptime_seconds: None,
       restarts: 0,
+      last_failure: None,
       exit_code: None,
       exit_signal: None,
       mode: None,
@@ -62,6 +65,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
           .collect();
         row.uptime_seconds = Some(state.uptime().as_secs());
         row.restarts = state.restarts;
+        row.last_failure = state.last_failure.clone();
         row.mode = Some(if state.supervisor.is_some() {
           "foreground"
         } else {
@@ -74,6 +78,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         row.exit_signal = exit.signal;
         row.port = state.port;
         row.restarts = state.restarts;
+        row.last_failure = state.last_failure.clone();
         row.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
       }
       Some(Liveness::Stale(_)) | None => {}
@@ -129,6 +134,11 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         .or_else(|| row.port.map(|p| p.to_string()))
         .unwrap_or_else(|| "-".into()),
         uptime.unwrap_or_else(|| "-".into()),
+        match (row.restarts, &row.last_failure) {
+          (0, _) => "-".into(),
+          (count, None) => count.to_string(),
+          (count, Some(why)) => format!("{count} (last: {})", short_reason(why)),
+        },
         row.log.clone(),
       ]
     })
@@ -137,9 +147,19 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
     "{}",
     table(
       color,
-      &["SERVICE", "STATE", "PID", "PORT", "UPTIME", "LOG"],
+      &[
+        "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG"
+      ],
       &cells
     )
   );
   Ok(())
+}
+
+/// "exited with code 1" as is; "was not responding (3 liveness probes …)" as "not responding".
+fn short_reason(why: &str) -> &str {
+  match why.split_once(" (") {
+    Some((head, _)) => head.strip_prefix("was ").unwrap_or(head),
+    None => why,
+  }
 }

@@ -425,7 +425,9 @@ impl Run<'_> {
 
   /// A keeper ended. Returns the failure it means, if any.
   fn ended(&mut self, name: &str, code: i32, stopping: bool) -> Option<Error> {
-    let exit = self.project.state.read(name).and_then(|state| state.exit);
+    let recorded = self.project.state.read(name);
+    let exit = recorded.as_ref().and_then(|state| state.exit);
+    let why = recorded.and_then(|state| state.last_failure);
     let service = self.started.iter_mut().find(|s| s.name == name)?;
     let was_ready = service.ready;
     let watched = service.watched;
@@ -446,10 +448,8 @@ impl Run<'_> {
             .stopped(&format!("{name} exited with code 0"));
           None
         } else {
-          self
-            .project
-            .report
-            .failure(&format!("{name} {}", status_text(status)));
+          let why = why.unwrap_or_else(|| status_text(status));
+          self.project.report.failure(&format!("{name} {why}"));
           Some(Error::ServiceFailed {
             service: name.to_owned(),
             status,

@@ -71,6 +71,21 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:4:22",
   ),
   (
+    "services:\n  api:\n    run: x\n    port: 1\n    liveness: { log: ready }\n",
+    "a `log` probe cannot tell that a running service hangs",
+    "devtasks.yaml:5:22",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    liveness: { retries: 2 }\n",
+    "`liveness` of service `api` names no probe",
+    "devtasks.yaml:2:3",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    port: 1\n    liveness: { retries: 0 }\n",
+    "expected a number of failed probes (1 or more), found `0`",
+    "devtasks.yaml:5:26",
+  ),
+  (
     "reserved: [5432, abc]\nservices:\n  api:\n    run: x\n",
     "found `abc`",
     "devtasks.yaml:1:18",

@@ -337,7 +337,7 @@ fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
   );
   test.run(&["up", "-d"]).success();
   wait_until("again gave up", Duration::from_secs(10), || {
-    test.log("again").contains("gave up after 1 restarts")
+    test.log("again").contains("gave up after 1 restart\n")
   });
   wait_until("once ended", Duration::from_secs(10), || {
     test.log("once").contains("once exited with code 0")
@@ -413,4 +413,98 @@ fn open_uses_the_desktop_opener_once_ready_but_never_in_ci() {
       .is_ok_and(|url| url.trim() == format!("http://127.0.0.1:{port}"))
   });
   test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_hung_service_is_restarted_by_its_liveness_probe_then_given_up_on() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: HANG=0.3 exec python3 -u server.py http
+    port: {port}
+    health:
+      http: http://127.0.0.1:$PORT/
+    liveness:
+      interval: 100ms
+      timeout: 100ms
+      retries: 2
+    max_restarts: 1
+    restart_delay: 50ms
+"
+  ));
+  test.run(&["up", "-d"]).success();
+  wait_until("api gave up", Duration::from_secs(20), || {
+    test.log("api").contains("gave up after 1 restart")
+  });
+  let log = test.log("api");
+  // Two runs, each answered, then hung, then was stopped: the probe found it alive but
+  // not answering, with the readiness probe's own target.
+  assert_eq!(log.matches("hanging at").count(), 2, "{log}");
+  let notice = format!(
+    "api was not responding (2 liveness probes failed in a row: GET http://127.0.0.1:{port}/ → timed out"
+  );
+  assert_eq!(log.matches(&notice).count(), 4, "{log}");
+  assert_eq!(log.matches("; stopping it").count(), 2, "{log}");
+  assert!(log.contains("; restarting in 50ms (1 of 1)"), "{log}");
+  wait_until("api recorded as exited", Duration::from_secs(5), || {
+    test.status_json()[0]["state"] == "exited"
+  });
+  let status = test.status_json();
+  assert_eq!(status[0]["restarts"], 1);
+  let why = status[0]["last_failure"].as_str().unwrap();
+  assert!(
+    why.starts_with("was not responding (2 liveness probes"),
+    "{why}"
+  );
+  assert!(!is_listening(port));
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn an_exec_liveness_probe_restarts_the_service_only_while_it_fails() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: exec python3 -u server.py
+    port: {port}
+    liveness:
+      exec: test -f alive
+      interval: 50ms
+      retries: 3
+    restart_delay: 10ms
+"
+  ));
+  test.write("alive", "");
+  test.run(&["up", "-d"]).success();
+  let first = test.pid_of("api");
+  // Passing probes for a while change nothing.
+  std::thread::sleep(Duration::from_millis(400));
+  assert_eq!(test.pid_of("api"), first);
+  assert_eq!(test.status_json()[0]["restarts"], 0);
+
+  std::fs::remove_file(test.path().join("alive")).unwrap();
+  wait_until("api restarted", Duration::from_secs(10), || {
+    test.status_json()[0]["restarts"] == 1
+  });
+  test.write("alive", "");
+  // The exit code reached the probe although the keeper's reaper took the probe's shell.
+  let log = test.log("api");
+  assert!(
+    log.contains("3 liveness probes failed in a row: exec `test -f alive` → exit code 1"),
+    "{log}"
+  );
+  wait_until("api listening again", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let second = test.pid_of("api");
+  assert_ne!(second, first);
+  std::thread::sleep(Duration::from_millis(400));
+  assert_eq!(test.pid_of("api"), second);
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "running");
+  assert_eq!(status[0]["restarts"], 1);
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(5));
 }

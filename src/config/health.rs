@@ -2,24 +2,30 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Checker, raw::RawHealth};
 use crate::error::Result;
 
-/// How readiness and health are probed for one service.
-#[derive(Clone, Debug)]
+/// How readiness (`health:`) or liveness (`liveness:`) is probed for one service.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Health {
   pub(crate) probe: Probe,
-  /// Between probes once the service is up (`dev health --watch`), and the cap of the
-  /// start-up back-off.
+  /// Between probes once the service is up (`dev health --watch`, liveness), and the cap
+  /// of the start-up back-off.
   pub(crate) interval: Duration,
   /// For one probe.
   pub(crate) timeout: Duration,
-  /// Readiness deadline after a start.
+  /// Readiness deadline after a start; for liveness, how long a service that has not yet
+  /// passed its probe is given before failures count.
   pub(crate) start_timeout: Duration,
+  /// Failed probes in a row before a running service counts as unhealthy (liveness:
+  /// restarted; `dev health --watch`: shown unhealthy).
+  pub(crate) retries: u32,
 }
 
 /// One kind of probe; strings may contain `$PORT` and `${svc.port}` (resolved at start).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Probe {
   /// GET the URL; `status` (default any 2xx); the body must contain `body` if given.
   Http {
@@ -50,6 +56,31 @@ impl Probe {
 }
 
 pub(crate) const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_RETRIES: u32 = 3;
+
+/// Which block is being checked: they share their fields, not all their defaults.
+#[derive(Clone, Copy)]
+pub(super) enum ProbeBlock {
+  Health,
+  Liveness,
+}
+
+impl ProbeBlock {
+  fn name(self) -> &'static str {
+    match self {
+      Self::Health => "health",
+      Self::Liveness => "liveness",
+    }
+  }
+
+  /// Readiness is polled fast anyway; a liveness probe runs for hours, so it is gentler.
+  fn defaults(self) -> (Duration, Duration) {
+    match self {
+      Self::Health => (Duration::from_secs(2), Duration::from_secs(1)),
+      Self::Liveness => (Duration::from_secs(5), Duration::from_secs(2)),
+    }
+  }
+}
 
 impl Checker<'_> {
   /// The service's `health:`, or the default (listening on its port) when it has a port.
@@ -59,12 +90,57 @@ impl Checker<'_> {
     raw: Option<&serde_saphyr::Spanned<RawHealth>>,
     has_port: bool,
   ) -> Result<Option<Health>> {
+    self.probe_block(ProbeBlock::Health, service, raw, has_port, None)
+  }
+
+  /// The service's `liveness:`. Without a probe of its own it uses the `health:` probe.
+  pub(super) fn liveness(
+    &self,
+    service: &super::Text,
+    raw: Option<&serde_saphyr::Spanned<RawHealth>>,
+    has_port: bool,
+    health: Option<&Health>,
+  ) -> Result<Option<Health>> {
+    if raw.is_none() {
+      return Ok(None);
+    }
+    let liveness = self.probe_block(
+      ProbeBlock::Liveness,
+      service,
+      raw,
+      has_port,
+      health.map(|health| &health.probe),
+    )?;
+    if let (Some(raw), Some(Probe::Log { .. })) = (raw, liveness.as_ref().map(|l| &l.probe)) {
+      let text = raw.value.log.as_ref().unwrap_or(service);
+      return Err(
+        self
+          .at(
+            text,
+            "a `log` probe cannot tell that a running service hangs".to_owned(),
+          )
+          .with_hint("give `liveness` an `http`, `tcp` or `exec` probe"),
+      );
+    }
+    Ok(liveness)
+  }
+
+  fn probe_block(
+    &self,
+    block: ProbeBlock,
+    service: &super::Text,
+    raw: Option<&serde_saphyr::Spanned<RawHealth>>,
+    has_port: bool,
+    inherited: Option<&Probe>,
+  ) -> Result<Option<Health>> {
+    let (interval, timeout) = block.defaults();
     let Some(raw) = raw else {
       return Ok(has_port.then_some(Health {
         probe: Probe::Listening,
-        interval: Duration::from_secs(2),
-        timeout: Duration::from_secs(1),
+        interval,
+        timeout,
         start_timeout: DEFAULT_START_TIMEOUT,
+        retries: DEFAULT_RETRIES,
       }));
     };
     let health = &raw.value;
@@ -77,16 +153,17 @@ impl Checker<'_> {
     .into_iter()
     .filter_map(|(name, text)| text.as_ref().map(|text| (name, text)))
     .collect();
+    let block_name = block.name();
     let (kind, target) = match kinds.as_slice() {
       [one] => *one,
-      // Only settings: the default probe (listening on the port) with those settings.
-      [] if has_port => ("port", service),
+      // Only settings: the health probe, or listening on the port, with those settings.
+      [] if inherited.is_some() || has_port => ("port", service),
       [] => {
         return Err(
           self
             .at(
               service,
-              format!("`health` of service `{}` names no probe", service.value),
+              format!("`{block_name}` of service `{}` names no probe", service.value),
             )
             .with_hint("add one of `http: <url>`, `tcp: <host:port>`, `exec: <command>`, `log: <regex>`, or a `port:` to wait for"),
         );
@@ -96,7 +173,7 @@ impl Checker<'_> {
           self
             .at(
               text,
-              format!("`health` has more than one probe (`{second}` too)"),
+              format!("`{block_name}` has more than one probe (`{second}` too)"),
             )
             .with_hint("keep one of `http`, `tcp`, `exec`, `log`"),
         );
@@ -151,7 +228,7 @@ impl Checker<'_> {
       "exec" => Probe::Exec {
         command: target.value.clone(),
       },
-      "port" => Probe::Listening,
+      "port" => inherited.cloned().unwrap_or(Probe::Listening),
       _ => {
         if let Err(error) = regex_lite::Regex::new(&target.value) {
           return Err(self.at(target, format!("invalid regex: {error}")));
@@ -166,11 +243,27 @@ impl Checker<'_> {
         .as_ref()
         .map_or(Ok(default), |text| self.duration(text))
     };
+    let retries = match &health.retries {
+      Some(text) => match text.value.trim().parse::<u32>() {
+        Ok(retries @ 1..) => retries,
+        _ => {
+          return Err(self.at(
+            text,
+            format!(
+              "expected a number of failed probes (1 or more), found `{}`",
+              text.value
+            ),
+          ));
+        }
+      },
+      None => DEFAULT_RETRIES,
+    };
     Ok(Some(Health {
       probe,
-      interval: duration(&health.interval, Duration::from_secs(2))?,
-      timeout: duration(&health.timeout, Duration::from_secs(1))?,
+      interval: duration(&health.interval, interval)?,
+      timeout: duration(&health.timeout, timeout)?,
       start_timeout: duration(&health.start_timeout, DEFAULT_START_TIMEOUT)?,
+      retries,
     }))
   }
 }

@@ -72,6 +72,8 @@ pub(crate) struct Service {
   pub(crate) grace: Duration,
   /// How to tell it is ready; `None` when it has neither `health:` nor a port.
   pub(crate) health: Option<Health>,
+  /// Probed while it runs; `retries` failures in a row restart it.
+  pub(crate) liveness: Option<Health>,
   pub(crate) restart: RestartPolicy,
   /// Open its URL in the browser once ready (`open: true`).
   pub(crate) open: bool,
@@ -507,6 +509,12 @@ impl Checker<'_> {
     }
     let ports = self.ports(name, raw)?;
     let health = self.health(name, raw.health.as_ref(), !ports.is_empty())?;
+    let liveness = self.liveness(
+      name,
+      raw.liveness.as_ref(),
+      !ports.is_empty(),
+      health.as_ref(),
+    )?;
     let mut env = match &raw.env_file {
       Some(file) => self.read_env_file(root, file)?,
       None => Vec::new(),
@@ -584,6 +592,7 @@ impl Checker<'_> {
       stop_signal,
       grace,
       health,
+      liveness,
       restart,
       open: raw.open.unwrap_or(false),
     })

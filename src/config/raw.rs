@@ -66,6 +66,8 @@ pub(crate) struct RawService {
   pub(crate) depends_on: DependsOn,
   pub(crate) stop: Option<RawStop>,
   pub(crate) health: Option<Spanned<RawHealth>>,
+  /// Probed while the service runs; a hung service is restarted.
+  pub(crate) liveness: Option<Spanned<RawHealth>>,
   /// `no`, `on-failure` or `always`.
   pub(crate) restart: Option<Text>,
   pub(crate) max_restarts: Option<Text>,
@@ -88,6 +90,7 @@ pub(crate) struct RawHealth {
   pub(crate) interval: Option<Text>,
   pub(crate) timeout: Option<Text>,
   pub(crate) start_timeout: Option<Text>,
+  pub(crate) retries: Option<Text>,
 }
 
 /// `ws: 8081` or `ws: {port: 8081, fallback: 8090-8099}`.
