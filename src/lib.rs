@@ -16,6 +16,7 @@ mod plan;
 mod port_command;
 mod ports;
 mod probe;
+mod progress;
 mod project;
 mod readiness;
 mod run;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::{color::Color, source::display_path};
+use crate::{color::Color, progress::above, source::display_path};
 
 /// Progress and outcome lines: `▸ backend started …`, `✗ frontend exited with code 1`.
 #[derive(Clone, Copy)]
@@ -13,23 +13,34 @@ pub(crate) struct Reporter {
 
 impl Reporter {
   pub(crate) fn step(self, message: &str) {
-    eprintln!("{} {message}", self.color.hint("▸"));
+    above(|| eprintln!("{} {message}", self.color.hint("▸")));
   }
 
   pub(crate) fn success(self, message: &str) {
-    eprintln!("{} {message}", self.color.good("✓"));
+    above(|| eprintln!("{} {message}", self.color.good("✓")));
   }
 
   pub(crate) fn stopped(self, message: &str) {
-    eprintln!("{} {message}", self.color.dim("■"));
+    above(|| eprintln!("{} {message}", self.color.dim("■")));
   }
 
   pub(crate) fn failure(self, message: &str) {
-    eprintln!("{} {message}", self.color.error("✗"));
+    above(|| eprintln!("{} {message}", self.color.error("✗")));
   }
 
   pub(crate) fn warning(self, message: &str) {
-    eprintln!("{} {message}", self.color.warning("warning:"));
+    above(|| eprintln!("{} {message}", self.color.warning("warning:")));
+  }
+
+  /// Indented lines under a failure: `  last 20 lines of its output:` and the lines.
+  pub(crate) fn details(self, header: &str, lines: &[String]) {
+    above(|| {
+      let mut stderr = io::stderr().lock();
+      let _ = writeln!(stderr, "  {}", self.color.dim(header));
+      for line in lines {
+        let _ = writeln!(stderr, "  {} {line}", self.color.dim("│"));
+      }
+    });
   }
 
   pub(crate) fn path(self, path: &std::path::Path) -> String {
@@ -60,11 +71,13 @@ impl Prefixer {
 
   /// Writes a line (without its newline) under the stdout lock, so lines never interleave.
   pub(crate) fn line(&self, line: &[u8]) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(self.prefix.as_bytes())?;
-    stdout.write_all(line)?;
-    stdout.write_all(b"\n")?;
-    stdout.flush()
+    above(|| {
+      let mut stdout = io::stdout().lock();
+      stdout.write_all(self.prefix.as_bytes())?;
+      stdout.write_all(line)?;
+      stdout.write_all(b"\n")?;
+      stdout.flush()
+    })
   }
 }
 

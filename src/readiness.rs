@@ -11,6 +11,7 @@ use crate::{
   logs::run_tail,
   output::Reporter,
   probe::{Check, Outcome},
+  progress::Waiting,
   state::StateDir,
   sys::{self, ExitStatus},
 };
@@ -49,6 +50,7 @@ pub(crate) fn wait_ready(
   cancel: &AtomicBool,
 ) -> Verdict {
   let started = Instant::now();
+  let mut waiting = Waiting::start(report, &check.service, &check.target());
   let mut tries = 0;
   let mut warned_port = false;
   let mut next_port_look = started + Duration::from_millis(500);
@@ -79,6 +81,7 @@ pub(crate) fn wait_ready(
       next_port_look = Instant::now() + Duration::from_millis(500);
       warned_port = warn_if_elsewhere(check, report);
     }
+    waiting.still();
     std::thread::sleep(pause(started.elapsed(), check.health.interval));
   }
 }

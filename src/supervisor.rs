@@ -388,10 +388,7 @@ impl Run<'_> {
             "last {} of its output (logs/{name}.log):",
             crate::format::count(tail.len(), "line", "lines")
           );
-          eprintln!("  {}", self.project.report.color.dim(&header));
-          for line in tail {
-            eprintln!("  {} {line}", self.project.report.color.dim("│"));
-          }
+          report.details(&header, &tail);
         }
         reason
       }

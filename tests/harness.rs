@@ -84,6 +84,36 @@ impl Test {
     Done(child.wait_with_output().unwrap())
   }
 
+  /// Runs `dev` on a pseudo-terminal (stdout and stderr both on it); everything it wrote
+  /// there, control sequences included, and the exit code. With `interrupt_after`, Ctrl+C
+  /// once that text has appeared.
+  pub(crate) fn run_in_terminal(
+    &self,
+    args: &[&str],
+    interrupt_after: Option<&str>,
+  ) -> (String, i32) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/terminal.py");
+    let mut command = Command::new("python3");
+    command.arg(script);
+    if let Some(text) = interrupt_after {
+      command.args(["--interrupt-after", text]);
+    }
+    let output = command
+      .arg(DEV)
+      .args(args)
+      .current_dir(self.path())
+      .env("DEV_TEST_ID", &self.marker)
+      .env("NO_COLOR", "1")
+      .env("TERM", "xterm")
+      .stdin(Stdio::null())
+      .output()
+      .expect("run python3");
+    (
+      String::from_utf8_lossy(&output.stdout).into_owned(),
+      output.status.code().unwrap_or(-1),
+    )
+  }
+
   /// Starts `dev` in the foreground, output to files in the project (read with `output`).
   pub(crate) fn spawn(&self, args: &[&str]) -> Child {
     let out = fs::File::create(self.path().join("dev.out")).unwrap();

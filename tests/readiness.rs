@@ -508,3 +508,64 @@ fn an_exec_liveness_probe_restarts_the_service_only_while_it_fails() {
   test.run(&["stop"]).success();
   test.wait_for_no_processes(Duration::from_secs(5));
 }
+
+#[test]
+fn on_a_terminal_a_spinner_shows_the_wait_and_never_cuts_through_output() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  talker:
+    run: while true; do echo tick; sleep 0.03; done
+  slow:
+    run: DELAY=0.8 exec python3 -u server.py
+    port: {port}
+"
+  ));
+  let (screen, code) = test.run_in_terminal(&["up"], Some("slow ready on"));
+  assert_eq!(code, 0, "{screen}");
+  let spinner = format!("slow: waiting for listening on port {port} · ");
+  assert!(screen.contains(&spinner), "{screen:?}");
+  // Every spinner is wiped (carriage return, erase line) before anything else is written.
+  let wipe = "\r\x1b[2K";
+  for (at, _) in screen.match_indices(&spinner) {
+    let rest = &screen[at..];
+    let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+    assert!(
+      rest[end..].starts_with(wipe) || end == rest.len(),
+      "{rest:?}"
+    );
+  }
+  // Output lines and dev's own lines start at the beginning of a line, never after a spinner.
+  for text in ["talker │ tick", "✓ slow ready on"] {
+    let mut seen = 0;
+    for (at, _) in screen.match_indices(text) {
+      let before = &screen[..at];
+      let ok = before.ends_with('\n') || before.ends_with(wipe);
+      assert!(
+        ok,
+        "{text:?} after {:?}",
+        &before[before.len().saturating_sub(60)..]
+      );
+      seen += 1;
+    }
+    assert!(seen > 0, "no {text:?} in {screen:?}");
+  }
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
+
+#[test]
+fn without_a_terminal_a_slow_start_gets_a_plain_waiting_line() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  slow:\n    run: DELAY=1.3 exec python3 -u server.py\n    port: {port}\n"
+  ));
+  let done = test.run(&["up", "-d"]);
+  done.success();
+  let stderr = done.stderr();
+  assert!(
+    stderr.contains(&format!("▸ slow: waiting for listening on port {port} (1.")),
+    "{stderr}"
+  );
+  assert!(!stderr.contains('\x1b'), "{stderr:?}");
+  test.run(&["stop"]).success();
+}

@@ -485,6 +485,15 @@ pub(crate) fn reset_signals_before_exec(command: &mut Command) {
   }
 }
 
+/// Columns of the terminal on stderr, when it is one.
+pub(crate) fn terminal_width() -> Option<usize> {
+  // SAFETY: winsize is plain data; TIOCGWINSZ fills it or fails.
+  let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+  // SAFETY: a valid out-pointer for TIOCGWINSZ on our own stderr descriptor.
+  let result = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &raw mut size) };
+  (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
