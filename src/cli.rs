@@ -20,6 +20,8 @@ Examples:
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
   dev test                  run the task `test` (after its deps)
+  dev deploy prod -- -v     a task with its argument, and extra words for its command
+  dev --dry-run deploy      print what the task would run, resolved
   dev stop                  stop everything";
 
 #[derive(Debug, Parser)]
@@ -32,6 +34,14 @@ pub(crate) struct Cli {
   /// When to use colors
   #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
   pub(crate) color: ColorChoice,
+
+  /// Print what a task would run (arguments and ports filled in) without running it
+  #[arg(long)]
+  pub(crate) dry_run: bool,
+
+  /// Answer yes to a task's `confirm:` question
+  #[arg(short, long)]
+  pub(crate) yes: bool,
 
   #[command(subcommand)]
   pub(crate) command: Option<Command>,

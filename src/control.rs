@@ -151,6 +151,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     not_running.join(", ")
   ));
   let start = Start {
+    quiet: false,
     detach,
     force: hard,
     overrides: PortOverrides::default(),

@@ -70,6 +70,14 @@ pub(crate) enum Error {
     status: ExitStatus,
   },
 
+  /// Wrong words for a task: too many, or a required argument missing.
+  #[error("{message}")]
+  Usage { message: String, usage: String },
+
+  /// A task's `confirm:` question was not answered yes.
+  #[error("task `{task}` not run: {reason}")]
+  NotConfirmed { task: String, reason: String },
+
   #[error("cannot run `{command}`: {source}")]
   Spawn { command: String, source: io::Error },
 
@@ -119,7 +127,8 @@ impl Error {
       | Self::ConfigRead { .. }
       | Self::ConfigNotUtf8 { .. }
       | Self::Config { .. }
-      | Self::UnknownTarget { .. } => 2,
+      | Self::UnknownTarget { .. }
+      | Self::Usage { .. } => 2,
       Self::Interrupted => 130,
       Self::TaskFailed {
         status: ExitStatus::Signal(signal),
@@ -160,6 +169,9 @@ impl Error {
       Self::ServiceFailed { service, .. } => {
         Some(format!("`dev logs {service}` shows its full output"))
       }
+      Self::NotConfirmed { task, .. } => Some(format!(
+        "answer y on a terminal, or run `dev --yes {task}` to confirm without asking"
+      )),
       _ => None,
     }
   }
@@ -173,6 +185,9 @@ impl Error {
     if let Some(location) = self.location() {
       out.push_str(&location.render(color));
       out.push('\n');
+    }
+    if let Self::Usage { usage, .. } = self {
+      out.push_str(&format!("{} {usage}\n", color.hint("usage:")));
     }
     if let Some(hint) = self.hint() {
       out.push_str(&format!("{} {hint}\n", color.hint("hint:")));

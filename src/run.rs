@@ -18,7 +18,7 @@ use crate::{
   status,
   suggestion::suggest,
   supervisor::{self, Start},
-  task,
+  task::{self, TaskOptions},
 };
 
 /// Runs `dev` with these arguments. `Err` carries the exit code; only `main` exits.
@@ -72,7 +72,11 @@ fn execute(cli: Cli) -> Result<i32> {
     return port_command::run(&context, command);
   }
   let project = Project::new(load(cli.file.as_ref())?, Color::stdout(cli.color), report);
-  execute_in(&project, cli.command).map(|()| 0)
+  let options = TaskOptions {
+    dry_run: cli.dry_run,
+    yes: cli.yes,
+  };
+  execute_in(&project, cli.command, options).map(|()| 0)
 }
 
 fn load(file: Option<&PathBuf>) -> Result<Config> {
@@ -86,10 +90,12 @@ fn load(file: Option<&PathBuf>) -> Result<Config> {
   Config::load(&path)
 }
 
-fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
+fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions) -> Result<()> {
   let command = match command {
     Some(Command::External(words)) => resolve(project, &words)?,
     Some(command) => command.into(),
+    // The project's `default:` instead of starting everything.
+    None if let Some(name) = &project.config.default => resolve(project, &[name.into()])?,
     None => Command::Up {
       services: Vec::new(),
       detach: false,
@@ -100,8 +106,16 @@ fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
   };
   let command = match command {
     Resolved::Command(command) => command,
-    Resolved::Task(name, arguments) => return task::run_task(project, &name, &arguments),
+    Resolved::Task(name, arguments) => {
+      return task::run_task(project, &name, &arguments, options);
+    }
   };
+  if options.dry_run {
+    return Err(Error::Usage {
+      message: "--dry-run shows what a task would run; services start for real".into(),
+      usage: "dev --dry-run <task> [args]".into(),
+    });
+  }
   check_services(project, &command)?;
   match command {
     Command::Up {
@@ -115,6 +129,7 @@ fn execute_in(project: &Project, command: Option<Command>) -> Result<()> {
         force: false,
         overrides: PortOverrides(ports),
         open,
+        quiet: false,
       };
       supervisor::up(project, &services, &start)
     }
@@ -178,11 +193,7 @@ fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
     return reparse("up", name);
   }
   if config.task(name).is_some() {
-    let arguments = rest
-      .strip_prefix(&["--".to_owned()])
-      .unwrap_or(rest)
-      .to_vec();
-    return Ok(Resolved::Task(name.clone(), arguments));
+    return Ok(Resolved::Task(name.clone(), rest.to_vec()));
   }
   if let Some((service, suffix)) = name.rsplit_once('-')
     && config.service(service).is_some()
@@ -199,7 +210,10 @@ fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
         .map(|suffix| format!("{}-{suffix}", service.name)),
     );
   }
-  known.extend(config.tasks.iter().map(|t| t.name.clone()));
+  for task in &config.tasks {
+    known.push(task.name.clone());
+    known.extend(task.aliases.iter().cloned());
+  }
   Err(Error::UnknownTarget {
     name: name.clone(),
     config: config.path.clone(),

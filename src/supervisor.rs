@@ -39,6 +39,8 @@ pub(crate) struct Start {
   pub(crate) overrides: PortOverrides,
   /// Open every ready service's URL (`--open`), besides those with `open: true`.
   pub(crate) open: bool,
+  /// Detached for a task's `needs:`: no "running in the background" line.
+  pub(crate) quiet: bool,
 }
 
 /// A service this `dev` started or found running.
@@ -154,10 +156,11 @@ impl Run<'_> {
         .iter()
         .any(|s| s.watched && !s.ready && s.completed.is_none());
       if self.start.detach && !stopping && self.pending.is_empty() && !becoming_ready {
-        self
-          .project
-          .report
-          .success("running in the background; `dev status` to see them, `dev stop` to stop them");
+        if !self.start.quiet {
+          self.project.report.success(
+            "running in the background; `dev status` to see them, `dev stop` to stop them",
+          );
+        }
         return Ok(());
       }
       let live = self

@@ -86,6 +86,36 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:5:26",
   ),
   (
+    "tasks:\n  test: { run: x, aliases: [stop] }\n",
+    "alias `stop` clashes with the command `dev stop`",
+    "devtasks.yaml:2:29",
+  ),
+  (
+    "tasks:\n  a: { run: x, aliases: [b] }\n  b: y\n",
+    "alias `b` is already the name of a service, task or alias",
+    "devtasks.yaml:2:26",
+  ),
+  (
+    "tasks:\n  a: { run: x, platforms: [linus] }\n",
+    "unknown platform `linus`",
+    "devtasks.yaml:2:28",
+  ),
+  (
+    "services:\n  api:\n    run: x\ntasks:\n  e2e: { run: x, needs: [apj] }\n",
+    "unknown service `apj`",
+    "devtasks.yaml:5:26",
+  ),
+  (
+    "tasks:\n  a: { run: x, args: [b=1, c] }\n",
+    "required argument `c` comes after one with a default",
+    "devtasks.yaml:2:28",
+  ),
+  (
+    "default: tset\ntasks:\n  test: x\n",
+    "unknown service or task `tset`",
+    "devtasks.yaml:1:10",
+  ),
+  (
     "reserved: [5432, abc]\nservices:\n  api:\n    run: x\n",
     "found `abc`",
     "devtasks.yaml:1:18",

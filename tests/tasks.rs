@@ -1,5 +1,7 @@
 //! Tasks: deps once each, failures with the command and its exit code, arguments.
 
+use std::{os::unix::process::CommandExt, time::Duration};
+
 use crate::harness::*;
 
 #[test]
@@ -69,6 +71,292 @@ fn unknown_names_get_did_you_mean() {
   let done = test.run(&["frontend-stpo"]);
   assert!(
     done.stderr().contains("Did you mean `frontend-stop`?"),
+    "{}",
+    done.stderr()
+  );
+}
+
+fn read(test: &Test, name: &str) -> String {
+  std::fs::read_to_string(test.path().join(name)).unwrap_or_default()
+}
+
+#[test]
+fn parallel_deps_run_side_by_side_with_prefixes_and_a_shared_dep_once() {
+  let test = Test::with_config(
+    "tasks:
+  build: echo build >> order
+  a: { run: 'echo a-start $(date +%s.%N) >> times; sleep 0.4; echo a-end $(date +%s.%N) >> times; echo from-a', deps: [build] }
+  b: { run: 'echo b-start $(date +%s.%N) >> times; sleep 0.4; echo b-end $(date +%s.%N) >> times; echo from-b', deps: [build] }
+  all: { deps: [a, b], parallel: true, run: echo all >> order }
+",
+  );
+  let done = test.run(&["all"]);
+  done.success();
+  assert_eq!(read(&test, "order"), "build\nall\n");
+  let time = |what: &str| -> f64 {
+    let times = read(&test, "times");
+    let line = times.lines().find(|l| l.starts_with(what)).unwrap();
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+  };
+  // Each started before the other ended: they overlapped.
+  assert!(time("a-start") < time("b-end") && time("b-start") < time("a-end"));
+  let stdout = done.stdout();
+  assert!(stdout.contains("a │ from-a\n"), "{stdout}");
+  assert!(stdout.contains("b │ from-b\n"), "{stdout}");
+}
+
+#[test]
+fn the_first_failing_parallel_dep_stops_the_others_and_is_named() {
+  let test = Test::with_config(
+    "tasks:
+  slow: 'sleep 20; echo finished > slow-finished'
+  fail: 'sleep 0.2; exit 3'
+  ci: { deps: [slow, fail], parallel: true, run: echo never > ci-ran }
+",
+  );
+  let done = test.run(&["ci"]);
+  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let stderr = done.stderr();
+  assert!(stderr.contains("✗ fail failed first"), "{stderr}");
+  assert!(
+    stderr.contains("error: task `fail` failed: `sleep 0.2; exit 3` exited with code 3"),
+    "{stderr}"
+  );
+  assert!(!test.path().join("ci-ran").exists());
+  assert!(!test.path().join("slow-finished").exists());
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn arguments_take_defaults_and_extra_words_pass_through() {
+  let test = Test::with_config(
+    "tasks:\n  greet: { run: \"printf '%s|' ${name} ${greeting} >> said\", args: [name, greeting=hello] }\n",
+  );
+  test.run(&["greet", "bob"]).success();
+  test
+    .run(&["greet", "ann", "hi", "--", "x", "y z"])
+    .success();
+  assert_eq!(read(&test, "said"), "bob|hello|ann|hi|x|y z|");
+
+  let done = test.run(&["greet"]);
+  assert_eq!(done.code(), 2);
+  assert_eq!(
+    done.stderr(),
+    "error: task `greet` needs its argument `name`\nusage: dev greet <name> [greeting=hello] [-- extra words]\n"
+  );
+  let done = test.run(&["greet", "a", "b", "c"]);
+  assert_eq!(done.code(), 2);
+  assert!(
+    done
+      .stderr()
+      .contains("takes at most 2 arguments but got 3: a b c"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn aliases_private_tasks_and_groups_in_list_and_on_the_command_line() {
+  let test = Test::with_config(
+    "tasks:
+  test: { run: echo tested > ran, description: Run the tests, aliases: [t] }
+  deploy: { run: 'true', args: [env, region=eu], group: ops }
+  lint: { run: 'true', group: ci }
+  _helper: echo helped > helped
+  hidden: { run: 'true', private: true }
+",
+  );
+  let done = test.run(&["list"]);
+  done.success();
+  assert_eq!(
+    done.stdout(),
+    "Tasks:
+    test                     # Run the tests (alias: t)
+Tasks (ops):
+    deploy <env> [region=eu]
+Tasks (ci):
+    lint
+"
+  );
+  test.run(&["t"]).success();
+  assert_eq!(read(&test, "ran"), "tested\n");
+  // Private means unlisted, not unrunnable.
+  test.run(&["_helper"]).success();
+  assert_eq!(read(&test, "helped"), "helped\n");
+  let json = test.run(&["list", "--json"]).json();
+  assert_eq!(json["tasks"][0]["aliases"][0], "t");
+  assert_eq!(json["tasks"][1]["args"][1]["default"], "eu");
+  assert_eq!(json["tasks"][4]["private"], true);
+  let done = test.run(&["tst"]);
+  assert!(
+    done.stderr().contains("Did you mean `test`?"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn a_task_for_another_platform_is_skipped_and_says_so() {
+  let test = Test::with_config(
+    "tasks:\n  mac: { run: touch mac-ran, platforms: [macos, windows] }\n  here: { run: touch here-ran, platforms: [linux, macos], deps: [mac] }\n",
+  );
+  let done = test.run(&["here"]);
+  done.success();
+  assert!(
+    done
+      .stderr()
+      .contains("mac: skipped, it is only for macos, windows"),
+    "{}",
+    done.stderr()
+  );
+  assert!(!test.path().join("mac-ran").exists());
+  assert!(test.path().join("here-ran").exists());
+}
+
+#[test]
+fn confirm_is_refused_without_a_terminal_unless_yes_is_given() {
+  let test =
+    Test::with_config("tasks:\n  drop: { run: touch dropped, confirm: Drop the database? }\n");
+  let done = test.run(&["drop"]);
+  assert_eq!(done.code(), 1);
+  assert_eq!(
+    done.stderr(),
+    "error: task `drop` not run: it asks \"Drop the database?\" and there is no terminal to answer\nhint: answer y on a terminal, or run `dev --yes drop` to confirm without asking\n"
+  );
+  assert!(!test.path().join("dropped").exists());
+  test.run(&["--yes", "drop"]).success();
+  assert!(test.path().join("dropped").exists());
+}
+
+#[test]
+fn dry_run_prints_the_resolved_commands_and_runs_nothing() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: exec python3 -u server.py
+    port: {port}
+tasks:
+  build: touch built
+  deploy: {{ run: 'echo ${{env}} to ${{api.port}}', args: [env], deps: [build], needs: [api], confirm: Sure? }}
+"
+  ));
+  let done = test.run(&["--dry-run", "deploy", "prod", "--", "-v", "it's"]);
+  done.success();
+  assert_eq!(
+    done.stdout(),
+    format!(
+      "# start api and wait until ready (stopped after the task)\nbuild: touch built\n# deploy: asks \"Sure?\"\ndeploy: echo prod to {port} -v 'it'\\''s'\n"
+    )
+  );
+  assert!(!test.path().join("built").exists());
+  assert!(test.processes().is_empty());
+}
+
+#[test]
+fn needs_starts_a_healthy_service_and_leaves_it_as_it_was() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: DELAY=0.3 exec python3 -u server.py http
+    port: {port}
+    health: {{ http: 'http://127.0.0.1:$PORT/' }}
+tasks:
+  e2e:
+    run: python3 -c \"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:${{api.port}}/').status)\"
+    needs: [api]
+"
+  ));
+  // Not running before: started, healthy while the task runs, stopped after.
+  let done = test.run(&["e2e"]);
+  done.success();
+  assert_eq!(done.stdout(), "200\n");
+  assert!(done.stderr().contains("api ready on"), "{}", done.stderr());
+  assert_eq!(test.status_json()[0]["state"], "stopped");
+  assert!(!is_listening(port));
+  test.wait_for_no_processes(Duration::from_secs(5));
+
+  // Running before: used as it is, and still running after.
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api");
+  let done = test.run(&["e2e"]);
+  done.success();
+  assert_eq!(done.stdout(), "200\n");
+  assert!(!done.stderr().contains("api started"), "{}", done.stderr());
+  assert_eq!(test.pid_of("api"), pid);
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn ctrl_c_mid_task_exits_130_and_leaves_no_process() {
+  let test =
+    Test::with_config("tasks:\n  hang: 'sleep 30 & sleep 31 & echo started > started; wait'\n");
+  let mut dev = test.command(&["hang"]);
+  dev.process_group(0);
+  let mut dev = dev.spawn().unwrap();
+  wait_until("the task started", Duration::from_secs(10), || {
+    test.path().join("started").exists()
+  });
+  // The terminal sends SIGINT to the whole foreground group; background jobs of `sh`
+  // ignore it, so dev itself must stop them.
+  signal(-(dev.id() as i32) as u32, libc::SIGINT);
+  assert_eq!(wait_child(&mut dev, Duration::from_secs(10)), 130);
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn sigterm_to_dev_alone_reaches_the_task() {
+  let test = Test::with_config(
+    "tasks:\n  serve: 'echo started > started; python3 -c \"import time; time.sleep(30)\"; echo after > after'\n",
+  );
+  let mut dev = test.command(&["serve"]).spawn().unwrap();
+  wait_until("the task started", Duration::from_secs(10), || {
+    test.path().join("started").exists()
+  });
+  std::thread::sleep(Duration::from_millis(100));
+  signal(dev.id(), libc::SIGTERM);
+  assert_eq!(wait_child(&mut dev, Duration::from_secs(10)), 130);
+  assert!(!test.path().join("after").exists());
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn a_background_job_left_by_a_task_is_stopped_and_named() {
+  let test = Test::with_config("tasks:\n  leave: 'sleep 40 & echo left'\n");
+  let done = test.run(&["leave"]);
+  done.success();
+  assert!(
+    done
+      .stderr()
+      .contains("stopped 1 process the task left running: sleep 40 (pid "),
+    "{}",
+    done.stderr()
+  );
+  assert!(test.processes().is_empty());
+}
+
+#[test]
+fn default_names_what_a_bare_dev_runs() {
+  let test = Test::with_config(
+    "default: hello\nservices:\n  api:\n    run: sleep 30\ntasks:\n  hello: touch hello-ran\n",
+  );
+  test.run(&[]).success();
+  assert!(test.path().join("hello-ran").exists());
+  assert!(test.processes().is_empty());
+}
+
+#[test]
+fn a_dep_with_a_required_argument_is_a_usage_error() {
+  let test = Test::with_config(
+    "tasks:\n  deploy: { run: 'true', args: [env] }\n  release: { run: 'true', deps: [deploy] }\n",
+  );
+  let done = test.run(&["release"]);
+  assert_eq!(done.code(), 2);
+  assert!(
+    done
+      .stderr()
+      .contains("task `deploy` needs its argument `env`, so it cannot run as a dep of `release`"),
     "{}",
     done.stderr()
   );

@@ -6,6 +6,7 @@ mod env_file;
 mod health;
 pub(crate) mod interpolate;
 mod raw;
+mod task;
 
 use std::{
   collections::HashSet,
@@ -20,10 +21,11 @@ use serde_saphyr::Spanned;
 pub(crate) use self::{
   duration::parse_duration,
   health::{Health, Probe},
+  task::{Task, TaskArg},
 };
 use self::{
   env_file::parse_env_file,
-  raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
+  raw::{RawFile, RawNamedPort, RawService, Scalars, Text},
 };
 use crate::{
   error::{Error, Result},
@@ -55,6 +57,8 @@ pub(crate) struct Config {
   pub(crate) tasks: Vec<Task>,
   /// Ports no fallback takes and `dev port find` skips.
   pub(crate) reserved: Vec<u16>,
+  /// What a bare `dev` runs instead of starting every service: a task or a service.
+  pub(crate) default: Option<String>,
 }
 
 #[derive(Debug)]
@@ -187,16 +191,6 @@ impl Condition {
   }
 }
 
-#[derive(Debug)]
-pub(crate) struct Task {
-  pub(crate) name: String,
-  pub(crate) description: Option<String>,
-  pub(crate) commands: Vec<String>,
-  pub(crate) deps: Vec<String>,
-  pub(crate) cwd: PathBuf,
-  pub(crate) env: Vec<(String, String)>,
-}
-
 pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 impl Config {
@@ -233,8 +227,18 @@ impl Config {
     self.services.iter().find(|service| service.name == name)
   }
 
+  /// A task by its name or one of its aliases.
   pub(crate) fn task(&self, name: &str) -> Option<&Task> {
-    self.tasks.iter().find(|task| task.name == name)
+    self
+      .tasks
+      .iter()
+      .find(|task| task.name == name)
+      .or_else(|| {
+        self
+          .tasks
+          .iter()
+          .find(|task| task.aliases.iter().any(|a| a == name))
+      })
   }
 
   pub(crate) fn service_index(&self, name: &str) -> usize {
@@ -327,8 +331,26 @@ impl Checker<'_> {
     }
     let mut tasks = Vec::new();
     for (name, task) in &raw.tasks.0 {
-      tasks.push(self.task(&root, name, task, &task_names)?);
+      tasks.push(self.task(&root, name, task, &task_names, &service_names)?);
     }
+    self.check_aliases(&raw, &mut names, &service_names)?;
+    let default = match &raw.default {
+      Some(text) => {
+        let known: Vec<&str> = service_names
+          .iter()
+          .copied()
+          .chain(tasks.iter().map(|task| task.name.as_str()))
+          .chain(
+            tasks
+              .iter()
+              .flat_map(|task| task.aliases.iter().map(String::as_str)),
+          )
+          .collect();
+        self.check_known(text, &known, "service or task")?;
+        Some(text.value.clone())
+      }
+      None => None,
+    };
 
     let mut reserved = Vec::new();
     for text in &raw.reserved.0 {
@@ -342,6 +364,7 @@ impl Checker<'_> {
       services,
       tasks,
       reserved,
+      default,
     };
     self.check_port_references(&raw, &config)?;
     self.check_cycles(&raw, &config)?;
@@ -630,52 +653,6 @@ impl Checker<'_> {
       policy.delay_ms = self.duration(text)?.as_millis() as u64;
     }
     Ok(policy)
-  }
-
-  fn task(&self, root: &Path, name: &Text, raw: &Spanned<RawTask>, tasks: &[&str]) -> Result<Task> {
-    let task = match &raw.value {
-      RawTask::Command(command) => Task {
-        name: name.value.clone(),
-        description: None,
-        commands: vec![command.clone()],
-        deps: Vec::new(),
-        cwd: root.to_path_buf(),
-        env: Vec::new(),
-      },
-      RawTask::Full(fields) => {
-        for dep in &fields.deps {
-          self.check_known(dep, tasks, "task")?;
-        }
-        let mut env = Vec::new();
-        for (key, value) in &fields.env.0 {
-          self.check_variable_name(key)?;
-          env.push((key.value.clone(), value.value.clone()));
-        }
-        let commands: Vec<String> = fields
-          .run
-          .as_ref()
-          .map(|run| run.0.iter().map(|c| c.value.clone()).collect())
-          .unwrap_or_default();
-        if commands.is_empty() && fields.deps.is_empty() {
-          return Err(
-            Error::config(
-              format!("task `{}` has neither `run` nor `deps`", name.value),
-              Some(self.location(name, name.value.len())),
-            )
-            .with_hint("add `run: <command>`"),
-          );
-        }
-        Task {
-          name: name.value.clone(),
-          description: fields.description.as_ref().map(|text| text.value.clone()),
-          commands,
-          deps: fields.deps.iter().map(|dep| dep.value.clone()).collect(),
-          cwd: self.directory(root, fields.cwd.as_ref())?,
-          env,
-        }
-      }
-    };
-    Ok(task)
   }
 
   fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {

@@ -45,6 +45,8 @@ pub(crate) struct RawFile {
   /// Ports no service may fall back to and `dev port find` skips.
   #[serde(default)]
   pub(crate) reserved: Scalars,
+  /// What a bare `dev` runs: a task or a service name.
+  pub(crate) default: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +133,25 @@ pub(crate) struct RawTaskFields {
   pub(crate) cwd: Option<Text>,
   #[serde(default)]
   pub(crate) env: Ordered<Text>,
+  pub(crate) env_file: Option<Text>,
+  /// Run the deps side by side, output prefixed.
+  pub(crate) parallel: Option<bool>,
+  /// Named parameters: `[env, region=eu]`.
+  #[serde(default)]
+  pub(crate) args: Scalars,
+  #[serde(default)]
+  pub(crate) aliases: Scalars,
+  /// Hidden from `dev list` (as is a name starting with `_`).
+  pub(crate) private: Option<bool>,
+  pub(crate) group: Option<Text>,
+  /// `[linux, macos]`: elsewhere the task is skipped.
+  #[serde(default)]
+  pub(crate) platforms: Scalars,
+  /// A question answered with y before the task runs.
+  pub(crate) confirm: Option<Text>,
+  /// Services started (healthy) first when not running, and stopped again after.
+  #[serde(default)]
+  pub(crate) needs: Vec<Text>,
 }
 
 /// One scalar or a list of them, each located: `run: cmd` or `run: [cmd1, cmd2]`;

@@ -9,6 +9,7 @@ use super::{Pid, Signal};
 pub(crate) struct ProcessInfo {
   pub(crate) ppid: Pid,
   pub(crate) pgid: Pid,
+  pub(crate) session: Pid,
   pub(crate) state: char,
   pub(crate) start_time: u64,
   pub(crate) comm: String,
@@ -37,6 +38,7 @@ fn parse_stat(stat: &str) -> Option<ProcessInfo> {
     state: fields.first()?.chars().next()?,
     ppid: fields.get(1)?.parse().ok()?,
     pgid: fields.get(2)?.parse().ok()?,
+    session: fields.get(3)?.parse().ok()?,
     start_time: fields.get(19)?.parse().ok()?,
     comm,
   })
@@ -409,8 +411,15 @@ pub(crate) fn wait_for_exit(process: super::ProcessId, timeout: std::time::Durat
 pub(crate) fn listen_for_signals(
   signals: &[Signal],
 ) -> io::Result<std::sync::mpsc::Receiver<Signal>> {
-  use std::{io::Read, os::fd::FromRawFd};
+  use std::{
+    io::Read,
+    os::fd::FromRawFd,
+    sync::{Mutex, PoisonError, mpsc::Sender},
+  };
   static WRITE_END: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+  /// The newest listener: a later call (a task's `needs:` starting services, then the task
+  /// itself) takes the signals over from an earlier one, whose receiver disconnects.
+  static LISTENER: Mutex<Option<(Sender<Signal>, Vec<Signal>)>> = Mutex::new(None);
 
   extern "C" fn on_signal(number: libc::c_int) {
     let fd = WRITE_END.load(std::sync::atomic::Ordering::Relaxed);
@@ -423,15 +432,28 @@ pub(crate) fn listen_for_signals(
     }
   }
 
-  let mut fds = [0 as libc::c_int; 2];
   if WRITE_END.load(std::sync::atomic::Ordering::Relaxed) < 0 {
+    let mut fds = [0 as libc::c_int; 2];
     // SAFETY: fds is a valid two-element array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
       return Err(io::Error::last_os_error());
     }
     WRITE_END.store(fds[1], std::sync::atomic::Ordering::Relaxed);
-  } else {
-    return Err(io::Error::other("signal listener already installed"));
+    // SAFETY: fds[0] is a fresh descriptor we own from here on.
+    let mut read_end = unsafe { fs::File::from_raw_fd(fds[0]) };
+    std::thread::spawn(move || {
+      let mut byte = [0u8; 1];
+      while read_end.read_exact(&mut byte).is_ok() {
+        let listener = LISTENER.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((sender, known)) = listener.as_ref()
+          && let Some(signal) = known
+            .iter()
+            .find(|signal| signal.number() == i32::from(byte[0]))
+        {
+          let _ = sender.send(*signal);
+        }
+      }
+    });
   }
   for signal in signals {
     // SAFETY: a zeroed sigaction with a plain handler and SA_RESTART is valid.
@@ -446,21 +468,7 @@ pub(crate) fn listen_for_signals(
     }
   }
   let (sender, receiver) = std::sync::mpsc::channel();
-  let known: Vec<Signal> = signals.to_vec();
-  // SAFETY: fds[0] is a fresh descriptor we own from here on.
-  let mut read_end = unsafe { fs::File::from_raw_fd(fds[0]) };
-  std::thread::spawn(move || {
-    let mut byte = [0u8; 1];
-    while read_end.read_exact(&mut byte).is_ok() {
-      if let Some(signal) = known
-        .iter()
-        .find(|signal| signal.number() == i32::from(byte[0]))
-        && sender.send(*signal).is_err()
-      {
-        break;
-      }
-    }
-  });
+  *LISTENER.lock().unwrap_or_else(PoisonError::into_inner) = Some((sender, signals.to_vec()));
   Ok(receiver)
 }
 

@@ -1,0 +1,279 @@
+//! `tasks:`: make/just-style commands, checked into `Task`s.
+
+use std::{collections::HashSet, path::Path};
+
+use serde_saphyr::Spanned;
+
+use super::{
+  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES,
+  raw::{RawFile, RawTask, Text},
+};
+use crate::{
+  error::{Error, Result},
+  suggestion::suggest,
+};
+
+#[derive(Debug)]
+pub(crate) struct Task {
+  pub(crate) name: String,
+  pub(crate) description: Option<String>,
+  /// Run in order; the first failure ends the task.
+  pub(crate) commands: Vec<String>,
+  pub(crate) deps: Vec<String>,
+  /// The deps run side by side.
+  pub(crate) parallel: bool,
+  pub(crate) cwd: std::path::PathBuf,
+  /// `env_file` variables first, then `env:` entries.
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) args: Vec<TaskArg>,
+  pub(crate) aliases: Vec<String>,
+  /// Not in `dev list`; still runs when named.
+  pub(crate) private: bool,
+  pub(crate) group: Option<String>,
+  /// Empty: everywhere.
+  pub(crate) platforms: Vec<Platform>,
+  pub(crate) confirm: Option<String>,
+  /// Services that must be running and healthy while the task runs.
+  pub(crate) needs: Vec<String>,
+}
+
+/// A named parameter: `env` (required) or `region=eu` (with a default).
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct TaskArg {
+  pub(crate) name: String,
+  pub(crate) default: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Platform {
+  Linux,
+  Macos,
+  Windows,
+  Freebsd,
+  /// Any of the unix-like ones.
+  Unix,
+}
+
+impl Platform {
+  const NAMES: [&str; 5] = ["linux", "macos", "windows", "freebsd", "unix"];
+
+  fn parse(name: &str) -> Option<Self> {
+    Some(match name {
+      "linux" => Self::Linux,
+      "macos" | "darwin" => Self::Macos,
+      "windows" => Self::Windows,
+      "freebsd" => Self::Freebsd,
+      "unix" => Self::Unix,
+      _ => return None,
+    })
+  }
+
+  pub(crate) fn name(self) -> &'static str {
+    Self::NAMES[self as usize]
+  }
+
+  fn is_current(self) -> bool {
+    match self {
+      Self::Unix => cfg!(unix),
+      platform => platform.name() == std::env::consts::OS,
+    }
+  }
+}
+
+impl Task {
+  /// True when the task has no `platforms:` or names this one.
+  pub(crate) fn runs_here(&self) -> bool {
+    self.platforms.is_empty() || self.platforms.iter().any(|p| p.is_current())
+  }
+
+  /// `dev deploy <env> [region=eu] [-- extra words]`.
+  pub(crate) fn usage(&self) -> String {
+    let mut usage = format!("dev {}", self.name);
+    for arg in &self.args {
+      match &arg.default {
+        None => usage.push_str(&format!(" <{}>", arg.name)),
+        Some(default) => usage.push_str(&format!(" [{}={default}]", arg.name)),
+      }
+    }
+    usage.push_str(" [-- extra words]");
+    usage
+  }
+
+  /// Hidden from `dev list`: `private: true`, or a name starting with `_` (as in just).
+  pub(crate) fn is_private(&self) -> bool {
+    self.private || self.name.starts_with('_')
+  }
+}
+
+impl Checker<'_> {
+  pub(super) fn task(
+    &self,
+    root: &Path,
+    name: &Text,
+    raw: &Spanned<RawTask>,
+    tasks: &[&str],
+    services: &[&str],
+  ) -> Result<Task> {
+    let fields = match &raw.value {
+      RawTask::Command(command) => {
+        return Ok(Task {
+          name: name.value.clone(),
+          description: None,
+          commands: vec![command.clone()],
+          deps: Vec::new(),
+          parallel: false,
+          cwd: root.to_path_buf(),
+          env: Vec::new(),
+          args: Vec::new(),
+          aliases: Vec::new(),
+          private: false,
+          group: None,
+          platforms: Vec::new(),
+          confirm: None,
+          needs: Vec::new(),
+        });
+      }
+      RawTask::Full(fields) => fields,
+    };
+    for dep in &fields.deps {
+      self.check_known(dep, tasks, "task")?;
+      if dep.value == name.value {
+        return Err(self.at(dep, format!("task `{}` depends on itself", name.value)));
+      }
+    }
+    for service in &fields.needs {
+      self.check_known(service, services, "service")?;
+    }
+    let mut env = match &fields.env_file {
+      Some(file) => self.read_env_file(root, file)?,
+      None => Vec::new(),
+    };
+    for (key, value) in &fields.env.0 {
+      self.check_variable_name(key)?;
+      env.push((key.value.clone(), value.value.clone()));
+    }
+    let commands: Vec<String> = fields
+      .run
+      .as_ref()
+      .map(|run| run.0.iter().map(|c| c.value.clone()).collect())
+      .unwrap_or_default();
+    if commands.is_empty() && fields.deps.is_empty() && fields.needs.is_empty() {
+      return Err(
+        Error::config(
+          format!("task `{}` has neither `run` nor `deps`", name.value),
+          Some(self.location(name, name.value.len())),
+        )
+        .with_hint("add `run: <command>`"),
+      );
+    }
+    let mut platforms = Vec::new();
+    for text in &fields.platforms.0 {
+      let platform = Platform::parse(text.value.trim()).ok_or_else(|| {
+        let hint = match suggest(&text.value, Platform::NAMES) {
+          Some(name) => format!("Did you mean `{name}`?"),
+          None => format!("use {}", Platform::NAMES.join(", ")),
+        };
+        self
+          .at(text, format!("unknown platform `{}`", text.value))
+          .with_hint(hint)
+      })?;
+      platforms.push(platform);
+    }
+    Ok(Task {
+      name: name.value.clone(),
+      description: fields.description.as_ref().map(|text| text.value.clone()),
+      commands,
+      deps: fields.deps.iter().map(|dep| dep.value.clone()).collect(),
+      parallel: fields.parallel.unwrap_or(false),
+      cwd: self.directory(root, fields.cwd.as_ref())?,
+      env,
+      args: self.task_args(&fields.args.0)?,
+      aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),
+      private: fields.private.unwrap_or(false),
+      group: fields.group.as_ref().map(|text| text.value.clone()),
+      platforms,
+      confirm: fields.confirm.as_ref().map(|text| text.value.clone()),
+      needs: fields.needs.iter().map(|s| s.value.clone()).collect(),
+    })
+  }
+
+  /// `[env, region=eu]`: names as for variables, each once, required ones first.
+  fn task_args(&self, texts: &[Text]) -> Result<Vec<TaskArg>> {
+    let mut args: Vec<TaskArg> = Vec::new();
+    for text in texts {
+      let (name, default) = match text.value.split_once('=') {
+        Some((name, default)) => (name.trim(), Some(default.to_owned())),
+        None => (text.value.trim(), None),
+      };
+      let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+      if !valid {
+        return Err(
+          self
+            .at(text, format!("`{name}` is not a valid argument name"))
+            .with_hint("write `name` for a required argument or `name=default`"),
+        );
+      }
+      if args.iter().any(|arg| arg.name == name) {
+        return Err(self.at(text, format!("argument `{name}` is declared twice")));
+      }
+      if default.is_none() && args.iter().any(|arg| arg.default.is_some()) {
+        return Err(
+          self
+            .at(
+              text,
+              format!("required argument `{name}` comes after one with a default"),
+            )
+            .with_hint("put the arguments without a default first"),
+        );
+      }
+      args.push(TaskArg {
+        name: name.to_owned(),
+        default,
+      });
+    }
+    Ok(args)
+  }
+
+  /// Aliases share the one namespace of services, tasks and dev's own commands.
+  pub(super) fn check_aliases(
+    &self,
+    raw: &RawFile,
+    names: &mut HashSet<String>,
+    services: &[&str],
+  ) -> Result<()> {
+    for (task, raw_task) in &raw.tasks.0 {
+      let RawTask::Full(fields) = &raw_task.value else {
+        continue;
+      };
+      for alias in &fields.aliases.0 {
+        let value = alias.value.as_str();
+        let derived = value.rsplit_once('-').is_some_and(|(service, suffix)| {
+          services.contains(&service) && DERIVED_SUFFIXES.contains(&suffix)
+        });
+        let problem = if value.is_empty() || value.contains(char::is_whitespace) {
+          Some(format!(
+            "alias `{value}` of task `{}` is not a name",
+            task.value
+          ))
+        } else if BUILTIN_COMMANDS.contains(&value) || derived {
+          Some(format!(
+            "alias `{value}` clashes with the command `dev {value}`"
+          ))
+        } else if !names.insert(value.to_owned()) {
+          Some(format!(
+            "alias `{value}` is already the name of a service, task or alias"
+          ))
+        } else {
+          None
+        };
+        if let Some(problem) = problem {
+          return Err(self.at(alias, problem).with_hint("choose another alias"));
+        }
+      }
+    }
+    Ok(())
+  }
+}

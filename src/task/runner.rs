@@ -1,0 +1,355 @@
+//! Running the steps: each command through `sh -c`, one at a time with the terminal, or
+//! (parallel deps) side by side with prefixed output. The first failure of a parallel group
+//! stops its siblings; SIGTERM and SIGHUP are forwarded to whatever runs; and what a task
+//! leaves running in our session is stopped when it ends (daemons, in sessions of their
+//! own, are left alone).
+
+use std::{
+  io::{BufRead, BufReader, Read},
+  os::unix::process::ExitStatusExt as _,
+  process::{Command, Stdio},
+  sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicBool, Ordering},
+    mpsc,
+  },
+  thread,
+  time::Duration,
+};
+
+use super::{
+  arguments::{Bound, substitute},
+  steps::Step,
+};
+use crate::{
+  config::{Task, interpolate},
+  error::{Error, Result},
+  format::count,
+  output::Prefixer,
+  plan::{PortMap, port_reference},
+  project::Project,
+  sys::{self, ExitStatus, Pid, ProcessId, Signal},
+  terminate::terminate,
+};
+
+pub(crate) struct Runner<'a> {
+  pub(crate) project: &'a Project,
+  /// The task named on the command line: only its commands get the arguments.
+  pub(crate) invoked: &'a Task,
+  pub(crate) bound: &'a Bound,
+  /// Ports of the services, for `${backend.port}`.
+  pub(crate) ports: PortMap,
+  /// Widest task name, for aligned prefixes.
+  pub(crate) width: usize,
+  running: Mutex<Vec<Pid>>,
+  interrupted: AtomicBool,
+  /// A parallel branch failed: the others stop, and only its error is reported.
+  failing: AtomicBool,
+  first_failure: Mutex<Option<(String, Error)>>,
+}
+
+impl<'a> Runner<'a> {
+  pub(crate) fn new(
+    project: &'a Project,
+    invoked: &'a Task,
+    bound: &'a Bound,
+    ports: PortMap,
+  ) -> Self {
+    Self {
+      project,
+      invoked,
+      bound,
+      ports,
+      width: 0,
+      running: Mutex::new(Vec::new()),
+      interrupted: AtomicBool::new(false),
+      failing: AtomicBool::new(false),
+      first_failure: Mutex::new(None),
+    }
+  }
+
+  /// Runs the steps with signals watched, then stops what the task left behind.
+  pub(crate) fn run(&self, steps: &[Step<'_>]) -> Result<()> {
+    // Orphans of the task's commands come to us, not to init, so they can be found.
+    let _ = sys::become_subreaper();
+    let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
+      .map_err(Error::io("cannot install signal handlers"))?;
+    let finished = &AtomicBool::new(false);
+    let result = thread::scope(|scope| {
+      scope.spawn(move || {
+        while !finished.load(Ordering::Relaxed) {
+          if let Ok(signal) = signals.recv_timeout(Duration::from_millis(20)) {
+            self.interrupted.store(true, Ordering::Relaxed);
+            // Ctrl+C already reached every process of the terminal's group; a SIGTERM or
+            // SIGHUP sent to dev alone is passed on.
+            if signal != Signal::Int {
+              self.signal_running(signal);
+            }
+          }
+        }
+      });
+      let result = self.steps(steps, false);
+      finished.store(true, Ordering::Relaxed);
+      result
+    });
+    self.stop_leftovers();
+    result
+  }
+
+  fn steps(&self, steps: &[Step<'_>], prefixed: bool) -> Result<()> {
+    for step in steps {
+      match step {
+        Step::Run(task) => self.task(task, prefixed)?,
+        Step::Together(branches) => self.together(branches)?,
+      }
+    }
+    Ok(())
+  }
+
+  fn together(&self, branches: &[Vec<Step<'_>>]) -> Result<()> {
+    thread::scope(|scope| {
+      for branch in branches {
+        scope.spawn(move || {
+          if let Err(error) = self.steps(branch, true)
+            && !self.failing.swap(true, Ordering::SeqCst)
+          {
+            let name = match &error {
+              Error::TaskFailed { task, .. } => task.clone(),
+              _ => String::new(),
+            };
+            *self
+              .first_failure
+              .lock()
+              .unwrap_or_else(PoisonError::into_inner) = Some((name, error));
+            self.signal_running(Signal::Term);
+          }
+        });
+      }
+    });
+    let first = self
+      .first_failure
+      .lock()
+      .unwrap_or_else(PoisonError::into_inner)
+      .take();
+    match first {
+      Some((name, error)) => {
+        if !name.is_empty() && !matches!(error, Error::Interrupted) {
+          self.project.report.failure(&format!(
+            "{name} failed first; the deps beside it were stopped"
+          ));
+        }
+        Err(error)
+      }
+      None => Ok(()),
+    }
+  }
+
+  fn task(&self, task: &Task, prefixed: bool) -> Result<()> {
+    if !task.runs_here() {
+      let only: Vec<&str> = task.platforms.iter().map(|p| p.name()).collect();
+      self.project.report.step(&format!(
+        "{}: skipped, it is only for {}",
+        task.name,
+        only.join(", ")
+      ));
+      return Ok(());
+    }
+    let prefixer = prefixed.then(|| {
+      let index = self
+        .project
+        .config
+        .tasks
+        .iter()
+        .position(|t| t.name == task.name)
+        .unwrap_or(0);
+      Prefixer::new(self.project.color, &task.name, index, self.width)
+    });
+    for command in &task.commands {
+      self.command(task, command, prefixer.as_ref())?;
+    }
+    Ok(())
+  }
+
+  /// The command as it will run: the invoked task's `${arg}`s and `${svc.port}` filled in.
+  pub(crate) fn resolve(&self, task: &Task, command: &str) -> String {
+    let command = if task.name == self.invoked.name {
+      substitute(command, &self.bound.values)
+    } else {
+      // A dep runs with its arguments' defaults (run_task made sure it has them all).
+      let defaults: Vec<(String, String)> = task
+        .args
+        .iter()
+        .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
+        .collect();
+      substitute(command, &defaults)
+    };
+    interpolate::expand_references(&command, &port_reference(&self.ports))
+  }
+
+  /// The words after `--` as the shell will see them, quoted for display.
+  pub(crate) fn extra_words(&self, task: &Task) -> String {
+    if task.name != self.invoked.name {
+      return String::new();
+    }
+    self
+      .bound
+      .extra
+      .iter()
+      .map(|word| format!(" {}", shell_quote(word)))
+      .collect()
+  }
+
+  fn command(&self, task: &Task, command: &str, prefixer: Option<&Prefixer>) -> Result<()> {
+    if self.interrupted.load(Ordering::Relaxed) {
+      return Err(Error::Interrupted);
+    }
+    if prefixer.is_some() && self.failing.load(Ordering::Relaxed) {
+      return Err(Error::Interrupted);
+    }
+    let line = self.resolve(task, command);
+    self
+      .project
+      .report
+      .step(&format!("{}: {line}{}", task.name, self.extra_words(task)));
+    let mut shell = self.shell(task, &line);
+    if prefixer.is_some() {
+      shell.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut child = shell.spawn().map_err(|source| Error::Spawn {
+      command: line.clone(),
+      source,
+    })?;
+    let pid = child.id();
+    self.lock_running().push(pid);
+    let (pumped, pumps_done) = mpsc::channel::<()>();
+    if let Some(prefixer) = prefixer {
+      for stream in [
+        child
+          .stdout
+          .take()
+          .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+          .stderr
+          .take()
+          .map(|s| Box::new(s) as Box<dyn Read + Send>),
+      ]
+      .into_iter()
+      .flatten()
+      {
+        let (prefixer, pumped) = (prefixer.clone(), pumped.clone());
+        thread::spawn(move || {
+          let _pumped = pumped;
+          for line in BufReader::new(stream)
+            .split(b'\n')
+            .map_while(|line| line.ok())
+          {
+            let _ = prefixer.line(&line);
+          }
+        });
+      }
+    }
+    drop(pumped);
+    let status = child.wait();
+    self.lock_running().retain(|running| *running != pid);
+    // The last lines, unless a leftover process still holds the pipe open.
+    let _ = pumps_done.recv_timeout(Duration::from_millis(200));
+    let status = status.map_err(Error::io("cannot wait for the task"))?;
+    if status.success() {
+      return Ok(());
+    }
+    let status = match (status.code(), status.signal()) {
+      (_, Some(signal)) if self.interrupted.load(Ordering::Relaxed) || signal == libc::SIGINT => {
+        return Err(Error::Interrupted);
+      }
+      (_, Some(signal)) => ExitStatus::Signal(signal),
+      (code, None) if self.interrupted.load(Ordering::Relaxed) && code == Some(130) => {
+        return Err(Error::Interrupted);
+      }
+      (code, None) => ExitStatus::Code(code.unwrap_or(1)),
+    };
+    Err(Error::TaskFailed {
+      task: task.name.clone(),
+      command: line,
+      status,
+    })
+  }
+
+  fn shell(&self, task: &Task, line: &str) -> Command {
+    let mut shell = Command::new("/bin/sh");
+    shell.arg("-c");
+    if task.name == self.invoked.name && !self.bound.extra.is_empty() {
+      // Extra words reach the command as "$@", quoted by the shell itself.
+      shell
+        .arg(format!("{line} \"$@\""))
+        .arg(&task.name)
+        .args(&self.bound.extra);
+    } else {
+      shell.arg(line);
+    }
+    let mut env = self.project.config.env.clone();
+    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
+    shell.current_dir(&task.cwd).envs(env);
+    shell
+  }
+
+  fn lock_running(&self) -> std::sync::MutexGuard<'_, Vec<Pid>> {
+    self.running.lock().unwrap_or_else(PoisonError::into_inner)
+  }
+
+  /// `signal` to every running command and everything it started.
+  fn signal_running(&self, signal: Signal) {
+    let running = self.lock_running().clone();
+    for pid in running {
+      let _ = sys::signal_process(pid, signal);
+      for descendant in sys::descendants(pid) {
+        let _ = sys::signal_process(descendant, signal);
+      }
+    }
+  }
+
+  /// Processes the task left running in our session (`server &`), and what they started:
+  /// stopped, and named. Processes that made sessions of their own (daemons) stay.
+  fn stop_leftovers(&self) {
+    let me = std::process::id();
+    let Some(session) = sys::process_info(me).map(|info| info.session) else {
+      return;
+    };
+    let mut leftovers: Vec<ProcessId> = Vec::new();
+    for child in sys::children(me) {
+      if sys::process_info(child).is_some_and(|info| info.session == session && !info.is_zombie()) {
+        leftovers.extend(ProcessId::of(child));
+        leftovers.extend(
+          sys::descendants(child)
+            .into_iter()
+            .filter_map(ProcessId::of),
+        );
+      }
+    }
+    if leftovers.is_empty() {
+      return;
+    }
+    let ended = terminate(&leftovers, Signal::Term, Duration::from_secs(3));
+    let names: Vec<String> = ended
+      .iter()
+      .map(|ended| format!("{} (pid {})", ended.command, ended.pid))
+      .collect();
+    self.project.report.step(&format!(
+      "stopped {} the task left running: {}",
+      count(ended.len(), "process", "processes"),
+      names.join(", ")
+    ));
+  }
+}
+
+/// `it's` → `'it'\''s'`; plain words stay as they are.
+fn shell_quote(word: &str) -> String {
+  if !word.is_empty()
+    && word
+      .chars()
+      .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+  {
+    word.to_owned()
+  } else {
+    format!("'{}'", word.replace('\'', r"'\''"))
+  }
+}
