@@ -9,7 +9,7 @@ use std::{
   os::unix::process::ExitStatusExt as _,
   process::{Command, Stdio},
   sync::{
-    Mutex, PoisonError,
+    Arc, Mutex, PoisonError,
     atomic::{AtomicBool, Ordering},
     mpsc,
   },
@@ -41,8 +41,9 @@ pub(crate) struct Runner<'a> {
   pub(crate) ports: PortMap,
   /// Widest task name, for aligned prefixes.
   pub(crate) width: usize,
-  running: Mutex<Vec<Pid>>,
-  interrupted: AtomicBool,
+  /// Shared with the signal watcher, which outlives a borrow of the runner.
+  running: Arc<Mutex<Vec<Pid>>>,
+  interrupted: Arc<AtomicBool>,
   /// A parallel branch failed: the others stop, and only its error is reported.
   failing: AtomicBool,
   first_failure: Mutex<Option<(String, Error)>>,
@@ -61,8 +62,8 @@ impl<'a> Runner<'a> {
       bound,
       ports,
       width: 0,
-      running: Mutex::new(Vec::new()),
-      interrupted: AtomicBool::new(false),
+      running: Arc::default(),
+      interrupted: Arc::default(),
       failing: AtomicBool::new(false),
       first_failure: Mutex::new(None),
     }
@@ -74,24 +75,19 @@ impl<'a> Runner<'a> {
     let _ = sys::become_subreaper();
     let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
       .map_err(Error::io("cannot install signal handlers"))?;
-    let finished = &AtomicBool::new(false);
-    let result = thread::scope(|scope| {
-      scope.spawn(move || {
-        while !finished.load(Ordering::Relaxed) {
-          if let Ok(signal) = signals.recv_timeout(Duration::from_millis(20)) {
-            self.interrupted.store(true, Ordering::Relaxed);
-            // Ctrl+C already reached every process of the terminal's group; a SIGTERM or
-            // SIGHUP sent to dev alone is passed on.
-            if signal != Signal::Int {
-              self.signal_running(signal);
-            }
-          }
+    let (running, interrupted) = (self.running.clone(), self.interrupted.clone());
+    // Detached: it ends when a later listener takes the signals over, or with the process.
+    thread::spawn(move || {
+      for signal in signals {
+        interrupted.store(true, Ordering::Relaxed);
+        // Ctrl+C already reached every process of the terminal's group; a SIGTERM or
+        // SIGHUP sent to dev alone is passed on.
+        if signal != Signal::Int {
+          signal_all(&running, signal);
         }
-      });
-      let result = self.steps(steps, false);
-      finished.store(true, Ordering::Relaxed);
-      result
+      }
     });
+    let result = self.steps(steps, false);
     self.stop_leftovers();
     result
   }
@@ -296,15 +292,8 @@ impl<'a> Runner<'a> {
     self.running.lock().unwrap_or_else(PoisonError::into_inner)
   }
 
-  /// `signal` to every running command and everything it started.
   fn signal_running(&self, signal: Signal) {
-    let running = self.lock_running().clone();
-    for pid in running {
-      let _ = sys::signal_process(pid, signal);
-      for descendant in sys::descendants(pid) {
-        let _ = sys::signal_process(descendant, signal);
-      }
-    }
+    signal_all(&self.running, signal);
   }
 
   /// Processes the task left running in our session (`server &`), and what they started:
@@ -338,6 +327,20 @@ impl<'a> Runner<'a> {
       count(ended.len(), "process", "processes"),
       names.join(", ")
     ));
+  }
+}
+
+/// `signal` to every running command and everything it started.
+fn signal_all(running: &Mutex<Vec<Pid>>, signal: Signal) {
+  let running = running
+    .lock()
+    .unwrap_or_else(PoisonError::into_inner)
+    .clone();
+  for pid in running {
+    let _ = sys::signal_process(pid, signal);
+    for descendant in sys::descendants(pid) {
+      let _ = sys::signal_process(descendant, signal);
+    }
   }
 }
 
