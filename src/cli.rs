@@ -102,9 +102,19 @@ pub(crate) enum Command {
     /// Lines to show from the end of each log
     #[arg(short = 'n', long, default_value_t = 100)]
     lines: usize,
-    /// Keep printing new lines as they are written
+    /// Keep printing new lines as they are written (across rotation and truncation)
     #[arg(short, long)]
     follow: bool,
+    /// Only lines from this long ago on: `10m`, `2h`, `30s` (by the lines' timestamps, or
+    /// by the start of their run when the file has none)
+    #[arg(long, value_name = "DURATION", value_parser = parse_grace)]
+    since: Option<Duration>,
+    /// Only lines matching this regular expression
+    #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
+    grep: Option<regex_lite::Regex>,
+    /// No `service │` prefix, even for several services
+    #[arg(long)]
+    no_prefix: bool,
   },
   /// List services and tasks with their descriptions
   List {
@@ -168,6 +178,10 @@ pub(crate) enum PortCommand {
     #[arg(long)]
     json: bool,
   },
+}
+
+fn parse_regex(text: &str) -> Result<regex_lite::Regex, String> {
+  regex_lite::Regex::new(text).map_err(|error| format!("invalid regular expression: {error}"))
 }
 
 fn parse_grace(text: &str) -> Result<Duration, String> {

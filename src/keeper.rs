@@ -24,8 +24,9 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-  config::{Health, Restart, RestartPolicy},
+  config::{Health, LogSettings, Restart, RestartPolicy},
   format::{count, status_text},
+  log_file::LogFile,
   probe::Check,
   state::{
     ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
@@ -52,6 +53,9 @@ pub(crate) struct KeeperSpec {
   pub(crate) grace_ms: u64,
   #[serde(default)]
   pub(crate) restart: RestartPolicy,
+  /// Rotation, timestamps and colors of the log file.
+  #[serde(default)]
+  pub(crate) log_settings: LogSettings,
   /// Probed while the service runs, with ports already resolved.
   #[serde(default)]
   pub(crate) liveness: Option<Health>,
@@ -250,7 +254,7 @@ impl Keeper {
 
   /// Starts `sh -c <run>` in a new process group with output into our pump.
   fn spawn_service(&mut self) -> Result<(), String> {
-    let log = open_log(&self.spec.log)
+    let mut log = LogFile::open(&self.spec.log, self.spec.log_settings)
       .map_err(|error| format!("cannot open log `{}`: {error}", self.spec.log.display()))?;
     let (reader, writer) = io::pipe().map_err(|error| format!("cannot create a pipe: {error}"))?;
     let token = random_token();
@@ -277,19 +281,17 @@ impl Keeper {
     // We reap through waitpid(-1) in the reaper thread; the `Child` handle is not needed.
     drop(child);
     self.process = ProcessId::of(pid).unwrap_or(ProcessId { pid, start_time: 0 });
-    let mut header = log.try_clone().map_err(|error| error.to_string())?;
     let port = self
       .spec
       .port
       .map(|port| format!(" · port {port}"))
       .unwrap_or_default();
-    let _ = writeln!(
-      header,
+    let _ = log.write_marker(&format!(
       "──── {} · {} started · pid {pid}{port} · {}",
       utc_timestamp(unix_now()),
       self.spec.service,
       self.spec.command
-    );
+    ));
     self.pump_done = Some(spawn_pump(reader, log, self.spec.supervisor.is_some()));
 
     self.state.process = Some(self.process);
@@ -627,7 +629,7 @@ fn spawn_reaper(sender: Sender<Event>, reaped: ReapedStatuses) {
 /// foreground `dev` on our stdout when attached. Stdout is non-blocking: when the terminal
 /// cannot keep up, lines are skipped there (and counted), never in the file, and the service
 /// never waits for a terminal.
-fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> Receiver<()> {
+fn spawn_pump(mut reader: io::PipeReader, mut log: LogFile, attached: bool) -> Receiver<()> {
   let (done, finished) = mpsc::channel::<()>();
   thread::spawn(move || {
     let _done = done;
@@ -644,7 +646,7 @@ fn spawn_pump(mut reader: io::PipeReader, mut log: File, attached: bool) -> Rece
         Err(_) => break,
       };
       let chunk = &buffer[..read];
-      let _ = log.write_all(chunk);
+      let _ = log.write(chunk);
       if let Some(forwarder) = forward.as_mut() {
         forwarder.send(chunk);
       }

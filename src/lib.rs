@@ -10,6 +10,7 @@ mod format;
 mod health;
 mod keeper;
 mod list;
+mod log_file;
 mod logs;
 mod output;
 mod plan;

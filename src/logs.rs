@@ -1,98 +1,242 @@
-//! `dev logs [svc…] [-n N] [-f]`: read `logs/<svc>.log`, so it works whether the service runs
-//! in the foreground, detached, or has exited.
+//! `dev logs [svc…] [-n N] [-f] [--since 10m] [--grep RE] [--no-prefix]`: read
+//! `logs/<svc>.log` (and the newest rotated file when more lines are wanted), so it works
+//! whether the service runs in the foreground, detached, or has exited. Several services are
+//! merged in time order; `-f` follows across rotation and truncation.
 
 use std::{
   fs::File,
   io::{Read, Seek, SeekFrom},
-  path::PathBuf,
+  os::unix::fs::MetadataExt,
+  path::{Path, PathBuf},
   thread,
-  time::Duration,
+  time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use crate::{
   error::{Error, Result},
   output::Prefixer,
   project::Project,
+  timestamp::parse_utc,
 };
 
-pub(crate) fn logs(project: &Project, names: &[String], lines: usize, follow: bool) -> Result<()> {
-  match print_logs(project, names, lines, follow) {
+pub(crate) struct Query {
+  pub(crate) lines: usize,
+  pub(crate) follow: bool,
+  pub(crate) since: Option<Duration>,
+  pub(crate) grep: Option<regex_lite::Regex>,
+  /// Prefix lines with their service when there are several.
+  pub(crate) prefix: bool,
+}
+
+pub(crate) fn logs(project: &Project, names: &[String], query: &Query) -> Result<()> {
+  match print_logs(project, names, query) {
     // A closed pipe (`dev logs | head`) is a normal way to stop reading, not an error.
     Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
     other => other,
   }
 }
 
-fn print_logs(project: &Project, names: &[String], lines: usize, follow: bool) -> Result<()> {
+/// One line of a log with the time it was written, as well as the file tells.
+struct Line {
+  /// Unix seconds: the line's own timestamp, else its run's start, else unknown (0).
+  time: f64,
+  service: usize,
+  text: Vec<u8>,
+}
+
+fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> {
   let names = if names.is_empty() {
     project.service_names()
   } else {
     names.to_vec()
   };
   let width = names.iter().map(String::len).max().unwrap_or(0);
-  let prefixed = names.len() > 1;
-  let mut sources: Vec<(PathBuf, Option<Prefixer>, u64, Vec<u8>)> = Vec::new();
-  for name in &names {
+  let prefixers: Vec<Prefixer> = names
+    .iter()
+    .map(|name| {
+      if query.prefix && names.len() > 1 {
+        Prefixer::new(
+          project.color,
+          name,
+          project.config.service_index(name),
+          width,
+        )
+      } else {
+        Prefixer::plain()
+      }
+    })
+    .collect();
+  let cutoff = query.since.map(|since| unix_now() - since.as_secs_f64());
+  let keep = |line: &Line| {
+    cutoff.is_none_or(|cutoff| line.time >= cutoff)
+      && query
+        .grep
+        .as_ref()
+        .is_none_or(|regex| regex.is_match(&String::from_utf8_lossy(&line.text)))
+  };
+  let mut merged: Vec<Line> = Vec::new();
+  let mut followers = Vec::new();
+  for (index, name) in names.iter().enumerate() {
     let path = project.config.log_dir.join(format!("{name}.log"));
-    let prefixer = prefixed.then(|| {
-      Prefixer::new(
-        project.color,
-        name,
-        project.config.service_index(name),
-        width,
-      )
-    });
-    let text = std::fs::read(&path).unwrap_or_default();
-    if text.is_empty() && !follow {
+    let current = std::fs::read(&path).unwrap_or_default();
+    let mut text = Vec::new();
+    // Not enough here? The newest rotated file holds the lines just before.
+    if current.iter().filter(|b| **b == b'\n').count() < query.lines || cutoff.is_some() {
+      text = std::fs::read(rotated(&path, 1)).unwrap_or_default();
+    }
+    text.extend_from_slice(&current);
+    if text.is_empty() && !query.follow {
       project.report.stopped(&format!(
         "{name} has no log yet ({})",
         project.report.path(&path)
       ));
     }
-    for line in last_lines(&text, lines) {
-      print_line(prefixer.as_ref(), line)?;
-    }
-    sources.push((path, prefixer, text.len() as u64, Vec::new()));
+    let lines: Vec<Line> = timed_lines(&text, index)
+      .into_iter()
+      .filter(|l| keep(l))
+      .collect();
+    merged.extend(lines.into_iter().rev().take(query.lines).rev());
+    followers.push(Follower::at_end(path, current.len() as u64));
   }
-  if !follow {
+  // Stable: lines of one service, and lines of unknown time, keep their order.
+  merged.sort_by(|a, b| a.time.total_cmp(&b.time));
+  for line in &merged {
+    print_line(&prefixers[line.service], &line.text)?;
+  }
+  if !query.follow {
     return Ok(());
   }
   loop {
-    for (path, prefixer, offset, partial) in &mut sources {
-      let Ok(mut file) = File::open(&*path) else {
-        continue;
-      };
-      let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-      if size < *offset {
-        // Truncated or replaced: start again from its beginning.
-        *offset = 0;
-      }
-      if size == *offset {
-        continue;
-      }
-      let _ = file.seek(SeekFrom::Start(*offset));
-      let mut chunk = Vec::new();
-      let read = file.read_to_end(&mut chunk).unwrap_or(0);
-      *offset += read as u64;
-      partial.extend_from_slice(&chunk);
-      while let Some(end) = partial.iter().position(|b| *b == b'\n') {
-        let line: Vec<u8> = partial.drain(..=end).collect();
-        print_line(prefixer.as_ref(), &line[..line.len() - 1])?;
+    for (index, follower) in followers.iter_mut().enumerate() {
+      for text in follower.new_lines() {
+        // New lines are as recent as it gets: only `--grep` applies.
+        let line = Line {
+          time: f64::MAX,
+          service: index,
+          text,
+        };
+        if keep(&line) {
+          print_line(&prefixers[index], &line.text)?;
+        }
       }
     }
     thread::sleep(Duration::from_millis(100));
   }
 }
 
-fn print_line(prefixer: Option<&Prefixer>, line: &[u8]) -> Result<()> {
-  let written = match prefixer {
-    Some(prefixer) => prefixer.line(line),
-    None => Prefixer::plain().line(line),
-  };
-  written.map_err(Error::io("cannot write to stdout"))
+fn rotated(path: &Path, n: u32) -> PathBuf {
+  PathBuf::from(format!("{}.{n}", path.display()))
 }
 
-/// The last `n` lines of a text.
+fn unix_now() -> f64 {
+  SystemTime::now()
+    .duration_since(UNIX_EPOCH)
+    .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Splits a log into lines, each with its time: its own timestamp
+/// (`2026-11-23T07:45:12.345Z …`), a keeper line's (`──── 2026-11-23 07:45:12 UTC · …`), or
+/// the last time seen above it.
+fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
+  let text = text.strip_suffix(b"\n").unwrap_or(text);
+  if text.is_empty() {
+    return Vec::new();
+  }
+  let mut time = 0.0;
+  text
+    .split(|b| *b == b'\n')
+    .map(|line| {
+      let head = String::from_utf8_lossy(&line[..line.len().min(40)]);
+      let stamp = head
+        .strip_prefix("──── ")
+        .and_then(parse_utc)
+        .or_else(|| parse_utc(&head));
+      if let Some(stamp) = stamp {
+        time = stamp;
+      }
+      Line {
+        time,
+        service,
+        text: line.to_vec(),
+      }
+    })
+    .collect()
+}
+
+/// Follows one log file by its open handle: when the file is rotated (renamed away) the
+/// rest of the old one is read before the new one is opened; when it is truncated, reading
+/// starts again at its beginning.
+struct Follower {
+  path: PathBuf,
+  file: Option<File>,
+  inode: u64,
+  offset: u64,
+  partial: Vec<u8>,
+}
+
+impl Follower {
+  fn at_end(path: PathBuf, offset: u64) -> Self {
+    let file = File::open(&path).ok();
+    let inode = file
+      .as_ref()
+      .and_then(|f| f.metadata().ok())
+      .map_or(0, |m| m.ino());
+    let offset = if file.is_some() { offset } else { 0 };
+    Self {
+      path,
+      file,
+      inode,
+      offset,
+      partial: Vec::new(),
+    }
+  }
+
+  fn new_lines(&mut self) -> Vec<Vec<u8>> {
+    let mut lines = Vec::new();
+    loop {
+      self.drain(&mut lines);
+      let on_disk = std::fs::metadata(&self.path).ok();
+      match on_disk {
+        Some(meta) if meta.ino() != self.inode || self.file.is_none() => {
+          // Rotated or created: what the old handle had is read; go on with the new file.
+          self.file = File::open(&self.path).ok();
+          self.inode = meta.ino();
+          self.offset = 0;
+        }
+        Some(meta) if meta.len() < self.offset => {
+          self.offset = 0;
+          self.partial.clear();
+        }
+        _ => return lines,
+      }
+    }
+  }
+
+  fn drain(&mut self, lines: &mut Vec<Vec<u8>>) {
+    let Some(file) = self.file.as_mut() else {
+      return;
+    };
+    if file.seek(SeekFrom::Start(self.offset)).is_err() {
+      return;
+    }
+    let mut chunk = Vec::new();
+    let read = file.read_to_end(&mut chunk).unwrap_or(0);
+    self.offset += read as u64;
+    self.partial.extend_from_slice(&chunk);
+    while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
+      let mut line: Vec<u8> = self.partial.drain(..=end).collect();
+      line.pop();
+      lines.push(line);
+    }
+  }
+}
+
+fn print_line(prefixer: &Prefixer, line: &[u8]) -> Result<()> {
+  prefixer
+    .line(line)
+    .map_err(Error::io("cannot write to stdout"))
+}
+
 /// The output of the service's current run: what follows the last `──── … started` header
 /// the keeper wrote (only the last megabyte of the file is read).
 pub(crate) fn current_run(path: &std::path::Path) -> String {
@@ -130,23 +274,23 @@ pub(crate) fn run_tail(path: &std::path::Path, n: usize) -> Vec<String> {
     .collect()
 }
 
-fn last_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
-  let text = text.strip_suffix(b"\n").unwrap_or(text);
-  if text.is_empty() || n == 0 {
-    return Vec::new();
-  }
-  let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
-  lines[lines.len().saturating_sub(n)..].to_vec()
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
 
   #[test]
-  fn takes_the_last_lines() {
-    assert_eq!(last_lines(b"a\nb\nc\n", 2), [b"b", b"c"]);
-    assert_eq!(last_lines(b"a\nb", 5), [b"a" as &[u8], b"b"]);
-    assert!(last_lines(b"", 5).is_empty());
+  fn lines_take_their_time_from_stamps_and_run_headers() {
+    let text = b"early\n\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80 2026-11-23 08:00:00 UTC \xc2\xb7 api started\nplain\n2026-11-23T08:00:05.500Z stamped\nafter\n";
+    let times: Vec<f64> = timed_lines(text, 0).iter().map(|l| l.time).collect();
+    assert_eq!(
+      times,
+      [
+        0.0,
+        1_795_420_800.0,
+        1_795_420_800.0,
+        1_795_420_805.5,
+        1_795_420_805.5
+      ]
+    );
   }
 }

@@ -177,6 +177,7 @@ pub(crate) fn keeper_spec(
     stop_signal: service.stop_signal.name().to_owned(),
     grace_ms: service.grace.as_millis() as u64,
     restart: service.restart,
+    log_settings: service.log,
     liveness: None,
     supervisor,
   };

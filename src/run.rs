@@ -146,7 +146,19 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
       services,
       lines,
       follow,
-    } => logs::logs(project, &services, lines, follow),
+      since,
+      grep,
+      no_prefix,
+    } => {
+      let query = logs::Query {
+        lines,
+        follow,
+        since,
+        grep,
+        prefix: !no_prefix,
+      };
+      logs::logs(project, &services, &query)
+    }
     Command::List { json } => list::list(project, json),
     Command::Keep { .. } | Command::Port { .. } | Command::External(_) => {
       unreachable!("handled above")

@@ -4,6 +4,7 @@
 mod bad_input;
 mod harness;
 mod lifecycle;
+mod logs;
 mod orphans;
 mod ports;
 mod readiness;

@@ -5,6 +5,7 @@ mod duration;
 mod env_file;
 mod health;
 pub(crate) mod interpolate;
+mod log;
 mod raw;
 mod task;
 
@@ -21,6 +22,7 @@ use serde_saphyr::Spanned;
 pub(crate) use self::{
   duration::parse_duration,
   health::{Health, Probe},
+  log::LogSettings,
   task::{Task, TaskArg},
 };
 use self::{
@@ -81,6 +83,7 @@ pub(crate) struct Service {
   pub(crate) restart: RestartPolicy,
   /// Open its URL in the browser once ready (`open: true`).
   pub(crate) open: bool,
+  pub(crate) log: LogSettings,
 }
 
 /// What the keeper does when the service ends by itself.
@@ -325,9 +328,10 @@ impl Checker<'_> {
       }
     }
 
+    let log = self.log_settings(LogSettings::default(), raw.log.as_ref())?;
     let mut services = Vec::new();
     for (name, service) in &raw.services.0 {
-      services.push(self.service(&root, name, &service.value, &service_names)?);
+      services.push(self.service(&root, name, &service.value, &service_names, log)?);
     }
     let mut tasks = Vec::new();
     for (name, task) in &raw.tasks.0 {
@@ -523,6 +527,7 @@ impl Checker<'_> {
     name: &Text,
     raw: &RawService,
     services: &[&str],
+    log: LogSettings,
   ) -> Result<Service> {
     if raw.run.value.trim().is_empty() {
       return Err(self.at(
@@ -618,6 +623,7 @@ impl Checker<'_> {
       liveness,
       restart,
       open: raw.open.unwrap_or(false),
+      log: self.log_settings(log, raw.log.as_ref())?,
     })
   }
 

@@ -38,6 +38,8 @@ pub(crate) type Text = Spanned<String>;
 pub(crate) struct RawFile {
   pub(crate) env_file: Option<Text>,
   pub(crate) log_dir: Option<Text>,
+  /// Log file settings for every service.
+  pub(crate) log: Option<RawLog>,
   #[serde(default)]
   pub(crate) services: Ordered<Spanned<RawService>>,
   #[serde(default)]
@@ -77,6 +79,17 @@ pub(crate) struct RawService {
   pub(crate) restart_delay: Option<Text>,
   /// Open the service's URL in the browser once it is ready.
   pub(crate) open: Option<bool>,
+  pub(crate) log: Option<RawLog>,
+}
+
+/// `log: {max_size: 10MB, keep: 3, timestamps: true, strip_colors: false}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLog {
+  pub(crate) max_size: Option<Text>,
+  pub(crate) keep: Option<Text>,
+  pub(crate) timestamps: Option<bool>,
+  pub(crate) strip_colors: Option<bool>,
 }
 
 /// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.

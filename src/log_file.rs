@@ -1,0 +1,206 @@
+//! A service's log file as the keeper writes it: every byte the service printed, ANSI color
+//! sequences taken out (the terminal keeps them), optionally a UTC time before each line,
+//! and rotated by size — only at a line boundary, so no line is ever cut in two files.
+//! `api.log` becomes `api.log.1`, `api.log.1` becomes `api.log.2`, and so on up to `keep`.
+
+use std::{
+  fs::{self, File, OpenOptions},
+  io::{self, Write},
+  path::{Path, PathBuf},
+  time::{SystemTime, UNIX_EPOCH},
+};
+
+use crate::{config::LogSettings, timestamp::utc_millis};
+
+pub(crate) struct LogFile {
+  path: PathBuf,
+  file: File,
+  size: u64,
+  settings: LogSettings,
+  /// The next byte starts a line.
+  at_line_start: bool,
+  escape: Escape,
+  /// Reused for each chunk's cleaned bytes.
+  buffer: Vec<u8>,
+}
+
+/// Where the color-stripping state machine is, across chunk boundaries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escape {
+  None,
+  /// After ESC.
+  Start,
+  /// Inside `ESC [ … final`.
+  Csi,
+  /// Inside `ESC ] … BEL` or `ESC ] … ESC \`.
+  Osc,
+  /// ESC inside an OSC: the `\` after it ends it.
+  OscEnd,
+}
+
+/// A line longer than this is cut for rotation anyway (the rest goes on in the next file).
+const LONGEST_LINE: u64 = 1024 * 1024;
+
+impl LogFile {
+  pub(crate) fn open(path: &Path, settings: LogSettings) -> io::Result<Self> {
+    if let Some(parent) = path.parent() {
+      fs::create_dir_all(parent)?;
+    }
+    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let size = file.metadata()?.len();
+    Ok(Self {
+      path: path.to_path_buf(),
+      file,
+      size,
+      settings,
+      at_line_start: true,
+      escape: Escape::None,
+      buffer: Vec::with_capacity(64 * 1024),
+    })
+  }
+
+  /// Writes a chunk of the service's output. Rotation happens between lines.
+  pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+    let mut buffer = std::mem::take(&mut self.buffer);
+    buffer.clear();
+    let stamp = self
+      .settings
+      .timestamps
+      .then(|| format!("{} ", utc_millis(now_millis())));
+    for &byte in chunk {
+      if self.settings.strip_colors && self.strips(byte) {
+        continue;
+      }
+      if self.at_line_start {
+        if self.size + buffer.len() as u64 >= self.settings.max_size {
+          self.file.write_all(&buffer)?;
+          self.size += buffer.len() as u64;
+          buffer.clear();
+          self.rotate()?;
+        }
+        if let Some(stamp) = &stamp {
+          buffer.extend_from_slice(stamp.as_bytes());
+        }
+        self.at_line_start = false;
+      }
+      buffer.push(byte);
+      if byte == b'\n' {
+        self.at_line_start = true;
+      }
+    }
+    self.file.write_all(&buffer)?;
+    self.size += buffer.len() as u64;
+    self.buffer = buffer;
+    if !self.at_line_start && self.size >= self.settings.max_size + LONGEST_LINE {
+      self.rotate()?;
+    }
+    Ok(())
+  }
+
+  /// One line of dev's own (`──── … started`), as it is: no timestamp, never rotated away
+  /// from what follows it.
+  pub(crate) fn write_marker(&mut self, line: &str) -> io::Result<()> {
+    let mut bytes = Vec::with_capacity(line.len() + 2);
+    if !self.at_line_start {
+      bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    self.file.write_all(&bytes)?;
+    self.size += bytes.len() as u64;
+    self.at_line_start = true;
+    Ok(())
+  }
+
+  /// True when `byte` belongs to a color or cursor sequence.
+  fn strips(&mut self, byte: u8) -> bool {
+    const ESC: u8 = 0x1b;
+    self.escape = match (self.escape, byte) {
+      (Escape::None, ESC) => Escape::Start,
+      (Escape::None, _) => return false,
+      (Escape::Start, b'[') => Escape::Csi,
+      (Escape::Start, b']') => Escape::Osc,
+      // A two-byte sequence (ESC 7, ESC =, …).
+      (Escape::Start, _) => Escape::None,
+      (Escape::Csi, 0x40..=0x7e) => Escape::None,
+      (Escape::Csi, _) => Escape::Csi,
+      (Escape::Osc, 0x07) => Escape::None,
+      (Escape::Osc, ESC) => Escape::OscEnd,
+      (Escape::Osc, _) => Escape::Osc,
+      (Escape::OscEnd, _) => Escape::None,
+    };
+    true
+  }
+
+  fn rotate(&mut self) -> io::Result<()> {
+    self.file.flush()?;
+    let numbered = |n: u32| PathBuf::from(format!("{}.{n}", self.path.display()));
+    if self.settings.keep == 0 {
+      let _ = fs::remove_file(&self.path);
+    } else {
+      let _ = fs::remove_file(numbered(self.settings.keep));
+      for n in (1..self.settings.keep).rev() {
+        let _ = fs::rename(numbered(n), numbered(n + 1));
+      }
+      fs::rename(&self.path, numbered(1))?;
+    }
+    self.file = OpenOptions::new()
+      .create(true)
+      .append(true)
+      .open(&self.path)?;
+    self.size = 0;
+    Ok(())
+  }
+}
+
+fn now_millis() -> u64 {
+  SystemTime::now()
+    .duration_since(UNIX_EPOCH)
+    .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn settings(max_size: u64) -> LogSettings {
+    LogSettings {
+      max_size,
+      keep: 2,
+      timestamps: false,
+      strip_colors: true,
+    }
+  }
+
+  #[test]
+  fn strips_colors_even_when_a_sequence_is_split_across_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut log = LogFile::open(&path, settings(1 << 20)).unwrap();
+    log.write(b"\x1b[1;3").unwrap();
+    log
+      .write(b"2mgreen\x1b[0m and \x1b]8;;http://x\x07link\x1b]8;;\x1b\\ done\n")
+      .unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "green and link done\n");
+  }
+
+  #[test]
+  fn rotates_only_between_lines_and_keeps_the_newest_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut log = LogFile::open(&path, settings(10)).unwrap();
+    for chunk in [
+      "line one\nline t",
+      "wo\nline three\n",
+      "line four\nline five\n",
+    ] {
+      log.write(chunk.as_bytes()).unwrap();
+    }
+    let read = |name: &str| fs::read_to_string(dir.path().join(name)).unwrap_or_default();
+    // Every file holds whole lines; the oldest beyond `keep` is gone.
+    assert_eq!(read("a.log"), "line five\n");
+    assert_eq!(read("a.log.1"), "line four\n");
+    assert_eq!(read("a.log.2"), "line three\n");
+    assert!(!dir.path().join("a.log.3").exists());
+  }
+}

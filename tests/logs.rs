@@ -1,0 +1,152 @@
+//! Log files at volume: rotation at line boundaries, a follower that sees every line through
+//! rotations, colors stripped from the file, timestamps, and reading with filters.
+
+use std::{fs, time::Duration};
+
+use crate::harness::{Test, wait_until};
+
+/// Prints `line 0` … `line N-1` (argv 1), pausing argv 2 seconds after each.
+const CHATTY: &str = "import sys, time
+for i in range(int(sys.argv[1])):
+    print(f'line {i}', flush=True)
+    time.sleep(float(sys.argv[2]))
+";
+
+/// Numbers written as `line 0` … `line N-1`, in the files from the oldest to the current.
+fn numbers_in_files(test: &Test, service: &str, keep: u32) -> Vec<Vec<u32>> {
+  let dir = test.path().join("logs");
+  let mut files: Vec<Vec<u32>> = (1..=keep)
+    .rev()
+    .map(|n| dir.join(format!("{service}.log.{n}")))
+    .chain([dir.join(format!("{service}.log"))])
+    .map(|path| {
+      fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.strip_prefix("line ")?.parse().ok())
+        .collect()
+    })
+    .collect();
+  files.retain(|numbers: &Vec<u32>| !numbers.is_empty());
+  files
+}
+
+#[test]
+fn rotation_cuts_between_lines_and_keeps_the_newest_files() {
+  let test = Test::with_config(
+    "services:\n  chatty:\n    run: python3 chatty.py 3000 0\n    log: { max_size: 8KB, keep: 2 }\n",
+  );
+  test.write("chatty.py", CHATTY);
+  test.run(&["up", "-d"]).success();
+  wait_until("chatty wrote everything", Duration::from_secs(20), || {
+    test.log("chatty").contains("line 2999\n")
+  });
+  let dir = test.path().join("logs");
+  assert!(!dir.join("chatty.log.3").exists());
+  for name in ["chatty.log", "chatty.log.1", "chatty.log.2"] {
+    let text = fs::read_to_string(dir.join(name)).unwrap();
+    // Whole lines only: every line is a keeper line or `line N`.
+    assert!(text.ends_with('\n'), "{name} ends mid-line");
+    for line in text.lines() {
+      assert!(
+        line.starts_with("──── ")
+          || line
+            .strip_prefix("line ")
+            .is_some_and(|n| n.parse::<u32>().is_ok()),
+        "{name}: cut line {line:?}"
+      );
+    }
+    assert!(text.len() <= 8 * 1024 + 16, "{name}: {} bytes", text.len());
+  }
+  // The three files hold one unbroken run of numbers ending with the last.
+  let all: Vec<u32> = numbers_in_files(&test, "chatty", 2).concat();
+  assert_eq!(*all.last().unwrap(), 2999);
+  assert!(all.windows(2).all(|w| w[1] == w[0] + 1), "a gap in {all:?}");
+}
+
+#[test]
+fn a_follower_sees_every_line_through_rotations() {
+  let test = Test::with_config(
+    "services:\n  chatty:\n    run: sleep 0.5; exec python3 chatty.py 600 0.001\n    log: { max_size: 1KB, keep: 9 }\n",
+  );
+  test.write("chatty.py", CHATTY);
+  test.run(&["up", "-d"]).success();
+  let mut follower = test.spawn(&["logs", "chatty", "-f", "-n", "0"]);
+  wait_until("chatty wrote everything", Duration::from_secs(30), || {
+    test.log("chatty").contains("line 599\n")
+  });
+  // At least two rotations happened while following.
+  assert!(test.path().join("logs/chatty.log.2").exists());
+  wait_until("the follower caught up", Duration::from_secs(10), || {
+    test.spawned_output().0.contains("line 599\n")
+  });
+  follower.kill().unwrap();
+  let _ = follower.wait();
+  let (out, _) = test.spawned_output();
+  let numbers: Vec<u32> = out
+    .lines()
+    .filter_map(|line| line.strip_prefix("line ")?.parse().ok())
+    .collect();
+  assert_eq!(numbers, (0..600).collect::<Vec<u32>>());
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn colors_are_stripped_from_the_file_and_lines_can_be_stamped_filtered_and_merged() {
+  let test = Test::with_config(
+    "log: { timestamps: true }
+services:
+  a:
+    run: printf '\\033[31mred alert\\033[0m\\n'; sleep 0.3; echo a-late; sleep 30
+  b:
+    run: sleep 0.15; echo b-middle; sleep 30
+",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("both wrote", Duration::from_secs(10), || {
+    test.log("a").contains("Z a-late") && test.log("b").contains("Z b-middle")
+  });
+  let file = test.log("a");
+  assert!(!file.contains('\x1b'), "{file:?}");
+  let red = file.lines().find(|l| l.ends_with("red alert")).unwrap();
+  // `2026-11-23T08:00:00.123Z red alert`
+  assert_eq!(
+    red.len(),
+    "2026-11-23T08:00:00.123Z red alert".len(),
+    "{red}"
+  );
+  assert!(
+    red.as_bytes()[10] == b'T' && red[..24].ends_with('Z'),
+    "{red}"
+  );
+
+  // Merged by time across services, with prefixes; filtered by a regex.
+  // (The keeper's own lines name the command, which mentions all three: anchor the regex.)
+  let done = test.run(&["logs", "--grep", "(alert|middle|late)$"]);
+  done.success();
+  let stdout = done.stdout();
+  let order: Vec<&str> = stdout
+    .lines()
+    .map(|line| line.rsplit(' ').next().unwrap())
+    .collect();
+  assert_eq!(order, ["alert", "b-middle", "a-late"], "{}", done.stdout());
+  assert!(done.stdout().starts_with("a │ "), "{}", done.stdout());
+  let plain = test.run(&["logs", "--grep", "middle", "--no-prefix"]);
+  assert!(
+    plain.stdout().ends_with("Z b-middle\n"),
+    "{}",
+    plain.stdout()
+  );
+  assert!(!plain.stdout().contains('│'));
+  // Everything is younger than a minute, nothing is younger than 0s from now + a bit.
+  let recent = test.run(&["logs", "a", "--since", "1m"]);
+  assert!(recent.stdout().contains("a-late"), "{}", recent.stdout());
+  let bad = test.run(&["logs", "--grep", "("]);
+  assert_eq!(bad.code(), 2);
+  assert!(
+    bad.stderr().contains("invalid regular expression"),
+    "{}",
+    bad.stderr()
+  );
+  test.run(&["stop"]).success();
+}
