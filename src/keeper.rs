@@ -635,6 +635,8 @@ fn spawn_pump(mut reader: io::PipeReader, mut log: LogFile, attached: bool) -> R
     let _done = done;
     let mut forward = attached.then(|| {
       let _ = sys::set_nonblocking(libc::STDOUT_FILENO);
+      // About 10 000 lines of room before a busy moment of dev's relay costs a skip.
+      sys::grow_pipe(libc::STDOUT_FILENO, 1 << 20);
       Forwarder::default()
     });
     let mut buffer = vec![0u8; 64 * 1024];

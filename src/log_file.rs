@@ -61,6 +61,18 @@ impl LogFile {
 
   /// Writes a chunk of the service's output. Rotation happens between lines.
   pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+    // The common case, without a byte-by-byte pass: nothing to strip or stamp, and no
+    // rotation due within this chunk.
+    let plain = !self.settings.timestamps
+      && (!self.settings.strip_colors || (self.escape == Escape::None && !chunk.contains(&0x1b)));
+    if plain && self.size + (chunk.len() as u64) < self.settings.max_size {
+      self.file.write_all(chunk)?;
+      self.size += chunk.len() as u64;
+      if let Some(last) = chunk.last() {
+        self.at_line_start = *last == b'\n';
+      }
+      return Ok(());
+    }
     let mut buffer = std::mem::take(&mut self.buffer);
     buffer.clear();
     let stamp = self

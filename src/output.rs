@@ -81,6 +81,23 @@ impl Prefixer {
   }
 }
 
+impl Prefixer {
+  /// Several lines (`a\nb`, without the last newline), each prefixed, in one write.
+  pub(crate) fn lines(&self, text: &[u8]) -> io::Result<()> {
+    let mut out = Vec::with_capacity(text.len() + 64 * (self.prefix.len() + 1));
+    for line in text.split(|byte| *byte == b'\n') {
+      out.extend_from_slice(self.prefix.as_bytes());
+      out.extend_from_slice(line);
+      out.push(b'\n');
+    }
+    above(|| {
+      let mut stdout = io::stdout().lock();
+      stdout.write_all(&out)?;
+      stdout.flush()
+    })
+  }
+}
+
 /// The `--json` rendering of a value, on stdout.
 pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
   println!(

@@ -551,7 +551,8 @@ fn spawn_keeper(
     command: "dev __keep".into(),
     source,
   })?;
-  let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+  let mut stdout =
+    BufReader::with_capacity(256 * 1024, child.stdout.take().expect("stdout is piped"));
   let mut line = String::new();
   let _ = stdout.read_line(&mut line);
   let handshake = serde_json::from_str(line.trim()).unwrap_or_else(|_| Handshake::Failed {
@@ -573,20 +574,26 @@ fn relay_output(
   events: Sender<UpEvent>,
 ) {
   thread::spawn(move || {
-    let mut line = Vec::with_capacity(256);
+    // Whole chunks of complete lines at a time: one write per chunk, not per line, so the
+    // relay keeps up with a service printing hundreds of thousands of lines a second.
+    let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);
     loop {
-      line.clear();
-      match stdout.read_until(b'\n', &mut line) {
-        Ok(0) | Err(_) => break,
-        Ok(_) => {
-          if line.ends_with(b"\n") {
-            line.pop();
-          }
-          if let Some(prefixer) = &prefixer {
-            let _ = prefixer.line(&line);
-          }
+      let chunk = match stdout.fill_buf() {
+        Ok([]) | Err(_) => break,
+        Ok(chunk) => chunk,
+      };
+      pending.extend_from_slice(chunk);
+      let read = chunk.len();
+      stdout.consume(read);
+      if let Some(last) = pending.iter().rposition(|byte| *byte == b'\n') {
+        if let Some(prefixer) = &prefixer {
+          let _ = prefixer.lines(&pending[..last]);
         }
+        pending.drain(..=last);
       }
+    }
+    if let (false, Some(prefixer)) = (pending.is_empty(), &prefixer) {
+      let _ = prefixer.line(&pending);
     }
     let code = child
       .wait()

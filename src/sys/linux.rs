@@ -347,6 +347,17 @@ pub(crate) fn set_nonblocking(fd: std::os::fd::RawFd) -> io::Result<()> {
   Ok(())
 }
 
+/// Grows a pipe's kernel buffer (up to `bytes`, within the system's pipe-max-size): more
+/// room before a fast writer meets a full pipe.
+pub(crate) fn grow_pipe(fd: std::os::fd::RawFd, bytes: usize) {
+  let limit = fs::read_to_string("/proc/sys/fs/pipe-max-size")
+    .ok()
+    .and_then(|text| text.trim().parse::<usize>().ok())
+    .unwrap_or(1 << 20);
+  // SAFETY: fcntl on a descriptor we own with an integer argument; failure changes nothing.
+  unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, bytes.min(limit) as libc::c_int) };
+}
+
 /// The chain of parents from `pid` up to init, not including `pid`.
 pub(crate) fn ancestors(pid: Pid) -> Vec<Pid> {
   let mut chain = Vec::new();
