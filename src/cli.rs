@@ -122,6 +122,12 @@ pub(crate) enum Command {
     #[arg(long)]
     json: bool,
   },
+  /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
+  Init {
+    /// Replace an existing devtasks.yaml
+    #[arg(long)]
+    force: bool,
+  },
   /// Who holds a port, free it safely, find free ones
   Port {
     #[command(subcommand)]

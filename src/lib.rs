@@ -8,6 +8,7 @@ mod control;
 mod error;
 mod format;
 mod health;
+mod init;
 mod keeper;
 mod list;
 mod log_file;

@@ -10,7 +10,7 @@ use crate::{
   config::{Config, DERIVED_SUFFIXES},
   control,
   error::{Error, Result},
-  health, keeper, list, logs,
+  health, init, keeper, list, logs,
   output::Reporter,
   plan::PortOverrides,
   port_command::{self, PortContext},
@@ -52,9 +52,13 @@ fn execute(cli: Cli) -> Result<i32> {
   let report = Reporter {
     color: Color::stderr(cli.color),
   };
+  if let Some(Command::Init { force }) = cli.command {
+    let root = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
+    return init::init(&root, force, report).map(|()| 0);
+  }
   if let Some(Command::Port { command }) = cli.command {
     // Ports are everyone's business: no task file needed, and a broken one does not stop us.
-    let project = match load(cli.file.as_ref()) {
+    let project = match load(cli.file.as_ref(), report) {
       Ok(config) => Some(Project::new(config, Color::stdout(cli.color), report)),
       Err(Error::ConfigNotFound { .. }) => None,
       Err(error) => {
@@ -71,7 +75,11 @@ fn execute(cli: Cli) -> Result<i32> {
     };
     return port_command::run(&context, command);
   }
-  let project = Project::new(load(cli.file.as_ref())?, Color::stdout(cli.color), report);
+  let project = Project::new(
+    load(cli.file.as_ref(), report)?,
+    Color::stdout(cli.color),
+    report,
+  );
   let options = TaskOptions {
     dry_run: cli.dry_run,
     yes: cli.yes,
@@ -79,12 +87,24 @@ fn execute(cli: Cli) -> Result<i32> {
   execute_in(&project, cli.command, options).map(|()| 0)
 }
 
-fn load(file: Option<&PathBuf>) -> Result<Config> {
+fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
   let path = match file {
     Some(file) => file.clone(),
     None => {
       let cwd = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
-      Config::find(&cwd)?
+      match Config::find(&cwd) {
+        Ok(path) => path,
+        // No task file, but a Procfile: run it the way foreman would.
+        Err(error @ Error::ConfigNotFound { .. }) => {
+          let Ok(procfile) = std::fs::read_to_string(cwd.join("Procfile")) else {
+            return Err(error);
+          };
+          report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
+          let text = init::procfile_config(&procfile, cwd.join(".env").exists());
+          return Config::parse(cwd.join("Procfile"), text);
+        }
+        Err(error) => return Err(error),
+      }
     }
   };
   Config::load(&path)
@@ -160,7 +180,7 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
       logs::logs(project, &services, &query)
     }
     Command::List { json } => list::list(project, json),
-    Command::Keep { .. } | Command::Port { .. } | Command::External(_) => {
+    Command::Keep { .. } | Command::Port { .. } | Command::Init { .. } | Command::External(_) => {
       unreachable!("handled above")
     }
   }

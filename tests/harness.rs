@@ -44,6 +44,27 @@ impl Test {
     test
   }
 
+  /// A copy of `tests/fixtures/projects/<name>` (a sample project tree), without a task file.
+  pub(crate) fn with_project(name: &str) -> Self {
+    fn copy(from: &Path, to: &Path) {
+      fs::create_dir_all(to).unwrap();
+      for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+          copy(&entry.path(), &target);
+        } else {
+          fs::copy(entry.path(), target).unwrap();
+        }
+      }
+    }
+    let test = Self::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+      .join("tests/fixtures/projects")
+      .join(name);
+    copy(&fixture, test.path());
+    test
+  }
+
   pub(crate) fn path(&self) -> &Path {
     self.dir.path()
   }

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod harness;
+mod init;
 mod lifecycle;
 mod logs;
 mod orphans;

@@ -222,6 +222,11 @@ impl Config {
       path: path.clone(),
       offset: error.utf8_error().valid_up_to(),
     })?;
+    Self::parse(path, text)
+  }
+
+  /// A task file's text as if read from `path` (which names the directory it governs).
+  pub(crate) fn parse(path: PathBuf, text: String) -> Result<Self> {
     let source = Arc::new(Source { path, text });
     Checker { source: &source }.check()
   }
