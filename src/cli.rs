@@ -128,6 +128,18 @@ pub(crate) enum Command {
     #[arg(long)]
     force: bool,
   },
+  /// Check the project: task file, commands on PATH, ports, log dir, stale state
+  Doctor,
+  /// Print a shell completion script: `dev completions bash > ~/.local/share/bash-completion/completions/dev`
+  Completions {
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+  },
+  /// Print the man page (roff): `dev man | man -l -`
+  Man,
+  /// Internal: service, task and derived names, for shell completion
+  #[command(name = "__names", hide = true)]
+  Names,
   /// Who holds a port, free it safely, find free ones
   Port {
     #[command(subcommand)]

@@ -156,7 +156,9 @@ fn detect_dir(cwd: Option<&str>, dir: &Path, detected: &mut Detected) {
       _ => name.to_owned(),
     };
     let cwd = cwd.map(str::to_owned);
-    detected.tasks.push((name, command, description.to_owned(), cwd));
+    detected
+      .tasks
+      .push((name, command, description.to_owned(), cwd));
   };
   let services = !detected.procfile;
   let draft =

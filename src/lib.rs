@@ -3,8 +3,10 @@
 
 mod cli;
 mod color;
+mod completions;
 mod config;
 mod control;
+mod doctor;
 mod error;
 mod format;
 mod health;

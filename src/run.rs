@@ -7,8 +7,9 @@ use clap::Parser;
 use crate::{
   cli::{Cli, Command},
   color::Color,
+  completions,
   config::{Config, DERIVED_SUFFIXES},
-  control,
+  control, doctor,
   error::{Error, Result},
   health, init, keeper, list, logs,
   output::Reporter,
@@ -52,6 +53,11 @@ fn execute(cli: Cli) -> Result<i32> {
   let report = Reporter {
     color: Color::stderr(cli.color),
   };
+  match cli.command {
+    Some(Command::Completions { shell }) => return completions::completions(shell).map(|()| 0),
+    Some(Command::Man) => return completions::man().map(|()| 0),
+    _ => {}
+  }
   if let Some(Command::Init { force }) = cli.command {
     let root = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
     return init::init(&root, force, report).map(|()| 0);
@@ -180,7 +186,19 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
       logs::logs(project, &services, &query)
     }
     Command::List { json } => list::list(project, json),
-    Command::Keep { .. } | Command::Port { .. } | Command::Init { .. } | Command::External(_) => {
+    Command::Doctor => doctor::doctor(project),
+    Command::Names => {
+      for name in names(&project.config) {
+        println!("{name}");
+      }
+      Ok(())
+    }
+    Command::Keep { .. }
+    | Command::Port { .. }
+    | Command::Init { .. }
+    | Command::Completions { .. }
+    | Command::Man
+    | Command::External(_) => {
       unreachable!("handled above")
     }
   }
@@ -233,6 +251,17 @@ fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
   {
     return reparse(suffix, service);
   }
+  let known = names(config);
+  Err(Error::UnknownTarget {
+    name: name.clone(),
+    config: config.path.clone(),
+    suggestion: suggest(name, known.iter().map(String::as_str)),
+  })
+}
+
+/// Every name `dev <name>` accepts from the task file: services, their derived commands,
+/// tasks and aliases.
+fn names(config: &Config) -> Vec<String> {
   let mut known: Vec<String> = Vec::new();
   for service in &config.services {
     known.push(service.name.clone());
@@ -246,11 +275,7 @@ fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
     known.push(task.name.clone());
     known.extend(task.aliases.iter().cloned());
   }
-  Err(Error::UnknownTarget {
-    name: name.clone(),
-    config: config.path.clone(),
-    suggestion: suggest(name, known.iter().map(String::as_str)),
-  })
+  known
 }
 
 /// Every service named on the command line must exist.

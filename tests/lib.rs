@@ -2,6 +2,7 @@
 //! against real python3 servers on 127.0.0.1.
 
 mod bad_input;
+mod doctor;
 mod harness;
 mod init;
 mod lifecycle;

@@ -1,0 +1,106 @@
+//! `dev doctor` findings on a real broken project, and the generated completions and man page.
+
+use std::process::Command;
+
+use crate::harness::{Test, free_port};
+
+#[test]
+fn doctor_names_a_missing_program_and_a_held_port_with_their_fixes() {
+  let held = free_port();
+  let free = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: PORT=1 exec no-such-server-xyz --port $PORT
+    port: {held}
+  web:
+    run: exec python3 -u server.py
+    port: {free}
+tasks:
+  build: ./scripts/build.sh && python3 -c 'pass'
+"
+  ));
+  let _holder = test.foreign(held, "127.0.0.1", "plain");
+  let done = test.run(&["doctor"]);
+  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let out = done.stdout();
+  assert!(
+    out.contains("✓ devtasks.yaml is valid: 2 services, 1 task"),
+    "{out}"
+  );
+  assert!(
+    out.contains("✗ api: `no-such-server-xyz` is not found"),
+    "{out}"
+  );
+  assert!(out.contains("which no-such-server-xyz"), "{out}");
+  assert!(
+    out.contains("✗ build: `./scripts/build.sh` is not found"),
+    "{out}"
+  );
+  assert!(!out.contains("`python3` is not found"), "{out}");
+  assert!(
+    out.contains(&format!("✗ port {held} (api) is held by python3 (pid ")),
+    "{out}"
+  );
+  assert!(out.contains(&format!("dev port free {held}")), "{out}");
+  assert!(
+    out.contains(&format!("✓ port {free} (web) is free")),
+    "{out}"
+  );
+  assert!(out.contains("✓ log directory logs is writable"), "{out}");
+  assert!(
+    done.stderr().contains("dev doctor found 3 problems"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn bash_completion_offers_the_project_services_and_tasks() {
+  let test = Test::with_config(
+    "services:\n  api:\n    run: sleep 1\ntasks:\n  test: { run: 'true', aliases: [t] }\n",
+  );
+  let script = test.run(&["completions", "bash"]);
+  script.success();
+  test.write("completion.bash", &script.stdout());
+  let bin_dir = std::path::Path::new(crate::harness::DEV).parent().unwrap();
+  let output = Command::new("bash")
+    .arg("-c")
+    .arg(
+      "source ./completion.bash; COMP_WORDS=(dev a); COMP_CWORD=1; _dev_with_names dev a dev; \
+       printf '%s\\n' \"${COMPREPLY[@]}\"",
+    )
+    .current_dir(test.path())
+    .env(
+      "PATH",
+      format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+    )
+    .output()
+    .unwrap();
+  let offered = String::from_utf8_lossy(&output.stdout);
+  for name in ["api", "api-stop", "api-logs"] {
+    assert!(
+      offered.lines().any(|l| l == name),
+      "{name} not in {offered:?}"
+    );
+  }
+  let names = test.run(&["__names"]).stdout();
+  assert!(names.lines().any(|l| l == "t"), "{names}");
+  for shell in ["zsh", "fish"] {
+    let done = test.run(&["completions", shell]);
+    done.success();
+    assert!(done.stdout().contains("dev __names"), "{shell}");
+  }
+}
+
+#[test]
+fn the_man_page_is_roff_from_the_same_definitions() {
+  let done = Test::new().run(&["man"]);
+  done.success();
+  let page = done.stdout();
+  assert!(page.contains(".TH dev 1"), "{page}");
+  assert!(
+    page.contains("completions") && page.contains("doctor"),
+    "{page}"
+  );
+}
