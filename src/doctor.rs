@@ -163,12 +163,10 @@ fn check_commands(owner: &str, command: &str, cwd: &Path, path_var: &str) -> Vec
 
 /// The program a shell command segment runs: after `VAR=value` words, `exec` and `env`.
 fn program_of(segment: &str) -> Option<&str> {
+  let is_assignment = |word: &str| word.find('=').is_some_and(|at| at > 0);
   segment
     .split_whitespace()
-    .find(|word| {
-      !(word.contains('=') && !word.starts_with('='))
-        && !matches!(*word, "exec" | "env" | "time" | "nohup")
-    })
+    .find(|word| !is_assignment(word) && !matches!(*word, "exec" | "env" | "time" | "nohup"))
     .map(|word| word.trim_matches(|c| c == '"' || c == '\''))
     .filter(|word| !word.is_empty())
 }
