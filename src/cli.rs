@@ -137,6 +137,14 @@ pub(crate) enum Command {
   },
   /// Print the man page (roff): `dev man | man -l -`
   Man,
+  /// Write the services as docker-compose.yml, a Procfile, or systemd user units
+  Export {
+    #[arg(value_enum)]
+    format: crate::export::Format,
+    /// Write the file(s) into this directory instead of printing them
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+  },
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]
   Names,

@@ -8,6 +8,7 @@ mod config;
 mod control;
 mod doctor;
 mod error;
+mod export;
 mod format;
 mod health;
 mod init;

@@ -11,7 +11,7 @@ use crate::{
   config::{Config, DERIVED_SUFFIXES},
   control, doctor,
   error::{Error, Result},
-  health, init, keeper, list, logs,
+  export, health, init, keeper, list, logs,
   output::Reporter,
   plan::PortOverrides,
   port_command::{self, PortContext},
@@ -187,6 +187,7 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
     }
     Command::List { json } => list::list(project, json),
     Command::Doctor => doctor::doctor(project),
+    Command::Export { format, dir } => export::export(project, format, dir.as_deref()),
     Command::Names => {
       for name in names(&project.config) {
         println!("{name}");

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod doctor;
+mod export;
 mod harness;
 mod init;
 mod lifecycle;
