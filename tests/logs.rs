@@ -150,3 +150,63 @@ services:
   );
   test.run(&["stop"]).success();
 }
+
+#[test]
+fn a_terminal_that_does_not_read_never_blocks_the_service_and_skips_are_counted() {
+  use std::{io::Read, process::Stdio, sync::mpsc};
+  let test = Test::with_config("services:\n  flood:\n    run: python3 flood.py\n");
+  test.write(
+    "flood.py",
+    "import sys, time
+for i in range(200000):
+    sys.stdout.write(f'line {i}\\n')
+sys.stdout.flush()
+time.sleep(1.0)
+print('done-after', flush=True)
+time.sleep(30)
+",
+  );
+  // dev's stdout is a pipe nobody reads yet: a terminal that cannot keep up at all.
+  let mut dev = test
+    .command(&["up"])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+  wait_until(
+    "the service wrote everything",
+    Duration::from_secs(30),
+    || test.log("flood").contains("line 199999\n"),
+  );
+  let mut stdout = dev.stdout.take().unwrap();
+  let (sender, received) = mpsc::channel();
+  std::thread::spawn(move || {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 65536];
+    while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+      seen.extend_from_slice(&buffer[..n]);
+      if seen.windows(10).any(|w| w == b"done-after") {
+        break;
+      }
+    }
+    let _ = sender.send(String::from_utf8_lossy(&seen).into_owned());
+  });
+  let shown = received.recv_timeout(Duration::from_secs(30)).unwrap();
+  let note = shown
+    .lines()
+    .find(|line| line.contains("[dev] skipped "))
+    .unwrap_or_else(|| panic!("no skip note in {} bytes", shown.len()));
+  assert!(
+    note.ends_with("lines here: the terminal was too slow (all are in the log file)"),
+    "{note}"
+  );
+  // The file has every line.
+  let log = test.log("flood");
+  assert_eq!(
+    log.lines().filter(|l| l.starts_with("line ")).count(),
+    200000
+  );
+  crate::harness::signal(dev.id(), libc::SIGINT);
+  crate::harness::wait_child(&mut dev, Duration::from_secs(10));
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
