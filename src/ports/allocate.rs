@@ -171,8 +171,10 @@ pub(crate) fn allocate(
   if service.ports.is_empty() {
     return Ok(Vec::new());
   }
-  let siblings = running_ports(project, &service.name);
   let mut ledger = Ledger::open(&project.state)?;
+  // Only under the lock: a `dev` that just started a sibling drops its reservation once the
+  // sibling's state file names the port, so the state must be read after the ledger.
+  let siblings = running_ports(project, &service.name);
   let known = dev_processes(project);
   let mut chosen: Vec<(String, u16)> = Vec::new();
   for (index, spec) in service.ports.iter().enumerate() {

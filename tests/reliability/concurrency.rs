@@ -1,0 +1,99 @@
+//! Many `dev` at once: one instance per service, and distinct fallback ports.
+
+use std::{
+  process::{Output, Stdio},
+  thread,
+  time::Duration,
+};
+
+use crate::harness::{Test, free_port, is_listening};
+
+/// Starts all the commands at the same moment and collects their outputs.
+fn all_at_once(test: &Test, commands: Vec<Vec<&str>>) -> Vec<Output> {
+  let children: Vec<_> = commands
+    .iter()
+    .map(|args| {
+      test
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    })
+    .collect();
+  children
+    .into_iter()
+    .map(|child| {
+      let waiter = thread::spawn(move || child.wait_with_output().unwrap());
+      waiter.join().unwrap()
+    })
+    .collect()
+}
+
+#[test]
+fn eight_starts_of_one_service_run_exactly_one_and_refuse_seven_clearly() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: exec python3 -u server.py\n    port: {port}\n"
+  ));
+  let outputs = all_at_once(&test, vec![vec!["up", "-d", "api"]; 8]);
+  let started = outputs.iter().filter(|o| o.status.success()).count();
+  let refusals: Vec<String> = outputs
+    .iter()
+    .filter(|o| !o.status.success())
+    .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+    .collect();
+  assert_eq!(started, 1, "{refusals:#?}");
+  assert_eq!(refusals.len(), 7);
+  for refusal in &refusals {
+    assert!(
+      refusal.contains("api is already running") || refusal.contains("another dev is starting it"),
+      "{refusal}"
+    );
+  }
+  assert!(is_listening(port));
+  // One service process (python) and its keeper, not more.
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "running");
+  assert_eq!(test.processes().len(), 2, "{:?}", test.processes());
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
+
+#[test]
+fn eight_services_needing_a_fallback_at_once_get_eight_distinct_ports() {
+  let port = free_port();
+  let mut yaml = String::from("services:\n");
+  for i in 0..8 {
+    yaml.push_str(&format!(
+      "  s{i}:\n    run: exec python3 -u server.py\n    port: {port}\n    fallback: auto\n"
+    ));
+  }
+  let test = Test::with_config(&yaml);
+  let _holder = test.foreign(port, "127.0.0.1", "plain");
+  let names: Vec<String> = (0..8).map(|i| format!("s{i}")).collect();
+  let commands = names.iter().map(|n| vec!["up", "-d", n.as_str()]).collect();
+  for output in all_at_once(&test, commands) {
+    assert!(
+      output.status.success(),
+      "{}",
+      String::from_utf8_lossy(&output.stderr)
+    );
+  }
+  let status = test.status_json();
+  let mut ports: Vec<u64> = status
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|row| row["port"].as_u64().unwrap())
+    .collect();
+  ports.sort_unstable();
+  ports.dedup();
+  assert_eq!(ports.len(), 8, "{ports:?}");
+  assert!(!ports.contains(&u64::from(port)));
+  for port in &ports {
+    assert!(is_listening(*port as u16));
+  }
+  eprintln!("figure: 8 concurrent fallbacks → 8 distinct ports {ports:?}");
+  test.run(&["stop"]).success();
+}
