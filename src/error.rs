@@ -57,6 +57,10 @@ pub(crate) enum Error {
   #[error("{summary}")]
   Unhealthy { summary: String },
 
+  /// The state or log directory cannot take writes: nothing was started.
+  #[error("{message}")]
+  Preflight { message: String, hint: String },
+
   #[error("cannot start {service}: {message}")]
   Start { service: String, message: String },
 
@@ -159,7 +163,7 @@ impl Error {
       Self::AlreadyRunning { service, .. } => Some(format!(
         "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
       )),
-      Self::Port { hint, .. } => Some(hint.clone()),
+      Self::Port { hint, .. } | Self::Preflight { hint, .. } => Some(hint.clone()),
       Self::Unhealthy { .. } => {
         Some("`dev status` shows what runs; `dev logs <service>` shows why".into())
       }

@@ -20,6 +20,7 @@ mod output;
 mod plan;
 mod port_command;
 mod ports;
+mod preflight;
 mod probe;
 mod progress;
 mod project;

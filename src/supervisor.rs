@@ -24,6 +24,7 @@ use crate::{
   output::Prefixer,
   plan::{self, PortMap, PortOverrides},
   ports::allocate::{allocate, drop_reservations},
+  preflight,
   probe::Check,
   project::Project,
   readiness::{Verdict, wait_ready},
@@ -85,7 +86,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
       .warning("devtasks.yaml defines no services to start");
     return Ok(());
   }
-  project.state.ensure()?;
+  preflight::check(project)?;
   // Listen before anything starts, so a Ctrl+C during start-up is not lost.
   let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
     .map_err(Error::io("cannot install signal handlers"))?;

@@ -11,4 +11,5 @@ mod logs;
 mod orphans;
 mod ports;
 mod readiness;
+mod reliability;
 mod tasks;

@@ -504,6 +504,19 @@ pub(crate) fn reset_signals_before_exec(command: &mut Command) {
   }
 }
 
+/// Bytes an unprivileged writer may still use on the filesystem holding `path`.
+pub(crate) fn free_bytes(path: &std::path::Path) -> Option<u64> {
+  use std::os::unix::ffi::OsStrExt;
+  let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+  // SAFETY: statvfs is plain data; the call fills it or fails.
+  let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+  // SAFETY: a valid NUL-terminated path and out-pointer.
+  if unsafe { libc::statvfs(path.as_ptr(), &raw mut stats) } != 0 {
+    return None;
+  }
+  Some(stats.f_bavail as u64 * stats.f_frsize as u64)
+}
+
 /// Columns of the terminal on stderr, when it is one.
 pub(crate) fn terminal_width() -> Option<usize> {
   // SAFETY: winsize is plain data; TIOCGWINSZ fills it or fails.

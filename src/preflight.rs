@@ -1,0 +1,64 @@
+//! Before anything starts: `.dev/` and the log directory must exist, take a write, and have
+//! room to spare. Finding out after half the services started would leave a mess to clean.
+
+use std::{fs, io::Write, path::Path};
+
+use crate::{
+  error::{Error, Result},
+  project::Project,
+  source::display_path,
+  sys,
+};
+
+/// Less than this free on the disk of the state or log directory refuses a start.
+const MIN_FREE_BYTES: u64 = 1024 * 1024;
+
+pub(crate) fn check(project: &Project) -> Result<()> {
+  let state = project.state.path.as_path();
+  let logs = project.config.log_dir.as_path();
+  writable(
+    state,
+    "state directory",
+    "remove what is in the way of `.dev/`, or fix its permissions",
+  )?;
+  writable(
+    logs,
+    "log directory",
+    "point `log_dir:` at a writable directory, or fix its permissions",
+  )?;
+  project.state.ensure()
+}
+
+fn writable(dir: &Path, what: &str, fix: &str) -> Result<()> {
+  let refuse = |problem: String, hint: &str| Error::Preflight {
+    message: format!(
+      "nothing started: the {what} {} {problem}",
+      display_path(dir)
+    ),
+    hint: hint.to_owned(),
+  };
+  fs::create_dir_all(dir).map_err(|error| refuse(format!("cannot be created ({error})"), fix))?;
+  let probe = dir.join(format!(".dev-write-check-{}", std::process::id()));
+  let written = fs::File::create(&probe).and_then(|mut file| {
+    file.write_all(b"ok")?;
+    file.sync_all()
+  });
+  let _ = fs::remove_file(&probe);
+  if let Err(error) = written {
+    let hint = if error.raw_os_error() == Some(libc::ENOSPC) {
+      "the disk is full: free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere"
+    } else {
+      fix
+    };
+    return Err(refuse(format!("cannot be written ({error})"), hint));
+  }
+  if let Some(free) = sys::free_bytes(dir)
+    && free < MIN_FREE_BYTES
+  {
+    return Err(refuse(
+      format!("is on a disk with only {} KiB free", free / 1024),
+      "free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere",
+    ));
+  }
+  Ok(())
+}

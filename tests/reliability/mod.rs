@@ -1,0 +1,10 @@
+//! The reliability suite: each promise in RELIABILITY.md, proved against real processes,
+//! sockets and signals. Bounded in time; the figures it prints go into RELIABILITY.md.
+
+mod concurrency;
+mod crash;
+mod disk;
+mod fuzz;
+mod orphans;
+mod volume;
+mod wrong_kills;
