@@ -71,6 +71,10 @@ pub(crate) enum Handshake {
   Failed { message: String },
 }
 
+fn is_live(pid: Pid) -> bool {
+  sys::process_info(pid).is_some_and(|info| !info.is_zombie())
+}
+
 /// Keeper exit codes, read by the foreground `dev`.
 pub(crate) const EXIT_STOPPED: i32 = 0;
 pub(crate) const EXIT_SERVICE_ENDED: i32 = 1;
@@ -499,50 +503,49 @@ impl Keeper {
     } else {
       Signal::parse(&self.spec.stop_signal).unwrap_or(Signal::Term)
     };
-    self.signal_tree(signal);
     let grace = Duration::from_millis(self.spec.grace_ms);
-    if !self.wait_for_empty_tree(events, grace) {
-      self.signal_tree(Signal::Kill);
-      self.wait_for_empty_tree(events, Duration::from_secs(5));
+    if !self.end_tree(events, signal, grace) {
+      self.end_tree(events, Signal::Kill, Duration::from_secs(5));
     }
   }
 
-  fn signal_tree(&self, signal: Signal) {
+  /// `signal` to the group and to every descendant, including any found later (a process
+  /// being re-parented to us, or one the quick walk missed), then waits until none is left.
+  /// False when the time ran out or a second stop request asked to hurry.
+  fn end_tree(&mut self, events: &Receiver<Event>, signal: Signal, timeout: Duration) -> bool {
     let _ = sys::signal_group(self.process.pid, signal);
-    // A second walk catches what was being re-parented to us during the first.
-    let mut signalled = Vec::new();
-    for _ in 0..2 {
-      for pid in sys::descendants(self.me.pid) {
+    let mut signalled: Vec<Pid> = Vec::new();
+    let mut signal_new = |pids: Vec<Pid>| {
+      for pid in pids {
         if !signalled.contains(&pid) {
           let _ = sys::signal_process(pid, signal);
           signalled.push(pid);
         }
       }
-    }
-  }
-
-  /// True once no descendant is left. Wakes on every reaped child; a second stop request
-  /// (Ctrl+C twice) ends the wait early so the caller escalates to SIGKILL.
-  fn wait_for_empty_tree(&mut self, events: &Receiver<Event>, timeout: Duration) -> bool {
+    };
     let deadline = Instant::now() + timeout;
     loop {
-      // Our own live children, not the whole tree: as a subreaper we inherit every orphan,
-      // so a live descendant always has a live ancestor among our children. A walk of the
-      // whole tree can miss a grandchild that is being re-parented mid-walk.
-      let alive = sys::children(self.me.pid)
-        .into_iter()
-        .any(|pid| sys::process_info(pid).is_some_and(|info| !info.is_zombie()));
-      if !alive {
+      // The quick walk first; emptiness is only believed from the exact scan, which reads
+      // every process's own parent.
+      let quick = sys::descendants(self.me.pid);
+      let left = if quick.iter().any(|pid| is_live(*pid)) {
+        quick
+      } else {
+        sys::live_descendants_exact(self.me.pid)
+      };
+      let live: Vec<Pid> = left.into_iter().filter(|pid| is_live(*pid)).collect();
+      if live.is_empty() {
         return true;
       }
+      signal_new(live);
       let remaining = deadline.saturating_duration_since(Instant::now());
       if remaining.is_zero() {
         return false;
       }
       // Poll at least every 20 ms: a grandchild's exit is reaped by its own parent, not us.
       match events.recv_timeout(remaining.min(Duration::from_millis(20))) {
-        Ok(Event::Stop) => return false,
-        Ok(Event::Restart { hard: true }) => return false,
+        Ok(Event::Stop) if signal != Signal::Kill => return false,
+        Ok(Event::Restart { hard: true }) if signal != Signal::Kill => return false,
         Ok(Event::Exited(pid, status)) if pid == self.process.pid => self.ended = Some(status),
         Ok(_) | Err(RecvTimeoutError::Timeout) => {}
         Err(RecvTimeoutError::Disconnected) => thread::sleep(Duration::from_millis(5)),

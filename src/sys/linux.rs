@@ -132,6 +132,46 @@ pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
   found
 }
 
+/// Every live (not zombie) descendant of `root`, from each process's own `stat`: slower than
+/// `descendants` (one read per process on the machine) but it cannot miss one. The kernel's
+/// `children` lists are walked without a lock and can skip an entry while a sibling is being
+/// reaped — which let a setsid grandchild escape a stop one time in forty.
+pub(crate) fn live_descendants_exact(root: Pid) -> Vec<Pid> {
+  let mut parents: Vec<(Pid, Pid, bool)> = all_pids()
+    .into_iter()
+    .filter_map(|pid| process_info(pid).map(|info| (pid, info.ppid, info.is_zombie())))
+    .collect();
+  // A parent that vanished between the listing and its read was reaped, so its children were
+  // already handed to the subreaper: read them again to see their new parent.
+  let known: Vec<Pid> = parents.iter().map(|(pid, ..)| *pid).collect();
+  for entry in &mut parents {
+    if entry.1 != 0
+      && !known.contains(&entry.1)
+      && let Some(info) = process_info(entry.0)
+    {
+      *entry = (entry.0, info.ppid, info.is_zombie());
+    }
+  }
+  let mut tree = vec![root];
+  let mut index = 0;
+  while index < tree.len() {
+    let parent = tree[index];
+    tree.extend(
+      parents
+        .iter()
+        .filter(|(pid, ppid, _)| *ppid == parent && !tree.contains(pid))
+        .map(|(pid, ..)| *pid)
+        .collect::<Vec<_>>(),
+    );
+    index += 1;
+  }
+  tree
+    .into_iter()
+    .skip(1)
+    .filter(|pid| parents.iter().any(|(p, _, zombie)| p == pid && !zombie))
+    .collect()
+}
+
 /// All pids currently in /proc.
 pub(crate) fn all_pids() -> Vec<Pid> {
   let Ok(entries) = fs::read_dir("/proc") else {
