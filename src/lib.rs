@@ -37,3 +37,17 @@ mod terminate;
 mod timestamp;
 
 pub use run::run;
+
+/// For the reliability suite's fuzzer: checks a task file's text as `dev` would load it.
+/// `Err` carries the exit code and the rendered error.
+#[doc(hidden)]
+pub fn check_task_file(directory: &std::path::Path, text: &str) -> Result<(), (i32, String)> {
+  config::Config::parse(directory.join("devtasks.yaml"), text.to_owned())
+    .map(|_| ())
+    .map_err(|error| {
+      (
+        error.code(),
+        error.render(color::Color::for_stream(color::ColorChoice::Never, false)),
+      )
+    })
+}

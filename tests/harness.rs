@@ -156,6 +156,20 @@ impl Test {
     fs::read_to_string(self.path().join("logs").join(format!("{service}.log"))).unwrap_or_default()
   }
 
+  /// True when the last 64 KiB of the service's log contain `text` (for huge logs).
+  pub(crate) fn log_tail_contains(&self, service: &str, text: &str) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = fs::File::open(self.path().join("logs").join(format!("{service}.log")))
+    else {
+      return false;
+    };
+    let length = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(length.saturating_sub(65536)));
+    let mut tail = Vec::new();
+    let _ = file.read_to_end(&mut tail);
+    String::from_utf8_lossy(&tail).contains(text)
+  }
+
   pub(crate) fn status_json(&self) -> serde_json::Value {
     let done = self.run(&["status", "--json"]);
     done.success();

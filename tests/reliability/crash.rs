@@ -1,1 +1,86 @@
-//! placeholder
+//! A service that crashes mid-run with `restart: on-failure`: restarted with a growing
+//! back-off, never two instances at once, given up on after `max_restarts`.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+#[test]
+fn a_crashing_service_is_restarted_with_backoff_and_never_runs_twice() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: exec python3 -u crash.py
+    port: {port}
+    restart: on-failure
+    max_restarts: 3
+    restart_delay: 100ms
+"
+  ));
+  test.write(
+    "crash.py",
+    "import os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen(8)
+print(f'up at {time.time():.6f}', flush=True)
+time.sleep(0.3)
+raise SystemExit(3)
+",
+  );
+  test.run(&["up", "-d"]).success();
+  // Sample the service's processes until the keeper gives up.
+  let started = Instant::now();
+  let mut most = 0;
+  let mut samples = 0;
+  while !test.log("api").contains("gave up after 3 restarts") {
+    assert!(
+      started.elapsed() < Duration::from_secs(30),
+      "{}",
+      test.log("api")
+    );
+    // One instance = one DEV_INSTANCE token (a start's processes all inherit it; the python
+    // launcher may run helpers of its own meanwhile).
+    let mut instances: Vec<String> = test
+      .processes()
+      .into_iter()
+      .filter_map(|pid| {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        environ
+          .split(|b| *b == 0)
+          .find_map(|entry| entry.strip_prefix(b"DEV_INSTANCE="))
+          .map(|token| String::from_utf8_lossy(token).into_owned())
+      })
+      .collect();
+    instances.sort();
+    instances.dedup();
+    most = most.max(instances.len());
+    samples += 1;
+    std::thread::sleep(Duration::from_millis(2));
+  }
+  assert_eq!(most, 1, "two instances at once");
+  let log = test.log("api");
+  let ups: Vec<f64> = log
+    .lines()
+    .filter_map(|line| line.strip_prefix("up at ")?.parse().ok())
+    .collect();
+  assert_eq!(ups.len(), 4, "{log}");
+  // 0.3 s of run, then 100, 200, 400 ms of back-off before each restart.
+  for (i, pair) in ups.windows(2).enumerate() {
+    let gap = pair[1] - pair[0];
+    let backoff = 0.1 * f64::from(1u32 << i);
+    assert!(gap >= 0.3 + backoff, "restart {} after {gap:.3}s", i + 1);
+  }
+  eprintln!(
+    "figure: 4 runs, gaps {:?} s, at most {most} instance in {samples} samples",
+    ups
+      .windows(2)
+      .map(|p| (p[1] - p[0] * 1.0) as f32)
+      .collect::<Vec<_>>()
+  );
+  wait_until("recorded as exited", Duration::from_secs(5), || {
+    test.status_json()[0]["state"] == "exited"
+  });
+  assert_eq!(test.status_json()[0]["restarts"], 3);
+  assert!(is_bindable(port));
+}
