@@ -113,12 +113,26 @@ impl Test {
     args: &[&str],
     interrupt_after: Option<&str>,
   ) -> (String, i32) {
+    let options: Vec<&str> = interrupt_after
+      .map(|text| vec!["--interrupt-after", text])
+      .unwrap_or_default();
+    self.terminal(&options, args)
+  }
+
+  /// Like `run_in_terminal`, typing `keys` once `prompt` has appeared.
+  pub(crate) fn answer_in_terminal(
+    &self,
+    args: &[&str],
+    prompt: &str,
+    keys: &str,
+  ) -> (String, i32) {
+    self.terminal(&["--type-after", prompt, keys], args)
+  }
+
+  fn terminal(&self, options: &[&str], args: &[&str]) -> (String, i32) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/terminal.py");
     let mut command = Command::new("python3");
-    command.arg(script);
-    if let Some(text) = interrupt_after {
-      command.args(["--interrupt-after", text]);
-    }
+    command.arg(script).args(options);
     let output = command
       .arg(DEV)
       .args(args)

@@ -362,3 +362,20 @@ fn a_dep_with_a_required_argument_is_a_usage_error() {
     done.stderr()
   );
 }
+
+#[test]
+fn confirm_on_a_terminal_runs_on_y_and_not_on_anything_else() {
+  let test =
+    Test::with_config("tasks:\n  drop: { run: touch dropped, confirm: Drop the database? }\n");
+  let (screen, code) = test.answer_in_terminal(&["drop"], "[y/N] ", "n\n");
+  assert_eq!(code, 1, "{screen}");
+  assert!(screen.contains("Drop the database? [y/N] "), "{screen}");
+  assert!(
+    screen.contains("task `drop` not run: not confirmed"),
+    "{screen}"
+  );
+  assert!(!test.path().join("dropped").exists());
+  let (screen, code) = test.answer_in_terminal(&["drop"], "[y/N] ", "y\n");
+  assert_eq!(code, 0, "{screen}");
+  assert!(test.path().join("dropped").exists());
+}
