@@ -92,7 +92,7 @@ pub(crate) enum Command {
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
-    /// Probe again every 2 s until Ctrl+C
+    /// Probe again every `health: {interval}` (2 s) until Ctrl+C; unhealthy after `retries` failures
     #[arg(short, long)]
     watch: bool,
   },

@@ -63,7 +63,15 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
         })
       };
     }
-    thread::sleep(Duration::from_secs(2));
+    // As often as the most eager `health: {interval}` asks (2 s by default).
+    let interval = project
+      .config
+      .services
+      .iter()
+      .filter_map(|service| service.health.as_ref().map(|health| health.interval))
+      .min()
+      .unwrap_or(Duration::from_secs(2));
+    thread::sleep(interval.max(Duration::from_millis(100)));
     println!();
   }
 }
