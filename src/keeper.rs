@@ -525,19 +525,22 @@ impl Keeper {
     };
     let deadline = Instant::now() + timeout;
     loop {
-      // The quick walk first; emptiness is only believed from the exact scan, which reads
-      // every process's own parent.
-      let quick = sys::descendants(self.me.pid);
-      let left = if quick.iter().any(|pid| is_live(*pid)) {
-        quick
+      // The quick walk can skip a process while a sibling is being reaped, so emptiness is
+      // believed only from the kernel's own answer: as a subreaper we inherit every orphan,
+      // so no child at all means no descendant at all.
+      let quick: Vec<Pid> = sys::descendants(self.me.pid)
+        .into_iter()
+        .filter(|pid| is_live(*pid))
+        .collect();
+      if quick.is_empty() {
+        if !sys::has_children() {
+          return true;
+        }
+        // Children remain: zombies about to be reaped, or one the walk missed.
+        signal_new(sys::live_descendants_exact(self.me.pid));
       } else {
-        sys::live_descendants_exact(self.me.pid)
-      };
-      let live: Vec<Pid> = left.into_iter().filter(|pid| is_live(*pid)).collect();
-      if live.is_empty() {
-        return true;
+        signal_new(quick);
       }
-      signal_new(live);
       let remaining = deadline.saturating_duration_since(Instant::now());
       if remaining.is_zero() {
         return false;

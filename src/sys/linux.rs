@@ -132,6 +132,23 @@ pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
   found
 }
 
+/// True while this process has any child at all, live or zombie, of any of its threads:
+/// exact and one system call (`waitid` with WNOWAIT reaps nothing).
+pub(crate) fn has_children() -> bool {
+  // SAFETY: siginfo_t is plain data that waitid fills.
+  let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+  // SAFETY: P_ALL with a valid out-pointer; WNOHANG and WNOWAIT: no blocking, no reaping.
+  let result = unsafe {
+    libc::waitid(
+      libc::P_ALL,
+      0,
+      &raw mut info,
+      libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+    )
+  };
+  !(result == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+}
+
 /// Every live (not zombie) descendant of `root`, from each process's own `stat`: slower than
 /// `descendants` (one read per process on the machine) but it cannot miss one. The kernel's
 /// `children` lists are walked without a lock and can skip an entry while a sibling is being
