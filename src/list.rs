@@ -132,11 +132,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       .iter()
       .filter(|task| !task.is_private() && task.group.as_deref() == group)
       .map(|task| {
-        let name = task
-          .usage()
-          .trim_start_matches("dev ")
-          .trim_end_matches(" [-- extra words]")
-          .to_owned();
+        let name = task.signature();
         let mut comment = task.description.clone().unwrap_or_default();
         if !task.aliases.is_empty() {
           let noun = if task.aliases.len() == 1 {

@@ -87,17 +87,21 @@ impl Task {
     self.platforms.is_empty() || self.platforms.iter().any(|p| p.is_current())
   }
 
-  /// `dev deploy <env> [region=eu] [-- extra words]`.
-  pub(crate) fn usage(&self) -> String {
-    let mut usage = format!("dev {}", self.name);
+  /// `deploy <env> [region=eu]`: the name and its arguments, as `dev list` shows them.
+  pub(crate) fn signature(&self) -> String {
+    let mut signature = self.name.clone();
     for arg in &self.args {
       match &arg.default {
-        None => usage.push_str(&format!(" <{}>", arg.name)),
-        Some(default) => usage.push_str(&format!(" [{}={default}]", arg.name)),
+        None => signature.push_str(&format!(" <{}>", arg.name)),
+        Some(default) => signature.push_str(&format!(" [{}={default}]", arg.name)),
       }
     }
-    usage.push_str(" [-- extra words]");
-    usage
+    signature
+  }
+
+  /// `dev deploy <env> [region=eu] [-- extra words]`.
+  pub(crate) fn usage(&self) -> String {
+    format!("dev {} [-- extra words]", self.signature())
   }
 
   /// Hidden from `dev list`: `private: true`, or a name starting with `_` (as in just).
