@@ -61,11 +61,13 @@ fn a_gigabyte_with_a_slow_reader_loses_no_line_and_memory_stays_bounded() {
     total
   });
   let started = Instant::now();
+  // A bound on the wait, not a speed goal (bench/throughput.py measures speed).
+  let deadline = started + Duration::from_secs(180);
   let (mut dev_peak, mut keeper_peak) = (0, 0);
   let log_path = test.path().join("logs/flood.log");
   let expected = lines * 100;
   loop {
-    assert!(started.elapsed() < Duration::from_secs(180), "too slow");
+    assert!(Instant::now() < deadline, "did not finish within the bound");
     dev_peak = dev_peak.max(rss_kib(dev.id()));
     for pid in test.processes() {
       let command = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
