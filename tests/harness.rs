@@ -365,13 +365,33 @@ pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
     .collect()
 }
 
-/// A port that was free a moment ago (the kernel picked it).
+/// Ports handed to a test in this run: never handed out twice, so two tests running side by
+/// side cannot be given the same port after the kernel recycled it.
+static CLAIMED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+
+fn claim(port: u16) -> bool {
+  let mut claimed = CLAIMED
+    .lock()
+    .unwrap_or_else(std::sync::PoisonError::into_inner);
+  if claimed.contains(&port) {
+    return false;
+  }
+  claimed.push(port);
+  true
+}
+
+/// A port that was free a moment ago (the kernel picked it) and no other test was given.
 pub(crate) fn free_port() -> u16 {
-  TcpListener::bind("127.0.0.1:0")
-    .unwrap()
-    .local_addr()
-    .unwrap()
-    .port()
+  loop {
+    let port = TcpListener::bind("127.0.0.1:0")
+      .unwrap()
+      .local_addr()
+      .unwrap()
+      .port();
+    if claim(port) {
+      return port;
+    }
+  }
 }
 
 pub(crate) fn is_listening(port: u16) -> bool {
@@ -383,7 +403,10 @@ pub(crate) fn free_port_where(related: impl Fn(u16) -> Vec<u16>) -> u16 {
   let start = 1024 + (std::process::id() % 4000) as u16;
   (start..6000)
     .chain(1024..start)
-    .find(|p| std::iter::once(*p).chain(related(*p)).all(is_bindable))
+    .find(|p| {
+      let ports: Vec<u16> = std::iter::once(*p).chain(related(*p)).collect();
+      ports.iter().all(|port| is_bindable(*port)) && ports.iter().all(|port| claim(*port))
+    })
     .expect("a free port")
 }
 

@@ -76,27 +76,11 @@ fn signals_received(test: &Test, sentinel: &Sentinel, uid: Option<u32>) -> Strin
   fs::read_to_string(dir.join(format!("signals.{}", sentinel.child.id()))).unwrap_or_default()
 }
 
-/// A port below 6553 that is free, and whose ten-fold is free too (1808 and 18080).
-fn near_miss_ports() -> (u16, u16) {
-  for _ in 0..200 {
-    let port = 2000 + (std::process::id() as u16 % 3000) + (rand_u16() % 1500);
-    if port < 6553 && is_bindable(port) && is_bindable(port * 10) {
-      return (port, port * 10);
-    }
-  }
-  panic!("no free near-miss ports");
-}
-
-fn rand_u16() -> u16 {
-  std::time::SystemTime::now()
-    .duration_since(std::time::UNIX_EPOCH)
-    .unwrap()
-    .subsec_nanos() as u16
-}
-
 #[test]
 fn no_unrelated_process_is_ever_signalled() {
-  let (small, tenfold) = near_miss_ports();
+  // 1808-style: a free port whose ten-fold is free too.
+  let small = free_port_where(|p| vec![p * 10]);
+  let tenfold = small * 10;
   let foreign_port = free_port();
   let other_user_port = free_port();
   let test = Test::with_config(&format!(
