@@ -6,7 +6,9 @@ mod env_file;
 mod health;
 pub(crate) mod interpolate;
 mod log;
+mod port;
 mod raw;
+mod service;
 mod task;
 
 use std::{
@@ -23,17 +25,18 @@ pub(crate) use self::{
   duration::parse_duration,
   health::{Health, Probe},
   log::LogSettings,
+  port::{Fallback, PRIMARY_PORT, PortSpec, shout},
+  service::{Condition, DEFAULT_GRACE, Restart, RestartPolicy, Service},
   task::{Task, TaskArg},
 };
 use self::{
   env_file::parse_env_file,
-  raw::{RawFile, RawNamedPort, RawService, Scalars, Text},
+  raw::{RawFile, Text},
 };
 use crate::{
   error::{Error, Result},
   source::{Location, Source},
   suggestion::{list, suggest},
-  sys::Signal,
 };
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
@@ -62,139 +65,6 @@ pub(crate) struct Config {
   /// What a bare `dev` runs instead of starting every service: a task or a service.
   pub(crate) default: Option<String>,
 }
-
-#[derive(Debug)]
-pub(crate) struct Service {
-  pub(crate) name: String,
-  pub(crate) description: Option<String>,
-  pub(crate) run: String,
-  pub(crate) cwd: PathBuf,
-  /// `port:` first (named `port`), then the `ports:` map in file order.
-  pub(crate) ports: Vec<PortSpec>,
-  /// `env_file` variables first, then `env:` entries (not yet interpolated).
-  pub(crate) env: Vec<(String, String)>,
-  pub(crate) depends_on: Vec<Dependency>,
-  pub(crate) stop_signal: Signal,
-  pub(crate) grace: Duration,
-  /// How to tell it is ready; `None` when it has neither `health:` nor a port.
-  pub(crate) health: Option<Health>,
-  /// Probed while it runs; `retries` failures in a row restart it.
-  pub(crate) liveness: Option<Health>,
-  pub(crate) restart: RestartPolicy,
-  /// Open its URL in the browser once ready (`open: true`).
-  pub(crate) open: bool,
-  pub(crate) log: LogSettings,
-}
-
-/// What the keeper does when the service ends by itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct RestartPolicy {
-  pub(crate) when: Restart,
-  /// Restarts in a row (a run longer than a minute resets the count).
-  pub(crate) max: u32,
-  /// Before the first restart; doubled each time, at most 30 s.
-  pub(crate) delay_ms: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Restart {
-  No,
-  OnFailure,
-  Always,
-}
-
-impl Default for RestartPolicy {
-  fn default() -> Self {
-    Self {
-      when: Restart::No,
-      max: 5,
-      delay_ms: 1000,
-    }
-  }
-}
-
-/// One port a service wants.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct PortSpec {
-  /// `port` for the primary port (`$PORT`, `${svc.port}`); the key in `ports:` otherwise
-  /// (`$PORT_WS`, `${svc.ports.ws}`).
-  pub(crate) name: String,
-  pub(crate) preferred: u16,
-  pub(crate) fallback: Fallback,
-}
-
-/// Where a port may move when it is taken by something `dev` did not start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Fallback {
-  /// Fail with who holds it and how to free it.
-  None,
-  /// These ports, in this order.
-  Ports(Vec<u16>),
-  /// The next free port above the preferred one.
-  Auto,
-}
-
-impl PortSpec {
-  /// `${svc.port}` or `${svc.ports.ws}`.
-  pub(crate) fn reference(&self, service: &str) -> String {
-    if self.name == PRIMARY_PORT {
-      format!("${{{service}.port}}")
-    } else {
-      format!("${{{service}.ports.{}}}", self.name)
-    }
-  }
-}
-
-/// The name of the port given with `port:`.
-pub(crate) const PRIMARY_PORT: &str = "port";
-
-/// `my-api` → `MY_API`: names as environment variables.
-pub(crate) fn shout(name: &str) -> String {
-  name
-    .chars()
-    .map(|c| {
-      if c.is_ascii_alphanumeric() {
-        c.to_ascii_uppercase()
-      } else {
-        '_'
-      }
-    })
-    .collect()
-}
-
-impl Service {
-  /// The primary port as configured.
-  pub(crate) fn port(&self) -> Option<u16> {
-    self.ports.first().map(|p| p.preferred)
-  }
-}
-
-#[derive(Debug)]
-pub(crate) struct Dependency {
-  pub(crate) service: String,
-  pub(crate) condition: Condition,
-}
-
-/// When a dependent may start, as in docker compose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Condition {
-  Started,
-  Healthy,
-  CompletedSuccessfully,
-}
-
-impl Condition {
-  pub(crate) fn name(self) -> &'static str {
-    match self {
-      Self::Started => "started",
-      Self::Healthy => "healthy",
-      Self::CompletedSuccessfully => "completed_successfully",
-    }
-  }
-}
-
-pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 impl Config {
   /// The task file in `start` or its nearest ancestor.
@@ -526,146 +396,6 @@ impl Checker<'_> {
       .map_err(|(line, message)| self.at(file, format!("{}:{line}: {message}", file.value)))
   }
 
-  fn service(
-    &self,
-    root: &Path,
-    name: &Text,
-    raw: &RawService,
-    services: &[&str],
-    log: LogSettings,
-  ) -> Result<Service> {
-    if raw.run.value.trim().is_empty() {
-      return Err(self.at(
-        &raw.run,
-        format!("service `{}` has an empty `run` command", name.value),
-      ));
-    }
-    let ports = self.ports(name, raw)?;
-    let health = self.health(name, raw.health.as_ref(), !ports.is_empty())?;
-    let liveness = self.liveness(
-      name,
-      raw.liveness.as_ref(),
-      !ports.is_empty(),
-      health.as_ref(),
-    )?;
-    let mut env = match &raw.env_file {
-      Some(file) => self.read_env_file(root, file)?,
-      None => Vec::new(),
-    };
-    for (key, value) in &raw.env.0 {
-      self.check_variable_name(key)?;
-      env.push((key.value.clone(), value.value.clone()));
-    }
-    let mut depends_on = Vec::new();
-    for (dependency, condition) in &raw.depends_on.0 {
-      self.check_known(dependency, services, "service")?;
-      if dependency.value == name.value {
-        return Err(self.at(
-          dependency,
-          format!("service `{}` depends on itself", name.value),
-        ));
-      }
-      let condition = match condition {
-        None => Condition::Started,
-        Some(text) => match text.value.as_str() {
-          "started" | "service_started" => Condition::Started,
-          "healthy" | "service_healthy" => Condition::Healthy,
-          "completed_successfully" | "service_completed_successfully" => {
-            Condition::CompletedSuccessfully
-          }
-          other => {
-            let known = ["started", "healthy", "completed_successfully"];
-            let hint = match suggest(other, known) {
-              Some(name) => format!("Did you mean `{name}`?"),
-              None => "use `started`, `healthy` or `completed_successfully`".into(),
-            };
-            return Err(
-              self
-                .at(text, format!("unknown condition `{other}`"))
-                .with_hint(hint),
-            );
-          }
-        },
-      };
-      depends_on.push(Dependency {
-        service: dependency.value.clone(),
-        condition,
-      });
-    }
-    let restart = self.restart_policy(raw)?;
-    let (mut stop_signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
-    if let Some(stop) = &raw.stop {
-      if let Some(text) = &stop.signal {
-        stop_signal = Signal::parse(&text.value).ok_or_else(|| {
-          self
-            .at(text, format!("unknown signal `{}`", text.value))
-            .with_hint(format!(
-              "use one of {}",
-              list(
-                &Signal::NAMES
-                  .iter()
-                  .map(|s| (*s).to_owned())
-                  .collect::<Vec<_>>()
-              )
-            ))
-        })?;
-      }
-      if let Some(text) = &stop.grace {
-        grace = self.duration(text)?;
-      }
-    }
-    Ok(Service {
-      name: name.value.clone(),
-      description: raw.description.as_ref().map(|text| text.value.clone()),
-      run: raw.run.value.clone(),
-      cwd: self.directory(root, raw.cwd.as_ref())?,
-      ports,
-      env,
-      depends_on,
-      stop_signal,
-      grace,
-      health,
-      liveness,
-      restart,
-      open: raw.open.unwrap_or(false),
-      log: self.log_settings(log, raw.log.as_ref())?,
-    })
-  }
-
-  fn restart_policy(&self, raw: &RawService) -> Result<RestartPolicy> {
-    let mut policy = RestartPolicy::default();
-    if let Some(text) = &raw.restart {
-      policy.when = match text.value.trim() {
-        "no" | "never" => Restart::No,
-        "on-failure" | "on_failure" => Restart::OnFailure,
-        "always" => Restart::Always,
-        other => {
-          let hint = match suggest(other, ["no", "on-failure", "always"]) {
-            Some(name) => format!("Did you mean `{name}`?"),
-            None => "use `no`, `on-failure` or `always`".into(),
-          };
-          return Err(
-            self
-              .at(text, format!("unknown restart policy `{other}`"))
-              .with_hint(hint),
-          );
-        }
-      };
-    }
-    if let Some(text) = &raw.max_restarts {
-      policy.max = text.value.trim().parse().map_err(|_| {
-        self.at(
-          text,
-          format!("expected a number of restarts, found `{}`", text.value),
-        )
-      })?;
-    }
-    if let Some(text) = &raw.restart_delay {
-      policy.delay_ms = self.duration(text)?.as_millis() as u64;
-    }
-    Ok(policy)
-  }
-
   fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {
     if known.contains(&name.value.as_str()) {
       return Ok(());
@@ -701,134 +431,6 @@ impl Checker<'_> {
     }
   }
 
-  fn port(&self, text: &Text) -> Result<u16> {
-    match text.value.trim().parse::<u32>() {
-      Ok(port @ 1..=65535) => Ok(port as u16),
-      _ => Err(self.at(
-        text,
-        format!(
-          "expected a port number between 1 and 65535, found `{}`",
-          text.value
-        ),
-      )),
-    }
-  }
-
-  /// `port:` with the service's `fallback:`, then each `ports:` entry with its own.
-  fn ports(&self, service: &Text, raw: &RawService) -> Result<Vec<PortSpec>> {
-    let mut ports = Vec::new();
-    match (&raw.port, &raw.fallback) {
-      (Some(port), fallback) => ports.push(PortSpec {
-        name: PRIMARY_PORT.into(),
-        preferred: self.port(port)?,
-        fallback: self.fallback(fallback.as_ref())?,
-      }),
-      (None, Some(fallback)) => {
-        let first = fallback.0.first().map_or(&raw.run, |text| text);
-        return Err(
-          self
-            .at(
-              first,
-              format!("service `{}` has `fallback:` but no `port:`", service.value),
-            )
-            .with_hint(
-              "add `port: <preferred port>`, or give each `ports:` entry its own fallback",
-            ),
-        );
-      }
-      (None, None) => {}
-    }
-    for (name, entry) in &raw.ports.0 {
-      if name.value == PRIMARY_PORT
-        || name.value.is_empty()
-        || !name
-          .value
-          .chars()
-          .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-      {
-        return Err(
-          self
-            .at(name, format!("`{}` cannot name a port", name.value))
-            .with_hint("use letters, digits, `_` or `-`, and not `port` (that is `port:`)"),
-        );
-      }
-      let (preferred, fallback) = match &entry.value {
-        RawNamedPort::Port(text) => {
-          let located = Spanned::new(text.clone(), entry.referenced, entry.defined);
-          (self.port(&located)?, Fallback::None)
-        }
-        RawNamedPort::Full(fields) => (
-          self.port(&fields.port)?,
-          self.fallback(fields.fallback.as_ref())?,
-        ),
-      };
-      ports.push(PortSpec {
-        name: name.value.clone(),
-        preferred,
-        fallback,
-      });
-    }
-    for (i, port) in ports.iter().enumerate() {
-      if ports[..i].iter().any(|p| p.preferred == port.preferred) {
-        let text = raw
-          .ports
-          .0
-          .iter()
-          .find(|(name, _)| name.value == port.name)
-          .map_or(service, |(name, _)| name);
-        return Err(self.at(
-          text,
-          format!(
-            "service `{}` asks for port {} twice",
-            service.value, port.preferred
-          ),
-        ));
-      }
-    }
-    Ok(ports)
-  }
-
-  fn fallback(&self, raw: Option<&Scalars>) -> Result<Fallback> {
-    let Some(raw) = raw else {
-      return Ok(Fallback::None);
-    };
-    if let [only] = raw.0.as_slice()
-      && only.value.trim() == "auto"
-    {
-      return Ok(Fallback::Auto);
-    }
-    let mut ports = Vec::new();
-    for text in &raw.0 {
-      ports.extend(self.port_list(text)?);
-    }
-    Ok(Fallback::Ports(ports))
-  }
-
-  /// `8001` or `8001-8010`.
-  fn port_list(&self, text: &Text) -> Result<Vec<u16>> {
-    let Some((first, last)) = text.value.split_once('-') else {
-      return Ok(vec![self.port(text)?]);
-    };
-    let bound = |value: &str| match value.trim().parse::<u32>() {
-      Ok(port @ 1..=65535) => Some(port as u16),
-      _ => None,
-    };
-    match (bound(first), bound(last)) {
-      (Some(first), Some(last)) if first <= last => Ok((first..=last).collect()),
-      _ => Err(
-        self
-          .at(
-            text,
-            format!(
-              "expected a port range such as `8001-8010`, found `{}`",
-              text.value
-            ),
-          )
-          .with_hint("ranges go from low to high, within 1-65535; or write `auto`"),
-      ),
-    }
-  }
-
   fn duration(&self, text: &Text) -> Result<Duration> {
     parse_duration(&text.value).ok_or_else(|| {
       self.at(
@@ -855,88 +457,6 @@ impl Checker<'_> {
           .with_hint("`cwd:` is relative to the directory of devtasks.yaml"),
       )
     }
-  }
-
-  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist.
-  fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
-    let names: Vec<&str> = config
-      .services
-      .iter()
-      .map(|service| service.name.as_str())
-      .collect();
-    let texts = raw.services.0.iter().flat_map(|(_, service)| {
-      std::iter::once(&service.value.run).chain(service.value.env.0.iter().map(|(_, value)| value))
-    });
-    for text in texts {
-      for reference in interpolate::references(&text.value) {
-        let location = {
-          let base = text.referenced;
-          // Point at the reference itself when the value sits on one line.
-          let column = base.column() as usize
-            + text.value[..reference.offset].chars().count()
-            + usize::from(self.is_quoted(text));
-          Location::new(self.source, base.line() as usize, column, reference.len)
-        };
-        let Some(service) = config.service(&reference.service) else {
-          let hint = match suggest(&reference.service, names.iter().copied()) {
-            Some(name) => format!("Did you mean `{name}`?"),
-            None => format!(
-              "known services: {}",
-              list(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-            ),
-          };
-          return Err(
-            Error::config(
-              format!(
-                "unknown service `{}` in `${{{}.{}}}`",
-                reference.service, reference.service, reference.field
-              ),
-              Some(location),
-            )
-            .with_hint(hint),
-          );
-        };
-        let known = if reference.field == PRIMARY_PORT {
-          !service.ports.is_empty()
-        } else {
-          service
-            .ports
-            .iter()
-            .any(|port| format!("ports.{}", port.name) == reference.field)
-        };
-        if known {
-          continue;
-        }
-        let (message, hint) = if reference.field == PRIMARY_PORT {
-          (
-            format!(
-              "service `{}` has no `port`, so `${{{}.port}}` has no value",
-              service.name, service.name
-            ),
-            format!("add `port:` to service `{}`", service.name),
-          )
-        } else {
-          let references: Vec<String> = service
-            .ports
-            .iter()
-            .map(|port| format!("`{}`", port.reference(&service.name)))
-            .collect();
-          (
-            format!(
-              "unknown field `{}` in `${{{}.{}}}`",
-              reference.field, reference.service, reference.field
-            ),
-            if references.is_empty() {
-              "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
-            } else {
-              format!("`{}` has {}", service.name, references.join(", "))
-            },
-          )
-        };
-        return Err(Error::config(message, Some(location)).with_hint(hint));
-      }
-    }
-    Ok(())
   }
 
   fn is_quoted(&self, text: &Text) -> bool {

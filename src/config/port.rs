@@ -1,0 +1,275 @@
+//! Ports in the task file: `port:` with its `fallback:`, named `ports:`, `reserved:`, and the
+//! `${svc.port}` references that must name a port that exists.
+
+use serde_saphyr::Spanned;
+
+use super::{
+  Checker, Config, interpolate,
+  raw::{RawFile, RawNamedPort, RawService, Scalars, Text},
+};
+use crate::{
+  error::{Error, Result},
+  source::Location,
+  suggestion::{list, suggest},
+};
+
+/// One port a service wants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PortSpec {
+  /// `port` for the primary port (`$PORT`, `${svc.port}`); the key in `ports:` otherwise
+  /// (`$PORT_WS`, `${svc.ports.ws}`).
+  pub(crate) name: String,
+  pub(crate) preferred: u16,
+  pub(crate) fallback: Fallback,
+}
+
+/// Where a port may move when it is taken by something `dev` did not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+  /// Fail with who holds it and how to free it.
+  None,
+  /// These ports, in this order.
+  Ports(Vec<u16>),
+  /// The next free port above the preferred one.
+  Auto,
+}
+
+impl PortSpec {
+  /// `${svc.port}` or `${svc.ports.ws}`.
+  pub(crate) fn reference(&self, service: &str) -> String {
+    if self.name == PRIMARY_PORT {
+      format!("${{{service}.port}}")
+    } else {
+      format!("${{{service}.ports.{}}}", self.name)
+    }
+  }
+}
+
+/// The name of the port given with `port:`.
+pub(crate) const PRIMARY_PORT: &str = "port";
+
+/// `my-api` → `MY_API`: names as environment variables.
+pub(crate) fn shout(name: &str) -> String {
+  name
+    .chars()
+    .map(|c| {
+      if c.is_ascii_alphanumeric() {
+        c.to_ascii_uppercase()
+      } else {
+        '_'
+      }
+    })
+    .collect()
+}
+
+impl Checker<'_> {
+  fn port(&self, text: &Text) -> Result<u16> {
+    match text.value.trim().parse::<u32>() {
+      Ok(port @ 1..=65535) => Ok(port as u16),
+      _ => Err(self.at(
+        text,
+        format!(
+          "expected a port number between 1 and 65535, found `{}`",
+          text.value
+        ),
+      )),
+    }
+  }
+
+  /// `port:` with the service's `fallback:`, then each `ports:` entry with its own.
+  pub(super) fn ports(&self, service: &Text, raw: &RawService) -> Result<Vec<PortSpec>> {
+    let mut ports = Vec::new();
+    match (&raw.port, &raw.fallback) {
+      (Some(port), fallback) => ports.push(PortSpec {
+        name: PRIMARY_PORT.into(),
+        preferred: self.port(port)?,
+        fallback: self.fallback(fallback.as_ref())?,
+      }),
+      (None, Some(fallback)) => {
+        let first = fallback.0.first().map_or(&raw.run, |text| text);
+        return Err(
+          self
+            .at(
+              first,
+              format!("service `{}` has `fallback:` but no `port:`", service.value),
+            )
+            .with_hint(
+              "add `port: <preferred port>`, or give each `ports:` entry its own fallback",
+            ),
+        );
+      }
+      (None, None) => {}
+    }
+    for (name, entry) in &raw.ports.0 {
+      if name.value == PRIMARY_PORT
+        || name.value.is_empty()
+        || !name
+          .value
+          .chars()
+          .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+      {
+        return Err(
+          self
+            .at(name, format!("`{}` cannot name a port", name.value))
+            .with_hint("use letters, digits, `_` or `-`, and not `port` (that is `port:`)"),
+        );
+      }
+      let (preferred, fallback) = match &entry.value {
+        RawNamedPort::Port(text) => {
+          let located = Spanned::new(text.clone(), entry.referenced, entry.defined);
+          (self.port(&located)?, Fallback::None)
+        }
+        RawNamedPort::Full(fields) => (
+          self.port(&fields.port)?,
+          self.fallback(fields.fallback.as_ref())?,
+        ),
+      };
+      ports.push(PortSpec {
+        name: name.value.clone(),
+        preferred,
+        fallback,
+      });
+    }
+    for (i, port) in ports.iter().enumerate() {
+      if ports[..i].iter().any(|p| p.preferred == port.preferred) {
+        let text = raw
+          .ports
+          .0
+          .iter()
+          .find(|(name, _)| name.value == port.name)
+          .map_or(service, |(name, _)| name);
+        return Err(self.at(
+          text,
+          format!(
+            "service `{}` asks for port {} twice",
+            service.value, port.preferred
+          ),
+        ));
+      }
+    }
+    Ok(ports)
+  }
+
+  fn fallback(&self, raw: Option<&Scalars>) -> Result<Fallback> {
+    let Some(raw) = raw else {
+      return Ok(Fallback::None);
+    };
+    if let [only] = raw.0.as_slice()
+      && only.value.trim() == "auto"
+    {
+      return Ok(Fallback::Auto);
+    }
+    let mut ports = Vec::new();
+    for text in &raw.0 {
+      ports.extend(self.port_list(text)?);
+    }
+    Ok(Fallback::Ports(ports))
+  }
+
+  /// `8001` or `8001-8010`.
+  pub(super) fn port_list(&self, text: &Text) -> Result<Vec<u16>> {
+    let Some((first, last)) = text.value.split_once('-') else {
+      return Ok(vec![self.port(text)?]);
+    };
+    let bound = |value: &str| match value.trim().parse::<u32>() {
+      Ok(port @ 1..=65535) => Some(port as u16),
+      _ => None,
+    };
+    match (bound(first), bound(last)) {
+      (Some(first), Some(last)) if first <= last => Ok((first..=last).collect()),
+      _ => Err(
+        self
+          .at(
+            text,
+            format!(
+              "expected a port range such as `8001-8010`, found `{}`",
+              text.value
+            ),
+          )
+          .with_hint("ranges go from low to high, within 1-65535; or write `auto`"),
+      ),
+    }
+  }
+
+  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist.
+  pub(super) fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
+    let names: Vec<&str> = config
+      .services
+      .iter()
+      .map(|service| service.name.as_str())
+      .collect();
+    let texts = raw.services.0.iter().flat_map(|(_, service)| {
+      std::iter::once(&service.value.run).chain(service.value.env.0.iter().map(|(_, value)| value))
+    });
+    for text in texts {
+      for reference in interpolate::references(&text.value) {
+        let location = {
+          let base = text.referenced;
+          // Point at the reference itself when the value sits on one line.
+          let column = base.column() as usize
+            + text.value[..reference.offset].chars().count()
+            + usize::from(self.is_quoted(text));
+          Location::new(self.source, base.line() as usize, column, reference.len)
+        };
+        let Some(service) = config.service(&reference.service) else {
+          let hint = match suggest(&reference.service, names.iter().copied()) {
+            Some(name) => format!("Did you mean `{name}`?"),
+            None => format!(
+              "known services: {}",
+              list(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            ),
+          };
+          return Err(
+            Error::config(
+              format!(
+                "unknown service `{}` in `${{{}.{}}}`",
+                reference.service, reference.service, reference.field
+              ),
+              Some(location),
+            )
+            .with_hint(hint),
+          );
+        };
+        let known = if reference.field == PRIMARY_PORT {
+          !service.ports.is_empty()
+        } else {
+          service
+            .ports
+            .iter()
+            .any(|port| format!("ports.{}", port.name) == reference.field)
+        };
+        if known {
+          continue;
+        }
+        let (message, hint) = if reference.field == PRIMARY_PORT {
+          (
+            format!(
+              "service `{}` has no `port`, so `${{{}.port}}` has no value",
+              service.name, service.name
+            ),
+            format!("add `port:` to service `{}`", service.name),
+          )
+        } else {
+          let references: Vec<String> = service
+            .ports
+            .iter()
+            .map(|port| format!("`{}`", port.reference(&service.name)))
+            .collect();
+          (
+            format!(
+              "unknown field `{}` in `${{{}.{}}}`",
+              reference.field, reference.service, reference.field
+            ),
+            if references.is_empty() {
+              "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
+            } else {
+              format!("`{}` has {}", service.name, references.join(", "))
+            },
+          )
+        };
+        return Err(Error::config(message, Some(location)).with_hint(hint));
+      }
+    }
+    Ok(())
+  }
+}

@@ -1,0 +1,243 @@
+//! `services:`: each service checked into a `Service` — its command, ports, environment,
+//! dependencies, stop signal, probes and restart policy.
+
+use std::{
+  path::{Path, PathBuf},
+  time::Duration,
+};
+
+use super::{
+  Checker, Health, LogSettings, PortSpec,
+  raw::{RawService, Text},
+};
+use crate::{
+  error::Result,
+  suggestion::{list, suggest},
+  sys::Signal,
+};
+
+#[derive(Debug)]
+pub(crate) struct Service {
+  pub(crate) name: String,
+  pub(crate) description: Option<String>,
+  pub(crate) run: String,
+  pub(crate) cwd: PathBuf,
+  /// `port:` first (named `port`), then the `ports:` map in file order.
+  pub(crate) ports: Vec<PortSpec>,
+  /// `env_file` variables first, then `env:` entries (not yet interpolated).
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) depends_on: Vec<Dependency>,
+  pub(crate) stop_signal: Signal,
+  pub(crate) grace: Duration,
+  /// How to tell it is ready; `None` when it has neither `health:` nor a port.
+  pub(crate) health: Option<Health>,
+  /// Probed while it runs; `retries` failures in a row restart it.
+  pub(crate) liveness: Option<Health>,
+  pub(crate) restart: RestartPolicy,
+  /// Open its URL in the browser once ready (`open: true`).
+  pub(crate) open: bool,
+  pub(crate) log: LogSettings,
+}
+
+/// What the keeper does when the service ends by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct RestartPolicy {
+  pub(crate) when: Restart,
+  /// Restarts in a row (a run longer than a minute resets the count).
+  pub(crate) max: u32,
+  /// Before the first restart; doubled each time, at most 30 s.
+  pub(crate) delay_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Restart {
+  No,
+  OnFailure,
+  Always,
+}
+
+impl Default for RestartPolicy {
+  fn default() -> Self {
+    Self {
+      when: Restart::No,
+      max: 5,
+      delay_ms: 1000,
+    }
+  }
+}
+
+impl Service {
+  /// The primary port as configured.
+  pub(crate) fn port(&self) -> Option<u16> {
+    self.ports.first().map(|p| p.preferred)
+  }
+}
+
+#[derive(Debug)]
+pub(crate) struct Dependency {
+  pub(crate) service: String,
+  pub(crate) condition: Condition,
+}
+
+/// When a dependent may start, as in docker compose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Condition {
+  Started,
+  Healthy,
+  CompletedSuccessfully,
+}
+
+impl Condition {
+  pub(crate) fn name(self) -> &'static str {
+    match self {
+      Self::Started => "started",
+      Self::Healthy => "healthy",
+      Self::CompletedSuccessfully => "completed_successfully",
+    }
+  }
+}
+
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+impl Checker<'_> {
+  pub(super) fn service(
+    &self,
+    root: &Path,
+    name: &Text,
+    raw: &RawService,
+    services: &[&str],
+    log: LogSettings,
+  ) -> Result<Service> {
+    if raw.run.value.trim().is_empty() {
+      return Err(self.at(
+        &raw.run,
+        format!("service `{}` has an empty `run` command", name.value),
+      ));
+    }
+    let ports = self.ports(name, raw)?;
+    let health = self.health(name, raw.health.as_ref(), !ports.is_empty())?;
+    let liveness = self.liveness(
+      name,
+      raw.liveness.as_ref(),
+      !ports.is_empty(),
+      health.as_ref(),
+    )?;
+    let mut env = match &raw.env_file {
+      Some(file) => self.read_env_file(root, file)?,
+      None => Vec::new(),
+    };
+    for (key, value) in &raw.env.0 {
+      self.check_variable_name(key)?;
+      env.push((key.value.clone(), value.value.clone()));
+    }
+    let mut depends_on = Vec::new();
+    for (dependency, condition) in &raw.depends_on.0 {
+      self.check_known(dependency, services, "service")?;
+      if dependency.value == name.value {
+        return Err(self.at(
+          dependency,
+          format!("service `{}` depends on itself", name.value),
+        ));
+      }
+      let condition = match condition {
+        None => Condition::Started,
+        Some(text) => match text.value.as_str() {
+          "started" | "service_started" => Condition::Started,
+          "healthy" | "service_healthy" => Condition::Healthy,
+          "completed_successfully" | "service_completed_successfully" => {
+            Condition::CompletedSuccessfully
+          }
+          other => {
+            let known = ["started", "healthy", "completed_successfully"];
+            let hint = match suggest(other, known) {
+              Some(name) => format!("Did you mean `{name}`?"),
+              None => "use `started`, `healthy` or `completed_successfully`".into(),
+            };
+            return Err(
+              self
+                .at(text, format!("unknown condition `{other}`"))
+                .with_hint(hint),
+            );
+          }
+        },
+      };
+      depends_on.push(Dependency {
+        service: dependency.value.clone(),
+        condition,
+      });
+    }
+    let restart = self.restart_policy(raw)?;
+    let (mut stop_signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
+    if let Some(stop) = &raw.stop {
+      if let Some(text) = &stop.signal {
+        stop_signal = Signal::parse(&text.value).ok_or_else(|| {
+          self
+            .at(text, format!("unknown signal `{}`", text.value))
+            .with_hint(format!(
+              "use one of {}",
+              list(
+                &Signal::NAMES
+                  .iter()
+                  .map(|s| (*s).to_owned())
+                  .collect::<Vec<_>>()
+              )
+            ))
+        })?;
+      }
+      if let Some(text) = &stop.grace {
+        grace = self.duration(text)?;
+      }
+    }
+    Ok(Service {
+      name: name.value.clone(),
+      description: raw.description.as_ref().map(|text| text.value.clone()),
+      run: raw.run.value.clone(),
+      cwd: self.directory(root, raw.cwd.as_ref())?,
+      ports,
+      env,
+      depends_on,
+      stop_signal,
+      grace,
+      health,
+      liveness,
+      restart,
+      open: raw.open.unwrap_or(false),
+      log: self.log_settings(log, raw.log.as_ref())?,
+    })
+  }
+
+  fn restart_policy(&self, raw: &RawService) -> Result<RestartPolicy> {
+    let mut policy = RestartPolicy::default();
+    if let Some(text) = &raw.restart {
+      policy.when = match text.value.trim() {
+        "no" | "never" => Restart::No,
+        "on-failure" | "on_failure" => Restart::OnFailure,
+        "always" => Restart::Always,
+        other => {
+          let hint = match suggest(other, ["no", "on-failure", "always"]) {
+            Some(name) => format!("Did you mean `{name}`?"),
+            None => "use `no`, `on-failure` or `always`".into(),
+          };
+          return Err(
+            self
+              .at(text, format!("unknown restart policy `{other}`"))
+              .with_hint(hint),
+          );
+        }
+      };
+    }
+    if let Some(text) = &raw.max_restarts {
+      policy.max = text.value.trim().parse().map_err(|_| {
+        self.at(
+          text,
+          format!("expected a number of restarts, found `{}`", text.value),
+        )
+      })?;
+    }
+    if let Some(text) = &raw.restart_delay {
+      policy.delay_ms = self.duration(text)?.as_millis() as u64;
+    }
+    Ok(policy)
+  }
+}
