@@ -24,6 +24,7 @@ mod preflight;
 mod probe;
 mod progress;
 mod project;
+mod pump;
 mod readiness;
 mod run;
 mod source;
