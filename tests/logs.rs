@@ -210,3 +210,38 @@ time.sleep(30)
   crate::harness::wait_child(&mut dev, Duration::from_secs(10));
   test.wait_for_no_processes(Duration::from_secs(10));
 }
+
+#[test]
+fn logs_reach_into_the_rotated_file_and_a_follower_survives_truncation() {
+  let test = Test::with_config(
+    "services:\n  chatty:\n    run: python3 chatty.py 200 0\n    log: { max_size: 1KB, keep: 2 }\n",
+  );
+  test.write("chatty.py", CHATTY);
+  test.run(&["up", "-d"]).success();
+  wait_until("chatty wrote everything", Duration::from_secs(20), || {
+    test.log("chatty").contains("line 199\n")
+  });
+  // The current file holds fewer than 150 lines: the rest comes from chatty.log.1.
+  let current = test.log("chatty").lines().count();
+  assert!(current < 150, "{current}");
+  let shown = test.run(&["logs", "chatty", "-n", "150"]).stdout();
+  let numbers: Vec<u32> = shown
+    .lines()
+    .filter_map(|line| line.strip_prefix("line ")?.parse().ok())
+    .collect();
+  assert_eq!(numbers.last(), Some(&199));
+  assert!(numbers.len() > current, "{} lines shown", numbers.len());
+  assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
+
+  // Truncated under a follower (`: > file`, as logrotate's copytruncate does).
+  let mut follower = test.spawn(&["logs", "chatty", "-f", "-n", "0"]);
+  std::thread::sleep(Duration::from_millis(300));
+  fs::write(test.path().join("logs/chatty.log"), "").unwrap();
+  std::thread::sleep(Duration::from_millis(300));
+  fs::write(test.path().join("logs/chatty.log"), "after truncation\n").unwrap();
+  wait_until("the follower saw it", Duration::from_secs(10), || {
+    test.spawned_output().0.contains("after truncation\n")
+  });
+  follower.kill().unwrap();
+  let _ = follower.wait();
+}
