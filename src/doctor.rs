@@ -2,16 +2,13 @@
 //! task file, every program the services and tasks run (on PATH or relative to their cwd),
 //! each port (free, ours, or held by whom), the log directory, and stale state.
 
-use std::{
-  fs,
-  os::unix::fs::PermissionsExt,
-  path::{Path, PathBuf},
-};
+use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
 use crate::{
   error::{Error, Result},
   format::count,
   ports::holders::{self, PortStatus},
+  preflight,
   project::Project,
   source::display_path,
   state::Liveness,
@@ -218,21 +215,21 @@ fn check_port(project: &Project, service: &str, port: u16, has_fallback: bool) -
 }
 
 fn check_log_dir(dir: &Path) -> Finding {
-  let probe: PathBuf = dir.join(".dev-doctor-probe");
-  let writable = fs::create_dir_all(dir).is_ok() && fs::write(&probe, b"").is_ok();
-  let _ = fs::remove_file(&probe);
-  if writable {
-    Finding {
+  match preflight::write_problem(dir) {
+    None => Finding {
       level: Level::Good,
       message: format!("log directory {} is writable", display_path(dir)),
       fix: None,
-    }
-  } else {
-    Finding {
+    },
+    Some(problem) => Finding {
       level: Level::Problem,
-      message: format!("log directory {} is not writable", display_path(dir)),
-      fix: Some("fix its permissions, or point `log_dir:` elsewhere".into()),
-    }
+      message: format!("log directory {} {}", display_path(dir), problem.what),
+      fix: Some(if problem.disk_full {
+        "free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere".into()
+      } else {
+        "fix its permissions, or point `log_dir:` elsewhere".into()
+      }),
+    },
   }
 }
 

@@ -8,6 +8,7 @@ use std::{fmt::Write as _, fs, path::Path};
 use crate::{
   config::{Condition, Probe, Restart, Service, interpolate},
   error::{Error, Result},
+  format::{shell_quote, yaml_quote},
   plan::{self, PortMap, PortOverrides, port_reference},
   project::Project,
   source::display_path,
@@ -77,11 +78,6 @@ fn relative(project: &Project, path: &Path) -> String {
   }
 }
 
-/// A YAML/JSON double-quoted string.
-fn quoted(text: &str) -> String {
-  serde_json::to_string(text).unwrap_or_default()
-}
-
 /// Inside compose, another service is reached by its name, not 127.0.0.1.
 fn for_containers(text: &str, project: &Project, ports: &PortMap) -> String {
   let mut text = text.to_owned();
@@ -139,10 +135,10 @@ fn compose(project: &Project, ports: &PortMap) -> String {
     let _ = writeln!(
       out,
       "    working_dir: {}",
-      quoted(&format!("/app/{}", relative(project, &service.cwd)))
+      yaml_quote(&format!("/app/{}", relative(project, &service.cwd)))
     );
     let _ = writeln!(out, "    volumes: [\"./:/app\"]");
-    let _ = writeln!(out, "    command: [\"sh\", \"-c\", {}]", quoted(&run));
+    let _ = writeln!(out, "    command: [\"sh\", \"-c\", {}]", yaml_quote(&run));
     let env = environment(project, service, ports);
     if !env.is_empty() {
       let _ = writeln!(out, "    environment:");
@@ -150,7 +146,7 @@ fn compose(project: &Project, ports: &PortMap) -> String {
         let _ = writeln!(
           out,
           "      {key}: {}",
-          quoted(&for_containers(&value, project, ports))
+          yaml_quote(&for_containers(&value, project, ports))
         );
       }
     }
@@ -158,7 +154,7 @@ fn compose(project: &Project, ports: &PortMap) -> String {
     if !own.is_empty() {
       let list: Vec<String> = own
         .iter()
-        .map(|(_, port)| quoted(&format!("127.0.0.1:{port}:{port}")))
+        .map(|(_, port)| yaml_quote(&format!("127.0.0.1:{port}:{port}")))
         .collect();
       let _ = writeln!(out, "    ports: [{}]", list.join(", "));
     }
@@ -170,7 +166,7 @@ fn compose(project: &Project, ports: &PortMap) -> String {
       );
       if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
         let _ = writeln!(out, "    healthcheck:");
-        let _ = writeln!(out, "      test: [\"CMD-SHELL\", {}]", quoted(&test));
+        let _ = writeln!(out, "      test: [\"CMD-SHELL\", {}]", yaml_quote(&test));
         let _ = writeln!(out, "      interval: {}s", health.interval.as_secs().max(1));
         let _ = writeln!(out, "      timeout: {}s", health.timeout.as_secs().max(1));
         let _ = writeln!(out, "      retries: {}", health.retries);
@@ -270,18 +266,6 @@ fn procfile(project: &Project, ports: &PortMap) -> String {
     );
   }
   out
-}
-
-fn shell_quote(text: &str) -> String {
-  if !text.is_empty()
-    && text
-      .chars()
-      .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
-  {
-    text.to_owned()
-  } else {
-    format!("'{}'", text.replace('\'', r"'\''"))
-  }
 }
 
 fn unit_name(service: &Service) -> String {

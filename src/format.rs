@@ -24,6 +24,25 @@ pub(crate) fn status_text(status: ExitStatus) -> String {
   }
 }
 
+/// A word as a POSIX shell reads it back: plain words as they are, anything else in single
+/// quotes (`it's` → `'it'\''s'`).
+pub(crate) fn shell_quote(word: &str) -> String {
+  if !word.is_empty()
+    && word
+      .chars()
+      .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+  {
+    word.to_owned()
+  } else {
+    format!("'{}'", word.replace('\'', r"'\''"))
+  }
+}
+
+/// A YAML double-quoted scalar: JSON's string syntax is valid YAML.
+pub(crate) fn yaml_quote(text: &str) -> String {
+  serde_json::to_string(text).unwrap_or_default()
+}
+
 /// `8000` for one port, `http 8080, ws 8081` for several; `None` without ports.
 pub(crate) fn port_list<'a>(ports: impl IntoIterator<Item = (&'a str, u16)>) -> Option<String> {
   let ports: Vec<(&str, u16)> = ports.into_iter().collect();

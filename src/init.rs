@@ -10,6 +10,7 @@ use std::{
 
 use crate::{
   error::{Error, Result},
+  format::yaml_quote,
   output::Reporter,
   source::display_path,
 };
@@ -363,7 +364,7 @@ fn render(detected: &Detected, root: &Path) -> String {
     if let Some(cwd) = &service.cwd {
       out.push_str(&format!("    cwd: {cwd}\n"));
     }
-    out.push_str(&format!("    run: {}\n", yaml_string(&service.run)));
+    out.push_str(&format!("    run: {}\n", yaml_quote(&service.run)));
     if service.port == 0 {
       out.push_str("    # no port: it is up once started (add `port:` if it listens)\n");
     } else {
@@ -401,17 +402,12 @@ fn render(detected: &Detected, root: &Path) -> String {
         .unwrap_or_default();
       out.push_str(&format!(
         "  {name}: {{ description: {}{cwd}, run: {} }}\n",
-        yaml_string(description),
-        yaml_string(command)
+        yaml_quote(description),
+        yaml_quote(command)
       ));
     }
   }
   out
-}
-
-/// A YAML double-quoted scalar (JSON's string syntax is valid YAML).
-fn yaml_string(text: &str) -> String {
-  serde_json::to_string(text).unwrap_or_default()
 }
 
 /// `web: gunicorn app:app` lines, foreman's way: `#` comments and blank lines skipped.
@@ -450,7 +446,7 @@ pub(crate) fn procfile_config(text: &str, has_env: bool) -> String {
   out.push_str("services:\n");
   for (index, (name, command)) in procfile_entries(text).into_iter().enumerate() {
     let port = procfile_port(index);
-    out.push_str(&format!("  {name}:\n    run: {}\n", yaml_string(&command)));
+    out.push_str(&format!("  {name}:\n    run: {}\n", yaml_quote(&command)));
     // Every process gets its PORT, as with foreman; only one that uses it is awaited there.
     if uses_port(&command) {
       // Foreman would fail on a taken port; moving on is kinder.

@@ -72,10 +72,6 @@ pub(crate) enum Handshake {
   Failed { message: String },
 }
 
-fn is_live(pid: Pid) -> bool {
-  sys::process_info(pid).is_some_and(|info| !info.is_zombie())
-}
-
 /// Keeper exit codes, read by the foreground `dev`.
 pub(crate) const EXIT_STOPPED: i32 = 0;
 pub(crate) const EXIT_SERVICE_ENDED: i32 = 1;
@@ -531,7 +527,7 @@ impl Keeper {
       // so no child at all means no descendant at all.
       let quick: Vec<Pid> = sys::descendants(self.me.pid)
         .into_iter()
-        .filter(|pid| is_live(*pid))
+        .filter(|pid| ProcessId::of(*pid).is_some())
         .collect();
       if quick.is_empty() {
         if !sys::has_children() {

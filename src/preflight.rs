@@ -30,34 +30,53 @@ pub(crate) fn check(project: &Project) -> Result<()> {
 }
 
 fn writable(dir: &Path, what: &str, fix: &str) -> Result<()> {
-  let refuse = |problem: String, hint: &str| Error::Preflight {
-    message: format!(
-      "nothing started: the {what} {} {problem}",
-      display_path(dir)
-    ),
-    hint: hint.to_owned(),
-  };
-  fs::create_dir_all(dir).map_err(|error| refuse(format!("cannot be created ({error})"), fix))?;
+  match write_problem(dir) {
+    None => Ok(()),
+    Some(problem) => Err(Error::Preflight {
+      message: format!(
+        "nothing started: the {what} {} {}",
+        display_path(dir),
+        problem.what
+      ),
+      hint: if problem.disk_full { DISK_FULL } else { fix }.to_owned(),
+    }),
+  }
+}
+
+const DISK_FULL: &str =
+  "the disk is full: free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere";
+
+/// Why `dir` cannot take `dev`'s files: "cannot be created (…)", "cannot be written (…)",
+/// "is on a disk with only 12 KiB free".
+pub(crate) struct WriteProblem {
+  pub(crate) what: String,
+  pub(crate) disk_full: bool,
+}
+
+/// Creates `dir` if needed, writes a probe file into it, and looks at the free space.
+pub(crate) fn write_problem(dir: &Path) -> Option<WriteProblem> {
+  if let Err(error) = fs::create_dir_all(dir) {
+    return Some(WriteProblem {
+      what: format!("cannot be created ({error})"),
+      disk_full: false,
+    });
+  }
   let probe = dir.join(format!(".dev-write-check-{}", std::process::id()));
   // No fsync: file systems reserve the blocks at write(2) (ext4's delayed allocation too),
   // so a full disk answers ENOSPC here, without making every start wait for the disk.
   let written = fs::File::create(&probe).and_then(|mut file| file.write_all(b"ok"));
   let _ = fs::remove_file(&probe);
   if let Err(error) = written {
-    let hint = if error.raw_os_error() == Some(libc::ENOSPC) {
-      "the disk is full: free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere"
-    } else {
-      fix
-    };
-    return Err(refuse(format!("cannot be written ({error})"), hint));
+    return Some(WriteProblem {
+      what: format!("cannot be written ({error})"),
+      disk_full: error.raw_os_error() == Some(libc::ENOSPC),
+    });
   }
-  if let Some(free) = sys::free_bytes(dir)
-    && free < MIN_FREE_BYTES
-  {
-    return Err(refuse(
-      format!("is on a disk with only {} KiB free", free / 1024),
-      "free some space (old logs: `logs/*.log.*`), or point `log_dir:` elsewhere",
-    ));
+  match sys::free_bytes(dir) {
+    Some(free) if free < MIN_FREE_BYTES => Some(WriteProblem {
+      what: format!("is on a disk with only {} KiB free", free / 1024),
+      disk_full: true,
+    }),
+    _ => None,
   }
-  Ok(())
 }

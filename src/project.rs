@@ -30,6 +30,11 @@ impl Project {
 
   /// The state of a service, checked against the system. Survivors of a keeper that died
   /// without cleaning up (a `kill -9`) are ended here, and the user is told exactly what.
+  /// The service runs now (its keeper is alive).
+  pub(crate) fn is_running(&self, service: &str) -> bool {
+    matches!(self.check(service), Some(Liveness::Running(_)))
+  }
+
   pub(crate) fn check(&self, service: &str) -> Option<Liveness> {
     let liveness = self.state.read(service)?.liveness();
     if let Liveness::Stale(state) = &liveness {

@@ -15,7 +15,6 @@ use crate::{
   error::{Error, Result},
   plan::{self, PortOverrides},
   project::Project,
-  state::Liveness,
   supervisor::{self, Start},
 };
 
@@ -93,10 +92,9 @@ pub(crate) fn run_task(
 /// Starts the needed services that are not running (with what they depend on) and waits
 /// until they are ready. Returns the ones it started, to stop after the task.
 fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
-  let running = |name: &str| matches!(project.check(name), Some(Liveness::Running(_)));
   let missing: Vec<String> = needs
     .iter()
-    .filter(|name| !running(name))
+    .filter(|name| !project.is_running(name))
     .cloned()
     .collect();
   if missing.is_empty() {
@@ -105,7 +103,7 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
   let starting: Vec<String> = plan::start_order(&project.config, &missing)
     .into_iter()
     .map(|service| service.name.clone())
-    .filter(|name| !running(name))
+    .filter(|name| !project.is_running(name))
     .collect();
   let start = Start {
     detach: true,
@@ -150,7 +148,7 @@ fn dry_run(project: &Project, runner: &Runner<'_>, steps: &[Step<'_>], needs: &[
   let mut out = String::new();
   let waiting: Vec<&String> = needs
     .iter()
-    .filter(|name| !matches!(project.check(name), Some(Liveness::Running(_))))
+    .filter(|name| !project.is_running(name))
     .collect();
   if !waiting.is_empty() {
     let names: Vec<&str> = waiting.iter().map(|name| name.as_str()).collect();

@@ -24,7 +24,7 @@ use super::{
 use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
-  format::count,
+  format::{count, shell_quote},
   output::Prefixer,
   plan::{PortMap, port_reference},
   project::Project,
@@ -341,18 +341,5 @@ fn signal_all(running: &Mutex<Vec<Pid>>, signal: Signal) {
     for descendant in sys::descendants(pid) {
       let _ = sys::signal_process(descendant, signal);
     }
-  }
-}
-
-/// `it's` → `'it'\''s'`; plain words stay as they are.
-fn shell_quote(word: &str) -> String {
-  if !word.is_empty()
-    && word
-      .chars()
-      .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-  {
-    word.to_owned()
-  } else {
-    format!("'{}'", word.replace('\'', r"'\''"))
   }
 }
