@@ -7,10 +7,12 @@ use std::{
   fs::{self, File, OpenOptions},
   io::{self, Write},
   path::{Path, PathBuf},
-  time::{SystemTime, UNIX_EPOCH},
 };
 
-use crate::{config::LogSettings, timestamp::utc_millis};
+use crate::{
+  config::LogSettings,
+  timestamp::{now_millis, utc_millis},
+};
 
 pub(crate) struct LogFile {
   path: PathBuf,
@@ -163,12 +165,6 @@ impl LogFile {
     self.size = 0;
     Ok(())
   }
-}
-
-fn now_millis() -> u64 {
-  SystemTime::now()
-    .duration_since(UNIX_EPOCH)
-    .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]

@@ -9,14 +9,14 @@ use std::{
   os::unix::fs::MetadataExt,
   path::{Path, PathBuf},
   thread,
-  time::{Duration, SystemTime, UNIX_EPOCH},
+  time::Duration,
 };
 
 use crate::{
   error::{Error, Result},
   output::Prefixer,
   project::Project,
-  timestamp::parse_utc,
+  timestamp::{now_millis, parse_utc},
 };
 
 pub(crate) struct Query {
@@ -66,7 +66,9 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
       }
     })
     .collect();
-  let cutoff = query.since.map(|since| unix_now() - since.as_secs_f64());
+  let cutoff = query
+    .since
+    .map(|since| now_millis() as f64 / 1000.0 - since.as_secs_f64());
   let keep = |line: &Line| {
     cutoff.is_none_or(|cutoff| line.time >= cutoff)
       && query
@@ -126,12 +128,6 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
 
 fn rotated(path: &Path, n: u32) -> PathBuf {
   PathBuf::from(format!("{}.{n}", path.display()))
-}
-
-fn unix_now() -> f64 {
-  SystemTime::now()
-    .duration_since(UNIX_EPOCH)
-    .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Splits a log into lines, each with its time: its own timestamp

@@ -14,6 +14,13 @@ pub(crate) fn utc_timestamp(unix_seconds: u64) -> String {
   )
 }
 
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_millis() -> u64 {
+  std::time::SystemTime::now()
+    .duration_since(std::time::UNIX_EPOCH)
+    .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Unix milliseconds as `2026-11-23T07:45:12.345Z`.
 pub(crate) fn utc_millis(unix_millis: u64) -> String {
   let seconds = unix_millis / 1000;
