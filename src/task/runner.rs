@@ -5,9 +5,9 @@
 //! own, are left alone).
 
 use std::{
-  io::{BufRead, BufReader, Read},
+  io::{self, BufRead, BufReader},
   os::unix::process::ExitStatusExt as _,
-  process::{Command, Stdio},
+  process::Command,
   sync::{
     Arc, Mutex, PoisonError,
     atomic::{AtomicBool, Ordering},
@@ -208,43 +208,42 @@ impl<'a> Runner<'a> {
       .report
       .step(&format!("{}: {line}{}", task.name, self.extra_words(task)));
     let mut shell = self.shell(task, &line);
-    if prefixer.is_some() {
-      shell.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
+    // Side by side: stdout and stderr share one pipe (so their lines keep their order) and
+    // each line gets the task's prefix.
+    let output = match prefixer {
+      Some(_) => {
+        let (reader, writer) = io::pipe().map_err(Error::io("cannot create a pipe"))?;
+        let stderr = writer
+          .try_clone()
+          .map_err(Error::io("cannot create a pipe"))?;
+        shell.stdout(writer).stderr(stderr);
+        Some(reader)
+      }
+      None => None,
+    };
     let mut child = shell.spawn().map_err(|source| Error::Spawn {
       command: line.clone(),
       source,
     })?;
+    // The child has its copies of the pipe's write end; ours would keep EOF from coming.
+    drop(shell);
     let pid = child.id();
     self.lock_running().push(pid);
     let (pumped, pumps_done) = mpsc::channel::<()>();
-    if let Some(prefixer) = prefixer {
-      for stream in [
-        child
-          .stdout
-          .take()
-          .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child
-          .stderr
-          .take()
-          .map(|s| Box::new(s) as Box<dyn Read + Send>),
-      ]
-      .into_iter()
-      .flatten()
-      {
-        let (prefixer, pumped) = (prefixer.clone(), pumped.clone());
-        thread::spawn(move || {
-          let _pumped = pumped;
-          for line in BufReader::new(stream)
-            .split(b'\n')
-            .map_while(|line| line.ok())
-          {
-            let _ = prefixer.line(&line);
-          }
-        });
-      }
+    if let (Some(prefixer), Some(reader)) = (prefixer, output) {
+      let prefixer = prefixer.clone();
+      thread::spawn(move || {
+        let _pumped = pumped;
+        for line in BufReader::new(reader)
+          .split(b'\n')
+          .map_while(|line| line.ok())
+        {
+          let _ = prefixer.line(&line);
+        }
+      });
+    } else {
+      drop(pumped);
     }
-    drop(pumped);
     let status = child.wait();
     self.lock_running().retain(|running| *running != pid);
     // The last lines, unless a leftover process still holds the pipe open.
