@@ -510,7 +510,18 @@ impl Keeper {
   /// being re-parented to us, or one the quick walk missed), then waits until none is left.
   /// False when the time ran out or a second stop request asked to hurry.
   fn end_tree(&mut self, events: &Receiver<Event>, signal: Signal, timeout: Duration) -> bool {
-    let _ = sys::signal_group(self.process.pid, signal);
+    // The group's number is the leader's pid. Once every member is gone (the leader is reaped
+    // first when a service ends by itself) the kernel may give that number to an unrelated
+    // process that starts a group of its own; pid_max is 32768 on many machines, so a busy
+    // one wraps in seconds. Signal the group only while one of our own descendants is in it:
+    // a live member keeps the number from being reused.
+    let group = self.process.pid;
+    let ours = sys::descendants(self.me.pid).into_iter().any(|pid| {
+      sys::process_info(pid).is_some_and(|info| info.pgid == group && !info.is_zombie())
+    });
+    if ours {
+      let _ = sys::signal_group(group, signal);
+    }
     let mut signalled: Vec<Pid> = Vec::new();
     let mut signal_new = |pids: Vec<Pid>| {
       for pid in pids {

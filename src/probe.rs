@@ -157,6 +157,8 @@ impl Check {
       Err(error) => return (false, format!("cannot run /bin/sh: {error}"), None),
     };
     let deadline = Instant::now() + self.health.timeout;
+    // Once reaped elsewhere, the pid (and so the group number) may belong to someone else.
+    let mut reaped_elsewhere = false;
     loop {
       let status = match child.try_wait() {
         Ok(Some(status)) => Some(match status.code() {
@@ -167,10 +169,13 @@ impl Check {
         }),
         Ok(None) => None,
         // Reaped by the keeper's reaper (or it is about to record it).
-        Err(_) => self
-          .reaped
-          .as_ref()
-          .and_then(|reaped| reaped.take(child.id())),
+        Err(_) => {
+          reaped_elsewhere = true;
+          self
+            .reaped
+            .as_ref()
+            .and_then(|reaped| reaped.take(child.id()))
+        }
       };
       match status {
         Some(ExitStatus::Code(0)) => return (true, "exit code 0".into(), None),
@@ -179,7 +184,9 @@ impl Check {
         None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
         None => {
           // Our own probe's group: started just above, in a group of its own.
-          let _ = sys::signal_group(child.id(), sys::Signal::Kill);
+          if !reaped_elsewhere {
+            let _ = sys::signal_group(child.id(), sys::Signal::Kill);
+          }
           let _ = child.wait();
           return (
             false,

@@ -124,9 +124,17 @@ fn stale_state_whose_pid_was_reused_never_kills_the_unrelated_process() {
 fn a_service_that_crashes_takes_its_children_with_it() {
   let test = Test::with_config("services:\n  crashy:\n    run: 'sleep 300 & sleep 0.3; exit 7'\n");
   test.run(&["up", "-d"]).success();
-  wait_until("crashy exits", Duration::from_secs(10), || {
-    test.status_json()[0]["state"] == "exited"
-  });
+  let deadline = std::time::Instant::now() + Duration::from_secs(20);
+  while test.status_json()[0]["state"] != "exited" {
+    assert!(
+      std::time::Instant::now() < deadline,
+      "crashy did not exit: {}\nlog:\n{}\nprocesses: {:?}",
+      test.status_json(),
+      test.log("crashy"),
+      test.processes()
+    );
+    std::thread::sleep(Duration::from_millis(10));
+  }
   let status = test.status_json();
   assert_eq!(status[0]["exit_code"], 7);
   assert!(

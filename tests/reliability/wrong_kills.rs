@@ -182,3 +182,65 @@ fn no_unrelated_process_is_ever_signalled() {
   );
   assert!(signalled.is_empty(), "{signalled:#?}");
 }
+
+/// The number of a process group outlives its members only in the kernel's memory of pids:
+/// once the service's leader is reaped, that number can be handed to an unrelated process
+/// that starts a group of its own (pid_max is 32768 here, so a busy machine wraps in
+/// seconds). Forced deterministically by writing `ns_last_pid` (root only): a sentinel gets
+/// the old leader's pid while the keeper still waits out the grace for a grandchild that
+/// ignores SIGTERM. The keeper's SIGKILL must not reach it.
+#[test]
+fn a_reused_process_group_number_is_never_signalled() {
+  if !std::path::Path::new("/proc/sys/kernel/ns_last_pid").exists()
+    || unsafe { libc::geteuid() } != 0
+  {
+    eprintln!("note: cannot choose pids here (needs root and ns_last_pid)");
+    return;
+  }
+  let port = free_port();
+  let test = Test::with_config(&server_config("tree", port, "tree", "1500ms"));
+  test.run(&["up", "-d"]).success();
+  let leader = test.pid_of("tree").unwrap();
+  let mut stop = test
+    .command(&["stop"])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+  // The leader and its child die at once; the setsid grandchild ignores SIGTERM.
+  let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+  while is_alive(leader) && std::time::Instant::now() < deadline {
+    std::thread::sleep(std::time::Duration::from_millis(2));
+  }
+  let mut sentinel = None;
+  for _ in 0..20 {
+    if fs::write("/proc/sys/kernel/ns_last_pid", (leader - 1).to_string()).is_err() {
+      break;
+    }
+    let candidate = sentinel_process(&test);
+    if candidate.child.id() == leader {
+      sentinel = Some(candidate);
+      break;
+    }
+  }
+  let Some(mut sentinel) = sentinel else {
+    eprintln!("note: could not get pid {leader} back (another process took it); not exercised");
+    let _ = stop.wait();
+    return;
+  };
+  assert_eq!(wait_child(&mut stop, std::time::Duration::from_secs(20)), 0);
+  let alive = sentinel.child.try_wait().unwrap().is_none();
+  let received = signals_received(&test, &sentinel, None);
+  eprintln!(
+    "figure: the old group number {leader} reused by a sentinel: alive {alive}, signals {received:?}"
+  );
+  assert!(
+    alive && received.is_empty(),
+    "the keeper signalled group {leader} after reuse"
+  );
+  assert!(is_bindable(port));
+}
+
+fn sentinel_process(test: &Test) -> Sentinel {
+  sentinel(test, 0, "a process holding the old group number", None)
+}
