@@ -120,7 +120,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
               "{name} ready again ({} after the restart)",
               elapsed(since.elapsed().max(after))
             )),
-            Verdict::Exited(..) => project.report.failure(&format!(
+            Verdict::Gone => project.report.failure(&format!(
               "{name} exited before it was ready again; `dev logs {name}` shows why"
             )),
             Verdict::TimedOut(_, last) => project.report.failure(&format!(

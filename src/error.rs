@@ -52,7 +52,11 @@ pub(crate) enum Error {
   Port { message: String, hint: String },
 
   #[error("{service} {reason}")]
-  NotReady { service: String, reason: String },
+  NotReady {
+    service: String,
+    reason: String,
+    why: NotReadyWhy,
+  },
 
   #[error("{summary}")]
   Unhealthy { summary: String },
@@ -167,9 +171,18 @@ impl Error {
       Self::Unhealthy { .. } => {
         Some("`dev status` shows what runs; `dev logs <service>` shows why".into())
       }
-      Self::NotReady { service, .. } => Some(format!(
+      Self::NotReady {
+        service,
+        why: NotReadyWhy::TimedOut,
+        ..
+      } => Some(format!(
         "`dev logs {service}` shows its output; `health: {{start_timeout: 2m}}` gives it longer"
       )),
+      Self::NotReady {
+        service,
+        why: NotReadyWhy::Exited,
+        ..
+      } => Some(format!("`dev logs {service}` shows its full output")),
       Self::ServiceFailed { service, .. } => {
         Some(format!("`dev logs {service}` shows its full output"))
       }
@@ -198,6 +211,17 @@ impl Error {
     }
     out
   }
+}
+
+/// Why a started service never became ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NotReadyWhy {
+  /// It exited first.
+  Exited,
+  /// Its probe did not pass before `start_timeout`.
+  TimedOut,
+  /// `dev stop` (or a signal to its keeper) stopped it first.
+  Stopped,
 }
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -84,10 +84,6 @@ impl Check {
     }
   }
 
-  pub(crate) fn log_path(&self) -> PathBuf {
-    self.log.clone()
-  }
-
   /// What is probed, for messages and tables: `GET http://…`, `tcp 127.0.0.1:8000`.
   pub(crate) fn target(&self) -> String {
     match &self.probe {
@@ -210,14 +206,16 @@ impl Check {
     if sockets.is_empty() {
       return (false, format!("nothing listens on port {port}"), None);
     }
+    // With the keeper known, only the service's own tree counts: a service that died of
+    // EADDRINUSE leaves the port to whoever had it, and that is not the service being ready.
     if let Some(keeper) = self.keeper {
       let tree = sys::descendants(keeper.pid);
       let inodes: Vec<u64> = sockets.iter().map(|s| s.inode).collect();
-      if !tree.is_empty()
+      let ours = !tree.is_empty()
         && sys::socket_holders(&inodes, &tree)
           .iter()
-          .all(|(pid, _)| !tree.contains(pid))
-      {
+          .any(|(pid, _)| tree.contains(pid));
+      if !ours {
         return (
           false,
           format!("port {port} is held by another process"),

@@ -1,5 +1,9 @@
 //! Waiting for a started service to be ready: probe fast first, back off, and notice at once
 //! when the service dies instead, or when it listens on a port other than its own.
+//!
+//! A probe that passes counts only if the service is still alive afterwards: an answer from
+//! another process on the same port (the service itself died of EADDRINUSE) is not readiness.
+//! How a service that died ended is not decided here but by whoever saw its keeper exit.
 
 use std::{
   sync::atomic::{AtomicBool, Ordering},
@@ -8,20 +12,18 @@ use std::{
 
 use crate::{
   config::Probe,
-  logs::run_tail,
   output::Reporter,
   probe::{Check, Outcome},
   progress::Waiting,
   state::StateDir,
-  sys::{self, ExitStatus},
+  sys::{self, ProcessId},
 };
 
 /// How a wait for readiness ended.
 pub(crate) enum Verdict {
   Ready(Duration),
-  /// The service ended first; its exit status when the keeper recorded one, and the last
-  /// lines of its output.
-  Exited(Option<ExitStatus>, Vec<String>),
+  /// The keeper ended first (the service exited, or was stopped): the caller knows how.
+  Gone,
   /// The deadline passed: how many probes ran and what the last one said.
   TimedOut(u32, Outcome),
   Cancelled,
@@ -57,19 +59,11 @@ pub(crate) fn wait_ready(
   loop {
     let outcome = check.run();
     tries += 1;
-    if outcome.ok {
+    if outcome.ok && still_running(check, state) {
       return Verdict::Ready(started.elapsed());
     }
-    if let Some(keeper) = check.keeper
-      && !keeper.is_alive()
-    {
-      let recorded = state.read(&check.service);
-      let status = recorded
-        .as_ref()
-        .and_then(|s| s.exit)
-        .map(|exit| exit.status());
-      let log = recorded.map_or_else(|| check.log_path(), |s| s.log);
-      return Verdict::Exited(status, run_tail(&log, TAIL_LINES));
+    if check.keeper.is_some_and(|keeper| !keeper.is_alive()) {
+      return Verdict::Gone;
     }
     if cancel.load(Ordering::Relaxed) {
       return Verdict::Cancelled;
@@ -84,6 +78,21 @@ pub(crate) fn wait_ready(
     waiting.still();
     std::thread::sleep(pause(started.elapsed(), check.health.interval));
   }
+}
+
+/// True while the service's current run is alive: its keeper, and the main process the
+/// keeper recorded (a keeper backing off before a restart has none). A process that is alive
+/// after the probe passed was alive while it passed.
+fn still_running(check: &Check, state: &StateDir) -> bool {
+  let Some(keeper) = check.keeper else {
+    return true;
+  };
+  keeper.is_alive()
+    && state.read(&check.service).is_some_and(|recorded| {
+      recorded.keeper == keeper
+        && recorded.exit.is_none()
+        && recorded.process.is_some_and(ProcessId::is_alive)
+    })
 }
 
 /// Vite and Next move to 5174 / 3001 without a word when their port is taken: say so.

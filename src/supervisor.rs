@@ -18,16 +18,17 @@ use std::{
 
 use crate::{
   config::{Condition, Service},
-  error::{Error, Result},
+  error::{Error, NotReadyWhy, Result},
   format::{elapsed, status_text},
   keeper::{EXIT_SERVICE_ENDED, Handshake},
+  logs::run_tail,
   output::Prefixer,
   plan::{self, PortMap, PortOverrides},
   ports::allocate::{allocate, drop_reservations},
   preflight,
-  probe::Check,
+  probe::{Check, Outcome},
   project::Project,
-  readiness::{Verdict, wait_ready},
+  readiness::{TAIL_LINES, Verdict, wait_ready},
   state::Liveness,
   sys::{self, ExitStatus, ProcessId, Signal},
 };
@@ -47,6 +48,8 @@ pub(crate) struct Start {
 /// A service this `dev` started or found running.
 struct Started {
   name: String,
+  /// Tells this start's events from those of an earlier start of the same service.
+  launch: u64,
   /// `None` for a service that was already running when we came.
   keeper: Option<ProcessId>,
   ready: bool,
@@ -58,10 +61,12 @@ struct Started {
 
 enum UpEvent {
   Signal,
-  /// A keeper exited with this code.
-  Ended(String, i32),
-  Ready(String, Duration, Option<String>),
-  NotReady(String, Verdict, String),
+  /// The keeper of a launch exited with this code.
+  Ended(u64, i32),
+  /// A launch is ready: after how long, and where users reach it.
+  Ready(u64, Duration, Option<String>),
+  /// A launch's probe did not pass in time: how many ran, the last answer, what was probed.
+  TimedOut(u64, u32, Outcome, String),
 }
 
 /// Everything one `dev up` tracks while it runs.
@@ -76,6 +81,7 @@ struct Run<'a> {
   width: usize,
   sender: Sender<UpEvent>,
   cancel: Arc<AtomicBool>,
+  launches: u64,
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
@@ -114,6 +120,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     width: order.iter().map(|s| s.name.len()).max().unwrap_or(0),
     sender,
     cancel: Arc::new(AtomicBool::new(false)),
+    launches: 0,
   };
   for service in order {
     if let Some(Liveness::Running(state)) = project.check(&service.name) {
@@ -127,6 +134,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
       ));
       run.started.push(Started {
         name: service.name.clone(),
+        launch: 0,
         keeper: None,
         ready: true,
         watched: false,
@@ -188,10 +196,12 @@ impl Run<'_> {
           }
           failure.get_or_insert(Error::Interrupted);
         }
-        UpEvent::Ready(name, after, url) => {
-          if let Some(service) = self.started.iter_mut().find(|s| s.name == name) {
-            service.ready = true;
-          }
+        UpEvent::Ready(launch, after, url) => {
+          let Some(service) = self.launch_mut(launch).filter(|s| s.completed.is_none()) else {
+            continue;
+          };
+          service.ready = true;
+          let name = service.name.clone();
           let place = url
             .as_ref()
             .map(|url| format!(" on {url}"))
@@ -210,8 +220,8 @@ impl Run<'_> {
             open_browser(&url, self.project.report);
           }
         }
-        UpEvent::NotReady(name, verdict, target) => {
-          let Some(error) = self.not_ready(&name, verdict, &target) else {
+        UpEvent::TimedOut(launch, tries, last, target) => {
+          let Some(error) = self.timed_out(launch, tries, &last, &target) else {
             continue;
           };
           if !stopping {
@@ -224,8 +234,8 @@ impl Run<'_> {
           }
           failure.get_or_insert(error);
         }
-        UpEvent::Ended(name, code) => {
-          if let Some(error) = self.ended(&name, code, stopping) {
+        UpEvent::Ended(launch, code) => {
+          if let Some(error) = self.ended(launch, code, stopping) {
             if !stopping {
               self.report_stopping();
               stopping = true;
@@ -347,16 +357,13 @@ impl Run<'_> {
         self.width,
       )
     });
-    relay_output(
-      service.name.clone(),
-      child,
-      stdout,
-      prefixer,
-      self.sender.clone(),
-    );
+    self.launches += 1;
+    let launch = self.launches;
+    relay_output(launch, child, stdout, prefixer, self.sender.clone());
     let check = Check::new(service, &spec, &self.ports, Some(keeper));
     self.started.push(Started {
       name: service.name.clone(),
+      launch,
       keeper: Some(keeper),
       ready: check.is_none(),
       watched: check.is_some(),
@@ -366,9 +373,12 @@ impl Run<'_> {
       let (state, report) = (project.state.clone(), project.report);
       let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
       thread::spawn(move || {
+        test_hook_delay("DEV_TEST_READINESS_DELAY_MS");
         let event = match wait_ready(&check, &state, report, &cancel) {
-          Verdict::Ready(after) => UpEvent::Ready(check.service.clone(), after, check.url()),
-          verdict => UpEvent::NotReady(check.service.clone(), verdict, check.target()),
+          Verdict::Ready(after) => UpEvent::Ready(launch, after, check.url()),
+          Verdict::TimedOut(tries, last) => UpEvent::TimedOut(launch, tries, last, check.target()),
+          // The keeper's exit is reported by its relay, with how it ended.
+          Verdict::Gone | Verdict::Cancelled => return,
         };
         let _ = sender.send(event);
       });
@@ -376,91 +386,118 @@ impl Run<'_> {
     Ok(())
   }
 
-  /// Reports a service that will not be ready; `None` when there is nothing to report.
-  fn not_ready(&mut self, name: &str, verdict: Verdict, target: &str) -> Option<Error> {
-    let report = self.project.report;
-    let reason = match verdict {
-      Verdict::Ready(_) | Verdict::Cancelled => return None,
-      Verdict::Exited(status, tail) => {
-        let how = status.map_or_else(|| "exited".into(), status_text);
-        let reason = format!("{how} before it was ready");
-        if !self.start.detach {
-          report.failure(&format!("{name} {reason}"));
-        }
-        if !tail.is_empty() {
-          let header = format!(
-            "last {} of its output (logs/{name}.log):",
-            crate::format::count(tail.len(), "line", "lines")
-          );
-          report.details(&header, &tail);
-        }
-        reason
-      }
-      Verdict::TimedOut(tries, last) => {
-        let deadline = self
-          .project
-          .config
-          .service(name)
-          .and_then(|s| s.health.as_ref())
-          .map_or(Duration::ZERO, |h| h.start_timeout);
-        let reason = format!(
-          "was not ready after {}: {target} → {} ({})",
-          elapsed(deadline),
-          last.detail,
-          crate::format::count(tries as usize, "probe", "probes")
-        );
-        if !self.start.detach {
-          report.failure(&format!("{name} {reason}"));
-        }
-        reason
-      }
-    };
-    if let Some(service) = self.started.iter_mut().find(|s| s.name == name) {
-      service.completed.get_or_insert(false);
+  fn launch_mut(&mut self, launch: u64) -> Option<&mut Started> {
+    self
+      .started
+      .iter_mut()
+      .find(|s| s.keeper.is_some() && s.launch == launch)
+  }
+
+  /// A launch whose probe never passed: said, and the failure it means.
+  fn timed_out(&mut self, launch: u64, tries: u32, last: &Outcome, target: &str) -> Option<Error> {
+    let service = self.launch_mut(launch).filter(|s| s.completed.is_none())?;
+    service.completed = Some(false);
+    let name = service.name.clone();
+    let deadline = self
+      .project
+      .config
+      .service(&name)
+      .and_then(|s| s.health.as_ref())
+      .map_or(Duration::ZERO, |h| h.start_timeout);
+    let reason = format!(
+      "was not ready after {}: {target} → {} ({})",
+      elapsed(deadline),
+      last.detail,
+      crate::format::count(tries as usize, "probe", "probes")
+    );
+    if !self.start.detach {
+      self.project.report.failure(&format!("{name} {reason}"));
     }
     Some(Error::NotReady {
-      service: name.to_owned(),
+      service: name,
       reason,
+      why: NotReadyWhy::TimedOut,
     })
   }
 
-  /// A keeper ended. Returns the failure it means, if any.
-  fn ended(&mut self, name: &str, code: i32, stopping: bool) -> Option<Error> {
-    let recorded = self.project.state.read(name);
+  /// A keeper ended: the one place that decides what a service's end means — before it was
+  /// ready (whatever the readiness watcher was doing at that moment), after, or on request.
+  fn ended(&mut self, launch: u64, code: i32, stopping: bool) -> Option<Error> {
+    let detach = self.start.detach;
+    let project = self.project;
+    let recorded = project.state.read(&self.launch_mut(launch)?.name);
+    let awaited_completion = {
+      let name = &self.launch_mut(launch)?.name;
+      project.config.services.iter().any(|s| {
+        s.depends_on
+          .iter()
+          .any(|d| &d.service == name && d.condition == Condition::CompletedSuccessfully)
+      })
+    };
+    let service = self.launch_mut(launch)?;
+    let name = service.name.clone();
+    let before_ready = service.watched && !service.ready && service.completed.is_none();
     let exit = recorded.as_ref().and_then(|state| state.exit);
-    let why = recorded.and_then(|state| state.last_failure);
-    let service = self.started.iter_mut().find(|s| s.name == name)?;
-    let was_ready = service.ready;
-    let watched = service.watched;
     match (code, exit) {
       (EXIT_SERVICE_ENDED, Some(exit)) if !stopping => {
         let status = exit.status();
         service.completed = Some(status == ExitStatus::Code(0));
-        if !was_ready && watched && status != ExitStatus::Code(0) {
-          // Its readiness watcher reports this, with the log tail, from the state file
-          // (which stays: `dev status` shows how the start failed).
-          return None;
+        if before_ready && !(status == ExitStatus::Code(0) && awaited_completion) {
+          service.completed = Some(false);
+          // The state file stays: `dev status` shows how the start failed.
+          let reason = format!("{} before it was ready", status_text(status));
+          if !detach {
+            project.report.failure(&format!("{name} {reason}"));
+          }
+          let log = recorded.map_or_else(
+            || project.config.log_dir.join(format!("{name}.log")),
+            |state| state.log,
+          );
+          let tail = run_tail(&log, TAIL_LINES);
+          if !tail.is_empty() {
+            let header = format!(
+              "last {} of its output ({}):",
+              crate::format::count(tail.len(), "line", "lines"),
+              project.report.path(&log)
+            );
+            project.report.details(&header, &tail);
+          }
+          return Some(Error::NotReady {
+            service: name,
+            reason,
+            why: NotReadyWhy::Exited,
+          });
         }
-        self.project.state.remove(name);
+        project.state.remove(&name);
         if status == ExitStatus::Code(0) {
-          self
-            .project
+          project
             .report
             .stopped(&format!("{name} exited with code 0"));
           None
         } else {
-          let why = why.unwrap_or_else(|| status_text(status));
-          self.project.report.failure(&format!("{name} {why}"));
+          let why = recorded
+            .and_then(|state| state.last_failure)
+            .unwrap_or_else(|| status_text(status));
+          project.report.failure(&format!("{name} {why}"));
           Some(Error::ServiceFailed {
-            service: name.to_owned(),
+            service: name,
             status,
           })
         }
       }
+      _ if before_ready && !stopping => {
+        service.completed = Some(false);
+        Some(Error::NotReady {
+          service: name,
+          reason: "was stopped before it was ready (by `dev stop` or a signal to its keeper)"
+            .into(),
+          why: NotReadyWhy::Stopped,
+        })
+      }
       _ => {
         service.completed = Some(false);
-        if !self.start.detach {
-          self.project.report.stopped(&format!("{name} stopped"));
+        if !detach {
+          project.report.stopped(&format!("{name} stopped"));
         }
         None
       }
@@ -568,7 +605,7 @@ fn spawn_keeper(
 /// Prefixes every line the keeper forwards (none when detached); reports the keeper's exit
 /// code at EOF.
 fn relay_output(
-  name: String,
+  launch: u64,
   mut child: Child,
   mut stdout: BufReader<ChildStdout>,
   prefixer: Option<Prefixer>,
@@ -601,6 +638,14 @@ fn relay_output(
       .ok()
       .and_then(|status| status.code())
       .unwrap_or(EXIT_SERVICE_ENDED);
-    let _ = events.send(UpEvent::Ended(name, code));
+    let _ = events.send(UpEvent::Ended(launch, code));
   });
+}
+
+/// Test hook: a pause (milliseconds from the named variable) that forces one interleaving of
+/// two threads, so that a race is reproduced every time instead of once in a while.
+fn test_hook_delay(variable: &str) {
+  if let Some(millis) = env::var(variable).ok().and_then(|v| v.parse().ok()) {
+    thread::sleep(Duration::from_millis(millis));
+  }
 }

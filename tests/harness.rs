@@ -88,8 +88,14 @@ impl Test {
 
   /// Runs `dev` to completion (bounded: 60 s).
   pub(crate) fn run(&self, args: &[&str]) -> Done {
+    self.run_with_env(args, &[])
+  }
+
+  /// Like `run`, with more variables in `dev`'s environment.
+  pub(crate) fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Done {
     let mut child = self
       .command(args)
+      .envs(env.iter().copied())
       .stdout(Stdio::piped())
       .stderr(Stdio::piped())
       .spawn()

@@ -569,3 +569,41 @@ fn without_a_terminal_a_slow_start_gets_a_plain_waiting_line() {
   assert!(!stderr.contains('\x1b'), "{stderr:?}");
   test.run(&["stop"]).success();
 }
+
+/// While a crashing service waits out its restart back-off, nothing of it listens: a foreign
+/// server that took its port meanwhile is not the service being ready.
+#[test]
+fn another_process_on_the_port_is_not_readiness_while_the_service_is_down() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: echo crashing; exit 3
+    port: {port}
+    restart: on-failure
+    max_restarts: 2
+    restart_delay: 1s
+"
+  ));
+  let mut dev = test
+    .command(&["up", "-d"])
+    // The watcher's first probe comes after the foreign server listens.
+    .env("DEV_TEST_READINESS_DELAY_MS", "1500")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+  wait_until("api crashed once", Duration::from_secs(10), || {
+    test.log("api").contains("crashing")
+  });
+  let _foreign = test.foreign(port, "127.0.0.1", "plain");
+  let code = crate::harness::wait_child(&mut dev, Duration::from_secs(30));
+  let mut stderr = String::new();
+  std::io::Read::read_to_string(dev.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+  assert_eq!(code, 1, "{stderr}");
+  assert!(
+    stderr.contains("api exited with code 3 before it was ready"),
+    "{stderr}"
+  );
+  assert!(!stderr.contains("api ready"), "{stderr}");
+}

@@ -6,5 +6,6 @@ mod crash;
 mod disk;
 mod fuzz;
 mod orphans;
+mod startup;
 mod volume;
 mod wrong_kills;
