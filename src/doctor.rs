@@ -101,7 +101,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       out.push_str(&format!("  {} {fix}\n", color.hint("fix:")));
     }
   }
-  print!("{out}");
+  crate::output::print_out(&out)?;
   let problems = findings
     .iter()
     .filter(|f| f.level == Level::Problem)

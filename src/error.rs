@@ -51,6 +51,14 @@ pub(crate) enum Error {
   #[error("{message}")]
   Port { message: String, hint: String },
 
+  /// A service's port and every fallback are taken: each one tried, with its holder.
+  #[error("{message}")]
+  PortsTaken {
+    message: String,
+    details: Vec<String>,
+    hint: String,
+  },
+
   #[error("{service} {reason}")]
   NotReady {
     service: String,
@@ -94,6 +102,10 @@ pub(crate) enum Error {
 
   #[error("interrupted")]
   Interrupted,
+
+  /// Stdout's reader went away (`| head`): nothing more to say, and not a failure.
+  #[error("the output was closed")]
+  OutputClosed,
 }
 
 impl Error {
@@ -138,6 +150,7 @@ impl Error {
       | Self::UnknownTarget { .. }
       | Self::Usage { .. } => 2,
       Self::Interrupted => 130,
+      Self::OutputClosed => 0,
       Self::TaskFailed {
         status: ExitStatus::Signal(signal),
         ..
@@ -167,7 +180,9 @@ impl Error {
       Self::AlreadyRunning { service, .. } => Some(format!(
         "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
       )),
-      Self::Port { hint, .. } | Self::Preflight { hint, .. } => Some(hint.clone()),
+      Self::Port { hint, .. } | Self::Preflight { hint, .. } | Self::PortsTaken { hint, .. } => {
+        Some(hint.clone())
+      }
       Self::Unhealthy { .. } => {
         Some("`dev status` shows what runs; `dev logs <service>` shows why".into())
       }
@@ -202,6 +217,11 @@ impl Error {
     if let Some(location) = self.location() {
       out.push_str(&location.render(color));
       out.push('\n');
+    }
+    if let Self::PortsTaken { details, .. } = self {
+      for line in details {
+        out.push_str(&format!("  {line}\n"));
+      }
     }
     if let Self::Usage { usage, .. } = self {
       out.push_str(&format!("{} {usage}\n", color.hint("usage:")));

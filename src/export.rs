@@ -45,12 +45,13 @@ pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> R
           .step(&format!("wrote {}", display_path(&path)));
       }
     }
-    None if files.len() == 1 => print!("{}", files[0].1),
+    None if files.len() == 1 => crate::output::print_out(&files[0].1)?,
     None => {
+      let mut out = String::new();
       for (name, text) in &files {
-        println!("# ---- {name} ----");
-        print!("{text}");
+        out.push_str(&format!("# ---- {name} ----\n{text}"));
       }
+      crate::output::print_out(&out)?;
     }
   }
   Ok(())

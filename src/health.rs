@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::{
   error::{Error, Result},
   format::count,
-  output::{print_json, table},
+  output::{print_json, print_out, table},
   plan::{self, PortOverrides},
   probe::{Check, Outcome},
   project::Project,
@@ -44,7 +44,7 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
       .filter(|row| !row.healthy)
       .map(|row| row.service.clone())
       .collect();
-    print(project, &rows, json, watch);
+    print(project, &rows, json, watch)?;
     if !watch {
       if rows.is_empty() {
         project
@@ -72,7 +72,7 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
       .min()
       .unwrap_or(Duration::from_secs(2));
     thread::sleep(interval.max(Duration::from_millis(100)));
-    println!();
+    print_out("\n")?;
   }
 }
 
@@ -122,10 +122,9 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   })
 }
 
-fn print(project: &Project, rows: &[Row], json: bool, watch: bool) {
+fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()> {
   if json {
-    print_json(rows);
-    return;
+    return print_json(rows);
   }
   let color = project.color;
   let cells: Vec<Vec<String>> = rows
@@ -151,14 +150,11 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) {
       ]
     })
     .collect();
-  print!(
-    "{}",
-    table(
-      color,
-      &[
-        "SERVICE", "PROBE", "TARGET", "RESULT", "STATUS", "LATENCY", "DETAIL"
-      ],
-      &cells
-    )
-  );
+  print_out(&table(
+    color,
+    &[
+      "SERVICE", "PROBE", "TARGET", "RESULT", "STATUS", "LATENCY", "DETAIL",
+    ],
+    &cells,
+  ))
 }

@@ -93,13 +93,12 @@ fn task_entry(task: &Task) -> TaskEntry<'_> {
 pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
   let config = &project.config;
   if json {
-    crate::output::print_json(&Listing {
+    return crate::output::print_json(&Listing {
       file: display_path(&config.path),
       default: config.default.as_deref(),
       services: config.services.iter().map(service_entry).collect(),
       tasks: config.tasks.iter().map(task_entry).collect(),
     });
-    return Ok(());
   }
   let color = project.color;
   // (heading, rows of (name with arguments, comment)).
@@ -179,6 +178,5 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       out.push('\n');
     }
   }
-  print!("{out}");
-  Ok(())
+  crate::output::print_out(&out)
 }

@@ -14,8 +14,9 @@ use std::{
 
 use crate::{
   error::{Error, Result},
-  output::Prefixer,
+  output::{Prefixer, output_error},
   project::Project,
+  sys,
   timestamp::{now_millis, parse_utc},
 };
 
@@ -29,11 +30,7 @@ pub(crate) struct Query {
 }
 
 pub(crate) fn logs(project: &Project, names: &[String], query: &Query) -> Result<()> {
-  match print_logs(project, names, query) {
-    // A closed pipe (`dev logs | head`) is a normal way to stop reading, not an error.
-    Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-    other => other,
-  }
+  print_logs(project, names, query)
 }
 
 /// One line of a log with the time it was written, as well as the file tells.
@@ -109,6 +106,11 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
     return Ok(());
   }
   loop {
+    // `dev logs -f | head -1` ends when head does, not at the next line a quiet service
+    // may never print (as `tail -f` does).
+    if sys::stdout_closed() {
+      return Err(Error::OutputClosed);
+    }
     for (index, follower) in followers.iter_mut().enumerate() {
       for text in follower.new_lines() {
         // New lines are as recent as it gets: only `--grep` applies.
@@ -228,9 +230,7 @@ impl Follower {
 }
 
 fn print_line(prefixer: &Prefixer, line: &[u8]) -> Result<()> {
-  prefixer
-    .line(line)
-    .map_err(Error::io("cannot write to stdout"))
+  prefixer.line(line).map_err(output_error)
 }
 
 /// The output of the service's current run: what follows the last `──── … started` header

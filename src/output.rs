@@ -3,7 +3,12 @@
 
 use std::io::{self, Write};
 
-use crate::{color::Color, progress::above, source::display_path};
+use crate::{
+  color::Color,
+  error::{Error, Result},
+  progress::above,
+  source::display_path,
+};
 
 /// Progress and outcome lines: `▸ backend started …`, `✗ frontend exited with code 1`.
 #[derive(Clone, Copy)]
@@ -13,23 +18,23 @@ pub(crate) struct Reporter {
 
 impl Reporter {
   pub(crate) fn step(self, message: &str) {
-    above(|| eprintln!("{} {message}", self.color.hint("▸")));
+    above(|| to_stderr(&format!("{} {message}\n", self.color.hint("▸"))));
   }
 
   pub(crate) fn success(self, message: &str) {
-    above(|| eprintln!("{} {message}", self.color.good("✓")));
+    above(|| to_stderr(&format!("{} {message}\n", self.color.good("✓"))));
   }
 
   pub(crate) fn stopped(self, message: &str) {
-    above(|| eprintln!("{} {message}", self.color.dim("■")));
+    above(|| to_stderr(&format!("{} {message}\n", self.color.dim("■"))));
   }
 
   pub(crate) fn failure(self, message: &str) {
-    above(|| eprintln!("{} {message}", self.color.error("✗")));
+    above(|| to_stderr(&format!("{} {message}\n", self.color.error("✗"))));
   }
 
   pub(crate) fn warning(self, message: &str) {
-    above(|| eprintln!("{} {message}", self.color.warning("warning:")));
+    above(|| to_stderr(&format!("{} {message}\n", self.color.warning("warning:"))));
   }
 
   /// Indented lines under a failure: `  last 20 lines of its output:` and the lines.
@@ -99,11 +104,42 @@ impl Prefixer {
 }
 
 /// The `--json` rendering of a value, on stdout.
-pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
-  println!(
-    "{}",
-    serde_json::to_string_pretty(value).unwrap_or_default()
-  );
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+  let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+  text.push('\n');
+  print_out(&text)
+}
+
+/// Writes to stdout. A reader that went away (`dev … | head`, a closed terminal) is
+/// `Error::OutputClosed`, which ends `dev` quietly with exit code 0: never a panic.
+pub(crate) fn print_out(text: &str) -> Result<()> {
+  let mut stdout = io::stdout().lock();
+  stdout
+    .write_all(text.as_bytes())
+    .and_then(|()| stdout.flush())
+    .map_err(output_error)
+}
+
+/// What a failed write to stdout means.
+pub(crate) fn output_error(error: io::Error) -> Error {
+  if is_closed(&error) {
+    Error::OutputClosed
+  } else {
+    Error::io("cannot write to stdout")(error)
+  }
+}
+
+/// A pipe whose reader exited (EPIPE) or a terminal that is gone (EIO).
+pub(crate) fn is_closed(error: &io::Error) -> bool {
+  error.kind() == io::ErrorKind::BrokenPipe || error.raw_os_error() == Some(crate::sys::EIO)
+}
+
+/// Writes to stderr, ignoring failure: when the terminal is gone there is nobody to tell,
+/// and `dev` must go on stopping what it started.
+pub(crate) fn to_stderr(text: &str) {
+  let mut stderr = io::stderr().lock();
+  let _ = stderr.write_all(text.as_bytes());
+  let _ = stderr.flush();
 }
 
 /// A plain aligned table: a header row and data rows, columns separated by two spaces.

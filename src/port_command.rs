@@ -13,11 +13,12 @@ use crate::{
   color::Color,
   error::{Error, Result},
   format::{count, elapsed},
-  output::{Reporter, print_json, table},
+  output::{Reporter, print_json, print_out, table},
   ports::{
-    allocate::{dev_processes, ports_in_use_by_dev},
+    allocate::dev_processes,
     holders::{self, Holder, PortReport, PortStatus},
     is_bindable,
+    ledger::Ledger,
     release::{self, refusal},
   },
   project::Project,
@@ -61,8 +62,7 @@ fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
   let known = context.known_processes();
   let reports: Vec<PortReport> = ports.iter().map(|p| holders::inspect(*p, &known)).collect();
   if json {
-    print_json(&reports);
-    return Ok(());
+    return print_json(&reports);
   }
   let color = context.color;
   let mut out = String::new();
@@ -93,8 +93,7 @@ fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
       out.push_str(&format!("  {}\n", color.dim(&note)));
     }
   }
-  print!("{out}");
-  Ok(())
+  print_out(&out)
 }
 
 fn holder_row(holder: &Holder) -> Vec<String> {
@@ -176,9 +175,10 @@ fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
         time_wait: report.time_wait.map_or(0, |w| w.count),
       })
       .collect();
-    print_json(&checked);
+    print_json(&checked)?;
     return Ok(code);
   }
+  let mut out = String::new();
   for report in &reports {
     let detail = match report.status {
       PortStatus::Listening | PortStatus::Bound if !report.holders.is_empty() => {
@@ -191,8 +191,9 @@ fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
       .filter(|_| report.status != PortStatus::TimeWait)
       .map(|note| format!(" · {note}"))
       .unwrap_or_default();
-    println!("{}  {detail}{note}", report.port);
+    out.push_str(&format!("{}  {detail}{note}\n", report.port));
   }
+  print_out(&out)?;
   Ok(code)
 }
 
@@ -204,7 +205,7 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
         port,
         stopped: Vec::new(),
         bindable_after_ms: Some(0),
-      });
+      })?;
     } else {
       context
         .report
@@ -280,7 +281,7 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
       port,
       bindable_after_ms: released.bindable_after.map(|d| d.as_millis() as u64),
       stopped: released.stopped.clone(),
-    });
+    })?;
   } else {
     for stopped in &released.stopped {
       let how = match (&stopped.service, stopped.process.killed) {
@@ -339,31 +340,56 @@ fn find(context: &PortContext, from: u16, wanted: usize, json: bool) -> Result<(
   let mut skip: Vec<u16> = Vec::new();
   if let Some(project) = context.project {
     skip.extend(project.config.reserved.iter().copied());
-    skip.extend(
-      ports_in_use_by_dev(project)
-        .into_iter()
-        .map(|(port, _)| port),
-    );
   }
-  let found: Vec<u16> = (from.max(1024)..=u16::MAX)
-    .filter(|port| !skip.contains(port) && is_bindable(*port))
-    .take(wanted)
-    .collect();
+  // Claims of every project on this machine (this one's too): a port being started on is
+  // not free, whatever a trial bind says this instant.
+  let claims = Ledger::open()
+    .map(|ledger| ledger.claims)
+    .unwrap_or_default();
+  let here = context.project.map(|project| project.id);
+  let mut found: Vec<u16> = Vec::new();
+  let mut passed: Vec<String> = Vec::new();
+  for port in from.max(1024)..=u16::MAX {
+    if found.len() == wanted {
+      break;
+    }
+    if skip.contains(&port) {
+      continue;
+    }
+    if let Some(claim) = claims.iter().find(|claim| claim.ports.contains(&port)) {
+      if Some(claim.project_id) != here {
+        passed.push(format!(
+          "{port} ({} of {})",
+          claim.service,
+          display_path(&claim.project)
+        ));
+      }
+      continue;
+    }
+    if is_bindable(port) {
+      found.push(port);
+    }
+  }
+  if !passed.is_empty() {
+    context.report.step(&format!(
+      "skipped ports other projects on this machine use: {}",
+      passed.join(", ")
+    ));
+  }
+  if json {
+    print_json(&found)?;
+  } else {
+    let text: String = found.iter().map(|port| format!("{port}\n")).collect();
+    print_out(&text)?;
+  }
   if found.len() < wanted {
     return Err(Error::Port {
       message: format!(
-        "only {} free at or above {from}",
-        count(found.len(), "port is", "ports are")
+        "asked for {wanted}, found only {} at or above {from}",
+        count(found.len(), "free port", "free ports")
       ),
       hint: "try a lower starting port: `dev port find 3000`".into(),
     });
-  }
-  if json {
-    print_json(&found);
-  } else {
-    for port in found {
-      println!("{port}");
-    }
   }
   Ok(())
 }

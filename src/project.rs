@@ -1,5 +1,7 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
   color::Color,
   config::Config,
@@ -9,8 +11,26 @@ use crate::{
   terminate::terminate,
 };
 
+/// What identifies a project on this machine: its root directory's (device, inode). The same
+/// after `mv`, different in a `cp -r` copy — so a copy never takes the original's services
+/// for its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ProjectId {
+  device: u64,
+  inode: u64,
+}
+
+impl ProjectId {
+  pub(crate) fn of(root: &std::path::Path) -> Self {
+    crate::sys::directory_identity(root)
+      .map(|(device, inode)| Self { device, inode })
+      .unwrap_or_default()
+  }
+}
+
 pub(crate) struct Project {
   pub(crate) config: Config,
+  pub(crate) id: ProjectId,
   pub(crate) state: StateDir,
   pub(crate) report: Reporter,
   /// Color for stdout (service output, tables).
@@ -21,6 +41,7 @@ impl Project {
   pub(crate) fn new(config: Config, color: Color, report: Reporter) -> Self {
     let state = StateDir::new(config.state_dir());
     Self {
+      id: ProjectId::of(&config.root),
       config,
       state,
       report,

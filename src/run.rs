@@ -39,10 +39,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
   }
   let error_color = Color::stderr(cli.color);
   match execute(cli) {
-    Ok(0) => Ok(()),
+    Ok(0) | Err(Error::OutputClosed) => Ok(()),
     Ok(code) => Err(code),
     Err(error) => {
-      eprint!("{}", error.render(error_color));
+      crate::output::to_stderr(&error.render(error_color));
       Err(error.code())
     }
   }
@@ -189,10 +189,11 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
     Command::Doctor => doctor::doctor(project),
     Command::Export { format, dir } => export::export(project, format, dir.as_deref()),
     Command::Names => {
-      for name in names(&project.config) {
-        println!("{name}");
-      }
-      Ok(())
+      let text: String = names(&project.config)
+        .iter()
+        .map(|name| format!("{name}\n"))
+        .collect();
+      crate::output::print_out(&text)
     }
     Command::Keep { .. }
     | Command::Port { .. }

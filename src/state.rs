@@ -219,15 +219,6 @@ impl StateDir {
     }
   }
 
-  /// Takes the lock `.dev/<name>.lock`, waiting for whoever holds it; released on drop.
-  pub(crate) fn lock(&self, name: &str) -> Result<File> {
-    let (file, path) = self.lock_file(name)?;
-    file
-      .lock()
-      .map_err(Error::io(format!("cannot lock `{}`", path.display())))?;
-    Ok(file)
-  }
-
   fn lock_file(&self, name: &str) -> Result<(File, PathBuf)> {
     let path = self.path.join(format!("{name}.lock"));
     let file = OpenOptions::new()

@@ -5,7 +5,8 @@ use serde::Serialize;
 use crate::{
   error::Result,
   format::{elapsed, status_text},
-  output::{print_json, table},
+  output::{print_json, print_out, table},
+  ports::ledger::Ledger,
   project::Project,
   source::display_path,
   state::{Liveness, unix_now},
@@ -86,8 +87,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
     rows.push(row);
   }
   if json {
-    print_json(&rows);
-    return Ok(());
+    return print_json(&rows);
   }
   let color = project.color;
   let cells: Vec<Vec<String>> = rows
@@ -143,17 +143,47 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       ]
     })
     .collect();
-  print!(
-    "{}",
-    table(
-      color,
-      &[
-        "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG"
-      ],
-      &cells
-    )
-  );
+  print_out(&table(
+    color,
+    &[
+      "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG",
+    ],
+    &cells,
+  ))?;
+  for note in claimed_elsewhere(project, &rows) {
+    project.report.step(&note);
+  }
   Ok(())
+}
+
+/// A stopped service whose port another project on this machine uses will start elsewhere
+/// (or not at all): said under the table, so the next `dev up` is no surprise.
+fn claimed_elsewhere(project: &Project, rows: &[Row]) -> Vec<String> {
+  let Ok(ledger) = Ledger::open() else {
+    return Vec::new();
+  };
+  let mut notes = Vec::new();
+  for row in rows.iter().filter(|row| row.state != "running") {
+    let Some(service) = project.config.service(&row.service) else {
+      continue;
+    };
+    for spec in &service.ports {
+      if let Some(claim) = ledger
+        .claims
+        .iter()
+        .find(|claim| claim.project_id != project.id && claim.ports.contains(&spec.preferred))
+      {
+        notes.push(format!(
+          "{}'s port {} is used by service `{}` of {}",
+          row.service,
+          spec.preferred,
+          claim.service,
+          display_path(&claim.project)
+        ));
+      }
+    }
+  }
+  notes
 }
 
 /// "exited with code 1" as is; "was not responding (3 liveness probes …)" as "not responding".

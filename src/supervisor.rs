@@ -4,6 +4,7 @@
 //! Ctrl+C, SIGTERM or SIGHUP, or when one fails.
 
 use std::{
+  collections::HashMap,
   env,
   io::{BufRead, BufReader},
   process::{Child, ChildStdout, Command, Stdio},
@@ -24,7 +25,11 @@ use crate::{
   logs::run_tail,
   output::Prefixer,
   plan::{self, PortMap, PortOverrides},
-  ports::allocate::{allocate, drop_reservations},
+  ports::{
+    allocate::{Allocation, allocate},
+    holders,
+    ledger::Ledger,
+  },
   preflight,
   probe::{Check, Outcome},
   project::Project,
@@ -82,6 +87,9 @@ struct Run<'a> {
   sender: Sender<UpEvent>,
   cancel: Arc<AtomicBool>,
   launches: u64,
+  /// Starts that died because their port was taken meanwhile: how many, and the ports to
+  /// avoid next time.
+  retries: HashMap<String, (u32, Vec<u16>)>,
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
@@ -121,6 +129,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     sender,
     cancel: Arc::new(AtomicBool::new(false)),
     launches: 0,
+    retries: HashMap::new(),
   };
   for service in order {
     if let Some(Liveness::Running(state)) = project.check(&service.name) {
@@ -301,7 +310,17 @@ impl Run<'_> {
     let project = self.project;
     // Force frees ports for the services named, not for dependencies started along.
     let force = self.start.force && (self.names.is_empty() || self.names.contains(&service.name));
-    let chosen = allocate(project, service, &self.start.overrides, force)?;
+    let avoid = self
+      .retries
+      .get(&service.name)
+      .map(|(_, avoid)| avoid.clone())
+      .unwrap_or_default();
+    let how = Allocation {
+      force,
+      avoid: &avoid,
+      restarting: false,
+    };
+    let chosen = allocate(project, service, &self.start.overrides, how)?;
     self.ports.insert(service.name.clone(), chosen);
     let spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor);
     project.state.write_spec(
@@ -309,8 +328,12 @@ impl Run<'_> {
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),
     )?;
     let spawned = spawn_keeper(project, &service.name, self.start.detach);
-    // Started or not, the state file now speaks for these ports.
-    drop_reservations(&project.state, &service.name);
+    let started = match &spawned {
+      Ok((child, _, Handshake::Started { .. })) => ProcessId::of(child.id()),
+      _ => None,
+    };
+    // The keeper owns the claim on its ports from now on; a start that failed gives it up.
+    claim_for_keeper(project, &service.name, started, &spec.ports);
     let (child, stdout, handshake) = spawned?;
     let pid = match handshake {
       Handshake::Started { pid } => pid,
@@ -444,15 +467,17 @@ impl Run<'_> {
         service.completed = Some(status == ExitStatus::Code(0));
         if before_ready && !(status == ExitStatus::Code(0) && awaited_completion) {
           service.completed = Some(false);
+          if self.retry_elsewhere(launch, &log_of(project, &name, recorded.as_ref())) {
+            return None;
+          }
+          let service = self.launch_mut(launch)?;
+          let name = service.name.clone();
           // The state file stays: `dev status` shows how the start failed.
           let reason = format!("{} before it was ready", status_text(status));
           if !detach {
             project.report.failure(&format!("{name} {reason}"));
           }
-          let log = recorded.map_or_else(
-            || project.config.log_dir.join(format!("{name}.log")),
-            |state| state.log,
-          );
+          let log = log_of(project, &name, recorded.as_ref());
           let tail = run_tail(&log, TAIL_LINES);
           if !tail.is_empty() {
             let header = format!(
@@ -504,6 +529,60 @@ impl Run<'_> {
     }
   }
 
+  /// A start that died because one of its ports was taken meanwhile (another checkout, a
+  /// server started by hand) goes again on the next free candidate, up to three times, when
+  /// the port has a `fallback:`. True when it will.
+  fn retry_elsewhere(&mut self, launch: u64, log: &std::path::Path) -> bool {
+    const TRIES: u32 = 3;
+    let project = self.project;
+    let Some(name) = self.launch_mut(launch).map(|s| s.name.clone()) else {
+      return false;
+    };
+    let Some(service) = project.config.service(&name) else {
+      return false;
+    };
+    let ours: Vec<(String, u16)> = self.ports.get(&name).cloned().unwrap_or_default();
+    let movable = |port: u16| {
+      service.ports.iter().zip(&ours).any(|(spec, (_, chosen))| {
+        *chosen == port && spec.fallback != crate::config::Fallback::None
+      })
+    };
+    // Held now by someone (the service is gone, so not by it); or the log says so.
+    let held: Vec<u16> = ours
+      .iter()
+      .map(|(_, port)| *port)
+      .filter(|port| holders::inspect(*port, &[]).status == holders::PortStatus::Listening)
+      .collect();
+    let taken = if held.is_empty() && said_address_in_use(&run_tail(log, TAIL_LINES)) {
+      ours
+        .first()
+        .map(|(_, port)| vec![*port])
+        .unwrap_or_default()
+    } else {
+      held
+    };
+    if taken.is_empty() || !taken.iter().all(|port| movable(*port)) {
+      return false;
+    }
+    let (count, avoid) = self.retries.entry(name.clone()).or_default();
+    if *count >= TRIES {
+      return false;
+    }
+    *count += 1;
+    avoid.extend(&taken);
+    let list: Vec<String> = taken.iter().map(u16::to_string).collect();
+    project.report.step(&format!(
+      "{name}: port {} was taken while it started; trying another ({count} of {TRIES})",
+      list.join(", ")
+    ));
+    project.state.remove(&name);
+    self
+      .started
+      .retain(|s| s.launch != launch || s.keeper.is_none());
+    self.pending.push(service);
+    true
+  }
+
   fn report_stopping(&self) {
     let live: Vec<&str> = self
       .started
@@ -533,6 +612,55 @@ impl Run<'_> {
         sys::wait_for_exit(*keeper, Duration::from_secs(60));
       }
     }
+  }
+}
+
+/// Where a service's output went.
+fn log_of(
+  project: &Project,
+  name: &str,
+  recorded: Option<&crate::state::ServiceState>,
+) -> std::path::PathBuf {
+  recorded.map_or_else(
+    || project.config.log_dir.join(format!("{name}.log")),
+    |state| state.log.clone(),
+  )
+}
+
+/// The words servers use when their port is taken (Python, Node, Go, Ruby, Java, uvicorn).
+fn said_address_in_use(lines: &[String]) -> bool {
+  lines.iter().any(|line| {
+    let line = line.to_ascii_lowercase();
+    [
+      "address already in use",
+      "eaddrinuse",
+      "address in use",
+      "errno 98",
+      "errno 48",
+    ]
+    .iter()
+    .any(|phrase| line.contains(phrase))
+  })
+}
+
+/// Hands the claim on the service's ports over to its keeper, or gives it up when the start
+/// failed. The ledger is only a guard against two starts choosing one port: a failure here
+/// is said, not fatal.
+fn claim_for_keeper(
+  project: &Project,
+  service: &str,
+  keeper: Option<ProcessId>,
+  ports: &[(String, u16)],
+) {
+  let ports: Vec<u16> = ports.iter().map(|(_, port)| *port).collect();
+  let result = Ledger::open().and_then(|mut ledger| match keeper {
+    Some(keeper) => ledger.hand_over(project.id, &project.config.root, service, keeper, &ports),
+    None => ledger.release(project.id, service),
+  });
+  if let Err(error) = result {
+    project.report.warning(&format!(
+      "{service}: the machine's port ledger was not updated: {error}"
+    ));
   }
 }
 
@@ -615,6 +743,7 @@ fn relay_output(
     // Whole chunks of complete lines at a time: one write per chunk, not per line, so the
     // relay keeps up with a service printing hundreds of thousands of lines a second.
     let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut view_closed = false;
     loop {
       let chunk = match stdout.fill_buf() {
         Ok([]) | Err(_) => break,
@@ -624,8 +753,14 @@ fn relay_output(
       let read = chunk.len();
       stdout.consume(read);
       if let Some(last) = pending.iter().rposition(|byte| *byte == b'\n') {
-        if let Some(prefixer) = &prefixer {
-          let _ = prefixer.lines(&pending[..last]);
+        if let Some(prefixer) = &prefixer
+          && let Err(error) = prefixer.lines(&pending[..last])
+          && crate::output::is_closed(&error)
+          && !view_closed
+        {
+          // `dev | head`, or a terminal that is gone: as after a hang-up, stop everything.
+          view_closed = true;
+          let _ = events.send(UpEvent::Signal);
         }
         pending.drain(..=last);
       }

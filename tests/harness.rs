@@ -125,6 +125,12 @@ impl Test {
     self.terminal(&options, args)
   }
 
+  /// Like `run_in_terminal`, closing the terminal (as when its window is closed) once
+  /// `after` has appeared. The exit code says whether `dev` ended by itself or was killed.
+  pub(crate) fn hang_up_terminal(&self, args: &[&str], after: &str) -> (String, i32) {
+    self.terminal(&["--hang-up-after", after], args)
+  }
+
   /// Like `run_in_terminal`, typing `keys` once `prompt` has appeared.
   pub(crate) fn answer_in_terminal(
     &self,

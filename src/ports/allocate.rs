@@ -1,23 +1,19 @@
 //! Choosing a service's ports just before it starts.
 //!
-//! A port is taken as configured when a trial bind succeeds and no other service has it.
-//! Otherwise: a previous instance of this very service (proven by the markers its processes
-//! inherit) is stopped without a question; a foreign holder is stopped only with force; else
-//! the service's `fallback:` gives the next free port, and the user is told. Choices are
-//! recorded in `.dev/ports.json` under a lock, so two `dev` runs starting at the same moment
-//! never pick the same port; a reservation dies with the `dev` that made it.
+//! A port is taken as configured when a trial bind succeeds and no other service has it or
+//! claims it (in this project or any other on this machine: see `ledger`). Otherwise: a
+//! previous instance of this very service (proven by the markers its processes inherit) is
+//! stopped without a question; a foreign holder is stopped only with force; else the
+//! service's `fallback:` gives the next free port, and the user is told. The choice is
+//! claimed in the machine-wide ledger under its lock, so two `dev` runs starting at the same
+//! moment — in one project or in two — never pick the same port.
 
-use std::{
-  fs::{self, File},
-  path::PathBuf,
-  time::Duration,
-};
-
-use serde::{Deserialize, Serialize};
+use std::{path::PathBuf, time::Duration};
 
 use super::{
   holders::{self, PortReport},
   is_bindable,
+  ledger::Ledger,
   release::{self, Released},
 };
 use crate::{
@@ -25,8 +21,9 @@ use crate::{
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
-  state::{Liveness, StateDir, write_atomically},
-  sys::{self, Pid, ProcessId, Signal},
+  source::display_path,
+  state::Liveness,
+  sys::{self, Pid, Signal},
 };
 
 /// How long a foreign holder gets between SIGTERM and SIGKILL under `force`.
@@ -35,78 +32,18 @@ const FOREIGN_GRACE: Duration = Duration::from_secs(5);
 /// How far `fallback: auto` looks above the preferred port.
 const AUTO_SPAN: u16 = 1000;
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Reservation {
-  port: u16,
-  service: String,
-  holder: ProcessId,
-  boot_id: String,
-}
+/// Ports taken in the port-is-taken error before "and N more".
+const LISTED_TRIES: usize = 8;
 
-/// `.dev/ports.json`, read and written only while `.dev/ports.lock` is held.
-struct Ledger {
-  _lock: File,
-  path: PathBuf,
-  entries: Vec<Reservation>,
-}
-
-impl Ledger {
-  fn open(state: &StateDir) -> Result<Self> {
-    state.ensure()?;
-    let lock = state.lock("ports")?;
-    let path = state.path.join("ports.json");
-    let mut entries: Vec<Reservation> = fs::read(&path)
-      .ok()
-      .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-      .unwrap_or_default();
-    entries.retain(|r| r.holder.is_alive_since(&r.boot_id));
-    Ok(Self {
-      _lock: lock,
-      path,
-      entries,
-    })
-  }
-
-  fn holder_of(&self, port: u16, service: &str) -> Option<&Reservation> {
-    self
-      .entries
-      .iter()
-      .find(|r| r.port == port && r.service != service)
-  }
-
-  fn reserve(&mut self, service: &str, ports: &[(String, u16)]) -> Result<()> {
-    let me = ProcessId::of(std::process::id()).ok_or_else(|| Error::Io {
-      context: "cannot read this process's start time".into(),
-      source: std::io::Error::other("/proc/self/stat unreadable"),
-    })?;
-    self.entries.retain(|r| r.service != service);
-    for (_, port) in ports {
-      self.entries.push(Reservation {
-        port: *port,
-        service: service.to_owned(),
-        holder: me,
-        boot_id: sys::boot_id().to_owned(),
-      });
-    }
-    write_atomically(
-      &self.path,
-      &serde_json::to_vec_pretty(&self.entries).unwrap_or_default(),
-    )
-  }
-}
-
-/// Forgets this `dev`'s reservations for a service once its state file records the ports.
-pub(crate) fn drop_reservations(state: &StateDir, service: &str) {
-  if let Ok(mut ledger) = Ledger::open(state) {
-    let before = ledger.entries.len();
-    ledger.entries.retain(|r| r.service != service);
-    if ledger.entries.len() != before {
-      let _ = write_atomically(
-        &ledger.path,
-        &serde_json::to_vec_pretty(&ledger.entries).unwrap_or_default(),
-      );
-    }
-  }
+/// What `allocate` may do besides choosing.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Allocation<'a> {
+  /// Stop foreign holders of the configured ports (`dev <svc>-force`).
+  pub(crate) force: bool,
+  /// Ports found taken after an earlier choice (a start that died of EADDRINUSE).
+  pub(crate) avoid: &'a [u16],
+  /// A restart: the ports the running instance holds count as free (its stop frees them).
+  pub(crate) restarting: bool,
 }
 
 /// Ports this project's running services have, except `service`'s own: `(port, service)`.
@@ -128,17 +65,6 @@ fn running_ports(project: &Project, except: &str) -> Vec<(u16, String)> {
   used
 }
 
-/// Ports this project's services run on or are being started on: `(port, service)`.
-pub(crate) fn ports_in_use_by_dev(project: &Project) -> Vec<(u16, String)> {
-  let mut used = running_ports(project, "");
-  if project.state.path.is_dir()
-    && let Ok(ledger) = Ledger::open(&project.state)
-  {
-    used.extend(ledger.entries.iter().map(|r| (r.port, r.service.clone())));
-  }
-  used
-}
-
 /// Every process of this project's running services: checked before scanning all of /proc.
 pub(crate) fn dev_processes(project: &Project) -> Vec<Pid> {
   let mut pids = Vec::new();
@@ -155,27 +81,40 @@ pub(crate) fn dev_processes(project: &Project) -> Vec<Pid> {
 enum Obstacle {
   /// Another port of the same service already has it.
   OwnSet(String),
-  /// Another service of this project runs on it or is being started on it.
+  /// Another service of this project runs on it.
   Sibling(String),
+  /// Claimed in the machine's ledger by a service of this project or another one.
+  Claimed { service: String, project: PathBuf },
+  /// It was taken from under an earlier start of this service.
+  Avoided,
   /// Something holds it, as the kernel says.
   Held(PortReport),
 }
 
-/// Chooses every port of `service` and reserves them.
+/// Chooses every port of `service` and claims them in the machine's ledger.
 pub(crate) fn allocate(
   project: &Project,
   service: &Service,
   overrides: &PortOverrides,
-  force: bool,
+  how: Allocation,
 ) -> Result<Vec<(String, u16)>> {
   if service.ports.is_empty() {
     return Ok(Vec::new());
   }
-  let mut ledger = Ledger::open(&project.state)?;
-  // Only under the lock: a `dev` that just started a sibling drops its reservation once the
-  // sibling's state file names the port, so the state must be read after the ledger.
+  let mut ledger = Ledger::open()?;
+  // Only under the lock: a `dev` that just started a sibling hands its claim over to the
+  // sibling's keeper, and the sibling's state names the port, after the ledger was written.
   let siblings = running_ports(project, &service.name);
   let known = dev_processes(project);
+  let own_ports: Vec<u16> = if how.restarting {
+    project
+      .state
+      .read(&service.name)
+      .map(|state| state.ports.iter().map(|(_, port)| *port).collect())
+      .unwrap_or_default()
+  } else {
+    Vec::new()
+  };
   let mut chosen: Vec<(String, u16)> = Vec::new();
   for (index, spec) in service.ports.iter().enumerate() {
     let explicit = overrides.get(&service.name, spec, index == 0);
@@ -184,13 +123,19 @@ pub(crate) fn allocate(
       if let Some((name, _)) = chosen.iter().find(|(_, p)| *p == port) {
         return Some(Obstacle::OwnSet(name.clone()));
       }
-      if let Some(reservation) = ledger.holder_of(port, &service.name) {
-        return Some(Obstacle::Sibling(reservation.service.clone()));
+      if how.avoid.contains(&port) {
+        return Some(Obstacle::Avoided);
+      }
+      if let Some(claim) = ledger.claim_on(port, project.id, &service.name) {
+        return Some(Obstacle::Claimed {
+          service: claim.service.clone(),
+          project: claim.project.clone(),
+        });
       }
       if let Some((_, name)) = siblings.iter().find(|(p, _)| *p == port) {
         return Some(Obstacle::Sibling(name.clone()));
       }
-      if is_bindable(port) {
+      if own_ports.contains(&port) || is_bindable(port) {
         return None;
       }
       let report = holders::inspect(port, &known);
@@ -201,7 +146,7 @@ pub(crate) fn allocate(
       continue;
     };
     if let Obstacle::Held(report) = &problem
-      && let Some(freed) = free_for(project, service, report, force)?
+      && let Some(freed) = free_for(project, service, report, how.force)?
     {
       report_release(project, service, wanted, &freed);
       if freed.bindable_after.is_some() {
@@ -209,37 +154,40 @@ pub(crate) fn allocate(
         continue;
       }
     }
-    let what = describe(&problem, wanted);
     let fallback = if explicit.is_some() {
       &Fallback::None
     } else {
       &spec.fallback
     };
-    let candidates = candidates(fallback, wanted, &project.config.reserved);
-    match candidates
-      .into_iter()
-      .find(|port| obstacle(*port, &chosen).is_none())
-    {
-      Some(port) => {
-        project.report.step(&format!(
-          "{}: {wanted} {what} → using {port}",
-          label(service, spec)
-        ));
-        chosen.push((spec.name.clone(), port));
-      }
-      None => {
-        return Err(held_error(
-          service,
-          spec,
-          wanted,
-          &what,
-          explicit.is_some(),
-          fallback,
-        ));
+    let mut tried = vec![(wanted, describe(project, &problem, wanted))];
+    let mut found = None;
+    for port in candidates(fallback, wanted, &project.config.reserved) {
+      match obstacle(port, &chosen) {
+        None => {
+          found = Some(port);
+          break;
+        }
+        Some(problem) => tried.push((port, describe(project, &problem, port))),
       }
     }
+    let Some(port) = found else {
+      return Err(taken_error(
+        service,
+        spec,
+        &tried,
+        explicit.is_some(),
+        fallback,
+      ));
+    };
+    project.report.step(&format!(
+      "{}: {wanted} {} → using {port}",
+      label(service, spec),
+      tried[0].1
+    ));
+    chosen.push((spec.name.clone(), port));
   }
-  ledger.reserve(&service.name, &chosen)?;
+  let ports: Vec<u16> = chosen.iter().map(|(_, port)| *port).collect();
+  ledger.reserve(project.id, &project.config.root, &service.name, &ports)?;
   Ok(chosen)
 }
 
@@ -302,11 +250,22 @@ fn label(service: &Service, spec: &PortSpec) -> String {
   }
 }
 
-/// `held by python3 (pid 4242, up 2h05m)`.
-fn describe(problem: &Obstacle, port: u16) -> String {
+/// `held by python3 (pid 4242, up 2h05m)`, `used by service `web` of ~/other`.
+fn describe(project: &Project, problem: &Obstacle, port: u16) -> String {
   match problem {
     Obstacle::OwnSet(name) => format!("already its `{name}` port"),
     Obstacle::Sibling(name) => format!("used by service `{name}`"),
+    Obstacle::Claimed {
+      service,
+      project: root,
+    } if *root == project.config.root => {
+      format!("used by service `{service}`")
+    }
+    Obstacle::Claimed {
+      service,
+      project: root,
+    } => format!("used by service `{service}` of {}", display_path(root)),
+    Obstacle::Avoided => "was taken while it started".into(),
     Obstacle::Held(report) => {
       if !report.holders.is_empty() {
         let holders: Vec<String> = report.holders.iter().map(|h| h.short()).collect();
@@ -337,24 +296,59 @@ fn candidates(fallback: &Fallback, wanted: u16, reserved: &[u16]) -> Vec<u16> {
     .collect()
 }
 
-fn held_error(
+/// Every port tried and what holds each, then the ways out.
+fn taken_error(
   service: &Service,
   spec: &PortSpec,
-  port: u16,
-  what: &str,
+  tried: &[(u16, String)],
   explicit: bool,
   fallback: &Fallback,
 ) -> Error {
   let name = &service.name;
-  let message = format!(
-    "cannot start {}: port {port} is {what}",
-    label(service, spec)
-  );
+  let port = tried[0].0;
+  let message = if tried.len() == 1 {
+    format!(
+      "cannot start {}: port {port} is {}",
+      label(service, spec),
+      tried[0].1
+    )
+  } else {
+    format!(
+      "cannot start {}: port {port} and all {} fallback ports are taken",
+      label(service, spec),
+      tried.len() - 1
+    )
+  };
+  let mut details: Vec<String> = Vec::new();
+  if tried.len() > 1 {
+    let width = tried
+      .iter()
+      .take(LISTED_TRIES)
+      .map(|(port, _)| port.to_string().len())
+      .max()
+      .unwrap_or(0);
+    details.extend(
+      tried
+        .iter()
+        .take(LISTED_TRIES)
+        .map(|(port, what)| format!("{port:<width$}  {what}")),
+    );
+    if tried.len() > LISTED_TRIES {
+      details.push(format!(
+        "… and {} more",
+        crate::format::count(tried.len() - LISTED_TRIES, "port", "ports")
+      ));
+    }
+  }
   let hint = if explicit {
     format!("you asked for port {port}; `dev port find {port}` lists free ports near it")
+  } else if *fallback == Fallback::Auto {
+    format!(
+      "`dev port who {port}` shows who holds it; `dev {name}-force` stops it and starts {name}"
+    )
   } else if *fallback != Fallback::None {
     format!(
-      "every fallback port is taken too; `dev port who {port}` shows who holds it, `dev {name}-force` stops it"
+      "`dev port who {port}` shows who holds it; `dev {name}-force` stops it; or widen the range: `fallback: auto`"
     )
   } else {
     format!(
@@ -363,7 +357,11 @@ fn held_error(
       port.saturating_add(10)
     )
   };
-  Error::Port { message, hint }
+  Error::PortsTaken {
+    message,
+    details,
+    hint,
+  }
 }
 
 #[cfg(test)]

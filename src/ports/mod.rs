@@ -4,6 +4,7 @@
 
 pub(crate) mod allocate;
 pub(crate) mod holders;
+pub(crate) mod ledger;
 pub(crate) mod release;
 
 use std::{

@@ -4,6 +4,9 @@ use std::{fs, io, os::unix::process::CommandExt, process::Command, sync::OnceLoc
 
 use super::{Pid, Signal};
 
+/// The error a write to a terminal that is gone returns.
+pub(crate) const EIO: i32 = libc::EIO;
+
 /// What `/proc/<pid>/stat` says about a process.
 #[derive(Clone, Debug)]
 pub(crate) struct ProcessInfo {
@@ -392,6 +395,19 @@ pub(crate) fn ignore_sigpipe() {
   }
 }
 
+/// True when stdout leads nowhere any more: a pipe whose reader exited, or a terminal that
+/// hung up. Asked without writing (poll reports POLLERR / POLLHUP on the write end).
+pub(crate) fn stdout_closed() -> bool {
+  let mut poll = libc::pollfd {
+    fd: libc::STDOUT_FILENO,
+    events: 0,
+    revents: 0,
+  };
+  // SAFETY: one valid pollfd, no waiting.
+  let ready = unsafe { libc::poll(&raw mut poll, 1, 0) };
+  ready > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
 /// Puts a file descriptor in non-blocking mode.
 pub(crate) fn set_nonblocking(fd: std::os::fd::RawFd) -> io::Result<()> {
   // SAFETY: fcntl on a descriptor we own with integer arguments.
@@ -559,6 +575,42 @@ pub(crate) fn reset_signals_before_exec(command: &mut Command) {
       Ok(())
     });
   }
+}
+
+/// Creates `path` (mode 0700) if needed and makes sure it is a directory only we can use:
+/// owned by us, no access for group or others (which are taken away when we own it).
+pub(crate) fn private_directory(path: &std::path::Path) -> io::Result<()> {
+  use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+  match fs::DirBuilder::new()
+    .recursive(true)
+    .mode(0o700)
+    .create(path)
+  {
+    Ok(()) => {}
+    Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+    Err(error) => return Err(error),
+  }
+  let meta = fs::symlink_metadata(path)?;
+  if !meta.is_dir() {
+    return Err(io::Error::other("it is not a directory"));
+  }
+  if meta.uid() != effective_uid() {
+    return Err(io::Error::other(format!(
+      "it belongs to uid {}, not to you",
+      meta.uid()
+    )));
+  }
+  if meta.mode() & 0o077 != 0 {
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+  }
+  Ok(())
+}
+
+/// What identifies a directory on this machine whatever its path: (device, inode). A moved
+/// directory keeps it; a copy gets its own.
+pub(crate) fn directory_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+  use std::os::unix::fs::MetadataExt;
+  fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
 }
 
 /// Bytes an unprivileged writer may still use on the filesystem holding `path`.

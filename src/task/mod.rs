@@ -6,7 +6,7 @@ mod arguments;
 mod runner;
 mod steps;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use self::{runner::Runner, steps::Step};
 use crate::{
@@ -68,8 +68,7 @@ pub(crate) fn run_task(
     .max()
     .unwrap_or(0);
   if options.dry_run {
-    dry_run(project, &runner, &steps, &needs);
-    return Ok(());
+    return dry_run(project, &runner, &steps, &needs);
   }
   for task in &tasks {
     if let Some(question) = &task.confirm {
@@ -133,8 +132,7 @@ fn confirm(task: &Task, question: &str, yes: bool) -> Result<()> {
       "it asks \"{question}\" and there is no terminal to answer"
     )));
   }
-  eprint!("{question} [y/N] ");
-  let _ = std::io::stderr().flush();
+  crate::output::to_stderr(&format!("{question} [y/N] "));
   let mut answer = String::new();
   let _ = std::io::stdin().lock().read_line(&mut answer);
   match answer.trim().to_lowercase().as_str() {
@@ -144,7 +142,12 @@ fn confirm(task: &Task, question: &str, yes: bool) -> Result<()> {
 }
 
 /// What would run, resolved, without running it.
-fn dry_run(project: &Project, runner: &Runner<'_>, steps: &[Step<'_>], needs: &[String]) {
+fn dry_run(
+  project: &Project,
+  runner: &Runner<'_>,
+  steps: &[Step<'_>],
+  needs: &[String],
+) -> Result<()> {
   let mut out = String::new();
   let waiting: Vec<&String> = needs
     .iter()
@@ -158,7 +161,7 @@ fn dry_run(project: &Project, runner: &Runner<'_>, steps: &[Step<'_>], needs: &[
     ));
   }
   describe(runner, steps, "", &mut out);
-  print!("{out}");
+  crate::output::print_out(&out)
 }
 
 fn describe(runner: &Runner<'_>, steps: &[Step<'_>], indent: &str, out: &mut String) {
