@@ -89,7 +89,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       not_running.push(name.clone());
       continue;
     };
-    let spec = plan::keeper_spec(&project.config, service, &ports, state.supervisor);
+    let spec = plan::keeper_spec(&project.config, service, &ports, state.supervisor)?;
     project
       .state
       .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;

@@ -50,13 +50,18 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
     findings.extend(check_commands(
       &service.name,
       &service.run,
-      &service.cwd,
+      &service.cwd.path,
       &path_var,
     ));
   }
   for task in &config.tasks {
     for command in &task.commands {
-      findings.extend(check_commands(&task.name, command, &task.cwd, &path_var));
+      findings.extend(check_commands(
+        &task.name,
+        command,
+        &task.cwd.path,
+        &path_var,
+      ));
     }
   }
   for service in &config.services {

@@ -24,14 +24,14 @@ pub(crate) enum Format {
 pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> Result<()> {
   let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
   let files: Vec<(String, String)> = match format {
-    Format::Compose => vec![("docker-compose.yml".into(), compose(project, &ports))],
-    Format::Procfile => vec![("Procfile".into(), procfile(project, &ports))],
+    Format::Compose => vec![("docker-compose.yml".into(), compose(project, &ports)?)],
+    Format::Procfile => vec![("Procfile".into(), procfile(project, &ports)?)],
     Format::Systemd => project
       .config
       .services
       .iter()
-      .map(|service| (unit_name(service), systemd(project, service, &ports)))
-      .collect(),
+      .map(|service| Ok((unit_name(service), systemd(project, service, &ports)?)))
+      .collect::<Result<_>>()?,
   };
   match dir {
     Some(dir) => {
@@ -58,13 +58,19 @@ pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> R
 }
 
 /// The service's environment with ports: `PORT`, `PORT_<NAME>`, its `env:` resolved.
-fn environment(project: &Project, service: &Service, ports: &PortMap) -> Vec<(String, String)> {
-  let spec = plan::keeper_spec(&project.config, service, ports, None);
-  spec
-    .env
-    .into_iter()
-    .filter(|(key, _)| key != crate::state::PROJECT_VARIABLE)
-    .collect()
+fn environment(
+  project: &Project,
+  service: &Service,
+  ports: &PortMap,
+) -> Result<Vec<(String, String)>> {
+  let spec = plan::keeper_spec(&project.config, service, ports, None)?;
+  Ok(
+    spec
+      .env
+      .into_iter()
+      .filter(|(key, _)| key != crate::state::PROJECT_VARIABLE)
+      .collect(),
+  )
 }
 
 fn command(service: &Service, ports: &PortMap) -> String {
@@ -122,7 +128,7 @@ fn image(run: &str) -> &'static str {
   }
 }
 
-fn compose(project: &Project, ports: &PortMap) -> String {
+fn compose(project: &Project, ports: &PortMap) -> Result<String> {
   let mut out = String::from(
     "# Written by `dev export compose` from devtasks.yaml. The images are guesses from each\n\
      # command: check them. In a container a server must listen on 0.0.0.0, not 127.0.0.1.\n\
@@ -136,11 +142,11 @@ fn compose(project: &Project, ports: &PortMap) -> String {
     let _ = writeln!(
       out,
       "    working_dir: {}",
-      yaml_quote(&format!("/app/{}", relative(project, &service.cwd)))
+      yaml_quote(&format!("/app/{}", relative(project, &service.cwd.path)))
     );
     let _ = writeln!(out, "    volumes: [\"./:/app\"]");
     let _ = writeln!(out, "    command: [\"sh\", \"-c\", {}]", yaml_quote(&run));
-    let env = environment(project, service, ports);
+    let env = environment(project, service, ports)?;
     if !env.is_empty() {
       let _ = writeln!(out, "    environment:");
       for (key, value) in env {
@@ -162,7 +168,7 @@ fn compose(project: &Project, ports: &PortMap) -> String {
     if let Some(health) = &service.health {
       let probe = crate::probe::resolve(
         health,
-        &plan::keeper_spec(&project.config, service, ports, None),
+        &plan::keeper_spec(&project.config, service, ports, None)?,
         ports,
       );
       if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
@@ -210,7 +216,7 @@ fn compose(project: &Project, ports: &PortMap) -> String {
       service.grace.as_secs().max(1)
     );
   }
-  out
+  Ok(out)
 }
 
 /// The probe as a command inside the container, with what the image surely has.
@@ -244,14 +250,14 @@ fn healthcheck(probe: &Probe, port: Option<u16>, image: &str) -> Option<String> 
   })
 }
 
-fn procfile(project: &Project, ports: &PortMap) -> String {
+fn procfile(project: &Project, ports: &PortMap) -> Result<String> {
   let mut out = String::new();
   for service in &project.config.services {
-    let env: Vec<String> = environment(project, service, ports)
+    let env: Vec<String> = environment(project, service, ports)?
       .into_iter()
       .map(|(key, value)| format!("{key}={}", shell_quote(&value)))
       .collect();
-    let cwd = relative(project, &service.cwd);
+    let cwd = relative(project, &service.cwd.path);
     let cd = if cwd == "." {
       String::new()
     } else {
@@ -266,14 +272,14 @@ fn procfile(project: &Project, ports: &PortMap) -> String {
       shell_quote(&command(service, ports))
     );
   }
-  out
+  Ok(out)
 }
 
 fn unit_name(service: &Service) -> String {
   format!("dev-{}.service", service.name)
 }
 
-fn systemd(project: &Project, service: &Service, ports: &PortMap) -> String {
+fn systemd(project: &Project, service: &Service, ports: &PortMap) -> Result<String> {
   let mut out = String::from("[Unit]\n");
   let description = service.description.as_deref().unwrap_or(&service.name);
   let _ = writeln!(
@@ -291,8 +297,8 @@ fn systemd(project: &Project, service: &Service, ports: &PortMap) -> String {
     let _ = writeln!(out, "After={unit}\nRequires={unit}");
   }
   out.push_str("\n[Service]\nType=simple\n");
-  let _ = writeln!(out, "WorkingDirectory={}", service.cwd.display());
-  for (key, value) in environment(project, service, ports) {
+  let _ = writeln!(out, "WorkingDirectory={}", service.cwd.path.display());
+  for (key, value) in environment(project, service, ports)? {
     let _ = writeln!(
       out,
       "Environment={}",
@@ -322,7 +328,7 @@ fn systemd(project: &Project, service: &Service, ports: &PortMap) -> String {
     log.display()
   );
   out.push_str("\n[Install]\nWantedBy=default.target\n");
-  out
+  Ok(out)
 }
 
 /// A systemd double-quoted word: `"` and `\` escaped.

@@ -88,7 +88,7 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
         Some(Liveness::Running(state)) => Some(state.keeper),
         _ => None,
       };
-      let spec = plan::keeper_spec(&project.config, service, &ports, None);
+      let spec = plan::keeper_spec(&project.config, service, &ports, None).ok()?;
       Check::new(service, &spec, &ports, keeper)
     })
     .collect();

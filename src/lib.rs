@@ -39,16 +39,33 @@ mod timestamp;
 
 pub use run::run;
 
-/// For the reliability suite's fuzzer: checks a task file's text as `dev` would load it.
-/// `Err` carries the exit code and the rendered error.
+/// For the reliability suite's fuzzer: checks a task file's text as `dev` would load it,
+/// with the env files it names read as a start would. `Err` carries the exit code and the
+/// rendered error.
 #[doc(hidden)]
 pub fn check_task_file(directory: &std::path::Path, text: &str) -> Result<(), (i32, String)> {
-  config::Config::parse(directory.join("devtasks.yaml"), text.to_owned())
-    .map(|_| ())
-    .map_err(|error| {
-      (
-        error.code(),
-        error.render(color::Color::for_stream(color::ColorChoice::Never, false)),
-      )
-    })
+  let check = || -> error::Result<()> {
+    let config = config::Config::parse(directory.join("devtasks.yaml"), text.to_owned())?;
+    config.shared_env()?;
+    let files = config
+      .services
+      .iter()
+      .filter_map(|service| service.env_file.as_ref())
+      .chain(
+        config
+          .tasks
+          .iter()
+          .filter_map(|task| task.env_file.as_ref()),
+      );
+    for file in files {
+      file.load()?;
+    }
+    Ok(())
+  };
+  check().map_err(|error| {
+    (
+      error.code(),
+      error.render(color::Color::for_stream(color::ColorChoice::Never, false)),
+    )
+  })
 }

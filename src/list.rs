@@ -54,7 +54,7 @@ fn service_entry(service: &Service) -> ServiceEntry<'_> {
     name: &service.name,
     description: service.description.as_deref(),
     run: &service.run,
-    cwd: display_path(&service.cwd),
+    cwd: display_path(&service.cwd.path),
     port: service.port(),
     ports: service
       .ports
@@ -86,7 +86,7 @@ fn task_entry(task: &Task) -> TaskEntry<'_> {
     platforms: task.platforms.iter().map(|p| p.name()).collect(),
     confirm: task.confirm.as_deref(),
     needs: &task.needs,
-    cwd: display_path(&task.cwd),
+    cwd: display_path(&task.cwd.path),
   }
 }
 

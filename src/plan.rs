@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::{
   config::{Config, PRIMARY_PORT, PortSpec, Service, interpolate, shout},
+  error::Result,
   keeper::KeeperSpec,
   probe,
   state::{Liveness, PROJECT_VARIABLE, StateDir},
@@ -146,16 +147,17 @@ pub(crate) fn port_reference(ports: &PortMap) -> impl Fn(&str, &str) -> Option<S
 }
 
 /// The keeper's instructions for one service, with `$PORT` and `${svc.port}` resolved.
-/// The first port is `PORT`; named ones are also `PORT_<NAME>`.
+/// The first port is `PORT`; named ones are also `PORT_<NAME>`. Reads the env files and
+/// checks `cwd:` now: this is the moment the service starts.
 pub(crate) fn keeper_spec(
   config: &Config,
   service: &Service,
   ports: &PortMap,
   supervisor: Option<ProcessId>,
-) -> KeeperSpec {
+) -> Result<KeeperSpec> {
   let reference = port_reference(ports);
   let own: Vec<(String, u16)> = ports.get(&service.name).cloned().unwrap_or_default();
-  let mut env: Vec<(String, String)> = config.env.clone();
+  let mut env: Vec<(String, String)> = config.shared_env()?;
   env.push((PROJECT_VARIABLE.into(), config.root.display().to_string()));
   if let Some((_, port)) = own.first() {
     env.push(("PORT".into(), port.to_string()));
@@ -165,11 +167,14 @@ pub(crate) fn keeper_spec(
       env.push((format!("PORT_{}", shout(name)), port.to_string()));
     }
   }
+  if let Some(file) = &service.env_file {
+    env.extend(file.load()?);
+  }
   interpolate::extend_env(&mut env, &service.env, &reference);
   let mut spec = KeeperSpec {
     service: service.name.clone(),
     command: interpolate::expand_references(&service.run, &reference),
-    cwd: service.cwd.clone(),
+    cwd: service.cwd.checked()?.to_path_buf(),
     env,
     log: config.log_dir.join(format!("{}.log", service.name)),
     port: own.first().map(|(_, port)| *port),
@@ -185,5 +190,5 @@ pub(crate) fn keeper_spec(
     .liveness
     .as_ref()
     .map(|liveness| probe::resolve(liveness, &spec, ports));
-  spec
+  Ok(spec)
 }

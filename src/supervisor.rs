@@ -322,7 +322,7 @@ impl Run<'_> {
     };
     let chosen = allocate(project, service, &self.start.overrides, how)?;
     self.ports.insert(service.name.clone(), chosen);
-    let spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor);
+    let spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
     project.state.write_spec(
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),

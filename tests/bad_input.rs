@@ -167,11 +167,6 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:4:3",
   ),
   (
-    "services:\n  a:\n    run: x\n    cwd: no/such/dir\n",
-    "directory `no/such/dir` does not exist",
-    "devtasks.yaml:4:10",
-  ),
-  (
     "services:\n  a:\n    run: x\n    env:\n      URL: \"http://h:${bakend.port}\"\n  backend:\n    run: y\n    port: 1\n",
     "unknown service `bakend` in `${bakend.port}`",
     "devtasks.yaml:5:22",
@@ -210,6 +205,32 @@ const CASES: &[(&str, &str, &str)] = &[
     "servces:\n  a:\n    run: x\n",
     "unknown field `servces`",
     "devtasks.yaml:1:1",
+  ),
+  // Numbers too big for a clock used to abort the process (exit 134).
+  (
+    "services:\n  a:\n    run: x\n    stop: { grace: 1e20 }\n",
+    "`1e20` is too long: durations go up to a year",
+    "devtasks.yaml:4:20",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    port: 8000\n    health: { interval: 10000000000000000000s10000000000000000000s }\n",
+    "is too long",
+    "devtasks.yaml:5:",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    port: 8000\n    health: { timeout: 0 }\n",
+    "`0` must be more than zero",
+    "devtasks.yaml:5:",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    restart_delay: 1e308\n",
+    "is too long",
+    "devtasks.yaml:4:20",
+  ),
+  (
+    "services:\n  a:\n    run: x\n    log: { keep: 4294967295 }\n",
+    "expected a number of rotated files to keep (0 to 1000)",
+    "devtasks.yaml:4:",
   ),
 ];
 
@@ -290,4 +311,17 @@ fn task_file_is_found_from_a_subdirectory() {
     .unwrap();
   assert!(done.status.success());
   assert_eq!(String::from_utf8_lossy(&done.stdout), "found\n");
+}
+
+#[test]
+fn bad_durations_on_the_command_line_are_usage_errors() {
+  let test = Test::with_config("services:\n  a:\n    run: x\n");
+  for since in ["1e20", "", "soon"] {
+    let done = test.run(&["logs", "--since", since]);
+    assert_eq!(done.code(), 2, "--since {since:?}: {}", done.stderr());
+    assert!(!done.stderr().contains("panicked"), "{}", done.stderr());
+  }
+  let done = test.run(&["port", "free", "1", "--grace", "1e20"]);
+  assert_eq!(done.code(), 2, "{}", done.stderr());
+  assert!(done.stderr().contains("too long"), "{}", done.stderr());
 }

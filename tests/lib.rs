@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod doctor;
+mod edits;
 mod export;
 mod harness;
 mod init;

@@ -255,3 +255,23 @@ fn env_and_port_references_reach_the_service() {
   );
   test.run(&["stop"]).success();
 }
+
+#[test]
+fn env_file_values_reach_the_service_as_dotenv_reads_them() {
+  let test = Test::with_config(
+    "env_file: .env\nservices:\n  show:\n    run: 'printf \"A=[%s] B=[%s] C=[%s] D=[%s] E=[%s]\\n\" \"$A\" \"$B\" \"$C\" \"$D\" \"$E\"; sleep 30'\n    health: { log: 'A=' }\n",
+  );
+  // A byte-order mark, a comment after a quoted value, an escape, a literal `$`, a quoted
+  // value over two lines, and expansion of an earlier variable.
+  test.write(
+    ".env",
+    "\u{feff}A=\"x\" # c\nB=\"tab\\tend\"\nC='lit $A'\nD=\"multi\nline\"\nE=${A}-$A\n",
+  );
+  test.run(&["up", "-d"]).success();
+  let log = test.log("show");
+  assert!(
+    log.contains("A=[x] B=[tab\tend] C=[lit $A] D=[multi\nline] E=[x-x]"),
+    "{log}"
+  );
+  test.run(&["stop"]).success();
+}

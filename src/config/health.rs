@@ -241,7 +241,7 @@ impl Checker<'_> {
     let duration = |text: &Option<super::Text>, default: Duration| -> Result<Duration> {
       text
         .as_ref()
-        .map_or(Ok(default), |text| self.duration(text))
+        .map_or(Ok(default), |text| self.positive_duration(text))
     };
     let retries = match &health.retries {
       Some(text) => match text.value.trim().parse::<u32>() {

@@ -29,6 +29,9 @@ impl Default for LogSettings {
   }
 }
 
+/// Rotated files kept at most (each rotation renames every one of them).
+const MOST_KEPT: u32 = 1000;
+
 /// `10MB`, `512KB`, `1GB`, `10M`, or bytes.
 pub(crate) fn parse_size(text: &str) -> Option<u64> {
   let text = text.trim();
@@ -69,15 +72,22 @@ impl Checker<'_> {
       })?;
     }
     if let Some(text) = &raw.keep {
-      settings.keep = text.value.trim().parse().map_err(|_| {
-        self.at(
-          text,
-          format!(
-            "expected a number of rotated files to keep, found `{}`",
-            text.value
-          ),
-        )
-      })?;
+      settings.keep = match text.value.trim().parse::<u32>() {
+        Ok(keep @ 0..=MOST_KEPT) => keep,
+        _ => {
+          return Err(
+            self
+              .at(
+                text,
+                format!(
+                  "expected a number of rotated files to keep (0 to {MOST_KEPT}), found `{}`",
+                  text.value
+                ),
+              )
+              .with_hint("each rotation renames every kept file: keep a few"),
+          );
+        }
+      };
     }
     settings.timestamps = raw.timestamps.unwrap_or(settings.timestamps);
     settings.strip_colors = raw.strip_colors.unwrap_or(settings.strip_colors);

@@ -21,17 +21,15 @@ use std::{
 
 use serde_saphyr::Spanned;
 
+use self::raw::{RawFile, Text};
 pub(crate) use self::{
   duration::parse_duration,
+  env_file::EnvFile,
   health::{Health, Probe},
   log::LogSettings,
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
   service::{Condition, DEFAULT_GRACE, Restart, RestartPolicy, Service},
   task::{Task, TaskArg},
-};
-use self::{
-  env_file::parse_env_file,
-  raw::{RawFile, Text},
 };
 use crate::{
   error::{Error, Result},
@@ -56,8 +54,8 @@ pub(crate) struct Config {
   /// The directory holding the task file: `cwd:`, `.dev/` and `logs/` are relative to it.
   pub(crate) root: PathBuf,
   pub(crate) log_dir: PathBuf,
-  /// Variables from the top-level `env_file`.
-  pub(crate) env: Vec<(String, String)>,
+  /// The top-level `env_file`, for every service and task (read when they start).
+  pub(crate) env_file: Option<EnvFile>,
   pub(crate) services: Vec<Service>,
   pub(crate) tasks: Vec<Task>,
   /// Ports no fallback takes and `dev port find` skips.
@@ -130,6 +128,35 @@ impl Config {
   pub(crate) fn state_dir(&self) -> PathBuf {
     self.root.join(".dev")
   }
+
+  /// The variables of the top-level `env_file`, read now.
+  pub(crate) fn shared_env(&self) -> Result<Vec<(String, String)>> {
+    self.env_file.as_ref().map_or(Ok(Vec::new()), EnvFile::load)
+  }
+}
+
+/// A service's or task's working directory, and where the task file names it.
+#[derive(Clone, Debug)]
+pub(crate) struct WorkingDir {
+  pub(crate) path: PathBuf,
+  pub(crate) named_at: Option<Location>,
+}
+
+impl WorkingDir {
+  /// The directory, once it exists: a missing one is a located error at start.
+  pub(crate) fn checked(&self) -> Result<&Path> {
+    if self.path.is_dir() {
+      return Ok(&self.path);
+    }
+    Err(Error::Config {
+      message: format!(
+        "directory `{}` does not exist",
+        crate::source::display_path(&self.path)
+      ),
+      location: self.named_at.clone(),
+      hint: Some("`cwd:` is relative to the directory of devtasks.yaml".into()),
+    })
+  }
 }
 
 /// Turns the raw, located model into `Config`, checking what serde cannot.
@@ -158,10 +185,7 @@ impl Checker<'_> {
       );
     }
 
-    let env = match &raw.env_file {
-      Some(file) => self.read_env_file(&root, file)?,
-      None => Vec::new(),
-    };
+    let env_file = raw.env_file.as_ref().map(|file| self.env_file(&root, file));
     let log_dir = root.join(
       raw
         .log_dir
@@ -239,7 +263,7 @@ impl Checker<'_> {
       path: self.source.path.clone(),
       root,
       log_dir,
-      env,
+      env_file,
       services,
       tasks,
       reserved,
@@ -256,11 +280,7 @@ impl Checker<'_> {
 
   /// An error pointing at a value: the caret starts inside the quotes of a quoted one.
   fn at(&self, text: &Text, message: impl Into<String>) -> Error {
-    let mut location = self.location(text, text.value.chars().count());
-    if self.is_quoted(text) {
-      location.column += 1;
-    }
-    Error::config(message, Some(location))
+    Error::config(message, Some(self.at_location(text)))
   }
 
   fn location<T>(&self, spanned: &Spanned<T>, width: usize) -> Location {
@@ -384,16 +404,13 @@ impl Checker<'_> {
     Ok(())
   }
 
-  fn read_env_file(&self, base: &Path, file: &Text) -> Result<Vec<(String, String)>> {
-    let path = base.join(&file.value);
-    let text = fs::read_to_string(&path).map_err(|error| {
-      self.at(
-        file,
-        format!("cannot read env file `{}`: {error}", file.value),
-      )
-    })?;
-    parse_env_file(&text)
-      .map_err(|(line, message)| self.at(file, format!("{}:{line}: {message}", file.value)))
+  /// An `env_file:`, to be read when something starts (a missing one must not stop `dev
+  /// stop`).
+  fn env_file(&self, base: &Path, file: &Text) -> EnvFile {
+    EnvFile {
+      path: base.join(&file.value),
+      named_at: self.at_location(file),
+    }
   }
 
   fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {
@@ -432,31 +449,42 @@ impl Checker<'_> {
   }
 
   fn duration(&self, text: &Text) -> Result<Duration> {
-    parse_duration(&text.value).ok_or_else(|| {
-      self.at(
-        text,
-        format!(
-          "expected a duration such as `10s` or `500ms`, found `{}`",
-          text.value
-        ),
-      )
-    })
+    parse_duration(&text.value).map_err(|reason| self.at(text, reason))
   }
 
-  fn directory(&self, root: &Path, cwd: Option<&Text>) -> Result<PathBuf> {
-    let Some(cwd) = cwd else {
-      return Ok(root.to_path_buf());
-    };
-    let path = root.join(&cwd.value);
-    if path.is_dir() {
-      Ok(path)
-    } else {
-      Err(
-        self
-          .at(cwd, format!("directory `{}` does not exist", cwd.value))
-          .with_hint("`cwd:` is relative to the directory of devtasks.yaml"),
-      )
+  /// A duration that must be more than zero: a probe interval or timeout of 0 would spin.
+  fn positive_duration(&self, text: &Text) -> Result<Duration> {
+    let duration = self.duration(text)?;
+    if duration.is_zero() {
+      return Err(self.at(
+        text,
+        format!("`{}` must be more than zero", text.value.trim()),
+      ));
     }
+    Ok(duration)
+  }
+
+  /// A `cwd:`, checked when something starts in it (it may not exist yet, or any more).
+  fn directory(&self, root: &Path, cwd: Option<&Text>) -> WorkingDir {
+    match cwd {
+      None => WorkingDir {
+        path: root.to_path_buf(),
+        named_at: None,
+      },
+      Some(cwd) => WorkingDir {
+        path: root.join(&cwd.value),
+        named_at: Some(self.at_location(cwd)),
+      },
+    }
+  }
+
+  /// Where a value is, the caret starting inside the quotes of a quoted one.
+  fn at_location(&self, text: &Text) -> Location {
+    let mut location = self.location(text, text.value.chars().count());
+    if self.is_quoted(text) {
+      location.column += 1;
+    }
+    location
   }
 
   fn is_quoted(&self, text: &Text) -> bool {

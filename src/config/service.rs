@@ -1,13 +1,10 @@
 //! `services:`: each service checked into a `Service` — its command, ports, environment,
 //! dependencies, stop signal, probes and restart policy.
 
-use std::{
-  path::{Path, PathBuf},
-  time::Duration,
-};
+use std::{path::Path, time::Duration};
 
 use super::{
-  Checker, Health, LogSettings, PortSpec,
+  Checker, EnvFile, Health, LogSettings, PortSpec, WorkingDir,
   raw::{RawService, Text},
 };
 use crate::{
@@ -21,10 +18,12 @@ pub(crate) struct Service {
   pub(crate) name: String,
   pub(crate) description: Option<String>,
   pub(crate) run: String,
-  pub(crate) cwd: PathBuf,
+  pub(crate) cwd: WorkingDir,
   /// `port:` first (named `port`), then the `ports:` map in file order.
   pub(crate) ports: Vec<PortSpec>,
-  /// `env_file` variables first, then `env:` entries (not yet interpolated).
+  /// Read when it starts; its variables come before `env:`.
+  pub(crate) env_file: Option<EnvFile>,
+  /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
   pub(crate) depends_on: Vec<Dependency>,
   pub(crate) stop_signal: Signal,
@@ -123,10 +122,7 @@ impl Checker<'_> {
       !ports.is_empty(),
       health.as_ref(),
     )?;
-    let mut env = match &raw.env_file {
-      Some(file) => self.read_env_file(root, file)?,
-      None => Vec::new(),
-    };
+    let mut env = Vec::new();
     for (key, value) in &raw.env.0 {
       self.check_variable_name(key)?;
       env.push((key.value.clone(), value.value.clone()));
@@ -193,8 +189,9 @@ impl Checker<'_> {
       name: name.value.clone(),
       description: raw.description.as_ref().map(|text| text.value.clone()),
       run: raw.run.value.clone(),
-      cwd: self.directory(root, raw.cwd.as_ref())?,
+      cwd: self.directory(root, raw.cwd.as_ref()),
       ports,
+      env_file: raw.env_file.as_ref().map(|file| self.env_file(root, file)),
       env,
       depends_on,
       stop_signal,

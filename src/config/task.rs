@@ -5,7 +5,7 @@ use std::{collections::HashSet, path::Path};
 use serde_saphyr::Spanned;
 
 use super::{
-  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES,
+  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES, EnvFile, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
 use crate::{
@@ -22,8 +22,10 @@ pub(crate) struct Task {
   pub(crate) deps: Vec<String>,
   /// The deps run side by side.
   pub(crate) parallel: bool,
-  pub(crate) cwd: std::path::PathBuf,
-  /// `env_file` variables first, then `env:` entries.
+  pub(crate) cwd: WorkingDir,
+  /// Read when it runs; its variables come before `env:`.
+  pub(crate) env_file: Option<EnvFile>,
+  /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
   pub(crate) args: Vec<TaskArg>,
   pub(crate) aliases: Vec<String>,
@@ -127,7 +129,8 @@ impl Checker<'_> {
           commands: vec![command.clone()],
           deps: Vec::new(),
           parallel: false,
-          cwd: root.to_path_buf(),
+          cwd: self.directory(root, None),
+          env_file: None,
           env: Vec::new(),
           args: Vec::new(),
           aliases: Vec::new(),
@@ -149,10 +152,7 @@ impl Checker<'_> {
     for service in &fields.needs {
       self.check_known(service, services, "service")?;
     }
-    let mut env = match &fields.env_file {
-      Some(file) => self.read_env_file(root, file)?,
-      None => Vec::new(),
-    };
+    let mut env = Vec::new();
     for (key, value) in &fields.env.0 {
       self.check_variable_name(key)?;
       env.push((key.value.clone(), value.value.clone()));
@@ -190,7 +190,11 @@ impl Checker<'_> {
       commands,
       deps: fields.deps.iter().map(|dep| dep.value.clone()).collect(),
       parallel: fields.parallel.unwrap_or(false),
-      cwd: self.directory(root, fields.cwd.as_ref())?,
+      cwd: self.directory(root, fields.cwd.as_ref()),
+      env_file: fields
+        .env_file
+        .as_ref()
+        .map(|file| self.env_file(root, file)),
       env,
       args: self.task_args(&fields.args.0)?,
       aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),

@@ -207,7 +207,7 @@ impl<'a> Runner<'a> {
       .project
       .report
       .step(&format!("{}: {line}{}", task.name, self.extra_words(task)));
-    let mut shell = self.shell(task, &line);
+    let mut shell = self.shell(task, &line)?;
     // Side by side: stdout and stderr share one pipe (so their lines keep their order) and
     // each line gets the task's prefix.
     let output = match prefixer {
@@ -269,7 +269,7 @@ impl<'a> Runner<'a> {
     })
   }
 
-  fn shell(&self, task: &Task, line: &str) -> Command {
+  fn shell(&self, task: &Task, line: &str) -> Result<Command> {
     let mut shell = Command::new("/bin/sh");
     shell.arg("-c");
     if task.name == self.invoked.name && !self.bound.extra.is_empty() {
@@ -281,10 +281,14 @@ impl<'a> Runner<'a> {
     } else {
       shell.arg(line);
     }
-    let mut env = self.project.config.env.clone();
+    let mut env = self.project.config.shared_env()?;
+    if let Some(file) = &task.env_file {
+      env.extend(file.load()?);
+    }
     interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
-    shell.current_dir(&task.cwd).envs(env);
-    shell
+    // Checked now, not when the file was read: a dep may be what creates it.
+    shell.current_dir(task.cwd.checked()?).envs(env);
+    Ok(shell)
   }
 
   fn lock_running(&self) -> std::sync::MutexGuard<'_, Vec<Pid>> {

@@ -9,7 +9,7 @@ use std::{
   time::{Duration, Instant},
 };
 
-const SEEDS: [&str; 4] = [
+const SEEDS: [&str; 5] = [
   include_str!("../../devtasks.yaml"),
   include_str!("../../templates/devtasks.yaml"),
   "log: { max_size: 1MB, timestamps: true }
@@ -40,10 +40,14 @@ tasks:
   e2e: { run: 'curl ${api.port}', needs: [api], confirm: Sure? }
 ",
   "services:\n  a:\n    run: x\n    depends_on: [b]\n  b:\n    run: y\n    health: { tcp: \"127.0.0.1:1\" }\n",
+  "env_file: .env\nservices:\n  a:\n    run: x\n    env_file: .env\n    stop: { grace: 5s }\n    restart_delay: 1.5\n    log: { keep: 3, max_size: 1MB }\n",
 ];
 
+/// `.env` files that mutate along with the task file (read through `env_file:`).
+const ENV_SEED: &str = "\u{feff}# comment\nA=1\nexport B=\"two words\" # note\nC='lit $A \\t'\nD=\"tab\\tend ${A} $A \\\\ \\\"q\\\"\"\nE=\"multi\nline\"\nF=${HOME}x\nG= spaced  \n";
+
 /// Pieces of YAML and of dev's own syntax that mutations splice in.
-const TOKENS: [&str; 48] = [
+const TOKENS: [&str; 62] = [
   "${",
   "}",
   "$",
@@ -92,6 +96,20 @@ const TOKENS: [&str; 48] = [
   "aliases: [stop]",
   "needs: [nope]",
   "max_size: 10ZB",
+  "1e20",
+  "1e308",
+  "10000000000000000000s10000000000000000000s",
+  "99999999999999999999",
+  "4294967295",
+  "NaN",
+  "inf",
+  "-0",
+  "grace: ",
+  "interval: ",
+  "keep: ",
+  "env_file: .env",
+  "\\",
+  "\r\n",
 ];
 
 /// xorshift64*: reproducible from its seed, no crate needed.
@@ -170,18 +188,23 @@ fn mutated_task_files_never_panic_and_every_error_is_explained() {
   while cases < cases_cap && started.elapsed() < budget {
     let seed = SEEDS[rng.below(SEEDS.len())];
     let input = mutate(&mut rng, seed);
+    let env = mutate(&mut rng, ENV_SEED);
+    std::fs::write(directory.path().join(".env"), &env).unwrap();
     cases += 1;
     let result = catch_unwind(AssertUnwindSafe(|| {
       dev::check_task_file(directory.path(), &input)
     }));
     let outcome = match result {
-      Err(_) => panic!("the parser panicked on:\n{input}"),
+      Err(_) => panic!("the parser panicked on:\n{input}\nwith .env:\n{env}"),
       Ok(Ok(())) => {
         accepted += 1;
         "ok".to_owned()
       }
       Ok(Err((code, rendered))) => {
-        assert_eq!(code, 2, "exit {code} for:\n{input}\n{rendered}");
+        assert_eq!(
+          code, 2,
+          "exit {code} for:\n{input}\n{rendered}\n.env:\n{env}"
+        );
         let first = rendered.lines().next().unwrap_or_default();
         assert!(
           first.starts_with("error: ") && first.len() > "error: ".len(),
