@@ -2,14 +2,16 @@
 //! task file, every program the services and tasks run (on PATH or relative to their cwd),
 //! each port (free, ours, or held by whom), the log directory, and stale state.
 
-use std::{fs, os::unix::fs::PermissionsExt, path::Path};
+use std::path::Path;
 
 use crate::{
   error::{Error, Result},
   format::count,
+  plan::{self, PortOverrides},
   ports::holders::{self, PortStatus},
   preflight,
   project::Project,
+  shell,
   source::display_path,
   state::Liveness,
 };
@@ -27,12 +29,6 @@ struct Finding {
   fix: Option<String>,
 }
 
-/// Shell words that are not programs on PATH.
-const BUILTINS: [&str; 24] = [
-  "cd", "echo", "exec", "export", "set", "unset", "true", "false", "test", "[", "printf", "read",
-  "wait", "while", "for", "if", "source", ".", "eval", "trap", "exit", "umask", "ulimit", "(",
-];
-
 pub(crate) fn doctor(project: &Project) -> Result<()> {
   let config = &project.config;
   let mut findings = vec![Finding {
@@ -45,23 +41,42 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
     ),
     fix: None,
   }];
-  let path_var = std::env::var("PATH").unwrap_or_default();
+  let ports = plan::known_ports(config, &project.state, &PortOverrides::default());
   for service in &config.services {
-    findings.extend(check_commands(
-      &service.name,
-      &service.run,
-      &service.cwd.path,
-      &path_var,
-    ));
+    match plan::keeper_spec(config, service, &ports, None) {
+      Ok(spec) => findings.extend(check_commands(
+        &service.name,
+        &spec.command,
+        &spec.cwd,
+        &spec.env,
+      )),
+      Err(error) => findings.push(Finding {
+        level: Level::Problem,
+        message: format!("{}: {error}", service.name),
+        fix: Some("`dev up` shows where in the task file; fix the path or create it".into()),
+      }),
+    }
   }
   for task in &config.tasks {
+    let mut env = config.shared_env().unwrap_or_default();
+    if let Some(file) = &task.env_file {
+      env.extend(file.load().unwrap_or_default());
+    }
+    crate::config::interpolate::extend_env(&mut env, &task.env, &|_, _| None);
+    if !task.cwd.path.is_dir() {
+      findings.push(Finding {
+        level: Level::Warning,
+        message: format!(
+          "task {}: its cwd `{}` does not exist (yet)",
+          task.name,
+          display_path(&task.cwd.path)
+        ),
+        fix: Some("fine if a dep creates it; otherwise fix `cwd:`".into()),
+      });
+      continue;
+    }
     for command in &task.commands {
-      findings.extend(check_commands(
-        &task.name,
-        command,
-        &task.cwd.path,
-        &path_var,
-      ));
+      findings.extend(check_commands(&task.name, command, &task.cwd.path, &env));
     }
   }
   for service in &config.services {
@@ -114,7 +129,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
   if problems == 0 {
     Ok(())
   } else {
-    Err(Error::Unhealthy {
+    Err(Error::Findings {
       summary: format!(
         "dev doctor found {}",
         count(problems, "problem", "problems")
@@ -123,8 +138,14 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
   }
 }
 
-/// Each program of `a && b | c; d` must exist: on PATH, or as a path from `cwd`.
-fn check_commands(owner: &str, command: &str, cwd: &Path, path_var: &str) -> Vec<Finding> {
+/// Each program the command starts must exist, looked up as its shell will: by the
+/// service's own PATH when its environment sets one, relative to `cwd` for `./x`.
+fn check_commands(
+  owner: &str,
+  command: &str,
+  cwd: &Path,
+  env: &[(String, String)],
+) -> Vec<Finding> {
   if !cwd.is_dir() {
     return vec![Finding {
       level: Level::Problem,
@@ -132,49 +153,29 @@ fn check_commands(owner: &str, command: &str, cwd: &Path, path_var: &str) -> Vec
       fix: Some("create it, or fix `cwd:` in the task file".into()),
     }];
   }
+  let path = env
+    .iter()
+    .rev()
+    .find(|(key, _)| key == "PATH")
+    .map(|(_, value)| value.clone())
+    .or_else(|| std::env::var("PATH").ok())
+    .unwrap_or_default();
   let mut findings = Vec::new();
-  for segment in command.split(['&', '|', ';', '\n']) {
-    let Some(program) = program_of(segment) else {
-      continue;
-    };
-    if BUILTINS.contains(&program) || program.contains('$') {
+  for (program, simple) in shell::programs(command) {
+    if which::which_in(&program, Some(&path), cwd).is_ok() {
       continue;
     }
-    let found = if program.contains('/') {
-      is_executable(&cwd.join(program))
-    } else {
-      std::env::split_paths(path_var).any(|dir| is_executable(&dir.join(program)))
-    };
-    if !found {
-      findings.push(Finding {
-        level: Level::Problem,
-        message: format!(
-          "{owner}: `{program}` is not found (in `{}`)",
-          segment.trim()
-        ),
-        fix: Some(if program.contains('/') {
-          format!("no executable `{program}` in {}", display_path(cwd))
-        } else {
-          format!("install `{program}` or put it on PATH (`which {program}` finds nothing)")
-        }),
-      });
-    }
+    findings.push(Finding {
+      level: Level::Problem,
+      message: format!("{owner}: `{program}` is not found (in `{simple}`)"),
+      fix: Some(if program.contains('/') {
+        format!("no executable `{program}` in {}", display_path(cwd))
+      } else {
+        format!("install `{program}` or put it on PATH (`which {program}` finds nothing)")
+      }),
+    });
   }
   findings
-}
-
-/// The program a shell command segment runs: after `VAR=value` words, `exec` and `env`.
-fn program_of(segment: &str) -> Option<&str> {
-  let is_assignment = |word: &str| word.find('=').is_some_and(|at| at > 0);
-  segment
-    .split_whitespace()
-    .find(|word| !is_assignment(word) && !matches!(*word, "exec" | "env" | "time" | "nohup"))
-    .map(|word| word.trim_matches(|c| c == '"' || c == '\''))
-    .filter(|word| !word.is_empty())
-}
-
-fn is_executable(path: &Path) -> bool {
-  fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 fn check_port(project: &Project, service: &str, port: u16, has_fallback: bool) -> Finding {
@@ -235,17 +236,5 @@ fn check_log_dir(dir: &Path) -> Finding {
         "fix its permissions, or point `log_dir:` elsewhere".into()
       }),
     },
-  }
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn finds_the_program_after_assignments_and_exec() {
-    assert_eq!(program_of(" PORT=1 exec python3 -u x.py"), Some("python3"));
-    assert_eq!(program_of("env A=b node server.js"), Some("node"));
-    assert_eq!(program_of("   "), None);
   }
 }

@@ -69,6 +69,10 @@ pub(crate) enum Error {
   #[error("{summary}")]
   Unhealthy { summary: String },
 
+  /// `dev doctor` found problems (listed above it, each with its fix).
+  #[error("{summary}")]
+  Findings { summary: String },
+
   /// The state or log directory cannot take writes: nothing was started.
   #[error("{message}")]
   Preflight { message: String, hint: String },
@@ -182,6 +186,9 @@ impl Error {
       )),
       Self::Port { hint, .. } | Self::Preflight { hint, .. } | Self::PortsTaken { hint, .. } => {
         Some(hint.clone())
+      }
+      Self::Findings { .. } => {
+        Some("each ✗ above says how to fix it; then `dev doctor` again".into())
       }
       Self::Unhealthy { .. } => {
         Some("`dev status` shows what runs; `dev logs <service>` shows why".into())

@@ -27,6 +27,7 @@ mod project;
 mod pump;
 mod readiness;
 mod run;
+mod shell;
 mod source;
 mod state;
 mod status;

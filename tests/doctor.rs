@@ -104,3 +104,57 @@ fn the_man_page_is_roff_from_the_same_definitions() {
     "{page}"
   );
 }
+
+/// Commands a shell runs happily were reported as missing programs (`1` from `2>&1`, `do`,
+/// `done`, `b` from `"a|b"`), and doctor exited 1 on a project with nothing wrong.
+#[test]
+fn doctor_reads_commands_as_the_shell_does_and_finds_no_false_problem() {
+  let test = Test::with_config(
+    "services:
+  a:
+    run: python3 server.py 2>&1 | tee out.log
+  b:
+    run: 'while true; do sleep 1; done'
+  c:
+    run: echo \"a|b\"; cat <<EOF
+      hello world
+      EOF
+tasks:
+  t: 'for f in a b; do cat $f; done; f() { ls; }; f'
+  u: { run: 'if [ -f x ]; then true; fi', env: { EDITOR: vi } }
+",
+  );
+  let done = test.run(&["doctor"]);
+  assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
+  assert!(!done.stdout().contains('✗'), "{}", done.stdout());
+}
+
+/// A service's own `env: PATH` is where its shell looks, not dev's PATH.
+#[test]
+fn doctor_looks_programs_up_on_the_services_own_path() {
+  let test = Test::with_config(
+    "services:\n  a:\n    run: python3 -V\n    env: { PATH: /nonexistent }\n  b:\n    run: tools/lint\n    cwd: sub\n",
+  );
+  std::fs::create_dir_all(test.path().join("sub/tools")).unwrap();
+  test.write("sub/tools/lint", "#!/bin/sh\n");
+  let done = test.run(&["doctor"]);
+  assert_eq!(done.code(), 1, "{}", done.stdout());
+  assert!(
+    done
+      .stdout()
+      .contains("✗ a: `python3` is not found (in `python3 -V`)"),
+    "{}",
+    done.stdout()
+  );
+  // Present but not executable: the shell would refuse it too.
+  assert!(
+    done.stdout().contains("✗ b: `tools/lint` is not found"),
+    "{}",
+    done.stdout()
+  );
+  assert!(
+    done.stderr().contains("each ✗ above says how to fix it"),
+    "{}",
+    done.stderr()
+  );
+}
