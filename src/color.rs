@@ -8,14 +8,14 @@ pub(crate) struct Color {
 }
 
 impl Color {
-  /// `auto`: only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+  /// `auto`, as the clap family decides it: never with NO_COLOR (https://no-color.org);
+  /// always with CLICOLOR_FORCE or FORCE_COLOR (CI logs, `| less -R`); never with CLICOLOR=0;
+  /// otherwise on a terminal that is not TERM=dumb.
   pub(crate) fn for_stream(choice: ColorChoice, is_terminal: bool) -> Self {
     let enabled = match choice {
       ColorChoice::Always => true,
       ColorChoice::Never => false,
-      ColorChoice::Auto => {
-        is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-      }
+      ColorChoice::Auto => auto(is_terminal),
     };
     Self { enabled }
   }
@@ -63,6 +63,20 @@ impl Color {
   pub(crate) fn service<'a>(self, index: usize, text: &'a str) -> Painted<'a> {
     const CODES: [&str; 6] = ["36", "35", "33", "32", "34", "91"];
     self.paint(CODES[index % CODES.len()], text)
+  }
+}
+
+fn auto(is_terminal: bool) -> bool {
+  let force_color =
+    std::env::var("FORCE_COLOR").is_ok_and(|value| !matches!(value.as_str(), "0" | "false" | "no"));
+  if anstyle_query::no_color() {
+    false
+  } else if anstyle_query::clicolor_force() || force_color {
+    true
+  } else if anstyle_query::clicolor() == Some(false) {
+    false
+  } else {
+    is_terminal && anstyle_query::term_supports_color()
   }
 }
 

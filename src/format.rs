@@ -59,6 +59,67 @@ pub(crate) fn port_list<'a>(ports: impl IntoIterator<Item = (&'a str, u16)>) -> 
   }
 }
 
+/// How many columns `text` takes on a terminal: ANSI escape sequences none, wide
+/// characters (CJK, most emoji) two.
+pub(crate) fn display_width(text: &str) -> usize {
+  use unicode_width::UnicodeWidthStr;
+  visible(text)
+    .iter()
+    .map(|part| UnicodeWidthStr::width(*part))
+    .sum()
+}
+
+/// `text` padded with spaces to `width` columns (as `{:<width$}` would, by columns).
+pub(crate) fn pad_to(text: &str, width: usize) -> String {
+  let padding = width.saturating_sub(display_width(text));
+  format!("{text}{}", " ".repeat(padding))
+}
+
+/// `text` (without escapes) cut to at most `width` columns.
+pub(crate) fn truncate_to_width(text: &str, width: usize) -> String {
+  use unicode_width::UnicodeWidthChar;
+  let mut used = 0;
+  text
+    .chars()
+    .take_while(|c| {
+      used += c.width().unwrap_or(0);
+      used <= width
+    })
+    .collect()
+}
+
+/// One line: newlines, tabs and other control characters become spaces, runs of spaces
+/// one. A spinner line that breaks in two could not be redrawn in place.
+pub(crate) fn one_line(text: &str) -> String {
+  let cleaned: String = text
+    .chars()
+    .map(|c| if c.is_control() { ' ' } else { c })
+    .collect();
+  cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The parts of `text` outside ANSI escape sequences (`ESC [ … final`, `ESC ] … BEL`).
+fn visible(text: &str) -> Vec<&str> {
+  let mut parts = Vec::new();
+  let mut rest = text;
+  while let Some(at) = rest.find('\x1b') {
+    parts.push(&rest[..at]);
+    let after = &rest[at + 1..];
+    let end = if let Some(csi) = after.strip_prefix('[') {
+      csi
+        .find(|c: char| ('\x40'..='\x7e').contains(&c))
+        .map_or(after.len(), |i| i + 2)
+    } else if let Some(osc) = after.strip_prefix(']') {
+      osc.find('\x07').map_or(after.len(), |i| i + 2)
+    } else {
+      after.chars().next().map_or(0, char::len_utf8)
+    };
+    rest = &after[end.min(after.len())..];
+  }
+  parts.push(rest);
+  parts
+}
+
 /// `1 process` / `3 processes`.
 pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
   format!("{n} {}", if n == 1 { singular } else { plural })
@@ -75,5 +136,15 @@ mod tests {
     assert_eq!(elapsed(Duration::from_secs(192)), "3m12s");
     assert_eq!(elapsed(Duration::from_secs(7500)), "2h05m");
     assert_eq!(count(1, "process", "processes"), "1 process");
+  }
+
+  #[test]
+  fn widths_are_columns_on_a_terminal() {
+    assert_eq!(display_width("\x1b[1;31mred\x1b[0m"), 3);
+    assert_eq!(display_width("日本"), 4);
+    assert_eq!(display_width("a\x1b]8;;http://x\x07b"), 2);
+    assert_eq!(pad_to("\x1b[32mok\x1b[0m", 4), "\x1b[32mok\x1b[0m  ");
+    assert_eq!(truncate_to_width("日本語", 5), "日本");
+    assert_eq!(one_line("exec `a\n  b`\t"), "exec `a b`");
   }
 }

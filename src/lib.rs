@@ -11,6 +11,7 @@ mod error;
 mod export;
 mod format;
 mod health;
+mod http;
 mod init;
 mod keeper;
 mod list;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use crate::{
   color::Color,
   error::{Error, Result},
+  format::{display_width, pad_to},
   progress::above,
   source::display_path,
 };
@@ -142,12 +143,13 @@ pub(crate) fn to_stderr(text: &str) {
   let _ = stderr.flush();
 }
 
-/// A plain aligned table: a header row and data rows, columns separated by two spaces.
+/// A plain aligned table: a header row and data rows, columns separated by two spaces,
+/// aligned by the columns cells take on screen (colors and wide characters included).
 pub(crate) fn table(color: Color, header: &[&str], rows: &[Vec<String>]) -> String {
-  let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+  let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
   for row in rows {
     for (i, cell) in row.iter().enumerate() {
-      widths[i] = widths[i].max(cell.chars().count());
+      widths[i] = widths[i].max(display_width(cell));
     }
   }
   let render = |cells: Vec<String>| {
@@ -157,7 +159,8 @@ pub(crate) fn table(color: Color, header: &[&str], rows: &[Vec<String>]) -> Stri
       if i == last {
         line.push_str(cell);
       } else {
-        line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+        line.push_str(&pad_to(cell, widths[i]));
+        line.push_str("  ");
       }
     }
     line.trim_end().to_owned()

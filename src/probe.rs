@@ -3,7 +3,6 @@
 //! `Outcome` (never an error): a failing probe is a normal answer.
 
 use std::{
-  io::{Read, Write},
   net::{SocketAddr, TcpStream, ToSocketAddrs},
   path::PathBuf,
   process::{Command, Stdio},
@@ -14,6 +13,7 @@ use serde::Serialize;
 
 use crate::{
   config::{Health, Probe, Service, interpolate},
+  http,
   keeper::{KeeperSpec, ReapedStatuses},
   plan::{PortMap, port_reference},
   sys::{self, ExitStatus, ProcessId},
@@ -103,8 +103,9 @@ impl Check {
     match &self.probe {
       // The origin, not the health endpoint: that is where a browser goes.
       Probe::Http { url, .. } => {
-        let rest = url.strip_prefix("http://").unwrap_or(url);
-        Some(format!("http://{}", rest.split('/').next().unwrap_or(rest)))
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let host = rest.split(['/', '?']).next().unwrap_or(rest);
+        Some(format!("{scheme}://{host}"))
       }
       _ => self.port.map(|port| format!("http://127.0.0.1:{port}")),
     }
@@ -113,7 +114,9 @@ impl Check {
   pub(crate) fn run(&self) -> Outcome {
     let started = Instant::now();
     let (ok, detail, status) = match &self.probe {
-      Probe::Http { url, status, body } => http(url, *status, body.as_deref(), self.health.timeout),
+      Probe::Http { url, status, body } => {
+        http_probe(url, *status, body.as_deref(), self.health.timeout)
+      }
       Probe::Tcp { address } => match connect(address, self.health.timeout) {
         Ok(stream) => {
           let peer = stream
@@ -287,106 +290,65 @@ fn connect(host_port: &str, timeout: Duration) -> Result<TcpStream, String> {
   for address in addresses(host_port)? {
     match TcpStream::connect_timeout(&address, timeout) {
       Ok(stream) => return Ok(stream),
-      Err(error) => last = format!("{address}: {}", short_error(&error)),
+      Err(error) => last = format!("{address}: {}", http::short_error(&error)),
     }
   }
   Err(last)
 }
 
-fn short_error(error: &std::io::Error) -> String {
-  match error.kind() {
-    std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
-    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "timed out".into(),
-    _ => error.to_string(),
-  }
-}
-
-/// A plain HTTP/1.1 GET: enough for a dev server's health endpoint, and a handful of
-/// microseconds instead of an HTTP client's set-up.
-fn http(
+/// One GET within `timeout`: healthy on the expected status (by default 200–399, as
+/// Kubernetes and compose's curl checks count), with the body containing `needle` if given.
+fn http_probe(
   url: &str,
   expected: Option<u16>,
-  body: Option<&str>,
+  needle: Option<&str>,
   timeout: Duration,
 ) -> (bool, String, Option<u16>) {
-  let rest = url.strip_prefix("http://").unwrap_or(url);
-  let (host_port, path) = match rest.find('/') {
-    Some(slash) => (&rest[..slash], &rest[slash..]),
-    None => (rest, "/"),
-  };
-  let host_port = if host_port
-    .rsplit_once(':')
-    .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    && !host_port.ends_with(']')
-  {
-    host_port.to_owned()
-  } else {
-    format!("{host_port}:80")
-  };
-  let mut stream = match connect(&host_port, timeout) {
-    Ok(stream) => stream,
+  let parsed = match http::Url::parse(url) {
+    Ok(parsed) => parsed,
     Err(error) => return (false, error, None),
   };
-  let _ = stream.set_read_timeout(Some(timeout));
-  let _ = stream.set_write_timeout(Some(timeout));
-  let host = host_port
-    .rsplit_once(':')
-    .map_or(host_port.as_str(), |(h, _)| h);
-  let request = format!(
-    "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dev-health\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-  );
-  if let Err(error) = stream.write_all(request.as_bytes()) {
-    return (false, short_error(&error), None);
-  }
-  let mut response = Vec::with_capacity(1024);
-  let limit = if body.is_some() { 64 * 1024 } else { 1024 };
-  let mut chunk = [0u8; 4096];
-  loop {
-    match stream.read(&mut chunk) {
-      Ok(0) => break,
-      Ok(n) => {
-        response.extend_from_slice(&chunk[..n]);
-        let headers_done = response.windows(4).any(|w| w == b"\r\n\r\n");
-        if response.len() >= limit || (body.is_none() && headers_done) {
-          break;
-        }
-      }
-      Err(error) if response.is_empty() => return (false, short_error(&error), None),
-      Err(_) => break,
-    }
-  }
-  let text = String::from_utf8_lossy(&response);
-  let Some(status) = text
-    .lines()
-    .next()
-    .and_then(|line| line.split_whitespace().nth(1))
-    .and_then(|code| code.parse::<u16>().ok())
-  else {
-    return (false, "not an HTTP response".into(), None);
+  let addresses = match addresses(&format!("{}:{}", parsed.host, parsed.port)) {
+    Ok(addresses) => addresses,
+    Err(error) => return (false, error, None),
   };
+  let answer = match http::get(&parsed, &addresses, timeout, needle.is_some()) {
+    Ok(answer) => answer,
+    Err(error) => return (false, error, None),
+  };
+  let status = answer.status;
+  let redirect = answer
+    .location
+    .as_ref()
+    .filter(|_| (300..400).contains(&status));
   let status_ok = match expected {
     Some(code) => status == code,
-    None => (200..300).contains(&status),
+    None => (200..400).contains(&status),
   };
   if !status_ok {
-    let wanted = expected.map_or("2xx".into(), |c| c.to_string());
+    let wanted = expected.map_or("200–399".into(), |c| c.to_string());
+    let mut detail = format!("HTTP {status} (expected {wanted})");
+    if let Some(location) = redirect {
+      detail.push_str(&format!(
+        ": redirected to {location}; point the probe at the final URL"
+      ));
+    }
+    return (false, detail, Some(status));
+  }
+  if let (Some(needle), Some(body)) = (needle, &answer.body)
+    && !String::from_utf8_lossy(body).contains(needle)
+  {
     return (
       false,
-      format!("HTTP {status} (expected {wanted})"),
+      format!("HTTP {status}, body lacks `{needle}`"),
       Some(status),
     );
   }
-  if let Some(needle) = body {
-    let content = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    if !content.contains(needle) {
-      return (
-        false,
-        format!("HTTP {status}, body lacks `{needle}`"),
-        Some(status),
-      );
-    }
-  }
-  (true, format!("HTTP {status}"), Some(status))
+  let detail = match redirect {
+    Some(location) => format!("HTTP {status} → {location}"),
+    None => format!("HTTP {status}"),
+  };
+  (true, detail, Some(status))
 }
 
 /// A line of the current run (after the last header the keeper wrote) matches `pattern`.

@@ -10,7 +10,12 @@ use std::{
   time::{Duration, Instant},
 };
 
-use crate::{color::Color, format::elapsed, output::Reporter, sys};
+use crate::{
+  color::Color,
+  format::{elapsed, one_line, truncate_to_width},
+  output::Reporter,
+  sys,
+};
 
 const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const TICK: Duration = Duration::from_millis(80);
@@ -78,6 +83,8 @@ pub(crate) struct Waiting {
 
 impl Waiting {
   pub(crate) fn start(report: Reporter, service: &str, what: &str) -> Self {
+    // A multi-line `exec: |` probe would break the spinner line in two.
+    let what = &one_line(what);
     let live =
       std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|term| term != "dumb");
     let id = live.then(|| {
@@ -178,7 +185,7 @@ impl Screen {
       .map(|wait| {
         let took = elapsed(wait.since.elapsed());
         let text = format!("{}: waiting for {} · {took}", wait.service, wait.what);
-        let text: String = text.chars().take(width - 2).collect();
+        let text = truncate_to_width(&text, width - 2);
         match self.color {
           Some(color) => format!("{} {text}", color.hint(frame)),
           None => format!("{frame} {text}"),

@@ -66,8 +66,8 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:4:",
   ),
   (
-    "services:\n  api:\n    run: x\n    health: { http: 'https://127.0.0.1/' }\n",
-    "expected an http:// URL, found `https://127.0.0.1/`",
+    "services:\n  api:\n    run: x\n    health: { http: 'ftp://127.0.0.1/' }\n",
+    "expected an http:// or https:// URL, found `ftp://127.0.0.1/`",
     "devtasks.yaml:4:22",
   ),
   (

@@ -17,6 +17,9 @@ pub(crate) const DEV: &str = env!("CARGO_BIN_EXE_dev");
 /// ignore SIGTERM or to hide in a deeper process tree (`tree`: a setsid grandchild).
 pub(crate) const SERVER_PY: &str = include_str!("fixtures/server.py");
 
+const TLS_CERT: &str = include_str!("fixtures/tls/cert.pem");
+const TLS_KEY: &str = include_str!("fixtures/tls/key.pem");
+
 pub(crate) struct Test {
   pub(crate) dir: tempfile::TempDir,
   marker: String,
@@ -29,6 +32,10 @@ impl Test {
       .tempdir()
       .expect("temp dir");
     fs::write(dir.path().join("server.py"), SERVER_PY).expect("write server.py");
+    // For `server.py https`: a self-signed certificate for localhost, 127.0.0.1 and ::1.
+    fs::create_dir(dir.path().join("tls")).expect("tls dir");
+    fs::write(dir.path().join("tls/cert.pem"), TLS_CERT).expect("write cert");
+    fs::write(dir.path().join("tls/key.pem"), TLS_KEY).expect("write key");
     let marker = dir
       .path()
       .file_name()

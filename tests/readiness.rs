@@ -227,7 +227,7 @@ fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
   let done = test.run(&["up", "-d"]);
   assert_eq!(done.code(), 1);
   assert!(
-    done.stderr().contains("HTTP 500 (expected 2xx)"),
+    done.stderr().contains("HTTP 500 (expected 200–399)"),
     "{}",
     done.stderr()
   );

@@ -189,16 +189,14 @@ impl Checker<'_> {
     let probe = match kind {
       "http" => {
         let url = target.value.trim();
-        if !url.starts_with("http://") {
-          let hint = if url.starts_with("https://") {
-            "dev servers on this machine speak plain HTTP; probe `http://…`, or use `tcp:`"
-          } else {
-            "write the whole URL: `http://127.0.0.1:$PORT/health`"
-          };
+        if !url.starts_with("http://") && !url.starts_with("https://") {
           return Err(
             self
-              .at(target, format!("expected an http:// URL, found `{url}`"))
-              .with_hint(hint),
+              .at(
+                target,
+                format!("expected an http:// or https:// URL, found `{url}`"),
+              )
+              .with_hint("write the whole URL: `http://127.0.0.1:$PORT/health`"),
           );
         }
         let status = match &health.status {
