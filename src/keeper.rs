@@ -62,6 +62,20 @@ pub(crate) struct KeeperSpec {
   pub(crate) liveness: Option<Health>,
   /// The foreground `dev` this keeper reports to; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
+  /// Where that `dev` shows the output: a file never has lines skipped.
+  #[serde(default)]
+  pub(crate) view: View,
+}
+
+/// What the foreground `dev`'s stdout is, which decides whether a line may be skipped
+/// when it falls behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum View {
+  /// A terminal or a pipe: lines are skipped (and counted) only while its reader is stuck.
+  #[default]
+  Reader,
+  /// A regular file or /dev/null: it always drains, so every line is shown.
+  File,
 }
 
 /// The first line a keeper prints, so the starter knows how the start went.
@@ -293,7 +307,8 @@ impl Keeper {
       self.spec.service,
       self.spec.command
     ));
-    self.pump_done = Some(spawn_pump(reader, log, self.spec.supervisor.is_some()));
+    let view = self.spec.supervisor.map(|_| self.spec.view);
+    self.pump_done = Some(spawn_pump(reader, log, view));
 
     self.state.process = Some(self.process);
     self.state.pgid = Some(pid);
@@ -372,6 +387,7 @@ impl Keeper {
             Ok(spec) => {
               self.spec = KeeperSpec {
                 supervisor: self.spec.supervisor,
+                view: self.spec.view,
                 ..spec
               }
             }

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use crate::{
   config::{Config, PRIMARY_PORT, PortSpec, Service, interpolate, shout},
   error::Result,
-  keeper::KeeperSpec,
+  keeper::{KeeperSpec, View},
   probe,
   state::{Liveness, PROJECT_VARIABLE, StateDir},
-  sys::ProcessId,
+  sys::{self, ProcessId},
 };
 
 /// The named services and everything they depend on, dependencies first, each once.
@@ -185,6 +185,11 @@ pub(crate) fn keeper_spec(
     log_settings: service.log,
     liveness: None,
     supervisor,
+    view: if sys::stdout_is_file() {
+      View::File
+    } else {
+      View::Reader
+    },
   };
   spec.liveness = service
     .liveness

@@ -1,32 +1,41 @@
 //! The keeper's output pump: every byte the service prints goes into its log file, and a
-//! copy goes to the foreground `dev` without ever making the service wait for a terminal.
+//! copy goes to the foreground `dev` without making the service wait for a slow reader.
+//!
+//! The copy passes through a bounded queue to a thread of its own that writes to the view
+//! at the reader's pace. A reader that keeps up on average loses nothing, whatever its
+//! hiccups (a busy machine, a paused pipe): the queue absorbs them. A reader that cannot
+//! keep up, or is stuck, gets whole lines skipped — counted and said — while the service
+//! runs at full speed. A view that is a regular file always drains, so nothing is skipped
+//! for it: the pump waits for room instead.
 
 use std::{
-  io::{self, Read},
-  sync::mpsc::{self, Receiver},
+  collections::VecDeque,
+  io::{self, Read, Write},
+  sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc},
   thread,
+  time::Duration,
 };
 
-use crate::{log_file::LogFile, sys};
+use crate::{keeper::View, log_file::LogFile, sys};
 
-/// Copies the service's output into the log file, every byte, and forwards it to the
-/// foreground `dev` on our stdout when attached. Stdout is non-blocking: when the terminal
-/// cannot keep up, lines are skipped there (and counted), never in the file, and the service
-/// never waits for a terminal.
+/// How far the view may fall behind before lines are skipped for it: a second or more of a
+/// very fast service's output on a loaded machine, and the bound of the keeper's memory
+/// for it.
+const QUEUE_BYTES: usize = 16 << 20;
+
+/// Copies the service's output into the log file and, when attached (`view`), to stdout.
+/// The receiver disconnects once the last byte is in the log and the view has it (or the
+/// view is gone).
 pub(crate) fn spawn_pump(
   mut reader: io::PipeReader,
   mut log: LogFile,
-  attached: bool,
-) -> Receiver<()> {
+  view: Option<View>,
+) -> mpsc::Receiver<()> {
   let (done, finished) = mpsc::channel::<()>();
   thread::spawn(move || {
+    let queue = view.map(|view| Queue::start(view == View::File, done.clone()));
     let _done = done;
-    let mut forward = attached.then(|| {
-      let _ = sys::set_nonblocking(libc::STDOUT_FILENO);
-      // About 10 000 lines of room before a busy moment of dev's relay costs a skip.
-      sys::grow_pipe(libc::STDOUT_FILENO, 1 << 20);
-      Forwarder::default()
-    });
+    let mut offer = Offer::default();
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
       let read = match reader.read(&mut buffer) {
@@ -37,28 +46,122 @@ pub(crate) fn spawn_pump(
       };
       let chunk = &buffer[..read];
       let _ = log.write(chunk);
-      if let Some(forwarder) = forward.as_mut() {
-        forwarder.send(chunk);
+      if let Some(queue) = &queue {
+        offer.send(queue, chunk);
       }
+    }
+    if let Some(queue) = &queue {
+      offer.flush(queue);
+      queue.close();
     }
   });
   finished
 }
 
-/// Non-blocking forwarding to stdout, with an honest count of what was skipped.
-#[derive(Default)]
-struct Forwarder {
-  skipped_lines: u64,
-  /// True while in the middle of a line whose start was skipped.
-  skipping_line: bool,
-  closed: bool,
+/// The chunks waiting for the view, shared with the thread that writes them.
+struct Queue {
+  state: Arc<(Mutex<Pending>, Condvar)>,
+  /// Wait for room instead of skipping (a view that is a file).
+  lossless: bool,
 }
 
-impl Forwarder {
-  fn send(&mut self, mut chunk: &[u8]) {
-    if self.closed {
-      return;
+#[derive(Default)]
+struct Pending {
+  chunks: VecDeque<Vec<u8>>,
+  bytes: usize,
+  /// No more chunks will come.
+  closed: bool,
+  /// The view is gone: nothing more is worth queuing.
+  gone: bool,
+  /// The last queued byte was not a newline.
+  mid_line: bool,
+}
+
+impl Queue {
+  /// Starts the thread that writes queued chunks to stdout; it holds `done` until it ends.
+  fn start(lossless: bool, done: mpsc::Sender<()>) -> Self {
+    let state: Arc<(Mutex<Pending>, Condvar)> = Arc::default();
+    let shared = state.clone();
+    // More room in the pipe to `dev`: fewer wake-ups of its relay under a flood.
+    sys::grow_stdout_pipe(1 << 20);
+    thread::spawn(move || {
+      let _done = done;
+      loop {
+        let chunk = {
+          let (lock, ready) = &*shared;
+          let mut pending = lock_pending(lock);
+          while pending.chunks.is_empty() && !pending.closed {
+            pending = ready.wait(pending).unwrap_or_else(PoisonError::into_inner);
+          }
+          let Some(chunk) = pending.chunks.pop_front() else {
+            return;
+          };
+          pending.bytes -= chunk.len();
+          ready.notify_all();
+          chunk
+        };
+        // Locked per chunk: the keeper's own notices go to stdout too.
+        let mut stdout = io::stdout().lock();
+        if stdout
+          .write_all(&chunk)
+          .and_then(|()| stdout.flush())
+          .is_err()
+        {
+          let (lock, ready) = &*shared;
+          lock_pending(lock).gone = true;
+          ready.notify_all();
+          return;
+        }
+      }
+    });
+    Self { state, lossless }
+  }
+
+  /// Queues `bytes` if there is room (waiting for it when lossless). False when skipped.
+  fn push(&self, bytes: &[u8], force: bool) -> bool {
+    let (lock, ready) = &*self.state;
+    let mut pending = lock_pending(lock);
+    while self.lossless && !force && !pending.gone && pending.bytes + bytes.len() > QUEUE_BYTES {
+      pending = ready
+        .wait_timeout(pending, Duration::from_millis(100))
+        .unwrap_or_else(PoisonError::into_inner)
+        .0;
     }
+    if pending.gone || (!force && pending.bytes + bytes.len() > QUEUE_BYTES) {
+      return false;
+    }
+    pending.bytes += bytes.len();
+    pending.mid_line = bytes.last().is_some_and(|byte| *byte != b'\n');
+    pending.chunks.push_back(bytes.to_vec());
+    ready.notify_all();
+    true
+  }
+
+  fn mid_line(&self) -> bool {
+    lock_pending(&self.state.0).mid_line
+  }
+
+  fn close(&self) {
+    let (lock, ready) = &*self.state;
+    lock_pending(lock).closed = true;
+    ready.notify_all();
+  }
+}
+
+fn lock_pending(lock: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
+  lock.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What goes into the queue: whole lines only, and an honest count of those skipped.
+#[derive(Default)]
+struct Offer {
+  skipped_lines: u64,
+  /// The start of the current line was skipped: skip until its end.
+  skipping_line: bool,
+}
+
+impl Offer {
+  fn send(&mut self, queue: &Queue, mut chunk: &[u8]) {
     if self.skipping_line {
       match chunk.iter().position(|byte| *byte == b'\n') {
         Some(end) => {
@@ -68,47 +171,45 @@ impl Forwarder {
         None => return,
       }
     }
+    if chunk.is_empty() {
+      return;
+    }
     if self.skipped_lines > 0 {
-      let note = format!(
-        "[dev] skipped {} lines here: the terminal was too slow (all are in the log file)\n",
-        self.skipped_lines
-      );
-      if write_nonblocking(note.as_bytes()) == Some(note.len()) {
+      let note = self.note();
+      if queue.push(note.as_bytes(), false) {
         self.skipped_lines = 0;
       } else {
-        self.skip(chunk);
+        self.skip(queue, chunk);
         return;
       }
     }
-    let mut written = 0;
-    while written < chunk.len() {
-      match write_nonblocking(&chunk[written..]) {
-        Some(0) | None => break,
-        Some(n) => written += n,
-      }
-    }
-    if written < chunk.len() {
-      let rest = &chunk[written..];
-      // Finish the partial line we started, if any, so the terminal never shows half a line
-      // glued to the next: a partial write always ends mid-line unless it ended at '\n'.
-      let started_mid_line = written > 0 && chunk[written - 1] != b'\n';
-      if started_mid_line {
-        let _ = write_nonblocking(b"\n");
-      }
-      self.skip(rest);
+    if !queue.push(chunk, false) {
+      self.skip(queue, chunk);
     }
   }
 
-  fn skip(&mut self, rest: &[u8]) {
-    let newlines = rest.iter().filter(|byte| **byte == b'\n').count() as u64;
-    self.skipped_lines += newlines + u64::from(!rest.ends_with(b"\n"));
-    self.skipping_line = !rest.ends_with(b"\n");
+  fn note(&self) -> String {
+    format!(
+      "[dev] skipped {} lines here: the terminal was too slow (all are in the log file)\n",
+      self.skipped_lines
+    )
   }
-}
 
-/// One write(2) to stdout. `None` when it would block or the reader is gone.
-fn write_nonblocking(bytes: &[u8]) -> Option<usize> {
-  // SAFETY: writing a valid buffer to our stdout descriptor.
-  let written = unsafe { libc::write(libc::STDOUT_FILENO, bytes.as_ptr().cast(), bytes.len()) };
-  usize::try_from(written).ok()
+  /// Skips `chunk`; a line the view has the start of is ended there, so that it is never
+  /// glued to the next one shown.
+  fn skip(&mut self, queue: &Queue, chunk: &[u8]) {
+    if queue.mid_line() {
+      queue.push(b"\n", true);
+    }
+    let newlines = chunk.iter().filter(|byte| **byte == b'\n').count() as u64;
+    self.skipped_lines += newlines + u64::from(!chunk.ends_with(b"\n"));
+    self.skipping_line = !chunk.ends_with(b"\n");
+  }
+
+  /// At the end of the output: say what was skipped last.
+  fn flush(&mut self, queue: &Queue) {
+    if self.skipped_lines > 0 {
+      queue.push(self.note().as_bytes(), true);
+    }
+  }
 }

@@ -740,6 +740,7 @@ fn relay_output(
   events: Sender<UpEvent>,
 ) {
   thread::spawn(move || {
+    test_hook_delay("DEV_TEST_RELAY_DELAY_MS");
     // Whole chunks of complete lines at a time: one write per chunk, not per line, so the
     // relay keeps up with a service printing hundreds of thousands of lines a second.
     let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);

@@ -169,8 +169,9 @@ fn a_live_claim_of_another_project_is_respected_and_named() {
 #[test]
 fn a_start_whose_port_is_taken_meanwhile_moves_to_the_next_one() {
   let port = free_port_where(|p| vec![p + 1]);
+  // The server binds only once `go` exists: after the foreign server took its port.
   let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: DELAY=0.6 exec python3 -u server.py\n    port: {port}\n    fallback: auto\n"
+    "services:\n  api:\n    run: echo waiting; while [ ! -e go ]; do sleep 0.02; done; exec python3 -u server.py\n    port: {port}\n    fallback: auto\n"
   ));
   let dev = test
     .command(&["up", "-d"])
@@ -178,11 +179,11 @@ fn a_start_whose_port_is_taken_meanwhile_moves_to_the_next_one() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-  // While the server waits before binding, someone else takes its port.
   wait_until("api started", Duration::from_secs(10), || {
-    test.log("api").contains("starting at")
+    test.log("api").contains("waiting")
   });
   let _foreign = test.foreign(port, "127.0.0.1", "plain");
+  test.write("go", "");
   let output = dev.wait_with_output().unwrap();
   let stderr = String::from_utf8_lossy(&output.stderr);
   assert!(output.status.success(), "{stderr}");

@@ -408,27 +408,40 @@ pub(crate) fn stdout_closed() -> bool {
   ready > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
 }
 
-/// Puts a file descriptor in non-blocking mode.
-pub(crate) fn set_nonblocking(fd: std::os::fd::RawFd) -> io::Result<()> {
-  // SAFETY: fcntl on a descriptor we own with integer arguments.
-  unsafe {
-    let flags = libc::fcntl(fd, libc::F_GETFL);
-    if flags == -1 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == -1 {
-      return Err(io::Error::last_os_error());
-    }
-  }
-  Ok(())
-}
-
-/// Grows a pipe's kernel buffer (up to `bytes`, within the system's pipe-max-size): more
-/// room before a fast writer meets a full pipe.
-pub(crate) fn grow_pipe(fd: std::os::fd::RawFd, bytes: usize) {
+/// Grows stdout's pipe buffer (up to `bytes`, within the system's pipe-max-size); nothing
+/// happens when stdout is not a pipe.
+pub(crate) fn grow_stdout_pipe(bytes: usize) {
   let limit = fs::read_to_string("/proc/sys/fs/pipe-max-size")
     .ok()
     .and_then(|text| text.trim().parse::<usize>().ok())
     .unwrap_or(1 << 20);
-  // SAFETY: fcntl on a descriptor we own with an integer argument; failure changes nothing.
-  unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, bytes.min(limit) as libc::c_int) };
+  // SAFETY: fcntl on our stdout with an integer argument; failure changes nothing.
+  unsafe {
+    libc::fcntl(
+      libc::STDOUT_FILENO,
+      libc::F_SETPIPE_SZ,
+      bytes.min(limit) as libc::c_int,
+    )
+  };
+}
+
+/// True when stdout is a regular file or /dev/null: a reader that always keeps up.
+pub(crate) fn stdout_is_file() -> bool {
+  use std::os::{fd::AsFd, unix::fs::FileTypeExt};
+  let Ok(meta) = io::stdout()
+    .as_fd()
+    .try_clone_to_owned()
+    .and_then(|fd| fs::File::from(fd).metadata())
+  else {
+    return false;
+  };
+  let file_type = meta.file_type();
+  file_type.is_file()
+    || (file_type.is_char_device()
+      && fs::metadata("/dev/null").is_ok_and(|null| {
+        use std::os::unix::fs::MetadataExt;
+        null.rdev() == meta.rdev()
+      }))
 }
 
 /// The chain of parents from `pid` up to init, not including `pid`.
