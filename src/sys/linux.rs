@@ -75,21 +75,29 @@ pub(crate) fn boot_id() -> &'static str {
 
 /// Sends a signal to one process. A process that is already gone is not an error.
 pub(crate) fn signal_process(pid: Pid, signal: Signal) -> io::Result<()> {
+  let pid = one_target(pid)?;
   // SAFETY: kill(2) has no memory-safety preconditions.
-  check_kill(unsafe { libc::kill(pid as libc::pid_t, signal.number()) })
+  check_kill(unsafe { libc::kill(pid, signal.number()) })
 }
 
 /// Sends a signal to every member of a process group.
 pub(crate) fn signal_group(pgid: Pid, signal: Signal) -> io::Result<()> {
-  // A pgid of 0 or 1 would address our own group or every process: never.
-  if pgid <= 1 {
-    return Err(io::Error::new(
-      io::ErrorKind::InvalidInput,
-      "refusing to signal group 0 or 1",
-    ));
-  }
+  let pgid = one_target(pgid)?;
   // SAFETY: killpg(2) has no memory-safety preconditions.
-  check_kill(unsafe { libc::killpg(pgid as libc::pid_t, signal.number()) })
+  check_kill(unsafe { libc::killpg(pgid, signal.number()) })
+}
+
+/// A pid (or group) as kill(2) takes it, when it names exactly one. 0 is our own group, 1
+/// is init (or, for a group, every process), and a number above i32::MAX turns negative:
+/// a whole group. None of them is ever meant.
+fn one_target(pid: Pid) -> io::Result<libc::pid_t> {
+  match libc::pid_t::try_from(pid) {
+    Ok(pid) if pid > 1 => Ok(pid),
+    _ => Err(io::Error::new(
+      io::ErrorKind::InvalidInput,
+      format!("refusing to signal {pid}: it would not name one process"),
+    )),
+  }
 }
 
 fn check_kill(result: libc::c_int) -> io::Result<()> {
@@ -482,7 +490,14 @@ pub(crate) fn wait_for_exit(process: super::ProcessId, timeout: std::time::Durat
         if ready > 0 || !process.is_alive() {
           break true;
         }
-        if ready == 0 && remaining.is_zero() {
+        if ready < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+          // poll itself failed (ENOMEM…): wait by looking instead of spinning on it.
+          while process.is_alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+          }
+          break !process.is_alive();
+        }
+        if remaining.is_zero() {
           break false;
         }
       }
@@ -659,6 +674,15 @@ mod tests {
     assert_eq!(info.comm, "a) b");
     assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
     assert_eq!(info.state, 'S');
+  }
+
+  #[test]
+  fn signals_never_reach_a_group_by_accident() {
+    // 0 would be our own group, 1 init, and u32::MAX is -1 to kill(2): every process.
+    for pid in [0, 1, u32::MAX, 1 << 31] {
+      assert!(signal_process(pid, Signal::Term).is_err(), "{pid}");
+      assert!(signal_group(pid, Signal::Term).is_err(), "{pid}");
+    }
   }
 
   #[test]
