@@ -90,6 +90,18 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
     }
   }
   findings.push(check_log_dir(&config.log_dir));
+  for orphan in project.orphans() {
+    if let Some(Liveness::Running(state)) = project.state.read(&orphan).map(|s| s.liveness()) {
+      findings.push(Finding {
+        level: Level::Warning,
+        message: format!(
+          "{orphan} still runs (pid {}) but is no longer in devtasks.yaml",
+          state.process.map_or(state.keeper.pid, |p| p.pid)
+        ),
+        fix: Some(format!("`dev stop {orphan}` stops it")),
+      });
+    }
+  }
   for service in &config.services {
     if let Some(Liveness::Stale(state)) = project.state.read(&service.name).map(|s| s.liveness()) {
       let survivors = state.survivors();

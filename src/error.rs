@@ -80,6 +80,9 @@ pub(crate) enum Error {
   #[error("cannot start {service}: {message}")]
   Start { service: String, message: String },
 
+  #[error("{service} {reason}")]
+  RestartFailed { service: String, reason: String },
+
   #[error("{service} {}", status_text(*status))]
   ServiceFailed { service: String, status: ExitStatus },
 
@@ -205,7 +208,7 @@ impl Error {
         why: NotReadyWhy::Exited,
         ..
       } => Some(format!("`dev logs {service}` shows its full output")),
-      Self::ServiceFailed { service, .. } => {
+      Self::ServiceFailed { service, .. } | Self::RestartFailed { service, .. } => {
         Some(format!("`dev logs {service}` shows its full output"))
       }
       Self::NotConfirmed { task, .. } => Some(format!(

@@ -32,7 +32,7 @@ use crate::{
   state::{
     ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
   },
-  sys::{self, ExitStatus, Pid, ProcessId, Signal},
+  sys::{self, DirectoryId, ExitStatus, Pid, ProcessId, Signal},
   timestamp::utc_timestamp,
 };
 
@@ -41,6 +41,11 @@ use crate::{
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct KeeperSpec {
   pub(crate) service: String,
+  /// The project's root when the service was started, and what identifies it.
+  #[serde(default)]
+  pub(crate) root: PathBuf,
+  #[serde(default)]
+  pub(crate) project: DirectoryId,
   pub(crate) command: String,
   pub(crate) cwd: PathBuf,
   pub(crate) env: Vec<(String, String)>,
@@ -91,6 +96,15 @@ pub(crate) const EXIT_STOPPED: i32 = 0;
 pub(crate) const EXIT_SERVICE_ENDED: i32 = 1;
 pub(crate) const EXIT_NOT_STARTED: i32 = 3;
 
+/// Why a keeper ends its service's tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+  Stop,
+  Restart,
+  /// The service ended by itself or was found hung: what is left of its tree goes.
+  Cleanup,
+}
+
 enum Event {
   /// SIGTERM/SIGINT/SIGHUP: stop; a second one skips the grace period.
   Stop,
@@ -99,6 +113,8 @@ enum Event {
     hard: bool,
   },
   Exited(Pid, ExitStatus),
+  /// Once a second: time to look that the state is where `dev` will look for it.
+  Tick,
   /// The liveness probe of run `run` failed `retries` times in a row; the last answer.
   Unresponsive {
     run: u64,
@@ -109,7 +125,7 @@ enum Event {
 
 /// Entry point of `dev __keep <state-dir> <service>`. Returns the process exit code.
 pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
-  let state_dir = StateDir::new(state_dir);
+  let state_dir = StateDir::new(state_dir, None);
   let mut stdout = io::stdout().lock();
   let handshake = |stdout: &mut io::StdoutLock, message: &Handshake| {
     let _ = writeln!(
@@ -127,7 +143,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
     }
   };
   // The lock is held until this process exits, however it exits.
-  let _lock = match state_dir.try_lock(service) {
+  let lock = match state_dir.try_lock(service) {
     Ok(Some(lock)) => lock,
     Ok(None) => {
       handshake(&mut stdout, &Handshake::Busy);
@@ -143,7 +159,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
       return EXIT_NOT_STARTED;
     }
   };
-  match Keeper::start(state_dir, spec) {
+  match Keeper::start(state_dir, spec, lock) {
     Ok((mut keeper, events)) => {
       handshake(
         &mut stdout,
@@ -182,6 +198,9 @@ fn silence_stdout() {
 
 struct Keeper {
   state_dir: StateDir,
+  /// `.dev/<svc>.lock`, held for the keeper's whole life: "locked" means "a keeper runs
+  /// this service".
+  lock: File,
   spec: KeeperSpec,
   me: ProcessId,
   process: ProcessId,
@@ -200,10 +219,16 @@ struct Keeper {
   liveness_watch: Option<Sender<()>>,
   /// How the service's main process ended, once reaped.
   ended: Option<ExitStatus>,
+  /// A stop was asked for while something else (a restart) was under way: it wins.
+  stop_requested: bool,
 }
 
 impl Keeper {
-  fn start(state_dir: StateDir, spec: KeeperSpec) -> Result<(Self, Receiver<Event>), String> {
+  fn start(
+    state_dir: StateDir,
+    spec: KeeperSpec,
+    lock: File,
+  ) -> Result<(Self, Receiver<Event>), String> {
     sys::become_subreaper().map_err(|error| format!("cannot become a subreaper: {error}"))?;
     if let Some(supervisor) = spec.supervisor {
       // Die with the foreground `dev` (and take the service down with us, gracefully).
@@ -226,6 +251,7 @@ impl Keeper {
     forward_signals(signals, sender.clone());
     let reaped = ReapedStatuses::default();
     spawn_reaper(sender.clone(), reaped.clone());
+    spawn_ticker(sender.clone());
 
     let me = ProcessId::of(std::process::id()).ok_or("cannot read own process info")?;
     let placeholder = ProcessId {
@@ -234,6 +260,8 @@ impl Keeper {
     };
     let state = ServiceState {
       service: spec.service.clone(),
+      root: spec.root.clone(),
+      project: spec.project,
       keeper: me,
       process: None,
       pgid: None,
@@ -251,6 +279,7 @@ impl Keeper {
     };
     let mut keeper = Self {
       state_dir,
+      lock,
       spec,
       me,
       process: placeholder,
@@ -262,6 +291,7 @@ impl Keeper {
       run: 0,
       liveness_watch: None,
       ended: None,
+      stop_requested: false,
     };
     keeper.spawn_service()?;
     Ok((keeper, events))
@@ -269,7 +299,7 @@ impl Keeper {
 
   /// Starts `sh -c <run>` in a new process group with output into our pump.
   fn spawn_service(&mut self) -> Result<(), String> {
-    let mut log = LogFile::open(&self.spec.log, self.spec.log_settings)
+    let mut log = LogFile::open(&self.spec.log, self.spec.log_settings, self.place())
       .map_err(|error| format!("cannot open log `{}`: {error}", self.spec.log.display()))?;
     let (reader, writer) = io::pipe().map_err(|error| format!("cannot create a pipe: {error}"))?;
     let token = random_token();
@@ -374,14 +404,14 @@ impl Keeper {
       };
       match event {
         Event::Stop => {
-          self.stop_tree(events, false);
-          self.finish_output();
-          self.log_line(&format!("{} stopped", self.spec.service));
-          self.state_dir.remove(&self.spec.service);
-          return EXIT_STOPPED;
+          self.stop_tree(events, false, Ending::Stop);
+          return self.stopped();
         }
         Event::Restart { hard } => {
-          self.stop_tree(events, hard);
+          self.stop_tree(events, hard, Ending::Restart);
+          if self.stop_requested {
+            return self.stopped();
+          }
           self.finish_output();
           match read_spec(&self.state_dir, &self.spec.service) {
             Ok(spec) => {
@@ -402,7 +432,10 @@ impl Keeper {
         }
         Event::Exited(pid, status) if pid == self.process.pid => {
           // The service ended by itself: nothing of its tree may outlive it.
-          self.stop_tree(events, false);
+          self.stop_tree(events, false, Ending::Cleanup);
+          if self.stop_requested {
+            return self.stopped();
+          }
           self.finish_output();
           self.state.exit = Some(ExitRecord::new(status));
           let wanted = match self.spec.restart.when {
@@ -424,7 +457,10 @@ impl Keeper {
           let notice = format!("{} {what}; stopping it", self.spec.service);
           self.log_line(&notice);
           self.announce(&notice);
-          self.stop_tree(events, false);
+          self.stop_tree(events, false, Ending::Cleanup);
+          if self.stop_requested {
+            return self.stopped();
+          }
           self.finish_output();
           let status = self.ended.unwrap_or(ExitStatus::Signal(libc::SIGKILL));
           self.state.exit = Some(ExitRecord::new(status));
@@ -434,10 +470,47 @@ impl Keeper {
             return code;
           }
         }
+        Event::Tick => self.keep_state_in_place(),
         Event::Unresponsive { .. } => {}
         Event::Exited(..) => {}
       }
     }
+  }
+
+  /// `.dev/` deleted while the service runs (`rm -rf .dev`, `git clean -fdx`): without its
+  /// state the service would look stopped and a second one could start. The lock file no
+  /// longer being the one we hold tells; the directory, the lock, the spec and the state are
+  /// made again — only while the project is where it was started.
+  fn keep_state_in_place(&mut self) {
+    let lock_path = self
+      .state_dir
+      .path
+      .join(format!("{}.lock", self.spec.service));
+    if sys::directory_identity(&lock_path) == sys::file_identity(&self.lock)
+      || !self.project_is_here()
+    {
+      return;
+    }
+    if self.state_dir.ensure().is_err() {
+      return;
+    }
+    match self.state_dir.try_lock(&self.spec.service) {
+      Ok(Some(lock)) => self.lock = lock,
+      // Another keeper took the new lock first: it owns the service's state from now on.
+      _ => return,
+    }
+    let spec = serde_json::to_vec_pretty(&self.spec).unwrap_or_default();
+    let _ = self.state_dir.write_spec(&self.spec.service, &spec);
+    let _ = self.state_dir.write(&self.state);
+    self.log_line("its state in .dev/ was deleted; re-created it");
+  }
+
+  /// The service was stopped on request: said in its log, its state cleared.
+  fn stopped(&mut self) -> i32 {
+    self.finish_output();
+    self.log_line(&format!("{} stopped", self.spec.service));
+    self.state_dir.remove(&self.spec.service);
+    EXIT_STOPPED
   }
 
   /// After the service ended (`what`: "exited with code 1"): restart it after a back-off
@@ -466,15 +539,17 @@ impl Keeper {
     self.log_line(&notice);
     self.announce(&notice);
     let _ = self.state_dir.write(&self.state);
-    // Stay responsive while backing off: a stop ends the wait, and the keeper.
-    match events.recv_timeout(delay) {
-      Ok(Event::Stop) => {
-        self.log_line(&format!("{} stopped", self.spec.service));
-        self.state_dir.remove(&self.spec.service);
-        return Some(EXIT_STOPPED);
+    // Stay responsive while backing off: a stop ends the wait, and the keeper; a restart
+    // request ends only the wait.
+    let until = Instant::now() + delay;
+    loop {
+      match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        Ok(Event::Stop) => return Some(self.stopped()),
+        Ok(Event::Tick) => self.keep_state_in_place(),
+        Ok(Event::Restart { .. }) | Err(RecvTimeoutError::Timeout) => break,
+        Ok(_) => {}
+        Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
       }
-      Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-      Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
     }
     self.state.restarts += 1;
     if let Err(message) = self.spawn_service() {
@@ -509,7 +584,10 @@ impl Keeper {
   }
 
   /// Stop signal to the group and every descendant; wait the grace; SIGKILL what is left.
-  fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool) {
+  /// `why` decides what a stop request arriving meanwhile means: during a restart or after
+  /// the service ended by itself, it turns what follows into a stop (still graceful); during
+  /// a stop, a second request hurries it.
+  fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool, why: Ending) {
     self.liveness_watch = None;
     let signal = if hard {
       Signal::Kill
@@ -517,28 +595,38 @@ impl Keeper {
       Signal::parse(&self.spec.stop_signal).unwrap_or(Signal::Term)
     };
     let grace = Duration::from_millis(self.spec.grace_ms);
-    if !self.end_tree(events, signal, grace) {
-      self.end_tree(events, Signal::Kill, Duration::from_secs(5));
+    if !self.end_tree(events, signal, grace, why) {
+      self.end_tree(events, Signal::Kill, Duration::from_secs(5), why);
     }
   }
 
-  /// `signal` to the group and to every descendant, including any found later (a process
-  /// being re-parented to us, or one the quick walk missed), then waits until none is left.
-  /// False when the time ran out or a second stop request asked to hurry.
-  fn end_tree(&mut self, events: &Receiver<Event>, signal: Signal, timeout: Duration) -> bool {
+  /// `signal` to every process of the tree exactly once — the group at once, then each
+  /// descendant outside it (a `setsid` child, one re-parented to us, one the quick walk
+  /// missed) as it is found — then waits until none is left. A second signal would cut a
+  /// graceful shutdown short (Python's KeyboardInterrupt cleanup, tools that take a second
+  /// Ctrl+C as "force quit"). False when the time ran out or a request asked to hurry.
+  fn end_tree(
+    &mut self,
+    events: &Receiver<Event>,
+    signal: Signal,
+    timeout: Duration,
+    why: Ending,
+  ) -> bool {
     // The group's number is the leader's pid. Once every member is gone (the leader is reaped
     // first when a service ends by itself) the kernel may give that number to an unrelated
     // process that starts a group of its own; pid_max is 32768 on many machines, so a busy
     // one wraps in seconds. Signal the group only while one of our own descendants is in it:
     // a live member keeps the number from being reused.
     let group = self.process.pid;
-    let ours = sys::descendants(self.me.pid).into_iter().any(|pid| {
-      sys::process_info(pid).is_some_and(|info| info.pgid == group && !info.is_zombie())
-    });
-    if ours {
+    let mut signalled: Vec<Pid> = sys::descendants(self.me.pid)
+      .into_iter()
+      .filter(|pid| {
+        sys::process_info(*pid).is_some_and(|info| info.pgid == group && !info.is_zombie())
+      })
+      .collect();
+    if !signalled.is_empty() {
       let _ = sys::signal_group(group, signal);
     }
-    let mut signalled: Vec<Pid> = Vec::new();
     let mut signal_new = |pids: Vec<Pid>| {
       for pid in pids {
         if !signalled.contains(&pid) {
@@ -571,8 +659,18 @@ impl Keeper {
       }
       // Poll at least every 20 ms: a grandchild's exit is reaped by its own parent, not us.
       match events.recv_timeout(remaining.min(Duration::from_millis(20))) {
-        Ok(Event::Stop) if signal != Signal::Kill => return false,
-        Ok(Event::Restart { hard: true }) if signal != Signal::Kill => return false,
+        Ok(Event::Stop) if signal != Signal::Kill => {
+          if why == Ending::Stop || self.stop_requested {
+            return false;
+          }
+          // A stop wins over the restart in progress, and stays graceful.
+          self.stop_requested = true;
+        }
+        Ok(Event::Restart { hard: true })
+          if signal != Signal::Kill && why == Ending::Restart && !self.stop_requested =>
+        {
+          return false;
+        }
         Ok(Event::Exited(pid, status)) if pid == self.process.pid => self.ended = Some(status),
         Ok(_) | Err(RecvTimeoutError::Timeout) => {}
         Err(RecvTimeoutError::Disconnected) => thread::sleep(Duration::from_millis(5)),
@@ -587,18 +685,28 @@ impl Keeper {
     }
   }
 
+  /// A line of the keeper's own in the service's log. Its directory is re-created only
+  /// while the project is where it was started: a moved project keeps no ghost behind.
   fn log_line(&self, message: &str) {
-    if let Ok(mut log) = open_log(&self.spec.log) {
+    if self.project_is_here()
+      && let Some(parent) = self.spec.log.parent()
+    {
+      let _ = fs::create_dir_all(parent);
+    }
+    if let Ok(mut log) = OpenOptions::new().append(true).open(&self.spec.log) {
       let _ = writeln!(log, "──── {} · {message}", utc_timestamp(unix_now()));
     }
   }
-}
 
-fn open_log(path: &std::path::Path) -> io::Result<File> {
-  if let Some(parent) = path.parent() {
-    fs::create_dir_all(parent)?;
+  /// The project's root and identity when the service was started.
+  fn place(&self) -> Option<(PathBuf, DirectoryId)> {
+    Some((self.spec.root.clone(), self.spec.project))
   }
-  OpenOptions::new().create(true).append(true).open(path)
+
+  /// True while the project is at the path it was started from (not moved, not deleted).
+  fn project_is_here(&self) -> bool {
+    self.spec.project.is_at(&self.spec.root)
+  }
 }
 
 fn forward_signals(signals: Receiver<Signal>, sender: Sender<Event>) {
@@ -636,6 +744,15 @@ impl ReapedStatuses {
     let index = statuses.iter().position(|(reaped, _)| *reaped == pid)?;
     statuses.remove(index).map(|(_, status)| status)
   }
+}
+
+/// Ticks once a second, for the keeper's look at its state.
+fn spawn_ticker(sender: Sender<Event>) {
+  thread::spawn(move || {
+    while sender.send(Event::Tick).is_ok() {
+      thread::sleep(Duration::from_secs(1));
+    }
+  });
 }
 
 /// Reaps every child (the service, and orphans re-parented to us as subreaper).

@@ -7,16 +7,32 @@ use std::{
   fs::{self, File, OpenOptions},
   io::{self, Write},
   path::{Path, PathBuf},
+  time::{Duration, Instant},
 };
 
 use crate::{
   config::LogSettings,
+  sys::{self, DirectoryId},
   timestamp::{now_millis, utc_millis},
 };
+
+/// Opens a log for appending, its directory created if need be.
+fn create(path: &Path) -> io::Result<File> {
+  if let Some(parent) = path.parent() {
+    fs::create_dir_all(parent)?;
+  }
+  OpenOptions::new().create(true).append(true).open(path)
+}
 
 pub(crate) struct LogFile {
   path: PathBuf,
   file: File,
+  /// What the open file is, to notice when the path no longer leads to it (deleted).
+  identity: Option<(u64, u64)>,
+  /// The project the log belongs to: its directory is re-created only while the project
+  /// is still where it was (a project that moved must not have its old place re-created).
+  project: Option<(PathBuf, DirectoryId)>,
+  checked: Instant,
   size: u64,
   settings: LogSettings,
   /// The next byte starts a line.
@@ -44,15 +60,19 @@ enum Escape {
 const LONGEST_LINE: u64 = 1024 * 1024;
 
 impl LogFile {
-  pub(crate) fn open(path: &Path, settings: LogSettings) -> io::Result<Self> {
-    if let Some(parent) = path.parent() {
-      fs::create_dir_all(parent)?;
-    }
-    let file = OpenOptions::new().create(true).append(true).open(path)?;
+  pub(crate) fn open(
+    path: &Path,
+    settings: LogSettings,
+    project: Option<(PathBuf, DirectoryId)>,
+  ) -> io::Result<Self> {
+    let file = create(path)?;
     let size = file.metadata()?.len();
     Ok(Self {
       path: path.to_path_buf(),
+      identity: sys::file_identity(&file),
       file,
+      project,
+      checked: Instant::now(),
       size,
       settings,
       at_line_start: true,
@@ -63,6 +83,14 @@ impl LogFile {
 
   /// Writes a chunk of the service's output. Rotation happens between lines.
   pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+    // `rm -rf logs` while the service runs: look (at most once a second) whether the path
+    // still leads to our file, and go on in a new one if not.
+    if self.checked.elapsed() >= Duration::from_secs(1) {
+      self.checked = Instant::now();
+      if sys::directory_identity(&self.path) != self.identity {
+        self.reopen("the log file was deleted; logging goes on in a new one")?;
+      }
+    }
     // The common case, without a byte-by-byte pass: nothing to strip or stamp, and no
     // rotation due within this chunk.
     let plain = !self.settings.timestamps
@@ -156,14 +184,36 @@ impl LogFile {
       for n in (1..self.settings.keep).rev() {
         let _ = fs::rename(numbered(n), numbered(n + 1));
       }
-      fs::rename(&self.path, numbered(1))?;
+      if let Err(error) = fs::rename(&self.path, numbered(1)) {
+        // The file (or its directory) was deleted: there is nothing to rotate.
+        if error.kind() != io::ErrorKind::NotFound {
+          return Err(error);
+        }
+        return self.reopen("the log file was deleted; logging goes on in a new one");
+      }
     }
-    self.file = OpenOptions::new()
-      .create(true)
-      .append(true)
-      .open(&self.path)?;
+    self.file = create(&self.path)?;
+    self.identity = sys::file_identity(&self.file);
     self.size = 0;
     Ok(())
+  }
+
+  /// Opens the path again (its directory too), says why in the new file, and goes on;
+  /// nothing is created when the project is no longer where it was.
+  fn reopen(&mut self, why: &str) -> io::Result<()> {
+    if let Some((root, id)) = &self.project
+      && !id.is_at(root)
+    {
+      return Ok(());
+    }
+    self.file = create(&self.path)?;
+    self.identity = sys::file_identity(&self.file);
+    self.size = self.file.metadata()?.len();
+    self.at_line_start = true;
+    self.write_marker(&format!(
+      "──── {} · {why}",
+      crate::timestamp::utc_timestamp(crate::state::unix_now())
+    ))
   }
 }
 
@@ -184,7 +234,7 @@ mod tests {
   fn strips_colors_even_when_a_sequence_is_split_across_chunks() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.log");
-    let mut log = LogFile::open(&path, settings(1 << 20)).unwrap();
+    let mut log = LogFile::open(&path, settings(1 << 20), None).unwrap();
     log.write(b"\x1b[1;3").unwrap();
     log
       .write(b"2mgreen\x1b[0m and \x1b]8;;http://x\x07link\x1b]8;;\x1b\\ done\n")
@@ -196,7 +246,7 @@ mod tests {
   fn rotates_only_between_lines_and_keeps_the_newest_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.log");
-    let mut log = LogFile::open(&path, settings(10)).unwrap();
+    let mut log = LogFile::open(&path, settings(10), None).unwrap();
     for chunk in [
       "line one\nline t",
       "wo\nline three\n",

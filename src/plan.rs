@@ -173,6 +173,8 @@ pub(crate) fn keeper_spec(
   interpolate::extend_env(&mut env, &service.env, &reference);
   let mut spec = KeeperSpec {
     service: service.name.clone(),
+    root: config.root.clone(),
+    project: sys::DirectoryId::of(&config.root),
     command: interpolate::expand_references(&service.run, &reference),
     cwd: service.cwd.checked()?.to_path_buf(),
     env,

@@ -1,36 +1,23 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
-use serde::{Deserialize, Serialize};
-
 use crate::{
   color::Color,
   config::Config,
   format::count,
   output::Reporter,
-  state::{Liveness, StateDir},
+  ports::ledger::Ledger,
+  state::{Liveness, ServiceState, StateDir},
   terminate::terminate,
 };
 
-/// What identifies a project on this machine: its root directory's (device, inode). The same
-/// after `mv`, different in a `cp -r` copy — so a copy never takes the original's services
-/// for its own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ProjectId {
-  device: u64,
-  inode: u64,
-}
-
-impl ProjectId {
-  pub(crate) fn of(root: &std::path::Path) -> Self {
-    crate::sys::directory_identity(root)
-      .map(|(device, inode)| Self { device, inode })
-      .unwrap_or_default()
-  }
-}
+/// What identifies a project on this machine: its root directory's identity.
+pub(crate) type ProjectId = crate::sys::DirectoryId;
 
 pub(crate) struct Project {
   pub(crate) config: Config,
   pub(crate) id: ProjectId,
+  /// Live keepers of this project's services by the machine's ledger, read once.
+  keepers: std::sync::OnceLock<Vec<(String, crate::sys::ProcessId)>>,
   pub(crate) state: StateDir,
   pub(crate) report: Reporter,
   /// Color for stdout (service output, tables).
@@ -39,9 +26,11 @@ pub(crate) struct Project {
 
 impl Project {
   pub(crate) fn new(config: Config, color: Color, report: Reporter) -> Self {
-    let state = StateDir::new(config.state_dir());
+    let id = ProjectId::of(&config.root);
+    let state = StateDir::new(config.state_dir(), Some(id));
     Self {
-      id: ProjectId::of(&config.root),
+      id,
+      keepers: std::sync::OnceLock::new(),
       config,
       state,
       report,
@@ -57,16 +46,13 @@ impl Project {
   }
 
   pub(crate) fn check(&self, service: &str) -> Option<Liveness> {
-    let liveness = self.state.read(service)?.liveness();
+    let state = self
+      .state
+      .read(service)
+      .or_else(|| self.state_recreated_by_keeper(service))?;
+    let liveness = state.liveness();
     if let Liveness::Stale(state) = &liveness {
-      let grace = self
-        .config
-        .service(service)
-        .map_or(crate::config::DEFAULT_GRACE, |s| s.grace);
-      let signal = self
-        .config
-        .service(service)
-        .map_or(crate::sys::Signal::Term, |s| s.stop_signal);
+      let (signal, grace) = self.stop_settings(service);
       let ended = terminate(&state.survivors(), signal, grace);
       if !ended.is_empty() {
         let list: Vec<String> = ended
@@ -82,6 +68,61 @@ impl Project {
       self.state.remove(service);
     }
     Some(liveness)
+  }
+
+  /// A service without a state file whose keeper still runs (`.dev/` was deleted): its
+  /// keeper re-creates the state within a second; waited for, so that it is neither shown
+  /// as stopped nor started a second time.
+  fn state_recreated_by_keeper(&self, service: &str) -> Option<ServiceState> {
+    let keepers = self.keepers.get_or_init(|| {
+      Ledger::open()
+        .map(|ledger| {
+          ledger
+            .claims
+            .into_iter()
+            .filter(|claim| claim.running && claim.project_id == self.id)
+            .map(|claim| (claim.service, claim.owner))
+            .collect()
+        })
+        .unwrap_or_default()
+    });
+    let keeper = keepers.iter().find(|(name, _)| name == service)?.1;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while keeper.is_alive() && std::time::Instant::now() < deadline {
+      if let Some(state) = self.state.read(service) {
+        return Some(state);
+      }
+      std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+  }
+
+  /// Services with state here that the task file no longer names (renamed or removed while
+  /// they ran): still ours to show and stop.
+  pub(crate) fn orphans(&self) -> Vec<String> {
+    self
+      .state
+      .services()
+      .into_iter()
+      .filter(|name| self.config.service(name).is_none())
+      .collect()
+  }
+
+  /// How a service stops: from the task file, else (an orphan) from the spec it was
+  /// started with.
+  pub(crate) fn stop_settings(&self, service: &str) -> (crate::sys::Signal, std::time::Duration) {
+    if let Some(service) = self.config.service(service) {
+      return (service.stop_signal, service.grace);
+    }
+    crate::keeper::read_spec(&self.state, service).map_or(
+      (crate::sys::Signal::Term, crate::config::DEFAULT_GRACE),
+      |spec| {
+        (
+          crate::sys::Signal::parse(&spec.stop_signal).unwrap_or(crate::sys::Signal::Term),
+          std::time::Duration::from_millis(spec.grace_ms),
+        )
+      },
+    )
   }
 
   pub(crate) fn service_names(&self) -> Vec<String> {

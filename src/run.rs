@@ -292,8 +292,13 @@ fn check_services(project: &Project, command: &Command) -> Result<()> {
     | Command::Logs { services, .. } => services,
     _ => return Ok(()),
   };
+  // A service no longer in the task file can still be looked at and stopped while it runs.
+  let orphans = match command {
+    Command::Stop { .. } | Command::Status { .. } | Command::Logs { .. } => project.orphans(),
+    _ => Vec::new(),
+  };
   for name in names {
-    if project.config.service(name).is_none() {
+    if project.config.service(name).is_none() && !orphans.contains(name) {
       let known = project.service_names();
       return Err(Error::UnknownTarget {
         name: name.clone(),

@@ -13,13 +13,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
   error::{Error, Result},
-  sys::{self, ExitStatus, Pid, ProcessId},
+  sys::{self, DirectoryId, ExitStatus, Pid, ProcessId},
 };
 
 /// What `dev` knows about one started service.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ServiceState {
   pub(crate) service: String,
+  /// The project's root when the service was started (it may have moved since), and what
+  /// identifies the project.
+  #[serde(default)]
+  pub(crate) root: PathBuf,
+  #[serde(default)]
+  pub(crate) project: DirectoryId,
   /// The `dev __keep` process that owns the service's process tree.
   pub(crate) keeper: ProcessId,
   /// The service's main process (`sh -c <run>`), leader of its process group.
@@ -148,11 +154,14 @@ pub(crate) fn unix_now() -> u64 {
 #[derive(Clone, Debug)]
 pub(crate) struct StateDir {
   pub(crate) path: PathBuf,
+  /// The project it belongs to: state recorded by another project (the original of a
+  /// `cp -r` copy) is not this one's. `None` for a keeper, which trusts its own directory.
+  project: Option<DirectoryId>,
 }
 
 impl StateDir {
-  pub(crate) fn new(path: PathBuf) -> Self {
-    Self { path }
+  pub(crate) fn new(path: PathBuf, project: Option<DirectoryId>) -> Self {
+    Self { path, project }
   }
 
   /// Creates `.dev/` with a `.gitignore` so that state never lands in a commit.
@@ -177,17 +186,49 @@ impl StateDir {
     self.path.join(format!("{service}.spec.json"))
   }
 
-  /// The service's state, if any. A file that cannot be parsed is removed: it can prove nothing.
+  /// The service's state, if any. A file that cannot be parsed is removed: it can prove
+  /// nothing. Nor can one that another project recorded: a copy of a project carries the
+  /// original's `.dev/`, whose services are the original's, not the copy's.
   pub(crate) fn read(&self, service: &str) -> Option<ServiceState> {
     let path = self.state_path(service);
     let text = fs::read_to_string(&path).ok()?;
-    match serde_json::from_str(&text) {
+    match serde_json::from_str::<ServiceState>(&text) {
+      Ok(state) if self.is_foreign(&state) => {
+        let _ = fs::remove_file(&path);
+        let _ = fs::remove_file(self.spec_path(service));
+        None
+      }
       Ok(state) => Some(state),
       Err(_) => {
         let _ = fs::remove_file(&path);
         None
       }
     }
+  }
+
+  fn is_foreign(&self, state: &ServiceState) -> bool {
+    self
+      .project
+      .is_some_and(|here| state.project.is_known() && state.project != here)
+  }
+
+  /// Every service with a state file here, whatever the task file says now (a renamed or
+  /// removed service still runs until stopped).
+  pub(crate) fn services(&self) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(&self.path) else {
+      return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+      .flatten()
+      .filter_map(|entry| {
+        let name = entry.file_name().to_str()?.to_owned();
+        let service = name.strip_suffix(".json")?;
+        (!service.ends_with(".spec") && !service.contains(".tmp") && service != "ports")
+          .then(|| service.to_owned())
+      })
+      .collect();
+    names.sort();
+    names
   }
 
   pub(crate) fn write(&self, state: &ServiceState) -> Result<()> {

@@ -28,12 +28,16 @@ struct Row {
   exit_signal: Option<i32>,
   /// `foreground` (a `dev` shows its output) or `background` (detached).
   mode: Option<&'static str>,
+  /// False for a service the task file no longer names (renamed or removed while it ran).
+  in_config: bool,
   log: String,
 }
 
 pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<()> {
   let names = if names.is_empty() {
-    project.service_names()
+    let mut all = project.service_names();
+    all.extend(project.orphans());
+    all
   } else {
     names.to_vec()
   };
@@ -52,6 +56,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       exit_code: None,
       exit_signal: None,
       mode: None,
+      in_config: project.config.service(name).is_some(),
       log: display_path(&log),
     };
     match project.check(name) {
@@ -121,8 +126,13 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       } else {
         None
       };
+      let service = if row.in_config {
+        row.service.clone()
+      } else {
+        format!("{} {}", row.service, color.dim("(not in devtasks.yaml)"))
+      };
       vec![
-        row.service.clone(),
+        service,
         state,
         row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
         crate::format::port_list(

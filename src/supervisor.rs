@@ -646,7 +646,7 @@ fn said_address_in_use(lines: &[String]) -> bool {
 /// Hands the claim on the service's ports over to its keeper, or gives it up when the start
 /// failed. The ledger is only a guard against two starts choosing one port: a failure here
 /// is said, not fatal.
-fn claim_for_keeper(
+pub(crate) fn claim_for_keeper(
   project: &Project,
   service: &str,
   keeper: Option<ProcessId>,

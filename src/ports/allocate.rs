@@ -126,7 +126,11 @@ pub(crate) fn allocate(
       if how.avoid.contains(&port) {
         return Some(Obstacle::Avoided);
       }
-      if let Some(claim) = ledger.claim_on(port, project.id, &service.name) {
+      // A claim of this project's orphan (renamed or removed while it ran) is not an
+      // obstacle: its holder is ours to stop, as a previous instance would be.
+      if let Some(claim) = ledger.claim_on(port, project.id, &service.name)
+        && !(claim.project_id == project.id && project.config.service(&claim.service).is_none())
+      {
         return Some(Obstacle::Claimed {
           service: claim.service.clone(),
           project: claim.project.clone(),
@@ -202,11 +206,13 @@ fn free_for(
   if report.holders.is_empty() || !report.unseen.is_empty() {
     return Ok(None);
   }
+  // Ours: a previous instance of this service, or of one the task file no longer names
+  // (renamed or removed while it ran), in this project.
   let own = report.holders.iter().all(|holder| {
-    holder
-      .service
-      .as_ref()
-      .is_some_and(|s| s.name == service.name && s.project == project.config.root)
+    holder.service.as_ref().is_some_and(|s| {
+      s.project == project.config.root
+        && (s.name == service.name || project.config.service(&s.name).is_none())
+    })
   });
   if own {
     return Ok(Some(release::release(
@@ -233,11 +239,21 @@ fn free_for(
 }
 
 fn report_release(project: &Project, service: &Service, port: u16, freed: &Released) {
-  for stopped in freed.stopped.iter().map(|s| &s.process) {
-    let how = if stopped.killed { "killed" } else { "stopped" };
+  for stopped in &freed.stopped {
+    let how = if stopped.process.killed {
+      "killed"
+    } else {
+      "stopped"
+    };
+    let whose = match &stopped.service {
+      Some(other) if *other != service.name => {
+        format!(", of {other}, which is no longer in devtasks.yaml")
+      }
+      _ => String::new(),
+    };
     project.report.step(&format!(
-      "{}: {how} pid {} ({}) to free port {port}",
-      service.name, stopped.pid, stopped.command
+      "{}: {how} pid {} ({}{whose}) to free port {port}",
+      service.name, stopped.process.pid, stopped.process.command
     ));
   }
 }

@@ -634,11 +634,17 @@ pub(crate) fn private_directory(path: &std::path::Path) -> io::Result<()> {
   Ok(())
 }
 
-/// What identifies a directory on this machine whatever its path: (device, inode). A moved
-/// directory keeps it; a copy gets its own.
+/// What identifies a file or directory on this machine whatever its path: (device, inode).
+/// A moved one keeps it; a copy gets its own.
 pub(crate) fn directory_identity(path: &std::path::Path) -> Option<(u64, u64)> {
   use std::os::unix::fs::MetadataExt;
   fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
+}
+
+/// The same for an open file.
+pub(crate) fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
+  use std::os::unix::fs::MetadataExt;
+  file.metadata().ok().map(|meta| (meta.dev(), meta.ino()))
 }
 
 /// Bytes an unprivileged writer may still use on the filesystem holding `path`.

@@ -16,9 +16,11 @@ pub(crate) use linux_net::*;
 #[cfg(not(target_os = "linux"))]
 compile_error!("dev currently supports Linux only; the `sys` seam is where a macOS backend goes");
 
+mod directory_id;
 mod process_id;
 mod signal;
 
+pub(crate) use directory_id::DirectoryId;
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
 
