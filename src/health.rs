@@ -1,5 +1,6 @@
-//! `dev health [svc…] [--json] [--watch]`: probe every service once, all at the same time,
-//! from any terminal — whether dev started the service (here, elsewhere, detached) or not.
+//! `dev health [svc…] [--json] [--watch]`: probe every running service once, all at the
+//! same time, from any terminal, wherever dev started it (here, elsewhere, detached). A
+//! service that is not running is unhealthy: "not running".
 
 use std::{collections::HashMap, thread, time::Duration};
 
@@ -76,37 +77,61 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
   }
 }
 
+/// Probes every running service at once. One that is not running is unhealthy, whatever
+/// its probe would say: something else may answer on its port, and a `log:` probe would
+/// match the last run's line.
 fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
-  let checks: Vec<Check> = project
+  let selected: Vec<&crate::config::Service> = project
     .config
     .services
     .iter()
     .filter(|service| names.is_empty() || names.contains(&service.name))
-    .filter_map(|service| {
-      let keeper = match project.state.read(&service.name).map(|s| s.liveness()) {
-        Some(Liveness::Running(state)) => Some(state.keeper),
-        _ => None,
-      };
-      let spec = plan::keeper_spec(&project.config, service, &ports, None).ok()?;
-      Check::new(service, &spec, &ports, keeper)
-    })
     .collect();
-  thread::scope(|scope| {
+  let mut rows: Vec<Option<Row>> = Vec::new();
+  let mut checks: Vec<(usize, Check)> = Vec::new();
+  for service in &selected {
+    let Some(Liveness::Running(state)) = project.check(&service.name) else {
+      let probe = service.health.as_ref().map(|health| health.probe.kind());
+      rows.push(probe.map(|probe| Row {
+        service: service.name.clone(),
+        probe,
+        target: "-".into(),
+        healthy: false,
+        failures: 0,
+        retries: 0,
+        status: None,
+        latency_ms: 0.0,
+        detail: "not running".into(),
+      }));
+      continue;
+    };
+    // The spec it was started with: its environment, even if the task file changed since.
+    let spec = crate::keeper::read_spec(&project.state, &service.name)
+      .ok()
+      .or_else(|| plan::keeper_spec(&project.config, service, &ports, None).ok());
+    if let Some(check) =
+      spec.and_then(|spec| Check::new(service, &spec, &ports, Some(state.keeper)))
+    {
+      checks.push((rows.len(), check));
+    }
+    rows.push(None);
+  }
+  let probed: Vec<(usize, Row)> = thread::scope(|scope| {
     let running: Vec<_> = checks
       .iter()
-      .map(|check| (check, scope.spawn(|| check.run())))
+      .map(|(index, check)| (*index, check, scope.spawn(|| check.run())))
       .collect();
     running
       .into_iter()
-      .map(|(check, handle)| {
+      .map(|(index, check, handle)| {
         let outcome: Outcome = handle.join().unwrap_or_else(|_| Outcome {
           ok: false,
           detail: "probe panicked".into(),
           status: None,
           latency: Duration::ZERO,
         });
-        Row {
+        let row = Row {
           service: check.service.clone(),
           probe: check.probe.kind(),
           target: check.target(),
@@ -116,10 +141,15 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           status: outcome.status,
           latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
           detail: outcome.detail,
-        }
+        };
+        (index, row)
       })
       .collect()
-  })
+  });
+  for (index, row) in probed {
+    rows[index] = Some(row);
+  }
+  rows.into_iter().flatten().collect()
 }
 
 fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()> {
@@ -136,6 +166,8 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()>
         row.target.clone(),
         if row.healthy {
           color.good("healthy").to_string()
+        } else if row.detail == "not running" {
+          color.dim("not running").to_string()
         } else if watch && row.failures < row.retries {
           // Watching: one failed probe is not yet a verdict.
           color

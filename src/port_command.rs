@@ -295,6 +295,11 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
       ));
     }
   }
+  if released.bindable_after.is_some()
+    && let Some(error) = taken_again(port, &report.holders, &released.stopped)
+  {
+    return Err(error);
+  }
   match released.bindable_after {
     Some(after) => {
       if !json {
@@ -310,6 +315,48 @@ fn free(context: &PortContext, port: u16, grace: Duration, yes: bool, json: bool
       hint: format!("`dev port who {port}` shows what holds it now"),
     }),
   }
+}
+
+/// A holder's parent that outlived it (a restart loop, nodemon, a supervisor of its own)
+/// may start it again at once: while one lives, the port is watched a moment before it is
+/// called free. `Some` when it was taken again, naming who did it.
+fn taken_again(port: u16, holders: &[Holder], stopped: &[release::Stopped]) -> Option<Error> {
+  const SETTLE: Duration = Duration::from_millis(500);
+  let me = std::process::id();
+  let ancestors = crate::sys::ancestors(me);
+  let parents: Vec<crate::sys::ProcessId> = holders
+    .iter()
+    .map(|holder| holder.ppid)
+    .filter(|parent| *parent > 1 && *parent != me && !ancestors.contains(parent))
+    .filter(|parent| !stopped.iter().any(|s| s.process.pid == *parent))
+    .filter_map(crate::sys::ProcessId::of)
+    .collect();
+  if parents.is_empty() {
+    return None;
+  }
+  let until = std::time::Instant::now() + SETTLE;
+  while std::time::Instant::now() < until {
+    if !is_bindable(port) {
+      let report = holders::inspect(port, &[]);
+      let holder = report.holders.first()?;
+      let restarter = crate::sys::ancestors(holder.pid)
+        .into_iter()
+        .find(|pid| parents.iter().any(|parent| parent.pid == *pid))
+        .unwrap_or(holder.ppid);
+      let command = crate::sys::command_line(restarter).unwrap_or_else(|| "?".into());
+      return Some(Error::Port {
+        message: format!(
+          "port {port} was freed, then taken again by {}: `{command}` (pid {restarter}) started it again",
+          holder.short()
+        ),
+        hint: format!(
+          "stop what restarts it first (`kill {restarter}`, or its own stop command), then `dev port free {port}`"
+        ),
+      });
+    }
+    std::thread::sleep(Duration::from_millis(10));
+  }
+  None
 }
 
 #[derive(Serialize)]

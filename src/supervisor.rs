@@ -34,7 +34,7 @@ use crate::{
   probe::{Check, Outcome},
   project::Project,
   readiness::{TAIL_LINES, Verdict, wait_ready},
-  state::Liveness,
+  state::{Liveness, ServiceState},
   sys::{self, ExitStatus, ProcessId, Signal},
 };
 
@@ -72,6 +72,8 @@ enum UpEvent {
   Ready(u64, Duration, Option<String>),
   /// A launch's probe did not pass in time: how many ran, the last answer, what was probed.
   TimedOut(u64, u32, Outcome, String),
+  /// A launch's keeper ended while it was awaited.
+  Gone(u64),
 }
 
 /// Everything one `dev up` tracks while it runs.
@@ -131,15 +133,34 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     launches: 0,
     retries: HashMap::new(),
   };
-  for service in order {
-    if let Some(Liveness::Running(state)) = project.check(&service.name) {
-      if names.contains(&service.name) || names.is_empty() {
-        return Err(Error::already_running(&state));
-      }
+  let awaited_healthy = |name: &str| {
+    order.iter().any(|other| {
+      other
+        .depends_on
+        .iter()
+        .any(|d| d.service == name && d.condition == Condition::Healthy)
+    })
+  };
+  for service in &order {
+    let Some(Liveness::Running(state)) = project.check(&service.name) else {
+      run.pending.push(service);
+      continue;
+    };
+    if names.contains(&service.name) || names.is_empty() {
+      return Err(Error::already_running(&state));
+    }
+    // Running is not healthy: a dependent that needs it healthy waits for its probe.
+    let pid = state.process.map_or(0, |p| p.pid);
+    if awaited_healthy(&service.name) {
       project.report.step(&format!(
-        "{} is already running (pid {}), using it",
-        service.name,
-        state.process.map_or(0, |p| p.pid)
+        "{} is already running (pid {pid}); waiting until it is healthy",
+        service.name
+      ));
+      run.watch_running(service, &state)?;
+    } else {
+      project.report.step(&format!(
+        "{} is already running (pid {pid}), using it",
+        service.name
       ));
       run.started.push(Started {
         name: service.name.clone(),
@@ -149,8 +170,6 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
         watched: false,
         completed: None,
       });
-    } else {
-      run.pending.push(service);
     }
   }
   let result = run.drive(&events);
@@ -231,6 +250,20 @@ impl Run<'_> {
         }
         UpEvent::TimedOut(launch, tries, last, target) => {
           let Some(error) = self.timed_out(launch, tries, &last, &target) else {
+            continue;
+          };
+          if !stopping {
+            self.report_stopping();
+            stopping = true;
+            self.stop_all();
+          }
+          if self.start.detach {
+            return Err(error);
+          }
+          failure.get_or_insert(error);
+        }
+        UpEvent::Gone(launch) => {
+          let Some(error) = self.gone(launch) else {
             continue;
           };
           if !stopping {
@@ -393,27 +426,56 @@ impl Run<'_> {
       completed: None,
     });
     if let Some(check) = check {
-      let (state, report) = (project.state.clone(), project.report);
-      let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
-      thread::spawn(move || {
-        test_hook_delay("DEV_TEST_READINESS_DELAY_MS");
-        let event = match wait_ready(&check, &state, report, &cancel) {
-          Verdict::Ready(after) => UpEvent::Ready(launch, after, check.url()),
-          Verdict::TimedOut(tries, last) => UpEvent::TimedOut(launch, tries, last, check.target()),
-          // The keeper's exit is reported by its relay, with how it ended.
-          Verdict::Gone | Verdict::Cancelled => return,
-        };
-        let _ = sender.send(event);
-      });
+      self.watch(launch, check);
     }
     Ok(())
+  }
+
+  /// A service that was running when we came, awaited healthy for a dependent: its probe
+  /// runs as after a start. It is not ours to stop.
+  fn watch_running(&mut self, service: &Service, state: &ServiceState) -> Result<()> {
+    let spec = crate::keeper::read_spec(&self.project.state, &service.name)
+      .or_else(|_| plan::keeper_spec(&self.project.config, service, &self.ports, None))?;
+    self.launches += 1;
+    let launch = self.launches;
+    let check = Check::new(service, &spec, &self.ports, Some(state.keeper));
+    self.started.push(Started {
+      name: service.name.clone(),
+      launch,
+      keeper: None,
+      ready: check.is_none(),
+      watched: check.is_some(),
+      completed: None,
+    });
+    if let Some(check) = check {
+      self.watch(launch, check);
+    }
+    Ok(())
+  }
+
+  /// Waits for a launch to be ready in a thread of its own, and says how it went.
+  fn watch(&self, launch: u64, check: Check) {
+    let (state, report) = (self.project.state.clone(), self.project.report);
+    let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
+    thread::spawn(move || {
+      test_hook_delay("DEV_TEST_READINESS_DELAY_MS");
+      let event = match wait_ready(&check, &state, report, &cancel) {
+        Verdict::Ready(after) => UpEvent::Ready(launch, after, check.url()),
+        Verdict::TimedOut(tries, last) => UpEvent::TimedOut(launch, tries, last, check.target()),
+        // A keeper's exit is reported by its relay, with how it ended; one we did not
+        // start has no relay.
+        Verdict::Gone => UpEvent::Gone(launch),
+        Verdict::Cancelled => return,
+      };
+      let _ = sender.send(event);
+    });
   }
 
   fn launch_mut(&mut self, launch: u64) -> Option<&mut Started> {
     self
       .started
       .iter_mut()
-      .find(|s| s.keeper.is_some() && s.launch == launch)
+      .find(|s| s.launch != 0 && s.launch == launch)
   }
 
   /// A launch whose probe never passed: said, and the failure it means.
@@ -440,6 +502,20 @@ impl Run<'_> {
       service: name,
       reason,
       why: NotReadyWhy::TimedOut,
+    })
+  }
+
+  /// The keeper of a service that was running when we came ended while a dependent waited
+  /// for it. (For the keepers we started, their relay's `Ended` says how.)
+  fn gone(&mut self, launch: u64) -> Option<Error> {
+    let service = self
+      .launch_mut(launch)
+      .filter(|s| s.keeper.is_none() && s.completed.is_none())?;
+    service.completed = Some(false);
+    Some(Error::NotReady {
+      service: service.name.clone(),
+      reason: "stopped while a dependent waited for it to be healthy".into(),
+      why: NotReadyWhy::Stopped,
     })
   }
 

@@ -346,3 +346,30 @@ fn a_copy_of_a_project_does_not_take_the_originals_services_for_its_own() {
   assert_eq!(test.pid_of("api"), Some(pid));
   test.run(&["stop"]).success();
 }
+
+#[test]
+fn a_stop_from_another_terminal_during_the_readiness_wait_is_called_a_stop() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: WARMUP=30 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/' }}\n"
+  ));
+  let up = test
+    .command(&["up", "-d"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+  wait_until("api listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  test.run(&["stop"]).success();
+  let output = up.wait_with_output().unwrap();
+  let said = String::from_utf8_lossy(&output.stderr);
+  assert_eq!(output.status.code(), Some(1), "{said}");
+  assert!(
+    said.contains("error: api was stopped before it was ready (by `dev stop`"),
+    "{said}"
+  );
+  assert!(!said.contains("exited"), "{said}");
+  assert!(!said.contains("start_timeout"), "{said}");
+}

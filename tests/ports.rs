@@ -489,3 +489,46 @@ fn named_ports_and_overrides_reach_the_service() {
   test.run(&["stop"]).success();
   let _ = fs::remove_dir_all(test.path().join("logs"));
 }
+
+/// A holder whose parent starts it again at once (a restart loop, nodemon): `port free`
+/// must not say "free" a moment before it is taken again, and names who restarts it.
+#[test]
+fn port_free_names_the_parent_that_starts_the_holder_again() {
+  use std::process::{Command, Stdio};
+  let port = free_port();
+  let test = Test::new();
+  test.write(
+    "restarter.py",
+    "import subprocess, sys, time
+while True:
+    subprocess.run([sys.executable, '-u', 'server.py'], start_new_session=True)
+    time.sleep(0.1)
+",
+  );
+  let mut restarter = Command::new("python3")
+    .arg("restarter.py")
+    .current_dir(test.path())
+    .env("PORT", port.to_string())
+    .env("DEV_TEST_ID", test.path().file_name().unwrap())
+    .stdout(Stdio::null())
+    .stdin(Stdio::null())
+    .spawn()
+    .unwrap();
+  wait_until("the server listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let done = test.run(&["port", "free", &port.to_string(), "--yes"]);
+  assert_eq!(done.code(), 1, "{}", done.stderr());
+  assert!(
+    done.stderr().contains(&format!(
+      "port {port} was freed, then taken again by python3"
+    )) && done
+      .stderr()
+      .contains(&format!("(pid {}) started it again", restarter.id())),
+    "{}",
+    done.stderr()
+  );
+  assert!(done.stderr().contains(&format!("kill {}", restarter.id())));
+  let _ = restarter.kill();
+  let _ = restarter.wait();
+}

@@ -209,12 +209,8 @@ fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
   };
   assert_eq!(row("fine")["healthy"], true);
   assert_eq!(row("down")["healthy"], false);
-  assert!(
-    row("down")["detail"]
-      .as_str()
-      .unwrap()
-      .contains("connection refused")
-  );
+  // Never started: not running, whatever its probe would say.
+  assert_eq!(row("down")["detail"], "not running");
   // A TCP probe does not care that the server answers 500.
   assert_eq!(row("failing")["healthy"], true);
   test.run(&["stop"]).success();
@@ -606,4 +602,83 @@ fn another_process_on_the_port_is_not_readiness_while_the_service_is_down() {
     "{stderr}"
   );
   assert!(!stderr.contains("api ready"), "{stderr}");
+}
+
+/// `dev up -d backend & dev up -d frontend`: the backend runs but still answers 503; the
+/// frontend, which needs it healthy, must wait for its probe, not for its mere running.
+#[test]
+fn a_running_dependency_is_awaited_healthy_not_just_running() {
+  let (api, web) = (free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:
+  backend:
+    run: WARMUP=1.5 exec python3 -u server.py http
+    port: {api}
+    health: {{ http: 'http://127.0.0.1:$PORT/' }}
+  frontend:
+    run: exec python3 -u -c 'import time; print(f\"starting at {{time.time():.6f}}\", flush=True); time.sleep(60)'
+    depends_on: {{ backend: healthy }}
+    port: {web}
+    health: {{ log: starting }}
+"
+  ));
+  let mut first = test
+    .command(&["up", "-d", "backend"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  wait_until("backend listens", Duration::from_secs(10), || {
+    is_listening(api)
+  });
+  let done = test.run(&["up", "-d", "frontend"]);
+  done.success();
+  assert!(
+    done.stderr().contains("backend is already running (pid")
+      && done.stderr().contains("waiting until it is healthy"),
+    "{}",
+    done.stderr()
+  );
+  let warm = listened_at(&test.log("backend")) + 1.5;
+  let started = started_at(&test.log("frontend"));
+  assert!(
+    started >= warm,
+    "frontend started {:.3}s before the backend was healthy",
+    warm - started
+  );
+  crate::harness::wait_child(&mut first, Duration::from_secs(20));
+  test.run(&["stop"]).success();
+}
+
+/// After `dev stop`, a CI gate must not pass: an unrelated server answering on the port and
+/// the last run's log line both used to make `dev health` exit 0.
+#[test]
+fn health_of_a_stopped_service_is_not_running_whatever_answers() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: exec python3 -u server.py http
+    port: {port}
+    health: {{ http: 'http://127.0.0.1:$PORT/' }}
+  worker:
+    run: echo worker ready; sleep 60
+    health: {{ log: 'worker ready' }}
+"
+  ));
+  test.run(&["up", "-d"]).success();
+  test.run(&["health"]).success();
+  test.run(&["stop"]).success();
+  let _impostor = test.foreign(port, "127.0.0.1", "http");
+  let done = test.run(&["health", "--json"]);
+  assert_eq!(done.code(), 1, "{}", done.stdout());
+  for row in done.json().as_array().unwrap() {
+    assert_eq!(row["healthy"], false, "{row}");
+    assert_eq!(row["detail"], "not running", "{row}");
+  }
+  assert!(
+    done.stderr().contains("2 services are unhealthy"),
+    "{}",
+    done.stderr()
+  );
 }

@@ -49,6 +49,8 @@ pub(crate) struct Holder {
   #[serde(skip)]
   pub(crate) process: ProcessId,
   pub(crate) pgid: Pid,
+  /// Its parent: a restart loop or supervisor that may start it again.
+  pub(crate) ppid: Pid,
   pub(crate) uid: u32,
   pub(crate) user: String,
   pub(crate) command: String,
@@ -163,6 +165,7 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
       pid,
       process,
       pgid: info.pgid,
+      ppid: info.ppid,
       uid,
       user: users.get(uid),
       command: sys::command_line(pid).unwrap_or_else(|| info.comm.clone()),
