@@ -246,7 +246,7 @@ tasks:
   assert_eq!(
     done.stdout(),
     format!(
-      "# start api and wait until ready (stopped after the task)\nbuild: touch built\n# deploy: asks \"Sure?\"\ndeploy: echo prod to {port} -v 'it'\\''s'\n"
+      "# start api and wait until ready (stopped after the task)\nbuild: touch built\n# deploy: asks \"Sure?\"\ndeploy: echo ${{env}} to {port} \"$@\"  # env=prod, \"$@\" = -v 'it'\\''s'\n"
     )
   );
   assert!(!test.path().join("built").exists());
@@ -378,4 +378,57 @@ fn confirm_on_a_terminal_runs_on_y_and_not_on_anything_else() {
   let (screen, code) = test.answer_in_terminal(&["drop"], "[y/N] ", "y\n");
   assert_eq!(code, 0, "{screen}");
   assert!(test.path().join("dropped").exists());
+}
+
+/// Words and arguments reach the shell as values, never as code: extra words used to be
+/// pasted after the script (a `run: |` block ran them as a command of their own, a
+/// trailing comment swallowed them) and `${arg}` was pasted as text.
+#[test]
+fn words_and_arguments_are_values_never_code() {
+  let test = Test::with_config(
+    "tasks:
+  block: |
+    echo pytest -q
+  note: echo hi # a note
+  greet: { run: 'echo \"hello ${name}\"', args: [name] }
+  split: { run: 'for w in ${words}; do echo \"[$w]\"; done', args: [words] }
+  several: |
+    echo one
+    echo two
+  placed: |
+    echo first
+    echo \"[$1]\"
+",
+  );
+  test.write("victim", "");
+  let done = test.run(&["block", "rm", "victim"]);
+  done.success();
+  assert_eq!(done.stdout(), "pytest -q rm victim\n");
+  assert!(
+    test.path().join("victim").exists(),
+    "an extra word ran as a command"
+  );
+  assert_eq!(test.run(&["note", "a", "b"]).stdout(), "hi a b\n");
+  let done = test.run(&["greet", "x\"; touch pwned; echo \""]);
+  done.success();
+  assert_eq!(done.stdout(), "hello x\"; touch pwned; echo \"\n");
+  assert!(
+    !test.path().join("pwned").exists(),
+    "an argument ran as code"
+  );
+  assert_eq!(test.run(&["greet", "it's"]).stdout(), "hello it's\n");
+  // Unquoted, a variable splits as the shell always splits it.
+  assert_eq!(test.run(&["split", "a b"]).stdout(), "[a]\n[b]\n");
+  // A script of several lines must say where the words go.
+  let done = test.run(&["several", "x"]);
+  assert_eq!(done.code(), 2, "{}", done.stderr());
+  assert!(
+    done.stderr().contains("put \"$@\" where they go"),
+    "{}",
+    done.stderr()
+  );
+  assert_eq!(
+    test.run(&["placed", "--", "-k slow"]).stdout(),
+    "first\n[-k slow]\n"
+  );
 }

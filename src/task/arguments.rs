@@ -58,27 +58,3 @@ pub(crate) fn bind(task: &Task, words: &[String]) -> Result<Bound> {
     extra: extra.to_vec(),
   })
 }
-
-/// `${name}` of a declared argument becomes its value, as written (like just's `{{name}}`);
-/// every other `${…}` is left to the shell.
-pub(crate) fn substitute(command: &str, values: &[(String, String)]) -> String {
-  let mut out = command.to_owned();
-  for (name, value) in values {
-    out = out.replace(&format!("${{{name}}}"), value);
-  }
-  out
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn only_declared_names_are_substituted() {
-    let values = vec![("env".to_owned(), "prod".to_owned())];
-    assert_eq!(
-      substitute("deploy ${env} ${HOME} $env ${backend.port}", &values),
-      "deploy prod ${HOME} $env ${backend.port}"
-    );
-  }
-}

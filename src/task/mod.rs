@@ -160,11 +160,11 @@ fn dry_run(
       names.join(", ")
     ));
   }
-  describe(runner, steps, "", &mut out);
+  describe(runner, steps, "", &mut out)?;
   crate::output::print_out(&out)
 }
 
-fn describe(runner: &Runner<'_>, steps: &[Step<'_>], indent: &str, out: &mut String) {
+fn describe(runner: &Runner<'_>, steps: &[Step<'_>], indent: &str, out: &mut String) -> Result<()> {
   for step in steps {
     match step {
       Step::Run(task) if !task.runs_here() => {
@@ -178,20 +178,22 @@ fn describe(runner: &Runner<'_>, steps: &[Step<'_>], indent: &str, out: &mut Str
           out.push_str(&format!("{indent}# {}: asks \"{question}\"\n", task.name));
         }
         for command in &task.commands {
+          let script = runner.script(task, command)?;
           out.push_str(&format!(
             "{indent}{}: {}{}\n",
             task.name,
-            runner.resolve(task, command),
-            runner.extra_words(task)
+            script.trim_end().replace('\n', &format!("\n{indent}  ")),
+            runner.given(task)
           ));
         }
       }
       Step::Together(branches) => {
         out.push_str(&format!("{indent}# side by side:\n"));
         for branch in branches {
-          describe(runner, branch, &format!("{indent}  "), out);
+          describe(runner, branch, &format!("{indent}  "), out)?;
         }
       }
     }
   }
+  Ok(())
 }

@@ -17,17 +17,15 @@ use std::{
   time::Duration,
 };
 
-use super::{
-  arguments::{Bound, substitute},
-  steps::Step,
-};
+use super::{arguments::Bound, steps::Step};
 use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
-  format::{count, shell_quote},
+  format::{count, one_line, shell_quote},
   output::Prefixer,
   plan::{PortMap, port_reference},
   project::Project,
+  shell,
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
   terminate::terminate,
 };
@@ -166,33 +164,70 @@ impl<'a> Runner<'a> {
     Ok(())
   }
 
-  /// The command as it will run: the invoked task's `${arg}`s and `${svc.port}` filled in.
-  pub(crate) fn resolve(&self, task: &Task, command: &str) -> String {
-    let command = if task.name == self.invoked.name {
-      substitute(command, &self.bound.values)
-    } else {
-      // A dep runs with its arguments' defaults (run_task made sure it has them all).
-      let defaults: Vec<(String, String)> = task
-        .args
-        .iter()
-        .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
-        .collect();
-      substitute(command, &defaults)
-    };
-    interpolate::expand_references(&command, &port_reference(&self.ports))
+  /// The script the shell gets for one command: `${svc.port}` filled in (a port is a
+  /// number: nothing to quote), and `"$@"` after a one-line command when extra words were
+  /// given and it does not place them itself. Arguments and extra words are never pasted
+  /// into it: they reach the shell as variables and positional parameters.
+  pub(crate) fn script(&self, task: &Task, command: &str) -> Result<String> {
+    let script = interpolate::expand_references(command, &port_reference(&self.ports));
+    if self.words(task).is_empty() || shell::uses_positional(&script) {
+      return Ok(script);
+    }
+    let line = script.trim_end();
+    if line.contains('\n') {
+      return Err(Error::Usage {
+        message: format!(
+          "task `{}` runs a script of several lines, and extra words were given: put \"$@\" where they go",
+          task.name
+        ),
+        usage: task.usage(),
+      });
+    }
+    Ok(match shell::comment_start(line) {
+      Some(at) => format!("{} \"$@\" {}", line[..at].trim_end(), &line[at..]),
+      None => format!("{line} \"$@\""),
+    })
   }
 
-  /// The words after `--` as the shell will see them, quoted for display.
-  pub(crate) fn extra_words(&self, task: &Task) -> String {
-    if task.name != self.invoked.name {
-      return String::new();
+  /// The task's arguments as shell variables: given ones for the task named on the command
+  /// line, defaults for a dep (run_task made sure it has them all).
+  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, String)> {
+    if task.name == self.invoked.name {
+      return self.bound.values.clone();
     }
-    self
-      .bound
-      .extra
+    task
+      .args
       .iter()
-      .map(|word| format!(" {}", shell_quote(word)))
+      .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
       .collect()
+  }
+
+  /// The words after `--` (only the task named on the command line gets them).
+  pub(crate) fn words(&self, task: &Task) -> &[String] {
+    if task.name == self.invoked.name {
+      &self.bound.extra
+    } else {
+      &[]
+    }
+  }
+
+  /// `  # env=prod region=eu, "$@" = -k slow`: what the shell gets besides the script.
+  pub(crate) fn given(&self, task: &Task) -> String {
+    let mut parts: Vec<String> = self
+      .arguments(task)
+      .iter()
+      .map(|(name, value)| format!("{name}={}", shell_quote(value)))
+      .collect();
+    let words = self.words(task);
+    if !words.is_empty() {
+      let quoted: Vec<String> = words.iter().map(|word| shell_quote(word)).collect();
+      parts.push(format!("\"$@\" = {}", quoted.join(" ")));
+    }
+    if parts.is_empty() {
+      String::new()
+    } else {
+      format!("  # {}", parts.join(", "))
+    }
   }
 
   fn command(&self, task: &Task, command: &str, prefixer: Option<&Prefixer>) -> Result<()> {
@@ -202,11 +237,13 @@ impl<'a> Runner<'a> {
     if prefixer.is_some() && self.failing.load(Ordering::Relaxed) {
       return Err(Error::Interrupted);
     }
-    let line = self.resolve(task, command);
-    self
-      .project
-      .report
-      .step(&format!("{}: {line}{}", task.name, self.extra_words(task)));
+    let line = self.script(task, command)?;
+    self.project.report.step(&format!(
+      "{}: {}{}",
+      task.name,
+      one_line(&line),
+      self.given(task)
+    ));
     let mut shell = self.shell(task, &line)?;
     // Side by side: stdout and stderr share one pipe (so their lines keep their order) and
     // each line gets the task's prefix.
@@ -269,23 +306,22 @@ impl<'a> Runner<'a> {
     })
   }
 
-  fn shell(&self, task: &Task, line: &str) -> Result<Command> {
+  /// `sh -c <script> <task> <words…>` in the task's directory, its arguments in the
+  /// environment: `${env}` in the script is the shell's own expansion of a variable, so
+  /// `dev greet "it's"` is just a value, and no value can become code.
+  fn shell(&self, task: &Task, script: &str) -> Result<Command> {
     let mut shell = Command::new("/bin/sh");
-    shell.arg("-c");
-    if task.name == self.invoked.name && !self.bound.extra.is_empty() {
-      // Extra words reach the command as "$@", quoted by the shell itself.
-      shell
-        .arg(format!("{line} \"$@\""))
-        .arg(&task.name)
-        .args(&self.bound.extra);
-    } else {
-      shell.arg(line);
-    }
+    shell
+      .arg("-c")
+      .arg(script)
+      .arg(&task.name)
+      .args(self.words(task));
     let mut env = self.project.config.shared_env()?;
     if let Some(file) = &task.env_file {
       env.extend(file.load()?);
     }
     interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
+    env.extend(self.arguments(task));
     // Checked now, not when the file was read: a dep may be what creates it.
     shell.current_dir(task.cwd.checked()?).envs(env);
     Ok(shell)

@@ -5,6 +5,7 @@ mod concurrency;
 mod crash;
 mod disk;
 mod fuzz;
+mod model;
 mod orphans;
 mod startup;
 mod volume;

@@ -13,7 +13,7 @@ use crate::harness::*;
 
 /// Listens on `port` (0: none) and appends the number of every catchable signal it gets to
 /// `signals.<pid>`, ignoring it.
-const SENTINEL: &str = "import os, signal, socket, sys, time
+pub(crate) const SENTINEL: &str = "import os, signal, socket, sys, time
 path = os.path.join(sys.argv[2], f'signals.{os.getpid()}')
 def note(number, frame):
     with open(path, 'a') as f:
@@ -29,7 +29,7 @@ while True:
     time.sleep(1)
 ";
 
-struct Sentinel {
+pub(crate) struct Sentinel {
   child: Child,
   what: &'static str,
 }
@@ -41,7 +41,7 @@ impl Drop for Sentinel {
   }
 }
 
-fn sentinel(test: &Test, port: u16, what: &'static str, uid: Option<u32>) -> Sentinel {
+pub(crate) fn sentinel(test: &Test, port: u16, what: &'static str, uid: Option<u32>) -> Sentinel {
   use std::io::{BufRead, BufReader};
   let mut command = Command::new("python3");
   command
@@ -67,7 +67,7 @@ fn sentinel(test: &Test, port: u16, what: &'static str, uid: Option<u32>) -> Sen
   Sentinel { child, what }
 }
 
-fn signals_received(test: &Test, sentinel: &Sentinel, uid: Option<u32>) -> String {
+pub(crate) fn signals_received(test: &Test, sentinel: &Sentinel, uid: Option<u32>) -> String {
   let dir = if uid.is_some() {
     "/tmp".into()
   } else {
