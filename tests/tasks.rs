@@ -432,3 +432,40 @@ fn words_and_arguments_are_values_never_code() {
     "first\n[-k slow]\n"
   );
 }
+
+/// A dep failing at once used to race its sibling's start: the sibling ran to its end (3 in
+/// 30 runs) while dev said "the deps beside it were stopped".
+#[test]
+fn a_dep_failing_at_once_always_stops_its_sibling_and_says_only_what_is_true() {
+  let test = Test::with_config(
+    "tasks:
+  slow: 'sleep 5; touch slow-finished'
+  fail: exit 3
+  ci: { deps: [slow, fail], parallel: true }
+  quick: 'true'
+  late: 'sleep 0.3; exit 3'
+  ci2: { deps: [quick, late], parallel: true }
+",
+  );
+  for _ in 0..40 {
+    let done = test.run(&["ci"]);
+    assert_eq!(done.code(), 1, "{}", done.stderr());
+    assert!(
+      done
+        .stderr()
+        .contains("fail failed first; the deps beside it were stopped"),
+      "{}",
+      done.stderr()
+    );
+  }
+  assert!(!test.path().join("slow-finished").exists());
+  let done = test.run(&["ci2"]);
+  assert!(
+    done
+      .stderr()
+      .contains("late failed first; the deps beside it had already finished"),
+    "{}",
+    done.stderr()
+  );
+  test.wait_for_no_processes(Duration::from_secs(5));
+}

@@ -10,7 +10,7 @@ use std::{
   process::Command,
   sync::{
     Arc, Mutex, PoisonError,
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicUsize, Ordering},
     mpsc,
   },
   thread,
@@ -44,6 +44,8 @@ pub(crate) struct Runner<'a> {
   interrupted: Arc<AtomicBool>,
   /// A parallel branch failed: the others stop, and only its error is reported.
   failing: AtomicBool,
+  /// Commands of other branches stopped (or not started) because one failed.
+  siblings_stopped: AtomicUsize,
   first_failure: Mutex<Option<(String, Error)>>,
 }
 
@@ -63,6 +65,7 @@ impl<'a> Runner<'a> {
       running: Arc::default(),
       interrupted: Arc::default(),
       failing: AtomicBool::new(false),
+      siblings_stopped: AtomicUsize::new(0),
       first_failure: Mutex::new(None),
     }
   }
@@ -104,19 +107,30 @@ impl<'a> Runner<'a> {
     thread::scope(|scope| {
       for branch in branches {
         scope.spawn(move || {
-          if let Err(error) = self.steps(branch, true)
-            && !self.failing.swap(true, Ordering::SeqCst)
-          {
-            let name = match &error {
-              Error::TaskFailed { task, .. } => task.clone(),
-              _ => String::new(),
-            };
-            *self
-              .first_failure
-              .lock()
-              .unwrap_or_else(PoisonError::into_inner) = Some((name, error));
-            self.signal_running(Signal::Term);
+          let Err(error) = self.steps(branch, true) else {
+            return;
+          };
+          // Under the lock of the running list: a sibling that spawns a command now either
+          // is in the list (and signalled here) or sees `failing` under the same lock.
+          let running = self.lock_running();
+          if self.failing.swap(true, Ordering::SeqCst) {
+            return;
           }
+          for pid in running.iter() {
+            signal_tree(*pid, Signal::Term);
+          }
+          self
+            .siblings_stopped
+            .fetch_add(running.len(), Ordering::SeqCst);
+          drop(running);
+          let name = match &error {
+            Error::TaskFailed { task, .. } => task.clone(),
+            _ => String::new(),
+          };
+          *self
+            .first_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((name, error));
         });
       }
     });
@@ -128,9 +142,16 @@ impl<'a> Runner<'a> {
     match first {
       Some((name, error)) => {
         if !name.is_empty() && !matches!(error, Error::Interrupted) {
-          self.project.report.failure(&format!(
-            "{name} failed first; the deps beside it were stopped"
-          ));
+          // Said only when true: the deps beside it may all have finished already.
+          let beside = if self.siblings_stopped.load(Ordering::SeqCst) > 0 {
+            "the deps beside it were stopped"
+          } else {
+            "the deps beside it had already finished"
+          };
+          self
+            .project
+            .report
+            .failure(&format!("{name} failed first; {beside}"));
         }
         Err(error)
       }
@@ -234,7 +255,8 @@ impl<'a> Runner<'a> {
     if self.interrupted.load(Ordering::Relaxed) {
       return Err(Error::Interrupted);
     }
-    if prefixer.is_some() && self.failing.load(Ordering::Relaxed) {
+    if prefixer.is_some() && self.failing.load(Ordering::SeqCst) {
+      self.siblings_stopped.fetch_add(1, Ordering::SeqCst);
       return Err(Error::Interrupted);
     }
     let line = self.script(task, command)?;
@@ -265,7 +287,15 @@ impl<'a> Runner<'a> {
     // The child has its copies of the pipe's write end; ours would keep EOF from coming.
     drop(shell);
     let pid = child.id();
-    self.lock_running().push(pid);
+    {
+      let mut running = self.lock_running();
+      // A sibling failed between the check above and the spawn: it could not see us.
+      if prefixer.is_some() && self.failing.load(Ordering::SeqCst) {
+        signal_tree(pid, Signal::Term);
+        self.siblings_stopped.fetch_add(1, Ordering::SeqCst);
+      }
+      running.push(pid);
+    }
     let (pumped, pumps_done) = mpsc::channel::<()>();
     if let (Some(prefixer), Some(reader)) = (prefixer, output) {
       let prefixer = prefixer.clone();
@@ -331,10 +361,6 @@ impl<'a> Runner<'a> {
     self.running.lock().unwrap_or_else(PoisonError::into_inner)
   }
 
-  fn signal_running(&self, signal: Signal) {
-    signal_all(&self.running, signal);
-  }
-
   /// Processes the task left running in our session (`server &`), and what they started:
   /// stopped, and named. Processes that made sessions of their own (daemons) stay.
   fn stop_leftovers(&self) {
@@ -376,9 +402,14 @@ fn signal_all(running: &Mutex<Vec<Pid>>, signal: Signal) {
     .unwrap_or_else(PoisonError::into_inner)
     .clone();
   for pid in running {
-    let _ = sys::signal_process(pid, signal);
-    for descendant in sys::descendants(pid) {
-      let _ = sys::signal_process(descendant, signal);
-    }
+    signal_tree(pid, signal);
+  }
+}
+
+/// `signal` to a command and everything it started.
+fn signal_tree(pid: Pid, signal: Signal) {
+  let _ = sys::signal_process(pid, signal);
+  for descendant in sys::descendants(pid) {
+    let _ = sys::signal_process(descendant, signal);
   }
 }
