@@ -165,16 +165,18 @@ pub(crate) enum Command {
 pub(crate) enum PortCommand {
   /// Every process listening on the ports (IPv4 and IPv6), and TIME_WAIT leftovers
   Who {
-    #[arg(required = true, value_parser = parse_port, allow_negative_numbers = true)]
-    ports: Vec<u16>,
+    /// Ports or ranges: `8000 8001` or `8000-8010`
+    #[arg(required = true, value_parser = parse_ports, allow_negative_numbers = true)]
+    ports: Vec<Ports>,
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
   },
   /// Free or not; exit 0 free, 1 listening, 3 bound but not listening, 4 only TIME_WAIT
   Check {
-    #[arg(required = true, value_parser = parse_port, allow_negative_numbers = true)]
-    ports: Vec<u16>,
+    /// Ports or ranges: `8000 8001` or `8000-8010`
+    #[arg(required = true, value_parser = parse_ports, allow_negative_numbers = true)]
+    ports: Vec<Ports>,
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
@@ -206,6 +208,34 @@ pub(crate) enum PortCommand {
   },
 }
 
+/// A port or a range of them, as typed: `8000` or `8000-8010`.
+#[derive(Clone, Debug)]
+pub(crate) struct Ports(pub(crate) Vec<u16>);
+
+/// Every port of the arguments, in order, each once.
+pub(crate) fn all_ports(arguments: &[Ports]) -> Vec<u16> {
+  let mut ports: Vec<u16> = Vec::new();
+  for port in arguments.iter().flat_map(|Ports(ports)| ports) {
+    if !ports.contains(port) {
+      ports.push(*port);
+    }
+  }
+  ports
+}
+
+fn parse_ports(text: &str) -> Result<Ports, String> {
+  match text.split_once('-').filter(|(first, _)| !first.is_empty()) {
+    None => parse_port(text).map(|port| Ports(vec![port])),
+    Some((first, last)) => {
+      let (first, last) = (parse_port(first)?, parse_port(last)?);
+      if first > last {
+        return Err(format!("`{text}` goes down: write the lower port first"));
+      }
+      Ok(Ports((first..=last).collect()))
+    }
+  }
+}
+
 fn parse_regex(text: &str) -> Result<regex_lite::Regex, String> {
   regex_lite::Regex::new(text).map_err(|error| format!("invalid regular expression: {error}"))
 }
@@ -223,5 +253,17 @@ mod tests {
   #[test]
   fn command_line_definition_is_consistent() {
     Cli::command().debug_assert();
+  }
+
+  /// A task named like a subcommand could never run: every subcommand is a reserved name.
+  #[test]
+  fn every_subcommand_is_a_reserved_name() {
+    for command in Cli::command().get_subcommands() {
+      assert!(
+        crate::config::BUILTIN_COMMANDS.contains(&command.get_name()),
+        "`{}` is missing from BUILTIN_COMMANDS",
+        command.get_name()
+      );
+    }
   }
 }

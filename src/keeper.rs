@@ -272,6 +272,7 @@ impl Keeper {
       command: spec.command.clone(),
       log: spec.log.clone(),
       started_at: unix_now(),
+      started_at_ms: crate::timestamp::now_millis(),
       supervisor: spec.supervisor,
       restarts: 0,
       exit: None,
@@ -331,11 +332,13 @@ impl Keeper {
       .port
       .map(|port| format!(" · port {port}"))
       .unwrap_or_default();
+    // One line, whatever the command: a `run: |` block would spill into the log (and into
+    // `dev logs -n` and `--grep`).
     let _ = log.write_marker(&format!(
       "──── {} · {} started · pid {pid}{port} · {}",
       utc_timestamp(unix_now()),
       self.spec.service,
-      self.spec.command
+      crate::format::one_line(&self.spec.command)
     ));
     let view = self.spec.supervisor.map(|_| self.spec.view);
     self.pump_done = Some(spawn_pump(reader, log, view));
@@ -348,6 +351,7 @@ impl Keeper {
     self.state.command = self.spec.command.clone();
     self.state.log = self.spec.log.clone();
     self.state.started_at = unix_now();
+    self.state.started_at_ms = crate::timestamp::now_millis();
     self.state.exit = None;
     self.ended = None;
     self

@@ -42,11 +42,14 @@ struct Line {
 }
 
 fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> {
-  let names = if names.is_empty() {
+  let mut names = if names.is_empty() {
     project.service_names()
   } else {
     names.to_vec()
   };
+  // `dev logs api api` is one service's log, once.
+  let mut seen = std::collections::HashSet::new();
+  names.retain(|name| seen.insert(name.clone()));
   let width = names.iter().map(String::len).max().unwrap_or(0);
   let prefixers: Vec<Prefixer> = names
     .iter()

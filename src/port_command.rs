@@ -9,7 +9,7 @@ use std::{
 use serde::Serialize;
 
 use crate::{
-  cli::PortCommand,
+  cli::{PortCommand, all_ports},
   color::Color,
   error::{Error, Result},
   format::{count, elapsed},
@@ -46,8 +46,8 @@ impl PortContext<'_> {
 /// Runs one `dev port` command; `Ok(code)` is the exit code (`check` uses several).
 pub(crate) fn run(context: &PortContext, command: PortCommand) -> Result<i32> {
   match command {
-    PortCommand::Who { ports, json } => who(context, &ports, json).map(|()| 0),
-    PortCommand::Check { ports, json } => check(context, &ports, json),
+    PortCommand::Who { ports, json } => who(context, &all_ports(&ports), json).map(|()| 0),
+    PortCommand::Check { ports, json } => check(context, &all_ports(&ports), json),
     PortCommand::Free {
       port,
       grace,

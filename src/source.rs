@@ -53,14 +53,15 @@ impl Location {
     let Some(text) = self.source.text.lines().nth(self.line.saturating_sub(1)) else {
       return out;
     };
+    let (text, column) = clip(text, self.column);
     let number = self.line.to_string();
     let gutter = " ".repeat(number.len());
     let pad: String = text
       .chars()
-      .take(self.column.saturating_sub(1))
+      .take(column.saturating_sub(1))
       .map(|c| if c == '\t' { '\t' } else { ' ' })
       .collect();
-    let carets = "^".repeat(self.width.max(1));
+    let carets = "^".repeat(self.width.clamp(1, SHOWN));
     out.push_str(&format!("{gutter} {}\n", color.hint("│")));
     out.push_str(&format!(
       "{} {} {text}\n",
@@ -86,6 +87,26 @@ impl fmt::Display for Location {
       self.column
     )
   }
+}
+
+/// At most this many characters of a source line are shown around the column pointed at.
+const SHOWN: usize = 100;
+
+/// A long line cut to `SHOWN` characters around `column` (marked `…`), and the column in
+/// what is shown: a mistake on a 200 KB line must not print 200 KB.
+fn clip(text: &str, column: usize) -> (String, usize) {
+  let length = text.chars().count();
+  if length <= SHOWN {
+    return (text.to_owned(), column);
+  }
+  let start = column.saturating_sub(SHOWN / 3).min(length - SHOWN);
+  let shown: String = text.chars().skip(start).take(SHOWN).collect();
+  let head = if start > 0 { "…" } else { "" };
+  let tail = if start + SHOWN < length { "…" } else { "" };
+  (
+    format!("{head}{shown}{tail}"),
+    column - start + head.chars().count(),
+  )
 }
 
 /// Paths relative to the working directory when that is shorter, as users typed them.

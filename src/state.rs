@@ -42,6 +42,9 @@ pub(crate) struct ServiceState {
   pub(crate) log: PathBuf,
   /// Unix seconds when the current process started.
   pub(crate) started_at: u64,
+  /// The same, to the millisecond (0 in state written by an older dev).
+  #[serde(default)]
+  pub(crate) started_at_ms: u64,
   /// The foreground `dev` that shows this service's output; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
   #[serde(default)]
@@ -96,6 +99,11 @@ pub(crate) enum Liveness {
 
 impl ServiceState {
   pub(crate) fn uptime(&self) -> Duration {
+    if self.started_at_ms > 0 {
+      return Duration::from_millis(
+        crate::timestamp::now_millis().saturating_sub(self.started_at_ms),
+      );
+    }
     Duration::from_secs(unix_now().saturating_sub(self.started_at))
   }
 

@@ -21,6 +21,8 @@ struct Row {
   /// Every port by name (`{"port": 8000}` or `{"http": 8080, "ws": 8081}`).
   ports: serde_json::Map<String, serde_json::Value>,
   uptime_seconds: Option<u64>,
+  #[serde(skip)]
+  uptime: Option<std::time::Duration>,
   restarts: u32,
   /// Why the last run ended when it ended by itself or hung: "exited with code 1".
   last_failure: Option<String>,
@@ -51,6 +53,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       port: None,
       ports: serde_json::Map::new(),
       uptime_seconds: None,
+      uptime: None,
       restarts: 0,
       last_failure: None,
       exit_code: None,
@@ -70,6 +73,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
           .map(|(name, port)| (name.clone(), (*port).into()))
           .collect();
         row.uptime_seconds = Some(state.uptime().as_secs());
+        row.uptime = Some(state.uptime());
         row.restarts = state.restarts;
         row.last_failure = state.last_failure.clone();
         row.mode = Some(if state.supervisor.is_some() {
@@ -120,9 +124,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         other => color.dim(other).to_string(),
       };
       let uptime = if row.state == "running" {
-        row
-          .uptime_seconds
-          .map(|s| elapsed(std::time::Duration::from_secs(s)))
+        row.uptime.map(elapsed)
       } else {
         None
       };

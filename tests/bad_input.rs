@@ -87,7 +87,7 @@ const CASES: &[(&str, &str, &str)] = &[
   ),
   (
     "tasks:\n  test: { run: x, aliases: [stop] }\n",
-    "alias `stop` clashes with the command `dev stop`",
+    "alias `stop` clashes with the built-in command `dev stop`",
     "devtasks.yaml:2:29",
   ),
   (
@@ -205,6 +205,48 @@ const CASES: &[(&str, &str, &str)] = &[
     "servces:\n  a:\n    run: x\n",
     "unknown field `servces`",
     "devtasks.yaml:1:1",
+  ),
+  // One rule for names: not a built-in, not a command derived from a service.
+  (
+    "services:\n  api:\n    run: x\n  api-logs:\n    run: y\n",
+    "service `api-logs` clashes with the command `dev api-logs` derived from service `api`",
+    "devtasks.yaml:4:3",
+  ),
+  (
+    "tasks:\n  export: x\n",
+    "task `export` clashes with the built-in command `dev export`",
+    "devtasks.yaml:2:3",
+  ),
+  (
+    "tasks:\n  t: { run: x, aliases: [man] }\n",
+    "alias `man` clashes with the built-in command `dev man`",
+    "devtasks.yaml:2:26",
+  ),
+  (
+    "services:\n  é:\n    run: x\n",
+    "may only contain ASCII letters and digits",
+    "devtasks.yaml:2:3",
+  ),
+  // Task references are checked like the services'.
+  (
+    "services:\n  api:\n    run: x\n    port: 1\ntasks:\n  t: curl ${ap.port}\n",
+    "unknown service `ap` in `${ap.port}`",
+    "devtasks.yaml:6:11",
+  ),
+  (
+    "services:\n  api:\n    run: x\n    port: 1\ntasks:\n  t: { run: x, env: { U: \"${api.ports.ws}\" } }\n",
+    "unknown field `ports.ws` in `${api.ports.ws}`",
+    "devtasks.yaml:6:",
+  ),
+  (
+    "services:\n  api:\n    run: x\ntasks:\n  t: { run: y, deps: [api] }\n",
+    "`api` is a service, not a task",
+    "devtasks.yaml:5:23",
+  ),
+  (
+    "services:\n  a:\n    run: x\n---\nservices:\n  b:\n    run: y\n",
+    "devtasks.yaml holds several YAML documents",
+    "devtasks.yaml:5:1",
   ),
   // Numbers too big for a clock used to abort the process (exit 134).
   (
@@ -324,4 +366,65 @@ fn bad_durations_on_the_command_line_are_usage_errors() {
   let done = test.run(&["port", "free", "1", "--grace", "1e20"]);
   assert_eq!(done.code(), 2, "{}", done.stderr());
   assert!(done.stderr().contains("too long"), "{}", done.stderr());
+}
+
+/// Something named devtasks.yaml that is not a file is an error naming it: it used to be
+/// skipped, and the parent directory's task file silently used instead.
+#[test]
+fn a_task_file_that_is_a_directory_or_a_broken_link_is_named() {
+  let test = Test::with_config("tasks:\n  parent: echo the parent file\n");
+  let sub = test.path().join("sub");
+  std::fs::create_dir_all(sub.join("devtasks.yaml")).unwrap();
+  let run = |dir: &std::path::Path| {
+    let output = test
+      .command(&["list"])
+      .current_dir(dir)
+      .stderr(std::process::Stdio::piped())
+      .stdout(std::process::Stdio::piped())
+      .output()
+      .unwrap();
+    (
+      output.status.code(),
+      String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+  };
+  let (code, said) = run(&sub);
+  assert_eq!(code, Some(2), "{said}");
+  assert!(said.contains("devtasks.yaml`: it is a directory"), "{said}");
+  let linked = test.path().join("linked");
+  std::fs::create_dir_all(&linked).unwrap();
+  std::os::unix::fs::symlink("gone.yaml", linked.join("devtasks.yaml")).unwrap();
+  let (code, said) = run(&linked);
+  assert_eq!(code, Some(2), "{said}");
+  assert!(
+    said.contains("it is a link to `gone.yaml`, which does not exist"),
+    "{said}"
+  );
+}
+
+#[test]
+fn compose_style_extension_keys_hold_anchors_for_services() {
+  let test = Test::with_config(
+    "x-common: &common\n  run: echo shared\n  description: from an anchor\nservices:\n  a:\n    <<: *common\n",
+  );
+  let done = test.run(&["list"]);
+  done.success();
+  assert!(
+    done.stdout().contains("a # from an anchor"),
+    "{}",
+    done.stdout()
+  );
+}
+
+#[test]
+fn a_mistake_on_a_huge_line_prints_a_short_snippet() {
+  let long = "y".repeat(200_000);
+  let test = Test::with_config(&format!(
+    "services:\n  b:\n    run: {long} ${{nope.port}}\n"
+  ));
+  let done = test.run(&["list"]);
+  assert_eq!(done.code(), 2);
+  assert!(done.stderr().len() < 1000, "{} bytes", done.stderr().len());
+  assert!(done.stderr().contains("…yyy"), "{}", done.stderr());
+  assert!(done.stderr().contains("${nope.port}"), "{}", done.stderr());
 }

@@ -275,3 +275,44 @@ fn env_file_values_reach_the_service_as_dotenv_reads_them() {
   );
   test.run(&["stop"]).success();
 }
+
+#[test]
+fn small_things_say_what_they_mean() {
+  let test =
+    Test::with_config("services:\n  bin:\n    run: |\n      echo one\n      echo two; sleep 30\n");
+  test.run(&["up", "-d"]).success();
+  wait_until("bin printed", Duration::from_secs(5), || {
+    test.log("bin").contains("two")
+  });
+  // The header of a run is one line, whatever the command.
+  let log = test.log("bin");
+  assert_eq!(
+    log.lines().next().unwrap().matches("──── ").count(),
+    1,
+    "{log}"
+  );
+  assert!(
+    log
+      .lines()
+      .next()
+      .unwrap()
+      .contains("echo one echo two; sleep 30"),
+    "{log}"
+  );
+  // `dev logs bin bin` is one log, once.
+  let logs = test.run(&["logs", "bin", "bin"]);
+  assert_eq!(
+    logs.stdout().lines().filter(|line| *line == "two").count(),
+    1,
+    "{}",
+    logs.stdout()
+  );
+  // Uptime is not `0ms` a second after the start.
+  thread::sleep(Duration::from_millis(1100));
+  let status = test.run(&["status"]).stdout();
+  assert!(!status.contains(" 0ms "), "{status}");
+  test.run(&["stop"]).success();
+  // Port ranges on the command line.
+  let checked = test.run(&["port", "check", "1-3", "5"]);
+  assert_eq!(checked.stdout().lines().count(), 4, "{}", checked.stdout());
+}

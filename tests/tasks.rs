@@ -469,3 +469,14 @@ fn a_dep_failing_at_once_always_stops_its_sibling_and_says_only_what_is_true() {
   );
   test.wait_for_no_processes(Duration::from_secs(5));
 }
+
+#[test]
+fn an_alias_can_be_a_dep_and_a_dotted_service_can_be_referenced() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  my.api:\n    run: sleep 30\n    port: {port}\ntasks:\n  build: {{ run: echo building, aliases: [b] }}\n  test: {{ run: 'echo testing ${{my.api.port}} $U', deps: [b], env: {{ U: \"${{my.api.port}}\" }} }}\n"
+  ));
+  let done = test.run(&["test"]);
+  done.success();
+  assert_eq!(done.stdout(), format!("building\ntesting {port} {port}\n"));
+}

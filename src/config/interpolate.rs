@@ -21,10 +21,10 @@ pub(crate) fn references(text: &str) -> Vec<Reference> {
     let Some(end) = text[start..].find('}').map(|i| i + start) else {
       break;
     };
-    if let Some((service, field)) = text[start + 2..end].split_once('.') {
+    if let Some((service, field)) = split_reference(text[start + 2..end].trim()) {
       found.push(Reference {
-        service: service.trim().to_owned(),
-        field: field.trim().to_owned(),
+        service: service.to_owned(),
+        field: field.to_owned(),
         offset: start,
         len: end + 1 - start,
       });
@@ -32,6 +32,18 @@ pub(crate) fn references(text: &str) -> Vec<Reference> {
     search = end + 1;
   }
   found
+}
+
+/// `api.port` → (`api`, `port`); read from the right, so that a service name may itself
+/// hold dots: `my.api.port`, `my.api.ports.ws`.
+fn split_reference(inner: &str) -> Option<(&str, &str)> {
+  if let Some(service) = inner.strip_suffix(".port") {
+    return Some((service, "port"));
+  }
+  if let Some(at) = inner.rfind(".ports.") {
+    return Some((&inner[..at], &inner[at + 1..]));
+  }
+  inner.split_once('.')
 }
 
 /// Replaces dotted references only; `lookup` answers `${service.field}`.
@@ -74,8 +86,8 @@ pub(crate) fn expand_all(
         return out;
       };
       let name = &braced[..end];
-      let value = match name.split_once('.') {
-        Some((service, field)) => reference(service.trim(), field.trim()),
+      let value = match split_reference(name.trim()) {
+        Some((service, field)) => reference(service, field),
         None => variable(name.trim()),
       };
       out.push_str(&value.unwrap_or_default());
@@ -132,6 +144,19 @@ mod tests {
     assert_eq!(
       (found[0].service.as_str(), found[0].offset, found[0].len),
       ("backend", 17, 15)
+    );
+  }
+
+  #[test]
+  fn dotted_service_names_are_read_from_the_right() {
+    let found = references("${my.api.port} ${my.api.ports.ws} ${a.b}");
+    let pairs: Vec<(&str, &str)> = found
+      .iter()
+      .map(|r| (r.service.as_str(), r.field.as_str()))
+      .collect();
+    assert_eq!(
+      pairs,
+      [("my.api", "port"), ("my.api", "ports.ws"), ("a", "b")]
     );
   }
 

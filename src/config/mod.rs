@@ -39,10 +39,30 @@ use crate::{
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
 
-/// Commands of `dev` itself; services and tasks may not take these names.
-pub(crate) const BUILTIN_COMMANDS: [&str; 14] = [
-  "up", "stop", "restart", "force", "status", "logs", "list", "health", "port", "help", "init",
-  "doctor", "config", "ps",
+/// Commands of `dev` itself (and a few it reserves); services, tasks and aliases may not
+/// take these names: `dev <name>` would never reach them.
+pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
+  "up",
+  "stop",
+  "restart",
+  "force",
+  "status",
+  "logs",
+  "list",
+  "health",
+  "port",
+  "help",
+  "init",
+  "doctor",
+  "config",
+  "ps",
+  "export",
+  "completions",
+  "man",
+  "ui",
+  "mcp",
+  "__names",
+  "__keep",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.
@@ -65,14 +85,34 @@ pub(crate) struct Config {
 }
 
 impl Config {
-  /// The task file in `start` or its nearest ancestor.
+  /// The task file in `start` or its nearest ancestor. Something by that name that is
+  /// not a readable file (a directory, a broken link) is an error, not a reason to use a
+  /// parent's file instead.
   pub(crate) fn find(start: &Path) -> Result<PathBuf> {
     for directory in start.ancestors() {
       for name in FILE_NAMES {
         let candidate = directory.join(name);
+        let Ok(meta) = fs::symlink_metadata(&candidate) else {
+          continue;
+        };
         if candidate.is_file() {
           return Ok(candidate);
         }
+        let what = if meta.is_dir() {
+          "it is a directory".to_owned()
+        } else if meta.file_type().is_symlink() {
+          let target = fs::read_link(&candidate).unwrap_or_default();
+          format!(
+            "it is a link to `{}`, which does not exist",
+            target.display()
+          )
+        } else {
+          "it is not a regular file".to_owned()
+        };
+        return Err(Error::ConfigRead {
+          path: candidate,
+          source: std::io::Error::other(what),
+        });
       }
     }
     Err(Error::ConfigNotFound {
@@ -193,13 +233,6 @@ impl Checker<'_> {
         .map_or("logs", |dir| dir.value.as_str()),
     );
 
-    let mut names = HashSet::new();
-    for (name, _) in &raw.services.0 {
-      self.check_name(name, "service", &mut names)?;
-    }
-    for (name, _) in &raw.tasks.0 {
-      self.check_name(name, "task", &mut names)?;
-    }
     let service_names: Vec<&str> = raw
       .services
       .0
@@ -212,29 +245,35 @@ impl Checker<'_> {
       .iter()
       .map(|(name, _)| name.value.as_str())
       .collect();
-    for task in &task_names {
-      if let Some((service, suffix)) = task.rsplit_once('-')
-        && service_names.contains(&service)
-        && DERIVED_SUFFIXES.contains(&suffix)
-      {
-        let (key, _) = raw
-          .tasks
-          .0
-          .iter()
-          .find(|(name, _)| name.value == *task)
-          .expect("task exists");
-        return Err(self.at(key, format!("task `{task}` clashes with the command `dev {task}` derived from service `{service}`")).with_hint("rename the task"));
-      }
+    let mut names = HashSet::new();
+    for (name, _) in &raw.services.0 {
+      self.check_name(name, "service", &mut names, &service_names)?;
     }
-
+    for (name, _) in &raw.tasks.0 {
+      self.check_name(name, "task", &mut names, &service_names)?;
+    }
     let log = self.log_settings(LogSettings::default(), raw.log.as_ref())?;
     let mut services = Vec::new();
     for (name, service) in &raw.services.0 {
       services.push(self.service(&root, name, &service.value, &service_names, log)?);
     }
+    let aliases: Vec<(&str, &str)> = raw
+      .tasks
+      .0
+      .iter()
+      .flat_map(|(name, task)| match &task.value {
+        raw::RawTask::Full(fields) => fields
+          .aliases
+          .0
+          .iter()
+          .map(|alias| (alias.value.as_str(), name.value.as_str()))
+          .collect(),
+        raw::RawTask::Command(_) => Vec::new(),
+      })
+      .collect();
     let mut tasks = Vec::new();
     for (name, task) in &raw.tasks.0 {
-      tasks.push(self.task(&root, name, task, &task_names, &service_names)?);
+      tasks.push(self.task(&root, name, task, &task_names, &service_names, &aliases)?);
     }
     self.check_aliases(&raw, &mut names, &service_names)?;
     let default = match &raw.default {
@@ -296,8 +335,23 @@ impl Checker<'_> {
   /// Converts the YAML library's error into ours: same place, plainer words.
   fn yaml_error(&self, error: &serde_saphyr::Error) -> Error {
     let mut message = error.without_snippet().to_string();
-    if let Some(cut) = message.rfind(" at line ") {
+    // The location is drawn below: only a trailing " at line N, column M" goes (an alias's
+    // "(used at line …)" stays).
+    if let Some(cut) = message.rfind(" at line ")
+      && message[cut..]
+        .trim_start_matches(" at line ")
+        .split(", column ")
+        .count()
+        == 2
+      && !message[cut..].contains(')')
+    {
       message.truncate(cut);
+    }
+    if message.starts_with("multiple YAML documents detected") {
+      message = format!(
+        "{} holds several YAML documents (a `---` line starts another); keep one",
+        self.file_name()
+      );
     }
     let location = error.location().map(|location| {
       let (line, column) = (location.line() as usize, location.column() as usize);
@@ -369,7 +423,13 @@ impl Checker<'_> {
       .max(1)
   }
 
-  fn check_name(&self, name: &Text, kind: &str, seen: &mut HashSet<String>) -> Result<()> {
+  fn check_name(
+    &self,
+    name: &Text,
+    kind: &str,
+    seen: &mut HashSet<String>,
+    services: &[&str],
+  ) -> Result<()> {
     let value = &name.value;
     if value.is_empty()
       || !value
@@ -378,19 +438,12 @@ impl Checker<'_> {
     {
       return Err(self.at(
         name,
-        format!("{kind} name `{value}` may only contain letters, digits, `-`, `_` and `.`"),
+        format!(
+          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`"
+        ),
       ));
     }
-    if BUILTIN_COMMANDS.contains(&value.as_str()) {
-      return Err(
-        self
-          .at(
-            name,
-            format!("{kind} name `{value}` clashes with the built-in command `dev {value}`"),
-          )
-          .with_hint("rename it"),
-      );
-    }
+    self.check_clash(name, kind, services)?;
     if !seen.insert(value.clone()) {
       return Err(
         self
@@ -399,6 +452,38 @@ impl Checker<'_> {
             format!("`{value}` is defined both as a service and as a task"),
           )
           .with_hint("services and tasks share one namespace: `dev <name>` must mean one thing"),
+      );
+    }
+    Ok(())
+  }
+
+  /// One rule for every name `dev <name>` may mean: not a built-in command, and not a
+  /// command derived from a service (`api-logs` when there is an `api`).
+  pub(super) fn check_clash(&self, name: &Text, kind: &str, services: &[&str]) -> Result<()> {
+    let value = name.value.as_str();
+    if BUILTIN_COMMANDS.contains(&value) {
+      return Err(
+        self
+          .at(
+            name,
+            format!("{kind} `{value}` clashes with the built-in command `dev {value}`"),
+          )
+          .with_hint("rename it"),
+      );
+    }
+    if let Some((service, suffix)) = value.rsplit_once('-')
+      && services.contains(&service)
+      && DERIVED_SUFFIXES.contains(&suffix)
+    {
+      return Err(
+        self
+          .at(
+            name,
+            format!(
+              "{kind} `{value}` clashes with the command `dev {value}` derived from service `{service}`"
+            ),
+          )
+          .with_hint("rename it"),
       );
     }
     Ok(())

@@ -5,7 +5,7 @@ use serde_saphyr::Spanned;
 
 use super::{
   Checker, Config, interpolate,
-  raw::{RawFile, RawNamedPort, RawService, Scalars, Text},
+  raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
 };
 use crate::{
   error::{Error, Result},
@@ -191,17 +191,31 @@ impl Checker<'_> {
     }
   }
 
-  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist.
+  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist: in services'
+  /// and tasks' commands and environments.
   pub(super) fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
     let names: Vec<&str> = config
       .services
       .iter()
       .map(|service| service.name.as_str())
       .collect();
-    let texts = raw.services.0.iter().flat_map(|(_, service)| {
-      std::iter::once(&service.value.run).chain(service.value.env.0.iter().map(|(_, value)| value))
-    });
-    for text in texts {
+    let mut texts: Vec<Text> = Vec::new();
+    for (_, service) in &raw.services.0 {
+      texts.push(service.value.run.clone());
+      texts.extend(service.value.env.0.iter().map(|(_, value)| value.clone()));
+    }
+    for (_, task) in &raw.tasks.0 {
+      match &task.value {
+        RawTask::Command(command) => {
+          texts.push(Spanned::new(command.clone(), task.referenced, task.defined));
+        }
+        RawTask::Full(fields) => {
+          texts.extend(fields.run.iter().flat_map(|run| run.0.iter().cloned()));
+          texts.extend(fields.env.0.iter().map(|(_, value)| value.clone()));
+        }
+      }
+    }
+    for text in &texts {
       for reference in interpolate::references(&text.value) {
         let location = {
           let base = text.referenced;

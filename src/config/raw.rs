@@ -33,22 +33,64 @@ macro_rules! scalars_as_strings {
 
 pub(crate) type Text = Spanned<String>;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The top level. Keys starting with `x-` are allowed and ignored, as in docker compose:
+/// they hold anchors (`x-common: &common …`) that services merge in (`<<: *common`).
+#[derive(Debug, Default)]
 pub(crate) struct RawFile {
   pub(crate) env_file: Option<Text>,
   pub(crate) log_dir: Option<Text>,
   /// Log file settings for every service.
   pub(crate) log: Option<RawLog>,
-  #[serde(default)]
   pub(crate) services: Ordered<Spanned<RawService>>,
-  #[serde(default)]
   pub(crate) tasks: Ordered<Spanned<RawTask>>,
   /// Ports no service may fall back to and `dev port find` skips.
-  #[serde(default)]
   pub(crate) reserved: Scalars,
   /// What a bare `dev` runs: a task or a service name.
   pub(crate) default: Option<Text>,
+}
+
+const FILE_FIELDS: &[&str] = &[
+  "env_file", "log_dir", "log", "services", "tasks", "reserved", "default",
+];
+
+impl<'de> Deserialize<'de> for RawFile {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct FileVisitor;
+
+    impl<'de> Visitor<'de> for FileVisitor {
+      type Value = RawFile;
+
+      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a mapping with `services:` and/or `tasks:`")
+      }
+
+      fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawFile::default())
+      }
+
+      fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut file = RawFile::default();
+        while let Some(key) = map.next_key::<String>()? {
+          match key.as_str() {
+            "env_file" => file.env_file = Some(map.next_value()?),
+            "log_dir" => file.log_dir = Some(map.next_value()?),
+            "log" => file.log = Some(map.next_value()?),
+            "services" => file.services = map.next_value()?,
+            "tasks" => file.tasks = map.next_value()?,
+            "reserved" => file.reserved = map.next_value()?,
+            "default" => file.default = Some(map.next_value()?),
+            extension if extension.starts_with("x-") => {
+              map.next_value::<de::IgnoredAny>()?;
+            }
+            other => return Err(de::Error::unknown_field(other, FILE_FIELDS)),
+          }
+        }
+        Ok(file)
+      }
+    }
+
+    deserializer.deserialize_map(FileVisitor)
+  }
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ use std::{collections::HashSet, path::Path};
 use serde_saphyr::Spanned;
 
 use super::{
-  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES, EnvFile, WorkingDir,
+  Checker, EnvFile, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
 use crate::{
@@ -120,6 +120,7 @@ impl Checker<'_> {
     raw: &Spanned<RawTask>,
     tasks: &[&str],
     services: &[&str],
+    aliases: &[(&str, &str)],
   ) -> Result<Task> {
     let fields = match &raw.value {
       RawTask::Command(command) => {
@@ -143,11 +144,35 @@ impl Checker<'_> {
       }
       RawTask::Full(fields) => fields,
     };
+    let mut deps = Vec::new();
     for dep in &fields.deps {
-      self.check_known(dep, tasks, "task")?;
-      if dep.value == name.value {
+      if services.contains(&dep.value.as_str()) {
+        return Err(
+          self
+            .at(dep, format!("`{}` is a service, not a task", dep.value))
+            .with_hint(format!(
+              "`needs: [{}]` starts it (healthy) for the task and stops it after",
+              dep.value
+            )),
+        );
+      }
+      // An alias stands for its task.
+      let task = aliases
+        .iter()
+        .find(|(alias, _)| *alias == dep.value)
+        .map_or(dep.value.as_str(), |(_, task)| task);
+      if !tasks.contains(&task) {
+        let known: Vec<&str> = tasks
+          .iter()
+          .copied()
+          .chain(aliases.iter().map(|(alias, _)| *alias))
+          .collect();
+        self.check_known(dep, &known, "task")?;
+      }
+      if task == name.value {
         return Err(self.at(dep, format!("task `{}` depends on itself", name.value)));
       }
+      deps.push(task.to_owned());
     }
     for service in &fields.needs {
       self.check_known(service, services, "service")?;
@@ -188,7 +213,7 @@ impl Checker<'_> {
       name: name.value.clone(),
       description: fields.description.as_ref().map(|text| text.value.clone()),
       commands,
-      deps: fields.deps.iter().map(|dep| dep.value.clone()).collect(),
+      deps,
       parallel: fields.parallel.unwrap_or(false),
       cwd: self.directory(root, fields.cwd.as_ref()),
       env_file: fields
@@ -258,17 +283,13 @@ impl Checker<'_> {
       };
       for alias in &fields.aliases.0 {
         let value = alias.value.as_str();
-        let derived = value.rsplit_once('-').is_some_and(|(service, suffix)| {
-          services.contains(&service) && DERIVED_SUFFIXES.contains(&suffix)
-        });
+        if !value.is_empty() && !value.contains(char::is_whitespace) {
+          self.check_clash(alias, "alias", services)?;
+        }
         let problem = if value.is_empty() || value.contains(char::is_whitespace) {
           Some(format!(
             "alias `{value}` of task `{}` is not a name",
             task.value
-          ))
-        } else if BUILTIN_COMMANDS.contains(&value) || derived {
-          Some(format!(
-            "alias `{value}` clashes with the command `dev {value}`"
           ))
         } else if !names.insert(value.to_owned()) {
           Some(format!(
