@@ -174,7 +174,8 @@ fn check_commands(
     .unwrap_or_default();
   let mut findings = Vec::new();
   for (program, simple) in shell::programs(command) {
-    if which::which_in(&program, Some(&path), cwd).is_ok() {
+    if let Ok(found) = which::which_in(&program, Some(&path), cwd) {
+      findings.extend(check_runtime(owner, &found, &simple, cwd, env, &path));
       continue;
     }
     findings.push(Finding {
@@ -189,6 +190,94 @@ fn check_commands(
   }
   findings
 }
+
+/// What a found program will still miss: a module its Python cannot import (`No module
+/// named uvicorn` when it lives only in the project's venv), a script package.json lacks.
+fn check_runtime(
+  owner: &str,
+  program: &Path,
+  simple: &str,
+  cwd: &Path,
+  env: &[(String, String)],
+  path: &str,
+) -> Option<Finding> {
+  let words: Vec<&str> = simple.split_whitespace().collect();
+  let name = program.file_name()?.to_str()?;
+  let is_python = name.starts_with("python")
+    && name["python".len()..]
+      .chars()
+      .all(|c| c.is_ascii_digit() || c == '.');
+  if is_python {
+    let module = words
+      .iter()
+      .position(|word| *word == "-m")
+      .and_then(|at| words.get(at + 1))?;
+    let import = module.split('.').next()?;
+    let output = std::process::Command::new(program)
+      .args(["-c", &format!("import {import}")])
+      .current_dir(cwd)
+      .envs(env.iter().map(|(k, v)| (k, v)))
+      .env("PATH", path)
+      .stdin(std::process::Stdio::null())
+      .output()
+      .ok()?;
+    if output.status.success() {
+      return None;
+    }
+    let said = String::from_utf8_lossy(&output.stderr);
+    let why = said.lines().last().unwrap_or("it failed").trim().to_owned();
+    return Some(Finding {
+      level: Level::Problem,
+      message: format!("{owner}: `{}` cannot import `{import}` ({why})", words[0]),
+      fix: Some(format!(
+        "install it for that interpreter: `{} -m pip install {import}`, or run the service with the Python that has it",
+        words[0]
+      )),
+    });
+  }
+  let script = match (name, words.get(1).copied(), words.get(2).copied()) {
+    ("npm" | "pnpm" | "bun", Some("run" | "run-script"), Some(script)) => script,
+    ("npm" | "pnpm", Some("start" | "test"), _) => words[1],
+    ("yarn", Some("run"), Some(script)) => script,
+    ("yarn", Some(script), _) if !YARN_COMMANDS.contains(&script) && !script.starts_with('-') => {
+      script
+    }
+    _ => return None,
+  };
+  let package = std::fs::read_to_string(cwd.join("package.json")).ok()?;
+  let package: serde_json::Value = serde_json::from_str(&package).ok()?;
+  if package["scripts"].get(script).is_some() {
+    return None;
+  }
+  Some(Finding {
+    level: Level::Problem,
+    message: format!(
+      "{owner}: {} has no script `{script}` (in `{simple}`)",
+      display_path(&cwd.join("package.json"))
+    ),
+    fix: Some(format!(
+      "add `\"{script}\": …` to its scripts, or run the tool itself in `run:`"
+    )),
+  })
+}
+
+/// Yarn's own commands: a word after `yarn` that is one of these is not a script.
+const YARN_COMMANDS: [&str; 14] = [
+  "install",
+  "add",
+  "remove",
+  "upgrade",
+  "exec",
+  "dlx",
+  "workspace",
+  "workspaces",
+  "why",
+  "info",
+  "init",
+  "config",
+  "cache",
+  "node",
+];
 
 fn check_port(project: &Project, service: &str, port: u16, has_fallback: bool) -> Finding {
   if let Some(Liveness::Running(state)) = project.state.read(service).map(|s| s.liveness())

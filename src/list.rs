@@ -1,19 +1,27 @@
 //! `dev list [--json]`: services, then tasks by group, aligned, with descriptions, arguments
 //! and aliases. Private tasks are left out of the table; `--json` dumps the resolved file.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::{
-  config::{Service, Task, TaskArg},
+  config::{Fallback, Health, LogSettings, Probe, Restart, Service, Task, TaskArg},
   error::Result,
   project::Project,
-  source::display_path,
 };
 
+/// `dev list --json`: the task file as dev resolved it. Paths are absolute; maps are JSON
+/// objects; durations are milliseconds. The shape is `schemas/list.json`.
 #[derive(Serialize)]
 struct Listing<'a> {
   file: String,
+  root: String,
   default: Option<&'a str>,
+  env_file: Option<String>,
+  log_dir: String,
+  reserved: &'a [u16],
   services: Vec<ServiceEntry<'a>>,
   tasks: Vec<TaskEntry<'a>>,
 }
@@ -24,12 +32,57 @@ struct ServiceEntry<'a> {
   description: Option<&'a str>,
   run: &'a str,
   cwd: String,
+  /// The primary port, as configured.
   port: Option<u16>,
-  ports: Vec<(&'a str, u16)>,
-  depends_on: Vec<(&'a str, &'static str)>,
-  health: Option<&'a crate::config::Probe>,
-  liveness: Option<&'a crate::config::Probe>,
-  restart: crate::config::RestartPolicy,
+  /// Every port by name, the primary one as `port`.
+  ports: BTreeMap<&'a str, u16>,
+  /// Where each port may move: `"auto"` or a list; ports without a fallback are absent.
+  fallback: BTreeMap<&'a str, Value>,
+  env_file: Option<String>,
+  /// `env:` as written (expanded when the service starts).
+  env: BTreeMap<&'a str, &'a str>,
+  depends_on: BTreeMap<&'a str, &'static str>,
+  health: Option<ProbeEntry<'a>>,
+  liveness: Option<ProbeEntry<'a>>,
+  restart: RestartEntry,
+  stop: StopEntry,
+  open: bool,
+  log: LogEntry,
+}
+
+#[derive(Serialize)]
+struct ProbeEntry<'a> {
+  /// `http`, `tcp`, `exec`, `log` or `port` (its own processes listen on its port).
+  probe: &'static str,
+  /// The URL, address, command or pattern; null for `port`.
+  target: Option<&'a str>,
+  status: Option<u16>,
+  body: Option<&'a str>,
+  interval_ms: u64,
+  timeout_ms: u64,
+  start_timeout_ms: u64,
+  retries: u32,
+}
+
+#[derive(Serialize)]
+struct RestartEntry {
+  when: &'static str,
+  max: u32,
+  delay_ms: u64,
+}
+
+#[derive(Serialize)]
+struct StopEntry {
+  signal: &'static str,
+  grace_ms: u64,
+}
+
+#[derive(Serialize)]
+struct LogEntry {
+  max_size: u64,
+  keep: u32,
+  timestamps: bool,
+  strip_colors: bool,
 }
 
 #[derive(Serialize)]
@@ -47,6 +100,41 @@ struct TaskEntry<'a> {
   confirm: Option<&'a str>,
   needs: &'a [String],
   cwd: String,
+  env_file: Option<String>,
+  env: BTreeMap<&'a str, &'a str>,
+}
+
+fn absolute(path: &std::path::Path) -> String {
+  path.display().to_string()
+}
+
+fn probe_entry(health: &Health) -> ProbeEntry<'_> {
+  let (target, status, body) = match &health.probe {
+    Probe::Http { url, status, body } => (Some(url.as_str()), *status, body.as_deref()),
+    Probe::Tcp { address } => (Some(address.as_str()), None, None),
+    Probe::Exec { command } => (Some(command.as_str()), None, None),
+    Probe::Log { pattern } => (Some(pattern.as_str()), None, None),
+    Probe::Listening => (None, None, None),
+  };
+  ProbeEntry {
+    probe: health.probe.kind(),
+    target,
+    status,
+    body,
+    interval_ms: health.interval.as_millis() as u64,
+    timeout_ms: health.timeout.as_millis() as u64,
+    start_timeout_ms: health.start_timeout.as_millis() as u64,
+    retries: health.retries,
+  }
+}
+
+fn log_entry(log: LogSettings) -> LogEntry {
+  LogEntry {
+    max_size: log.max_size,
+    keep: log.keep,
+    timestamps: log.timestamps,
+    strip_colors: log.strip_colors,
+  }
 }
 
 fn service_entry(service: &Service) -> ServiceEntry<'_> {
@@ -54,21 +142,53 @@ fn service_entry(service: &Service) -> ServiceEntry<'_> {
     name: &service.name,
     description: service.description.as_deref(),
     run: &service.run,
-    cwd: display_path(&service.cwd.path),
+    cwd: absolute(&service.cwd.path),
     port: service.port(),
     ports: service
       .ports
       .iter()
       .map(|port| (port.name.as_str(), port.preferred))
       .collect(),
+    fallback: service
+      .ports
+      .iter()
+      .filter_map(|port| {
+        let value = match &port.fallback {
+          Fallback::None => return None,
+          Fallback::Auto => Value::from("auto"),
+          Fallback::Ports(ports) => Value::from(ports.clone()),
+        };
+        Some((port.name.as_str(), value))
+      })
+      .collect(),
+    env_file: service.env_file.as_ref().map(|file| absolute(&file.path)),
+    env: service
+      .env
+      .iter()
+      .map(|(key, value)| (key.as_str(), value.as_str()))
+      .collect(),
     depends_on: service
       .depends_on
       .iter()
       .map(|d| (d.service.as_str(), d.condition.name()))
       .collect(),
-    health: service.health.as_ref().map(|health| &health.probe),
-    liveness: service.liveness.as_ref().map(|health| &health.probe),
-    restart: service.restart,
+    health: service.health.as_ref().map(probe_entry),
+    liveness: service.liveness.as_ref().map(probe_entry),
+    restart: RestartEntry {
+      when: match service.restart.when {
+        Restart::No => "no",
+        Restart::OnFailure => "on-failure",
+        Restart::Always => "always",
+      },
+      max: service.restart.max,
+      delay_ms: service.restart.delay_ms,
+    },
+    stop: StopEntry {
+      signal: service.stop_signal.name(),
+      grace_ms: service.grace.as_millis() as u64,
+    },
+    open: service.open,
+    log: log_entry(service.log),
   }
 }
 
@@ -86,7 +206,13 @@ fn task_entry(task: &Task) -> TaskEntry<'_> {
     platforms: task.platforms.iter().map(|p| p.name()).collect(),
     confirm: task.confirm.as_deref(),
     needs: &task.needs,
-    cwd: display_path(&task.cwd.path),
+    cwd: absolute(&task.cwd.path),
+    env_file: task.env_file.as_ref().map(|file| absolute(&file.path)),
+    env: task
+      .env
+      .iter()
+      .map(|(key, value)| (key.as_str(), value.as_str()))
+      .collect(),
   }
 }
 
@@ -94,8 +220,12 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
   let config = &project.config;
   if json {
     return crate::output::print_json(&Listing {
-      file: display_path(&config.path),
+      file: absolute(&config.path),
+      root: absolute(&config.root),
       default: config.default.as_deref(),
+      env_file: config.env_file.as_ref().map(|file| absolute(&file.path)),
+      log_dir: absolute(&config.log_dir),
+      reserved: &config.reserved,
       services: config.services.iter().map(service_entry).collect(),
       tasks: config.tasks.iter().map(task_entry).collect(),
     });

@@ -153,29 +153,8 @@ fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
     })
     .unwrap_or(0);
   if json {
-    #[derive(Serialize)]
-    struct Checked<'a> {
-      port: u16,
-      status: PortStatus,
-      holders: Vec<&'a str>,
-      pids: Vec<u32>,
-      time_wait: usize,
-    }
-    let checked: Vec<Checked> = reports
-      .iter()
-      .map(|report| Checked {
-        port: report.port,
-        status: report.status,
-        holders: report
-          .holders
-          .iter()
-          .map(|h| holders::program_name(&h.command))
-          .collect(),
-        pids: report.holders.iter().map(|h| h.pid).collect(),
-        time_wait: report.time_wait.map_or(0, |w| w.count),
-      })
-      .collect();
-    print_json(&checked)?;
+    // The same shape as `dev port who --json`: one concept, one shape.
+    print_json(&reports)?;
     return Ok(code);
   }
   let mut out = String::new();

@@ -60,7 +60,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       exit_signal: None,
       mode: None,
       in_config: project.config.service(name).is_some(),
-      log: display_path(&log),
+      log: log.display().to_string(),
     };
     match project.check(name) {
       Some(Liveness::Running(state)) => {
@@ -151,7 +151,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
           (count, None) => count.to_string(),
           (count, Some(why)) => format!("{count} (last: {})", short_reason(why)),
         },
-        row.log.clone(),
+        display_path(std::path::Path::new(&row.log)),
       ]
     })
     .collect();

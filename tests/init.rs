@@ -36,24 +36,21 @@ fn fastapi_and_vite_become_a_health_gated_pair() {
   let test = Test::with_project("fastapi-vite");
   let json = init(&test);
   let backend = service(&json, "backend");
-  assert_eq!(backend["cwd"], "backend");
+  assert_eq!(backend["cwd"], format!("{}/backend", test.path().display()));
   assert_eq!(
     backend["run"],
-    "python -m uvicorn app.main:app --reload --host 127.0.0.1 --port $PORT"
+    "python3 -m uvicorn app.main:app --reload --host 127.0.0.1 --port $PORT"
   );
   assert_eq!(backend["port"], 8000);
-  assert_eq!(
-    backend["health"]["Http"]["url"],
-    "http://127.0.0.1:$PORT/docs"
-  );
+  assert_eq!(backend["health"]["probe"], "http");
+  assert_eq!(backend["health"]["target"], "http://127.0.0.1:$PORT/docs");
   let frontend = service(&json, "frontend");
   assert_eq!(
     frontend["run"],
     "npm run dev -- --port $PORT --strictPort --host 127.0.0.1"
   );
   assert_eq!(frontend["port"], 5173);
-  assert_eq!(frontend["depends_on"][0][0], "backend");
-  assert_eq!(frontend["depends_on"][0][1], "healthy");
+  assert_eq!(frontend["depends_on"]["backend"], "healthy");
   let tasks = task_names(&json);
   assert!(tasks.contains(&"build".to_owned()), "{tasks:?}");
   assert!(
@@ -79,14 +76,20 @@ fn django_react_express_and_rails_are_recognised() {
   let json = init(&test);
   assert_eq!(
     service(&json, "backend")["run"],
-    "python manage.py runserver 127.0.0.1:$PORT"
+    "python3 manage.py runserver 127.0.0.1:$PORT"
   );
-  assert_eq!(service(&json, "frontend")["run"], "BROWSER=none npm start");
-  assert_eq!(service(&json, "frontend")["cwd"], "web");
+  assert_eq!(
+    service(&json, "frontend")["run"],
+    "BROWSER=none npm run start"
+  );
+  assert_eq!(
+    service(&json, "frontend")["cwd"],
+    format!("{}/web", test.path().display())
+  );
 
   let test = Test::with_project("express");
   let json = init(&test);
-  assert_eq!(service(&json, "backend")["run"], "npm start");
+  assert_eq!(service(&json, "backend")["run"], "npm run start");
   assert_eq!(service(&json, "backend")["port"], 3000);
   assert_eq!(task_names(&json), ["test"]);
 
@@ -154,4 +157,149 @@ fn a_bare_procfile_runs_foreman_style() {
   let json = init(&test);
   assert_eq!(service(&json, "web")["port"], 5000);
   assert_eq!(service(&json, "worker")["port"], serde_json::Value::Null);
+}
+
+/// What init writes must run: the venv's Python (Debian and macOS have no `python`), with
+/// the app object found in the code. uvicorn stands in as a module of the venv.
+#[test]
+fn a_virtualenv_project_gets_its_own_python_and_its_app_object() {
+  let test = Test::with_project("fastapi-venv");
+  let venv = std::process::Command::new("python3")
+    .args(["-m", "venv", "--without-pip", ".venv"])
+    .current_dir(test.path())
+    .status()
+    .unwrap();
+  assert!(venv.success());
+  let json = init(&test);
+  let backend = service(&json, "backend");
+  assert_eq!(
+    backend["run"],
+    ".venv/bin/python -m uvicorn server:api --reload --host 127.0.0.1 --port $PORT"
+  );
+  // Only the venv could have uvicorn: doctor says it has not.
+  let doctor = test.run(&["doctor"]);
+  assert_eq!(doctor.code(), 1, "{}", doctor.stdout());
+  assert!(
+    doctor
+      .stdout()
+      .contains("backend: `.venv/bin/python` cannot import `uvicorn` (ModuleNotFoundError"),
+    "{}",
+    doctor.stdout()
+  );
+  // A stand-in uvicorn in the venv: serves /docs on --port, as the real one would.
+  let site = std::process::Command::new(".venv/bin/python")
+    .args([
+      "-c",
+      "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+    ])
+    .current_dir(test.path())
+    .output()
+    .unwrap();
+  let site = String::from_utf8(site.stdout).unwrap();
+  let module = std::path::Path::new(site.trim()).join("uvicorn");
+  fs::create_dir_all(&module).unwrap();
+  fs::write(
+    module.join("__main__.py"),
+    "import http.server, sys\nport = int(sys.argv[sys.argv.index('--port') + 1])\nhttp.server.HTTPServer(('127.0.0.1', port), http.server.SimpleHTTPRequestHandler).serve_forever()\n",
+  )
+  .unwrap();
+  fs::create_dir(test.path().join("docs")).unwrap();
+  fs::write(test.path().join("docs/index.html"), "docs").unwrap();
+  test.run(&["doctor"]).success();
+  test.run(&["up", "-d"]).success();
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn flask_gets_its_app_and_a_package_json_without_scripts_gets_node() {
+  let test = Test::with_project("flask-app");
+  let json = init(&test);
+  let backend = service(&json, "backend");
+  assert_eq!(
+    backend["run"],
+    "python3 -m flask --app server:web run --host 127.0.0.1 --port $PORT"
+  );
+  // Where Flask is installed, what init wrote runs.
+  let has_flask = std::process::Command::new("python3")
+    .args(["-c", "import flask"])
+    .status()
+    .is_ok_and(|status| status.success());
+  if has_flask {
+    test.run(&["up", "-d"]).success();
+    test.run(&["stop"]).success();
+  } else {
+    println!("note: flask is not installed here: the command was checked, not run");
+  }
+
+  let test = Test::with_project("node-server");
+  let json = init(&test);
+  assert_eq!(service(&json, "backend")["run"], "node server.js");
+  test.run(&["up", "-d"]).success();
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn package_managers_are_the_projects_own() {
+  let test = Test::with_project("pnpm-vite");
+  let json = init(&test);
+  assert_eq!(
+    service(&json, "frontend")["run"],
+    "pnpm run dev --port $PORT --strictPort --host 127.0.0.1"
+  );
+  assert!(json["tasks"][0]["run"][0] == "pnpm run test", "{json:#}");
+
+  let test = Test::with_project("yarn-next");
+  let json = init(&test);
+  assert_eq!(
+    service(&json, "frontend")["run"],
+    "yarn dev -p $PORT -H 127.0.0.1"
+  );
+}
+
+#[test]
+fn a_monorepos_apps_are_found_and_get_distinct_ports() {
+  let test = Test::with_project("monorepo");
+  let json = init(&test);
+  let (web, admin) = (service(&json, "web"), service(&json, "admin"));
+  assert_ne!(web["port"], admin["port"], "{json:#}");
+  assert_eq!(admin["port"], 5173);
+  assert_eq!(web["port"], 5174);
+  assert_eq!(
+    admin["cwd"],
+    format!("{}/apps/admin", test.path().display())
+  );
+  let backend = service(&json, "backend");
+  assert_eq!(
+    backend["cwd"],
+    format!("{}/packages/api", test.path().display())
+  );
+  assert_eq!(web["depends_on"]["backend"], "healthy");
+}
+
+#[test]
+fn what_init_writes_for_vite_runs() {
+  let test = Test::with_project("vite-runs");
+  let json = init(&test);
+  assert_eq!(
+    service(&json, "frontend")["run"],
+    "npm run dev -- --port $PORT --strictPort --host 127.0.0.1"
+  );
+  test.run(&["doctor"]).success();
+  let up = test.run(&["up", "-d"]);
+  up.success();
+  assert!(up.stderr().contains("frontend ready on"), "{}", up.stderr());
+  test.run(&["stop"]).success();
+  // A script the file lacks is a problem doctor names.
+  test.write("package.json", "{\"devDependencies\": {\"vite\": \"^5\"}}");
+  test.write(
+    "devtasks.yaml",
+    "services:\n  frontend:\n    run: npm run dev -- --port $PORT\n    port: 5173\n",
+  );
+  let doctor = test.run(&["doctor"]);
+  assert_eq!(doctor.code(), 1);
+  assert!(
+    doctor.stdout().contains("package.json has no script `dev`"),
+    "{}",
+    doctor.stdout()
+  );
 }

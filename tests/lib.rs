@@ -8,6 +8,7 @@ mod export;
 mod harness;
 mod http_probe;
 mod init;
+mod json_schemas;
 mod lifecycle;
 mod logs;
 mod machine;
