@@ -1,8 +1,39 @@
 //! `dev export compose|procfile|systemd`, each read back.
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
-use crate::harness::Test;
+use crate::harness::{Test, python_tool};
+
+/// `systemd-analyze verify` accepts the unit (system mode: a user manager cannot start in
+/// every sandbox). Checked first to refuse a broken unit, so that its silence means yes.
+#[track_caller]
+fn assert_verified(unit: &Path) {
+  let verify = |path: &Path| {
+    let output = Command::new("systemd-analyze")
+      .arg("verify")
+      .arg(path)
+      .output()
+      .expect("systemd-analyze (Debian package systemd) is needed for this test");
+    (
+      output.status.success(),
+      String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+  };
+  let broken = unit.with_file_name("broken-probe.service");
+  std::fs::write(&broken, "[Service]\nExecStart=/bin/sh -c \"echo\nmore\"\n").unwrap();
+  assert!(
+    !verify(&broken).0,
+    "systemd-analyze verify accepted a broken unit"
+  );
+  std::fs::remove_file(&broken).unwrap();
+  let (ok, said) = verify(unit);
+  assert!(
+    ok,
+    "systemd-analyze verify refused {}:\n{said}\n{}",
+    unit.display(),
+    std::fs::read_to_string(unit).unwrap()
+  );
+}
 
 const PROJECT: &str = "services:
   api:
@@ -92,15 +123,104 @@ fn systemd_units_stop_the_whole_group_like_dev() {
       "{line}"
     );
   }
-  if let Ok(out) = Command::new("systemd-analyze")
-    .args(["verify", "--user"])
-    .arg(dir.join("dev-api.service"))
+  assert_verified(&dir.join("dev-api.service"));
+  assert_verified(&dir.join("dev-web.service"));
+}
+
+/// What users' task files hold: a `run: |` block, a `$` that compose or systemd would eat,
+/// a `%` systemd would expand, a value over two lines, a `cwd:` with `..`.
+const AWKWARD: &str = "env_file: .env
+services:
+  api:
+    cwd: ../PROJECT/shared
+    run: |
+      echo \"first line $PORT 100%\"
+      echo second line
+    port: 8000
+";
+
+fn awkward() -> Test {
+  let test = Test::new();
+  let name = test
+    .path()
+    .file_name()
+    .unwrap()
+    .to_str()
+    .unwrap()
+    .to_owned();
+  test.write("devtasks.yaml", &AWKWARD.replace("PROJECT", &name));
+  std::fs::create_dir_all(test.path().join("shared")).unwrap();
+  test.write(".env", "SECRET='abc$def'\nNOTE=\"two\nlines\"\n");
+  test
+}
+
+#[test]
+fn compose_keeps_every_dollar_and_validates_against_the_compose_spec() {
+  let test = awkward();
+  let done = test.run(&["export", "compose"]);
+  done.success();
+  let text = done.stdout();
+  assert!(text.contains("first line $$PORT 100%"), "{text}");
+  assert!(text.contains("SECRET: \"abc$$def\""), "{text}");
+  test.write("docker-compose.yml", &text);
+  let checked = Command::new(python_tool("check-jsonschema", "check-jsonschema"))
+    .args(["--builtin-schema", "vendor.compose-spec"])
+    .arg(test.path().join("docker-compose.yml"))
     .output()
-  {
-    let errors = String::from_utf8_lossy(&out.stderr);
-    assert!(
-      !errors.contains("Invalid") && !errors.contains("bad-setting"),
-      "{errors}"
-    );
-  }
+    .unwrap();
+  assert!(
+    checked.status.success(),
+    "{}{}",
+    String::from_utf8_lossy(&checked.stdout),
+    String::from_utf8_lossy(&checked.stderr)
+  );
+}
+
+#[test]
+fn systemd_units_of_awkward_services_pass_systemd_analyze() {
+  let test = awkward();
+  let dir = test.path().join("units");
+  test
+    .run(&["export", "systemd", "--dir", dir.to_str().unwrap()])
+    .success();
+  let unit = std::fs::read_to_string(dir.join("dev-api.service")).unwrap();
+  assert!(
+    unit.contains(&format!(
+      "WorkingDirectory={}/shared\n",
+      test.path().display()
+    )),
+    "{unit}"
+  );
+  assert!(unit.contains("Environment=\"NOTE=two\\nlines\""), "{unit}");
+  assert!(unit.contains("100%%"), "{unit}");
+  assert_verified(&dir.join("dev-api.service"));
+}
+
+#[test]
+fn a_procfile_of_awkward_services_runs_under_honcho() {
+  let test = awkward();
+  let done = test.run(&["export", "procfile"]);
+  done.success();
+  assert_eq!(done.stdout().lines().count(), 1, "{}", done.stdout());
+  test.write("Procfile", &done.stdout());
+  let honcho = python_tool("honcho", "honcho");
+  let check = Command::new(&honcho)
+    .args(["-e", "/dev/null", "check"])
+    .current_dir(test.path())
+    .output()
+    .unwrap();
+  assert!(
+    check.status.success(),
+    "{}",
+    String::from_utf8_lossy(&check.stderr)
+  );
+  // Run it: both lines of the script, the value over two lines, `$PORT` from the line.
+  let started = Command::new(&honcho)
+    .args(["-e", "/dev/null", "start"])
+    .current_dir(test.path())
+    .output()
+    .unwrap();
+  let said = String::from_utf8_lossy(&started.stdout);
+  assert!(said.contains("first line 8000 100%"), "{said}");
+  assert!(said.contains("second line"), "{said}");
 }

@@ -494,3 +494,41 @@ pub(crate) fn server_config(name: &str, port: u16, mode: &str, grace: &str) -> S
 pub(crate) fn project_path(test: &Test, relative: &str) -> PathBuf {
   test.path().join(relative)
 }
+
+/// A Python command-line tool the tests feed `dev`'s output to (honcho, check-jsonschema):
+/// from PATH, else installed once into a virtualenv under the build directory (PyPI), so
+/// that `cargo test` needs nothing set up beforehand.
+pub(crate) fn python_tool(command: &str, package: &str) -> PathBuf {
+  if let Some(found) = std::env::var_os("PATH")
+    .into_iter()
+    .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+    .map(|dir| dir.join(command))
+    .find(|path| path.is_file())
+  {
+    return found;
+  }
+  let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools-venv");
+  let tool = venv.join("bin").join(command);
+  // One installer at a time: tests run side by side.
+  let lock = fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools.lock")).unwrap();
+  lock.lock().unwrap();
+  if !tool.is_file() {
+    if !venv.join("bin/pip").is_file() {
+      let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+      assert!(made.success(), "cannot create a virtualenv for {package}");
+    }
+    let installed = Command::new(venv.join("bin/pip"))
+      .args(["install", "--quiet", package])
+      .status()
+      .unwrap();
+    assert!(
+      installed.success(),
+      "cannot install {package} from PyPI for this test"
+    );
+  }
+  tool
+}

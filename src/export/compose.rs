@@ -1,0 +1,192 @@
+//! `dev export compose`: a docker-compose.yml with healthchecks using what the guessed image
+//! has, `condition: service_healthy`, other services reached by name, the stop signal and
+//! grace. Every string compose interpolates has its `$` doubled: `$PORT` in a command is the
+//! container shell's, and `abc$def` in an env file stays `abc$def`.
+
+use std::fmt::Write as _;
+
+use super::{command, environment, relative};
+use crate::{
+  config::{Condition, Probe, Restart},
+  error::Result,
+  format::yaml_quote,
+  plan::{self, PortMap},
+  project::Project,
+};
+
+/// A value compose must take as it is: it would expand `$VAR` and `${VAR}` from the host.
+fn literal(text: &str) -> String {
+  text.replace('$', "$$")
+}
+
+/// Inside compose, another service is reached by its name, not 127.0.0.1.
+fn for_containers(text: &str, project: &Project, ports: &PortMap) -> String {
+  let mut text = text.to_owned();
+  for service in &project.config.services {
+    for (_, port) in ports.get(&service.name).into_iter().flatten() {
+      for host in ["127.0.0.1", "localhost"] {
+        text = text.replace(
+          &format!("{host}:{port}"),
+          &format!("{}:{port}", service.name),
+        );
+      }
+    }
+  }
+  text
+}
+/// A base image that has the service's runtime, guessed from its program.
+pub(super) fn image(run: &str) -> &'static str {
+  let words: Vec<&str> = run.split_whitespace().collect();
+  let has = |names: &[&str]| words.iter().any(|w| names.iter().any(|n| w.ends_with(n)));
+  if has(&[
+    "python",
+    "python3",
+    "uvicorn",
+    "gunicorn",
+    "flask",
+    "manage.py",
+    "pytest",
+  ]) {
+    "python:3.12-slim"
+  } else if has(&["node", "npm", "npx", "yarn", "pnpm", "vite", "next"]) {
+    "node:22-slim"
+  } else if has(&["rails", "ruby", "bundle", "rake"]) {
+    "ruby:3.3-slim"
+  } else if has(&["cargo"]) {
+    "rust:1-slim"
+  } else if has(&["go"]) {
+    "golang:1"
+  } else {
+    "debian:stable-slim"
+  }
+}
+
+pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
+  let mut out = String::from(
+    "# Written by `dev export compose` from devtasks.yaml. The images are guesses from each\n\
+     # command: check them. In a container a server must listen on 0.0.0.0, not 127.0.0.1.\n\
+     services:\n",
+  );
+  for service in &project.config.services {
+    let run = command(service, ports);
+    let image = image(&run);
+    let _ = writeln!(out, "  {}:", service.name);
+    let _ = writeln!(out, "    image: {image}");
+    let _ = writeln!(
+      out,
+      "    working_dir: {}",
+      yaml_quote(&format!("/app/{}", relative(project, &service.cwd.path)))
+    );
+    let _ = writeln!(out, "    volumes: [\"./:/app\"]");
+    let _ = writeln!(
+      out,
+      "    command: [\"sh\", \"-c\", {}]",
+      yaml_quote(&literal(&run))
+    );
+    let env = environment(project, service, ports)?;
+    if !env.is_empty() {
+      let _ = writeln!(out, "    environment:");
+      for (key, value) in env {
+        let _ = writeln!(
+          out,
+          "      {key}: {}",
+          yaml_quote(&literal(&for_containers(&value, project, ports)))
+        );
+      }
+    }
+    let own = ports.get(&service.name).cloned().unwrap_or_default();
+    if !own.is_empty() {
+      let list: Vec<String> = own
+        .iter()
+        .map(|(_, port)| yaml_quote(&format!("127.0.0.1:{port}:{port}")))
+        .collect();
+      let _ = writeln!(out, "    ports: [{}]", list.join(", "));
+    }
+    if let Some(health) = &service.health {
+      let probe = crate::probe::resolve(
+        health,
+        &plan::keeper_spec(&project.config, service, ports, None)?,
+        ports,
+      );
+      if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
+        let _ = writeln!(out, "    healthcheck:");
+        let _ = writeln!(
+          out,
+          "      test: [\"CMD-SHELL\", {}]",
+          yaml_quote(&literal(&test))
+        );
+        let _ = writeln!(out, "      interval: {}s", health.interval.as_secs().max(1));
+        let _ = writeln!(out, "      timeout: {}s", health.timeout.as_secs().max(1));
+        let _ = writeln!(out, "      retries: {}", health.retries);
+        let _ = writeln!(
+          out,
+          "      start_period: {}s",
+          health.start_timeout.as_secs()
+        );
+      }
+    }
+    if !service.depends_on.is_empty() {
+      let _ = writeln!(out, "    depends_on:");
+      for dependency in &service.depends_on {
+        let healthy_possible = project
+          .config
+          .service(&dependency.service)
+          .is_some_and(|s| s.health.is_some());
+        let condition = match dependency.condition {
+          Condition::Healthy if healthy_possible => "service_healthy",
+          Condition::Healthy | Condition::Started => "service_started",
+          Condition::CompletedSuccessfully => "service_completed_successfully",
+        };
+        let _ = writeln!(
+          out,
+          "      {}: {{ condition: {condition} }}",
+          dependency.service
+        );
+      }
+    }
+    let restart = match service.restart.when {
+      Restart::No => "\"no\"",
+      Restart::OnFailure => "on-failure",
+      Restart::Always => "always",
+    };
+    let _ = writeln!(out, "    restart: {restart}");
+    let _ = writeln!(out, "    stop_signal: {}", service.stop_signal.name());
+    let _ = writeln!(
+      out,
+      "    stop_grace_period: {}s",
+      service.grace.as_secs().max(1)
+    );
+  }
+  Ok(out)
+}
+
+/// The probe as a command inside the container, with what the image surely has.
+fn healthcheck(probe: &Probe, port: Option<u16>, image: &str) -> Option<String> {
+  let url = match probe {
+    Probe::Http { url, .. } => url.clone(),
+    Probe::Exec { command } => return Some(command.clone()),
+    Probe::Tcp { address } => format!("tcp://{address}"),
+    Probe::Listening => format!("tcp://127.0.0.1:{}", port?),
+    Probe::Log { .. } => return None,
+  };
+  let tcp = url.strip_prefix("tcp://");
+  Some(match (image, tcp) {
+    (i, None) if i.starts_with("python") => {
+      format!("python3 -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=2)\"")
+    }
+    (i, None) if i.starts_with("node") => {
+      format!(
+        "node -e \"fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))\""
+      )
+    }
+    (_, None) => format!("curl -fsS {url} >/dev/null"),
+    (i, Some(address)) if i.starts_with("python") => {
+      let (host, port) = address.rsplit_once(':')?;
+      format!("python3 -c \"import socket; socket.create_connection(('{host}', {port}), 2)\"")
+    }
+    (_, Some(address)) => {
+      let (host, port) = address.rsplit_once(':')?;
+      format!("bash -c '</dev/tcp/{host}/{port}'")
+    }
+  })
+}
