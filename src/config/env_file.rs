@@ -144,7 +144,7 @@ pub(crate) fn parse_env_file(
         if quote == '\'' {
           raw
         } else {
-          expand(&unescape(&raw), &lookup)
+          expand(&raw, &lookup, true)
         }
       }
       _ => {
@@ -153,7 +153,7 @@ pub(crate) fn parse_env_file(
           .char_indices()
           .find(|(at, c)| *c == '#' && (*at == 0 || rest[..*at].ends_with([' ', '\t'])))
           .map_or(rest.len(), |(at, _)| at);
-        expand(rest[..end].trim_end(), &lookup)
+        expand(rest[..end].trim_end(), &lookup, false)
       }
     };
     pairs.push((key.to_owned(), value));
@@ -182,70 +182,59 @@ fn closing_quote(text: &str, quote: char) -> Option<usize> {
   None
 }
 
-/// Escapes of a double-quoted value. `\$` stays escaped (as `\u{0}$`) until expansion.
-fn unescape(raw: &str) -> String {
-  let mut out = String::with_capacity(raw.len());
-  let mut chars = raw.chars();
-  while let Some(c) = chars.next() {
-    if c != '\\' {
-      out.push(c);
-      continue;
-    }
-    match chars.next() {
-      Some('n') => out.push('\n'),
-      Some('r') => out.push('\r'),
-      Some('t') => out.push('\t'),
-      Some('\\') => out.push('\\'),
-      Some('"') => out.push('"'),
-      Some('\'') => out.push('\''),
-      Some('$') => out.push_str("\u{0}$"),
-      Some(other) => {
-        out.push('\\');
-        out.push(other);
-      }
-      None => out.push('\\'),
-    }
-  }
-  out
-}
-
-/// `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}`; an escaped `\$` is a plain `$`.
-fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+/// Expands `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}`, in one pass with the
+/// escapes of a double-quoted value when `escapes` (`\n \r \t \\ \" \' \$`; `\$` is a
+/// plain `$`, never expanded).
+fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>, escapes: bool) -> String {
   let mut out = String::with_capacity(text.len());
-  let mut rest = text;
-  while let Some(at) = rest.find(['$', '\u{0}']) {
-    out.push_str(&rest[..at]);
-    if rest[at..].starts_with('\u{0}') {
-      out.push('$');
-      rest = &rest[at + 2..];
-      continue;
-    }
-    let after = &rest[at + 1..];
-    if let Some(braced) = after.strip_prefix('{')
-      && let Some(end) = braced.find('}')
-    {
-      let inside = &braced[..end];
-      let (name, default) = match inside.split_once(":-").or_else(|| inside.split_once('-')) {
-        Some((name, default)) => (name, Some(default)),
-        None => (inside, None),
-      };
-      let value = lookup(name).filter(|value| !(value.is_empty() && inside.contains(":-")));
-      out.push_str(&value.or(default.map(str::to_owned)).unwrap_or_default());
-      rest = &braced[end + 1..];
-      continue;
-    }
-    let length = after
-      .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-      .unwrap_or(after.len());
-    if length == 0 || after.starts_with(|c: char| c.is_ascii_digit()) {
-      out.push('$');
-      rest = after;
-    } else {
-      out.push_str(&lookup(&after[..length]).unwrap_or_default());
-      rest = &after[length..];
+  let mut chars = text.char_indices().peekable();
+  while let Some((at, c)) = chars.next() {
+    match c {
+      '\\' if escapes => match chars.next().map(|(_, next)| next) {
+        Some('n') => out.push('\n'),
+        Some('r') => out.push('\r'),
+        Some('t') => out.push('\t'),
+        Some(next @ ('\\' | '"' | '\'' | '$')) => out.push(next),
+        Some(other) => {
+          out.push('\\');
+          out.push(other);
+        }
+        None => out.push('\\'),
+      },
+      '$' => {
+        let after = &text[at + 1..];
+        if let Some(braced) = after.strip_prefix('{')
+          && let Some(end) = braced.find('}')
+        {
+          let inside = &braced[..end];
+          let (name, default) = match inside.split_once(":-").or_else(|| inside.split_once('-')) {
+            Some((name, default)) => (name, Some(default)),
+            None => (inside, None),
+          };
+          let value = lookup(name).filter(|value| !(value.is_empty() && inside.contains(":-")));
+          out.push_str(&value.or(default.map(str::to_owned)).unwrap_or_default());
+          // Skip `{`, the inside and `}`.
+          for _ in 0..inside.chars().count() + 2 {
+            chars.next();
+          }
+          continue;
+        }
+        let name: String = after
+          .chars()
+          .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+          .collect();
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+          out.push('$');
+        } else {
+          out.push_str(&lookup(&name).unwrap_or_default());
+          for _ in 0..name.len() {
+            chars.next();
+          }
+        }
+      }
+      other => out.push(other),
     }
   }
-  out.push_str(rest);
   out
 }
 
@@ -293,6 +282,15 @@ mod tests {
     assert_eq!(value("B=${MISSING:-fallback}"), "fallback");
     assert_eq!(value("B=abc$def"), "abc");
     assert_eq!(value("B=end$"), "end$");
+  }
+
+  #[test]
+  fn any_byte_is_just_data() {
+    // A NUL once collided with an internal marker and panicked (found by the fuzzer).
+    assert_eq!(value("G= spaced  \u{0}"), "spaced  \u{0}");
+    assert_eq!(value("G=\"a\u{0}b \\$x\""), "a\u{0}b $x");
+    assert_eq!(value("G=${"), "${");
+    assert_eq!(value("G=\"\\\\\""), "\\");
   }
 
   #[test]
