@@ -5,7 +5,7 @@ use std::{ffi::OsString, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand};
 
-use crate::{color::ColorChoice, plan::PortOverride, ports::parse_port};
+use crate::{plan::PortOverride, ports::parse_port, ui::color::ColorChoice};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -140,7 +140,7 @@ pub(crate) enum Command {
   /// Write the services as docker-compose.yml, a Procfile, or systemd user units
   Export {
     #[arg(value_enum)]
-    format: crate::export::Format,
+    format: crate::commands::export::Format,
     /// Write the file(s) into this directory instead of printing them
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,

@@ -4,10 +4,12 @@
 use std::{io, path::PathBuf, time::Duration};
 
 use crate::{
-  color::Color,
-  format::{elapsed, status_text},
-  source::{Location, display_path},
+  config::source::{Location, display_path},
   sys::ExitStatus,
+  ui::{
+    color::Color,
+    format::{elapsed, status_text},
+  },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -120,15 +122,6 @@ impl Error {
     move |source| Self::Io {
       context: context.into(),
       source,
-    }
-  }
-
-  pub(crate) fn already_running(state: &crate::state::ServiceState) -> Self {
-    Self::AlreadyRunning {
-      service: state.service.clone(),
-      pid: state.process.map_or(state.keeper.pid, |p| p.pid),
-      port: state.port,
-      uptime: state.uptime(),
     }
   }
 

@@ -2,42 +2,19 @@
 //! config → plan → supervisor/control (through keepers) → state, logs, output.
 
 mod cli;
-mod color;
-mod completions;
+mod commands;
 mod config;
-mod control;
-mod doctor;
 mod error;
-mod export;
-mod format;
-mod health;
-mod http;
-mod init;
-mod keeper;
-mod list;
-mod log_file;
-mod logs;
-mod output;
 mod plan;
-mod port_command;
 mod ports;
-mod preflight;
-mod probe;
-mod progress;
 mod project;
-mod pump;
-mod readiness;
 mod run;
 mod shell;
-mod source;
 mod state;
-mod status;
-mod suggestion;
-mod supervisor;
+mod supervise;
 mod sys;
 mod task;
-mod terminate;
-mod timestamp;
+mod ui;
 
 pub use run::run;
 
@@ -67,7 +44,10 @@ pub fn check_task_file(directory: &std::path::Path, text: &str) -> Result<(), (i
   check().map_err(|error| {
     (
       error.code(),
-      error.render(color::Color::for_stream(color::ColorChoice::Never, false)),
+      error.render(ui::color::Color::for_stream(
+        ui::color::ColorChoice::Never,
+        false,
+      )),
     )
   })
 }

@@ -3,11 +3,10 @@
 use std::collections::HashMap;
 
 use crate::{
-  config::{Config, PRIMARY_PORT, PortSpec, Service, interpolate, shout},
+  config::{Config, Health, PRIMARY_PORT, PortSpec, Probe, Service, interpolate, shout},
   error::Result,
-  keeper::{KeeperSpec, View},
-  probe,
   state::{Liveness, PROJECT_VARIABLE, StateDir},
+  supervise::spec::{KeeperSpec, View},
   sys::{self, ProcessId},
 };
 
@@ -196,6 +195,40 @@ pub(crate) fn keeper_spec(
   spec.liveness = service
     .liveness
     .as_ref()
-    .map(|liveness| probe::resolve(liveness, &spec, ports));
+    .map(|liveness| resolve_probe(liveness, &spec, ports));
   Ok(spec)
+}
+
+/// `health` with `$PORT`, `${svc.port}` and the service's variables filled in.
+pub(crate) fn resolve_probe(health: &Health, spec: &KeeperSpec, ports: &PortMap) -> Health {
+  let reference = port_reference(ports);
+  let variable = |name: &str| {
+    spec
+      .env
+      .iter()
+      .rev()
+      .find(|(key, _)| key == name)
+      .map(|(_, value)| value.clone())
+      .or_else(|| std::env::var(name).ok())
+  };
+  let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
+  let probe = match &health.probe {
+    Probe::Http { url, status, body } => Probe::Http {
+      url: expand(url),
+      status: *status,
+      body: body.clone(),
+    },
+    Probe::Tcp { address } => Probe::Tcp {
+      address: expand(address),
+    },
+    // The shell expands the command's variables itself, from `env`.
+    Probe::Exec { command } => Probe::Exec {
+      command: interpolate::expand_references(command, &reference),
+    },
+    other => other.clone(),
+  };
+  Health {
+    probe,
+    ..health.clone()
+  }
 }

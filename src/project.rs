@@ -1,13 +1,11 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
 use crate::{
-  color::Color,
   config::Config,
-  format::count,
-  output::Reporter,
   ports::ledger::Ledger,
   state::{Liveness, ServiceState, StateDir},
-  terminate::terminate,
+  supervise::terminate::terminate,
+  ui::{color::Color, format::count, output::Reporter},
 };
 
 /// What identifies a project on this machine: its root directory's identity.
@@ -114,7 +112,7 @@ impl Project {
     if let Some(service) = self.config.service(service) {
       return (service.stop_signal, service.grace);
     }
-    crate::keeper::read_spec(&self.state, service).map_or(
+    crate::supervise::spec::KeeperSpec::read(&self.state, service).map_or(
       (crate::sys::Signal::Term, crate::config::DEFAULT_GRACE),
       |spec| {
         (

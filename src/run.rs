@@ -6,20 +6,21 @@ use clap::Parser;
 
 use crate::{
   cli::{Cli, Command},
-  color::Color,
-  completions,
+  commands::{
+    completions, doctor, export, health, init, list, logs,
+    port::{self, PortContext},
+    restart, status, stop,
+  },
   config::{Config, DERIVED_SUFFIXES},
-  control, doctor,
   error::{Error, Result},
-  export, health, init, keeper, list, logs,
-  output::Reporter,
   plan::PortOverrides,
-  port_command::{self, PortContext},
   project::Project,
-  status,
-  suggestion::suggest,
-  supervisor::{self, Start},
+  supervise::{
+    keeper,
+    up::{self, Start},
+  },
   task::{self, TaskOptions},
+  ui::{color::Color, output::Reporter, suggestion::suggest},
 };
 
 /// Runs `dev` with these arguments. `Err` carries the exit code; only `main` exits.
@@ -42,7 +43,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
     Ok(0) | Err(Error::OutputClosed) => Ok(()),
     Ok(code) => Err(code),
     Err(error) => {
-      crate::output::to_stderr(&error.render(error_color));
+      crate::ui::output::to_stderr(&error.render(error_color));
       Err(error.code())
     }
   }
@@ -79,7 +80,7 @@ fn execute(cli: Cli) -> Result<i32> {
       report,
       color: Color::stdout(cli.color),
     };
-    return port_command::run(&context, command);
+    return port::run(&context, command);
   }
   let project = Project::new(
     load(cli.file.as_ref(), report)?,
@@ -157,11 +158,11 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
         open,
         quiet: false,
       };
-      supervisor::up(project, &services, &start)
+      up::up(project, &services, &start)
     }
-    Command::Stop { services } => control::stop(project, &services),
-    Command::Restart { services, detach } => control::restart(project, &services, false, detach),
-    Command::Force { services, detach } => control::restart(project, &services, true, detach),
+    Command::Stop { services } => stop::stop(project, &services),
+    Command::Restart { services, detach } => restart::restart(project, &services, false, detach),
+    Command::Force { services, detach } => restart::restart(project, &services, true, detach),
     Command::Status { services, json } => status::status(project, &services, json),
     Command::Health {
       services,
@@ -193,7 +194,7 @@ fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions)
         .iter()
         .map(|name| format!("{name}\n"))
         .collect();
-      crate::output::print_out(&text)
+      crate::ui::output::print_out(&text)
     }
     Command::Keep { .. }
     | Command::Port { .. }

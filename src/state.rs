@@ -98,10 +98,20 @@ pub(crate) enum Liveness {
 }
 
 impl ServiceState {
+  /// The error a second start of this running service is.
+  pub(crate) fn already_running(&self) -> Error {
+    Error::AlreadyRunning {
+      service: self.service.clone(),
+      pid: self.process.map_or(self.keeper.pid, |p| p.pid),
+      port: self.port,
+      uptime: self.uptime(),
+    }
+  }
+
   pub(crate) fn uptime(&self) -> Duration {
     if self.started_at_ms > 0 {
       return Duration::from_millis(
-        crate::timestamp::now_millis().saturating_sub(self.started_at_ms),
+        crate::ui::timestamp::now_millis().saturating_sub(self.started_at_ms),
       );
     }
     Duration::from_secs(unix_now().saturating_sub(self.started_at))

@@ -13,8 +13,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use crate::{
+  config::source::{Location, Source, display_path},
   error::{Error, Result},
-  source::{Location, Source, display_path},
 };
 
 /// An `env_file:` of the task file: where it is, and where the task file names it.

@@ -9,6 +9,7 @@ mod log;
 mod port;
 mod raw;
 mod service;
+pub(crate) mod source;
 mod task;
 
 use std::{
@@ -32,9 +33,9 @@ pub(crate) use self::{
   task::{Task, TaskArg},
 };
 use crate::{
+  config::source::{Location, Source},
   error::{Error, Result},
-  source::{Location, Source},
-  suggestion::{list, suggest},
+  ui::suggestion::{list, suggest},
 };
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
@@ -191,7 +192,7 @@ impl WorkingDir {
     Err(Error::Config {
       message: format!(
         "directory `{}` does not exist",
-        crate::source::display_path(&self.path)
+        crate::config::source::display_path(&self.path)
       ),
       location: self.named_at.clone(),
       hint: Some("`cwd:` is relative to the directory of devtasks.yaml".into()),
@@ -314,7 +315,7 @@ impl Checker<'_> {
   }
 
   fn file_name(&self) -> String {
-    crate::source::display_path(&self.source.path)
+    crate::config::source::display_path(&self.source.path)
   }
 
   /// An error pointing at a value: the caret starts inside the quotes of a quoted one.

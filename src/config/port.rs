@@ -8,9 +8,9 @@ use super::{
   raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
 };
 use crate::{
+  config::source::Location,
   error::{Error, Result},
-  source::Location,
-  suggestion::{list, suggest},
+  ui::suggestion::{list, suggest},
 };
 
 /// One port a service wants.

@@ -9,8 +9,8 @@ use super::{
 };
 use crate::{
   error::Result,
-  suggestion::{list, suggest},
   sys::Signal,
+  ui::suggestion::{list, suggest},
 };
 
 #[derive(Debug)]

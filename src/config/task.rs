@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
   error::{Error, Result},
-  suggestion::suggest,
+  ui::suggestion::suggest,
 };
 
 #[derive(Debug)]

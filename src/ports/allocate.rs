@@ -17,11 +17,10 @@ use super::{
   release::{self, Released},
 };
 use crate::{
-  config::{Fallback, PortSpec, Service},
+  config::{Fallback, PortSpec, Service, source::display_path},
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
-  source::display_path,
   state::Liveness,
   sys::{self, Pid, Signal},
 };
@@ -352,7 +351,7 @@ fn taken_error(
     if tried.len() > LISTED_TRIES {
       details.push(format!(
         "… and {} more",
-        crate::format::count(tried.len() - LISTED_TRIES, "port", "ports")
+        crate::ui::format::count(tried.len() - LISTED_TRIES, "port", "ports")
       ));
     }
   }

@@ -96,7 +96,7 @@ impl Holder {
       "{} (pid {}, up {})",
       program_name(&self.command),
       self.pid,
-      crate::format::elapsed(self.uptime())
+      crate::ui::format::elapsed(self.uptime())
     )
   }
 }

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
   error::{Error, Result},
-  project::ProjectId,
   state::write_atomically,
+  sys::DirectoryId as ProjectId,
   sys::{self, ProcessId},
 };
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::holders::Holder;
 use crate::{
-  control::KEEPER_SLACK,
   state::StateDir,
+  supervise::keeper::KEEPER_SLACK,
+  supervise::terminate::{Ended, terminate},
   sys::{self, Pid, ProcessId, Signal},
-  terminate::{Ended, terminate},
 };
 
 /// Why a holder must not be stopped; `None` when it may be.
@@ -119,7 +119,7 @@ fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
   if state.token != service.instance || !state.keeper.is_alive_since(&state.boot_id) {
     return None;
   }
-  let grace = crate::keeper::read_spec(&state_dir, &service.name)
+  let grace = crate::supervise::spec::KeeperSpec::read(&state_dir, &service.name)
     .map_or(crate::config::DEFAULT_GRACE, |spec| {
       Duration::from_millis(spec.grace_ms)
     });

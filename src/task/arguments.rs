@@ -32,7 +32,7 @@ pub(crate) fn bind(task: &Task, words: &[String]) -> Result<Bound> {
       message: format!(
         "task `{}` takes at most {} but got {}: {}",
         task.name,
-        crate::format::count(task.args.len(), "argument", "arguments"),
+        crate::ui::format::count(task.args.len(), "argument", "arguments"),
         positional.len(),
         positional.join(" ")
       ),

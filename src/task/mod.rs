@@ -10,12 +10,12 @@ use std::io::{BufRead, IsTerminal};
 
 use self::{runner::Runner, steps::Step};
 use crate::{
+  commands::stop,
   config::Task,
-  control,
   error::{Error, Result},
   plan::{self, PortOverrides},
   project::Project,
-  supervisor::{self, Start},
+  supervise::up::{self, Start},
 };
 
 /// `dev --dry-run` and `dev --yes`.
@@ -80,7 +80,7 @@ pub(crate) fn run_task(
   runner.ports = plan::known_ports(config, &project.state, &PortOverrides::default());
   let result = runner.run(&steps);
   if !started.is_empty() {
-    let stopped = control::stop(project, &started);
+    let stopped = stop::stop(project, &started);
     if result.is_ok() {
       stopped?;
     }
@@ -111,8 +111,8 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
     open: false,
     quiet: true,
   };
-  if let Err(error) = supervisor::up(project, &missing, &start) {
-    let _ = control::stop(project, &starting);
+  if let Err(error) = up::up(project, &missing, &start) {
+    let _ = stop::stop(project, &starting);
     return Err(error);
   }
   Ok(starting)
@@ -132,7 +132,7 @@ fn confirm(task: &Task, question: &str, yes: bool) -> Result<()> {
       "it asks \"{question}\" and there is no terminal to answer"
     )));
   }
-  crate::output::to_stderr(&format!("{question} [y/N] "));
+  crate::ui::output::to_stderr(&format!("{question} [y/N] "));
   let mut answer = String::new();
   let _ = std::io::stdin().lock().read_line(&mut answer);
   match answer.trim().to_lowercase().as_str() {
@@ -161,7 +161,7 @@ fn dry_run(
     ));
   }
   describe(runner, steps, "", &mut out)?;
-  crate::output::print_out(&out)
+  crate::ui::output::print_out(&out)
 }
 
 fn describe(runner: &Runner<'_>, steps: &[Step<'_>], indent: &str, out: &mut String) -> Result<()> {

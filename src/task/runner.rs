@@ -21,13 +21,15 @@ use super::{arguments::Bound, steps::Step};
 use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
-  format::{count, one_line, shell_quote},
-  output::Prefixer,
   plan::{PortMap, port_reference},
   project::Project,
   shell,
+  supervise::terminate::terminate,
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
-  terminate::terminate,
+  ui::{
+    format::{count, one_line, shell_quote},
+    output::Prefixer,
+  },
 };
 
 pub(crate) struct Runner<'a> {

@@ -15,11 +15,10 @@ use self::{
   systemd::{systemd, unit_name},
 };
 use crate::{
-  config::{Service, interpolate},
+  config::{Service, interpolate, source::display_path},
   error::{Error, Result},
   plan::{self, PortMap, PortOverrides, port_reference},
   project::Project,
-  source::display_path,
 };
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -53,13 +52,13 @@ pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> R
           .step(&format!("wrote {}", display_path(&path)));
       }
     }
-    None if files.len() == 1 => crate::output::print_out(&files[0].1)?,
+    None if files.len() == 1 => crate::ui::output::print_out(&files[0].1)?,
     None => {
       let mut out = String::new();
       for (name, text) in &files {
         out.push_str(&format!("# ---- {name} ----\n{text}"));
       }
-      crate::output::print_out(&out)?;
+      crate::ui::output::print_out(&out)?;
     }
   }
   Ok(())

@@ -16,10 +16,9 @@ use std::{
 pub(crate) use procfile::procfile_config;
 
 use crate::{
+  config::source::display_path,
   error::{Error, Result},
-  format::yaml_quote,
-  output::Reporter,
-  source::display_path,
+  ui::{format::yaml_quote, output::Reporter},
 };
 
 /// A service as detected, before it is written out.

@@ -2,7 +2,7 @@
 //! 5000, 5100, … per process type for those that use `$PORT`.
 
 use super::{Detected, Draft};
-use crate::format::yaml_quote;
+use crate::ui::format::yaml_quote;
 
 /// `web: gunicorn app:app` lines: `#` comments and blank lines skipped.
 pub(super) fn entries(text: &str) -> Vec<(String, String)> {

@@ -219,7 +219,7 @@ fn task_entry(task: &Task) -> TaskEntry<'_> {
 pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
   let config = &project.config;
   if json {
-    return crate::output::print_json(&Listing {
+    return crate::ui::output::print_json(&Listing {
       file: absolute(&config.path),
       root: absolute(&config.root),
       default: config.default.as_deref(),
@@ -308,5 +308,5 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       out.push('\n');
     }
   }
-  crate::output::print_out(&out)
+  crate::ui::output::print_out(&out)
 }

@@ -10,10 +10,8 @@ use serde::Serialize;
 
 use crate::{
   cli::{PortCommand, all_ports},
-  color::Color,
+  config::source::display_path,
   error::{Error, Result},
-  format::{count, elapsed},
-  output::{Reporter, print_json, print_out, table},
   ports::{
     allocate::dev_processes,
     holders::{self, Holder, PortReport, PortStatus},
@@ -22,8 +20,12 @@ use crate::{
     release::{self, refusal},
   },
   project::Project,
-  source::display_path,
   sys::Signal,
+  ui::{
+    color::Color,
+    format::{count, elapsed},
+    output::{Reporter, print_json, print_out, table},
+  },
 };
 
 /// Exit codes of `dev port check`, most severe first.

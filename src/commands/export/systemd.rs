@@ -10,12 +10,11 @@ use std::{
 
 use super::{command, environment};
 use crate::{
-  config::{Restart, Service},
+  config::{Restart, Service, source::display_path},
   error::Result,
-  format::one_line,
   plan::PortMap,
   project::Project,
-  source::display_path,
+  ui::format::one_line,
 };
 
 pub(super) fn unit_name(service: &Service) -> String {

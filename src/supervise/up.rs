@@ -20,22 +20,26 @@ use std::{
 use crate::{
   config::{Condition, Service},
   error::{Error, NotReadyWhy, Result},
-  format::{elapsed, status_text},
-  keeper::{EXIT_SERVICE_ENDED, Handshake},
-  logs::run_tail,
-  output::Prefixer,
   plan::{self, PortMap, PortOverrides},
   ports::{
     allocate::{Allocation, allocate},
     holders,
     ledger::Ledger,
   },
-  preflight,
-  probe::{Check, Outcome},
   project::Project,
-  readiness::{TAIL_LINES, Verdict, wait_ready},
   state::{Liveness, ServiceState},
+  supervise::log_tail::run_tail,
+  supervise::{
+    keeper::{EXIT_SERVICE_ENDED, Handshake},
+    preflight,
+    probe::{Check, Outcome},
+    readiness::{TAIL_LINES, Verdict, wait_ready},
+  },
   sys::{self, ExitStatus, ProcessId, Signal},
+  ui::{
+    format::{elapsed, status_text},
+    output::Prefixer,
+  },
 };
 
 /// How to start: in the background or not, whether to stop foreign port holders, and
@@ -147,7 +151,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
       continue;
     };
     if names.contains(&service.name) || names.is_empty() {
-      return Err(Error::already_running(&state));
+      return Err(state.already_running());
     }
     // Running is not healthy: a dependent that needs it healthy waits for its probe.
     let pid = state.process.map_or(0, |p| p.pid);
@@ -372,7 +376,7 @@ impl Run<'_> {
       Handshake::Started { pid } => pid,
       Handshake::Busy => {
         return Err(match project.state.read(&service.name) {
-          Some(state) => Error::already_running(&state),
+          Some(state) => state.already_running(),
           None => Error::Start {
             service: service.name.clone(),
             message: "another dev is starting it right now".into(),
@@ -386,7 +390,7 @@ impl Run<'_> {
         });
       }
     };
-    let port_text = crate::format::port_list(spec.ports.iter().map(|(n, p)| (n.as_str(), *p)))
+    let port_text = crate::ui::format::port_list(spec.ports.iter().map(|(n, p)| (n.as_str(), *p)))
       .map(|list| {
         let noun = if spec.ports.len() == 1 {
           "port"
@@ -434,7 +438,7 @@ impl Run<'_> {
   /// A service that was running when we came, awaited healthy for a dependent: its probe
   /// runs as after a start. It is not ours to stop.
   fn watch_running(&mut self, service: &Service, state: &ServiceState) -> Result<()> {
-    let spec = crate::keeper::read_spec(&self.project.state, &service.name)
+    let spec = crate::supervise::spec::KeeperSpec::read(&self.project.state, &service.name)
       .or_else(|_| plan::keeper_spec(&self.project.config, service, &self.ports, None))?;
     self.launches += 1;
     let launch = self.launches;
@@ -493,7 +497,7 @@ impl Run<'_> {
       "was not ready after {}: {target} → {} ({})",
       elapsed(deadline),
       last.detail,
-      crate::format::count(tries as usize, "probe", "probes")
+      crate::ui::format::count(tries as usize, "probe", "probes")
     );
     if !self.start.detach {
       self.project.report.failure(&format!("{name} {reason}"));
@@ -558,7 +562,7 @@ impl Run<'_> {
           if !tail.is_empty() {
             let header = format!(
               "last {} of its output ({}):",
-              crate::format::count(tail.len(), "line", "lines"),
+              crate::ui::format::count(tail.len(), "line", "lines"),
               project.report.path(&log)
             );
             project.report.details(&header, &tail);
@@ -742,7 +746,7 @@ pub(crate) fn claim_for_keeper(
 
 /// Opens the URL with the platform's opener — never in CI or without a display, where a
 /// browser cannot help (and must not pop up on a build machine).
-fn open_browser(url: &str, report: crate::output::Reporter) {
+fn open_browser(url: &str, report: crate::ui::output::Reporter) {
   let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
   if set("CI") {
     return;
@@ -832,7 +836,7 @@ fn relay_output(
       if let Some(last) = pending.iter().rposition(|byte| *byte == b'\n') {
         if let Some(prefixer) = &prefixer
           && let Err(error) = prefixer.lines(&pending[..last])
-          && crate::output::is_closed(&error)
+          && crate::ui::output::is_closed(&error)
           && !view_closed
         {
           // `dev | head`, or a terminal that is gone: as after a hang-up, stop everything.

@@ -8,12 +8,14 @@ use serde::Serialize;
 
 use crate::{
   error::{Error, Result},
-  format::count,
-  output::{print_json, print_out, table},
   plan::{self, PortOverrides},
-  probe::{Check, Outcome},
   project::Project,
   state::Liveness,
+  supervise::probe::{Check, Outcome},
+  ui::{
+    format::count,
+    output::{print_json, print_out, table},
+  },
 };
 
 #[derive(Serialize)]
@@ -107,7 +109,7 @@ fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
       continue;
     };
     // The spec it was started with: its environment, even if the task file changed since.
-    let spec = crate::keeper::read_spec(&project.state, &service.name)
+    let spec = crate::supervise::spec::KeeperSpec::read(&project.state, &service.name)
       .ok()
       .or_else(|| plan::keeper_spec(&project.config, service, &ports, None).ok());
     if let Some(check) =

@@ -16,7 +16,10 @@ use std::{
   time::Duration,
 };
 
-use crate::{keeper::View, log_file::LogFile, sys};
+use crate::{
+  supervise::{log_file::LogFile, spec::View},
+  sys,
+};
 
 /// How far the view may fall behind before lines are skipped for it: a second or more of a
 /// very fast service's output on a loaded machine, and the bound of the keeper's memory

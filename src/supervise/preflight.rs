@@ -4,9 +4,9 @@
 use std::{fs, io::Write, path::Path};
 
 use crate::{
+  config::source::display_path,
   error::{Error, Result},
   project::Project,
-  source::display_path,
   sys,
 };
 

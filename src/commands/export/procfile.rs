@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{command, environment, relative};
-use crate::{error::Result, format::shell_quote, plan::PortMap, project::Project};
+use crate::{error::Result, plan::PortMap, project::Project, ui::format::shell_quote};
 
 /// A shell word for `value`, on one line whatever `value` holds.
 fn one_line_word(value: &str) -> String {

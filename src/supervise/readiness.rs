@@ -12,11 +12,10 @@ use std::{
 
 use crate::{
   config::Probe,
-  output::Reporter,
-  probe::{Check, Outcome},
-  progress::Waiting,
   state::StateDir,
+  supervise::probe::{Check, Outcome},
   sys::{self, ProcessId},
+  ui::{output::Reporter, progress::Waiting},
 };
 
 /// How a wait for readiness ended.

@@ -3,13 +3,15 @@
 use serde::Serialize;
 
 use crate::{
+  config::source::display_path,
   error::Result,
-  format::{elapsed, status_text},
-  output::{print_json, print_out, table},
   ports::ledger::Ledger,
   project::Project,
-  source::display_path,
   state::{Liveness, unix_now},
+  ui::{
+    format::{elapsed, status_text},
+    output::{print_json, print_out, table},
+  },
 };
 
 #[derive(Serialize)]
@@ -137,7 +139,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
         service,
         state,
         row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-        crate::format::port_list(
+        crate::ui::format::port_list(
           row
             .ports
             .iter()

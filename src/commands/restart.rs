@@ -1,5 +1,6 @@
-//! `dev stop`, `dev restart`, `dev force`: act on running services through their keepers,
-//! wherever they were started (this terminal, another one, or detached).
+//! `dev restart`, `dev force` and `dev <svc>-restart|-force`: restart running services in
+//! place through their keepers (a foreground `dev` keeps showing their output), with the
+//! task file as it is now; start those that are not running.
 
 use std::{
   sync::atomic::AtomicBool,
@@ -7,80 +8,22 @@ use std::{
 };
 
 use crate::{
-  config::Service,
+  commands::stop,
+  config::{Service, source::display_path},
   error::{Error, Result},
-  format::{count, elapsed, status_text},
   plan::{self, PortOverrides},
   ports::allocate::{Allocation, allocate},
-  probe::Check,
   project::Project,
-  readiness::{Verdict, wait_ready},
-  source::display_path,
   state::{Liveness, ServiceState},
-  supervisor::{self, Start},
+  supervise::keeper::KEEPER_SLACK,
+  supervise::{
+    probe::Check,
+    readiness::{Verdict, wait_ready},
+    up::{self, Start},
+  },
   sys::{self, Signal},
+  ui::format::{count, elapsed},
 };
-
-/// How long past its grace a keeper may take before we end it ourselves.
-pub(crate) const KEEPER_SLACK: Duration = Duration::from_secs(5);
-
-pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
-  let mut order: Vec<String> = plan::start_order(&project.config, names)
-    .into_iter()
-    .map(|service| service.name.clone())
-    .filter(|name| names.is_empty() || names.contains(name))
-    .collect();
-  // Dependents first: a frontend should not watch its backend vanish.
-  order.reverse();
-  // Then what the task file no longer names but still runs.
-  order.extend(
-    project
-      .orphans()
-      .into_iter()
-      .filter(|name| names.is_empty() || names.contains(name)),
-  );
-  let mut pending = Vec::new();
-  for name in &order {
-    match project.check(name) {
-      Some(Liveness::Running(state)) => {
-        let _ = sys::signal_process(state.keeper.pid, Signal::Term);
-        pending.push((name, state, Instant::now()));
-      }
-      Some(Liveness::Exited(_, exit)) => {
-        project.state.remove(name);
-        project.report.stopped(&format!(
-          "{name} was not running ({})",
-          status_text(exit.status())
-        ));
-      }
-      Some(Liveness::Stale(_)) => {}
-      None if !names.is_empty() => project.report.stopped(&format!("{name} is not running")),
-      None => {}
-    }
-  }
-  for (name, state, since) in pending {
-    let (_, grace) = project.stop_settings(name);
-    if !sys::wait_for_exit(state.keeper, grace + KEEPER_SLACK) {
-      project.report.warning(&format!(
-        "{name}'s keeper did not stop in time; ending it and its processes"
-      ));
-      let _ = sys::signal_process(state.keeper.pid, Signal::Kill);
-      sys::wait_for_exit(state.keeper, Duration::from_secs(2));
-    }
-    // A keeper that exits cleanly removes its state; anything else is checked for survivors.
-    project.check(name);
-    let gone = if project.config.service(name).is_none() {
-      "; it is no longer in devtasks.yaml"
-    } else {
-      ""
-    };
-    project.report.stopped(&format!(
-      "{name} stopped ({}{gone})",
-      elapsed(since.elapsed())
-    ));
-  }
-  Ok(())
-}
 
 /// Restarts running services in place (their keeper stays, so a foreground `dev` keeps
 /// showing their output); services that are not running are started.
@@ -109,7 +52,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
         "{name} was started in {} before the project moved here; stopping it to start it here",
         display_path(&state.root)
       ));
-      stop(project, std::slice::from_ref(name))?;
+      stop::stop(project, std::slice::from_ref(name))?;
       moved.push(name.clone());
       continue;
     }
@@ -126,7 +69,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       overrides: PortOverrides::default(),
       open: false,
     };
-    supervisor::up(project, &moved, &start)?;
+    up::up(project, &moved, &start)?;
   }
   if !not_running.is_empty() {
     project.report.step(&format!(
@@ -141,7 +84,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       overrides: PortOverrides::default(),
       open: false,
     };
-    supervisor::up(project, &not_running, &start)?;
+    up::up(project, &not_running, &start)?;
   }
   match failed.len() {
     0 => Ok(()),
@@ -190,7 +133,7 @@ fn restart_in_place(
   project
     .state
     .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
-  supervisor::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
+  up::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
   if before != after && !before.is_empty() {
     let list = |ports: &[u16]| {
       ports

@@ -6,7 +6,7 @@ use std::{
   sync::Arc,
 };
 
-use crate::color::Color;
+use crate::ui::color::Color;
 
 /// A task file's path and text, shared by every location that points into it.
 #[derive(Debug)]

@@ -5,15 +5,15 @@
 use std::path::Path;
 
 use crate::{
+  config::source::display_path,
   error::{Error, Result},
-  format::count,
   plan::{self, PortOverrides},
   ports::holders::{self, PortStatus},
-  preflight,
   project::Project,
   shell,
-  source::display_path,
   state::Liveness,
+  supervise::preflight,
+  ui::format::count,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       out.push_str(&format!("  {} {fix}\n", color.hint("fix:")));
     }
   }
-  crate::output::print_out(&out)?;
+  crate::ui::output::print_out(&out)?;
   let problems = findings
     .iter()
     .filter(|f| f.level == Level::Problem)

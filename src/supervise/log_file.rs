@@ -13,7 +13,7 @@ use std::{
 use crate::{
   config::LogSettings,
   sys::{self, DirectoryId},
-  timestamp::{now_millis, utc_millis},
+  ui::timestamp::{now_millis, utc_millis},
 };
 
 /// Opens a log for appending, its directory created if need be.
@@ -212,7 +212,7 @@ impl LogFile {
     self.at_line_start = true;
     self.write_marker(&format!(
       "──── {} · {why}",
-      crate::timestamp::utc_timestamp(crate::state::unix_now())
+      crate::ui::timestamp::utc_timestamp(crate::state::unix_now())
     ))
   }
 }

@@ -9,9 +9,9 @@ use super::{command, environment, relative};
 use crate::{
   config::{Condition, Probe, Restart},
   error::Result,
-  format::yaml_quote,
   plan::{self, PortMap},
   project::Project,
+  ui::format::yaml_quote,
 };
 
 /// A value compose must take as it is: it would expand `$VAR` and `${VAR}` from the host.
@@ -103,7 +103,7 @@ pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
       let _ = writeln!(out, "    ports: [{}]", list.join(", "));
     }
     if let Some(health) = &service.health {
-      let probe = crate::probe::resolve(
+      let probe = crate::plan::resolve_probe(
         health,
         &plan::keeper_spec(&project.config, service, ports, None)?,
         ports,

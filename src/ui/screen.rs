@@ -1,31 +1,25 @@
-//! While services are being waited for: a spinner line per service under everything else
-//! on a terminal (`⠹ backend: GET http://127.0.0.1:8000/health · 1.4s`), or, when stderr is
-//! not a terminal, a plain line now and then for a slow one. Every line `dev` prints goes
-//! through `above`, which lifts the spinners out of the way and puts them back after it.
+//! The spinner lines at the bottom of the terminal, one per awaited service, and the one
+//! rule that keeps them whole: everything `dev` prints goes through `above`, which lifts the
+//! spinners out of the way and puts them back after it.
 
 use std::{
-  io::{IsTerminal, Write},
+  io::Write,
   sync::{Mutex, MutexGuard, PoisonError},
   thread,
   time::{Duration, Instant},
 };
 
 use crate::{
-  color::Color,
-  format::{elapsed, one_line, truncate_to_width},
-  output::Reporter,
   sys,
+  ui::{
+    color::Color,
+    format::{elapsed, truncate_to_width},
+  },
 };
 
 const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const TICK: Duration = Duration::from_millis(80);
 const QUIET: Duration = Duration::from_millis(150);
-/// Without a terminal: say that we are still waiting after these, then every 30 s.
-const PLAIN_AFTER: [Duration; 3] = [
-  Duration::from_secs(1),
-  Duration::from_secs(5),
-  Duration::from_secs(15),
-];
 
 struct Screen {
   waits: Vec<Wait>,
@@ -68,86 +62,6 @@ pub(crate) fn above<T>(print: impl FnOnce() -> T) -> T {
   let result = print();
   screen.draw();
   result
-}
-
-/// One service being waited for; its spinner goes away when this is dropped.
-pub(crate) struct Waiting {
-  /// `None` without a terminal: plain lines instead.
-  id: Option<u64>,
-  service: String,
-  what: String,
-  since: Instant,
-  plain_said: usize,
-  report: Reporter,
-}
-
-impl Waiting {
-  pub(crate) fn start(report: Reporter, service: &str, what: &str) -> Self {
-    // A multi-line `exec: |` probe would break the spinner line in two.
-    let what = &one_line(what);
-    let live =
-      std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|term| term != "dumb");
-    let id = live.then(|| {
-      let mut screen = screen();
-      screen.color = Some(report.color);
-      screen.next_id += 1;
-      let id = screen.next_id;
-      screen.waits.push(Wait {
-        id,
-        service: service.to_owned(),
-        what: what.to_owned(),
-        since: Instant::now(),
-      });
-      if !screen.ticking {
-        screen.ticking = true;
-        thread::spawn(tick);
-      }
-      id
-    });
-    Self {
-      id,
-      service: service.to_owned(),
-      what: what.to_owned(),
-      since: Instant::now(),
-      plain_said: 0,
-      report,
-    }
-  }
-
-  /// Called as the wait goes on: without a terminal, says now and then that it still does.
-  pub(crate) fn still(&mut self) {
-    if self.id.is_some() {
-      return;
-    }
-    let waited = self.since.elapsed();
-    let next = PLAIN_AFTER
-      .get(self.plain_said)
-      .copied()
-      .unwrap_or_else(|| {
-        PLAIN_AFTER[PLAIN_AFTER.len() - 1]
-          + Duration::from_secs(30) * (self.plain_said + 1 - PLAIN_AFTER.len()) as u32
-      });
-    if waited >= next {
-      self.plain_said += 1;
-      self.report.step(&format!(
-        "{}: waiting for {} ({})",
-        self.service,
-        self.what,
-        elapsed(waited)
-      ));
-    }
-  }
-}
-
-impl Drop for Waiting {
-  fn drop(&mut self) {
-    if let Some(id) = self.id {
-      let mut screen = screen();
-      screen.clear();
-      screen.waits.retain(|wait| wait.id != id);
-      screen.draw();
-    }
-  }
 }
 
 impl Screen {
@@ -210,4 +124,31 @@ fn tick() {
     screen.clear();
     screen.draw();
   }
+}
+
+/// Adds a spinner line; ticking starts with the first one.
+pub(crate) fn add(color: Color, service: &str, what: &str) -> u64 {
+  let mut screen = screen();
+  screen.color = Some(color);
+  screen.next_id += 1;
+  let id = screen.next_id;
+  screen.waits.push(Wait {
+    id,
+    service: service.to_owned(),
+    what: what.to_owned(),
+    since: Instant::now(),
+  });
+  if !screen.ticking {
+    screen.ticking = true;
+    thread::spawn(tick);
+  }
+  id
+}
+
+/// Takes a spinner line away.
+pub(crate) fn remove(id: u64) {
+  let mut screen = screen();
+  screen.clear();
+  screen.waits.retain(|wait| wait.id != id);
+  screen.draw();
 }

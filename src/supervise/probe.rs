@@ -12,10 +12,9 @@ use std::{
 use serde::Serialize;
 
 use crate::{
-  config::{Health, Probe, Service, interpolate},
-  http,
-  keeper::{KeeperSpec, ReapedStatuses},
-  plan::{PortMap, port_reference},
+  config::{Health, Probe, Service},
+  plan::{PortMap, resolve_probe},
+  supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
   sys::{self, ExitStatus, ProcessId},
 };
 
@@ -57,7 +56,7 @@ impl Check {
     ports: &PortMap,
     keeper: Option<ProcessId>,
   ) -> Option<Self> {
-    let health = resolve(service.health.as_ref()?, spec, ports);
+    let health = resolve_probe(service.health.as_ref()?, spec, ports);
     Some(Self::resolved(health, spec, keeper))
   }
 
@@ -179,7 +178,7 @@ impl Check {
       match status {
         Some(ExitStatus::Code(0)) => return (true, "exit code 0".into(), None),
         Some(ExitStatus::Code(code)) => return (false, format!("exit code {code}"), None),
-        Some(status) => return (false, crate::format::status_text(status), None),
+        Some(status) => return (false, crate::ui::format::status_text(status), None),
         None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
         None => {
           // Our own probe's group: started just above, in a group of its own.
@@ -191,7 +190,7 @@ impl Check {
             false,
             format!(
               "timed out after {}",
-              crate::format::elapsed(self.health.timeout)
+              crate::ui::format::elapsed(self.health.timeout)
             ),
             None,
           );
@@ -227,40 +226,6 @@ impl Check {
       }
     }
     (true, format!("listening on port {port}"), None)
-  }
-}
-
-/// `health` with `$PORT`, `${svc.port}` and the service's variables filled in.
-pub(crate) fn resolve(health: &Health, spec: &KeeperSpec, ports: &PortMap) -> Health {
-  let reference = port_reference(ports);
-  let variable = |name: &str| {
-    spec
-      .env
-      .iter()
-      .rev()
-      .find(|(key, _)| key == name)
-      .map(|(_, value)| value.clone())
-      .or_else(|| std::env::var(name).ok())
-  };
-  let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
-  let probe = match &health.probe {
-    Probe::Http { url, status, body } => Probe::Http {
-      url: expand(url),
-      status: *status,
-      body: body.clone(),
-    },
-    Probe::Tcp { address } => Probe::Tcp {
-      address: expand(address),
-    },
-    // The shell expands the command's variables itself, from `env`.
-    Probe::Exec { command } => Probe::Exec {
-      command: interpolate::expand_references(command, &reference),
-    },
-    other => other.clone(),
-  };
-  Health {
-    probe,
-    ..health.clone()
   }
 }
 
@@ -356,7 +321,7 @@ fn log_matches(log: &std::path::Path, pattern: &str) -> (bool, String, Option<u1
   let Ok(regex) = regex_lite::Regex::new(pattern) else {
     return (false, format!("invalid regex /{pattern}/"), None);
   };
-  let text = crate::logs::current_run(log);
+  let text = crate::supervise::log_tail::current_run(log);
   match text.lines().find(|line| regex.is_match(line)) {
     Some(line) => (true, format!("matched: {}", line.trim()), None),
     None => (false, format!("no line matches /{pattern}/ yet"), None),

@@ -4,11 +4,13 @@
 use std::io::{self, Write};
 
 use crate::{
-  color::Color,
+  config::source::display_path,
   error::{Error, Result},
-  format::{display_width, pad_to},
-  progress::above,
-  source::display_path,
+  ui::{
+    color::Color,
+    format::{display_width, pad_to},
+    screen::above,
+  },
 };
 
 /// Progress and outcome lines: `▸ backend started …`, `✗ frontend exited with code 1`.

@@ -7,16 +7,12 @@
 //! forwards a copy to `dev` without ever blocking the service on a slow terminal.
 
 use std::{
-  collections::VecDeque,
   fs::{self, File, OpenOptions},
   io::{self, Write},
   os::{fd::AsRawFd, unix::process::CommandExt},
   path::PathBuf,
   process::{Command, Stdio},
-  sync::{
-    Arc, Mutex, PoisonError,
-    mpsc::{self, Receiver, RecvTimeoutError, Sender},
-  },
+  sync::mpsc::{self, Receiver, RecvTimeoutError, Sender},
   thread,
   time::{Duration, Instant},
 };
@@ -24,64 +20,19 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-  config::{Health, LogSettings, Restart, RestartPolicy},
-  format::{count, status_text},
-  log_file::LogFile,
-  probe::Check,
-  pump::spawn_pump,
+  config::Restart,
   state::{
     ExitRecord, INSTANCE_VARIABLE, SERVICE_VARIABLE, ServiceState, StateDir, random_token, unix_now,
   },
+  supervise::{
+    log_file::LogFile, probe::Check, pump::spawn_pump, reaped::ReapedStatuses, spec::KeeperSpec,
+  },
   sys::{self, DirectoryId, ExitStatus, Pid, ProcessId, Signal},
-  timestamp::utc_timestamp,
+  ui::{
+    format::{count, status_text},
+    timestamp::utc_timestamp,
+  },
 };
-
-/// Everything a keeper needs, written to `.dev/<svc>.spec.json` by whoever starts or
-/// restarts the service (a restart re-reads it, so edits to devtasks.yaml take effect).
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct KeeperSpec {
-  pub(crate) service: String,
-  /// The project's root when the service was started, and what identifies it.
-  #[serde(default)]
-  pub(crate) root: PathBuf,
-  #[serde(default)]
-  pub(crate) project: DirectoryId,
-  pub(crate) command: String,
-  pub(crate) cwd: PathBuf,
-  pub(crate) env: Vec<(String, String)>,
-  pub(crate) log: PathBuf,
-  /// The primary port (`$PORT`).
-  pub(crate) port: Option<u16>,
-  /// Every port by name, the primary first: `[("port", 8000), ("ws", 8081)]`.
-  #[serde(default)]
-  pub(crate) ports: Vec<(String, u16)>,
-  pub(crate) stop_signal: String,
-  pub(crate) grace_ms: u64,
-  #[serde(default)]
-  pub(crate) restart: RestartPolicy,
-  /// Rotation, timestamps and colors of the log file.
-  #[serde(default)]
-  pub(crate) log_settings: LogSettings,
-  /// Probed while the service runs, with ports already resolved.
-  #[serde(default)]
-  pub(crate) liveness: Option<Health>,
-  /// The foreground `dev` this keeper reports to; `None` when detached.
-  pub(crate) supervisor: Option<ProcessId>,
-  /// Where that `dev` shows the output: a file never has lines skipped.
-  #[serde(default)]
-  pub(crate) view: View,
-}
-
-/// What the foreground `dev`'s stdout is, which decides whether a line may be skipped
-/// when it falls behind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum View {
-  /// A terminal or a pipe: lines are skipped (and counted) only while its reader is stuck.
-  #[default]
-  Reader,
-  /// A regular file or /dev/null: it always drains, so every line is shown.
-  File,
-}
 
 /// The first line a keeper prints, so the starter knows how the start went.
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,6 +41,9 @@ pub(crate) enum Handshake {
   Busy,
   Failed { message: String },
 }
+
+/// How long past its grace a keeper may take before `dev` ends it itself.
+pub(crate) const KEEPER_SLACK: Duration = Duration::from_secs(5);
 
 /// Keeper exit codes, read by the foreground `dev`.
 pub(crate) const EXIT_STOPPED: i32 = 0;
@@ -135,7 +89,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
     );
     let _ = stdout.flush();
   };
-  let spec = match read_spec(&state_dir, service) {
+  let spec = match KeeperSpec::read(&state_dir, service) {
     Ok(spec) => spec,
     Err(message) => {
       handshake(&mut stdout, &Handshake::Failed { message });
@@ -178,13 +132,6 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
       EXIT_NOT_STARTED
     }
   }
-}
-
-pub(crate) fn read_spec(state_dir: &StateDir, service: &str) -> Result<KeeperSpec, String> {
-  let path = state_dir.spec_path(service);
-  let text = fs::read_to_string(&path)
-    .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
-  serde_json::from_str(&text).map_err(|error| format!("`{}` is corrupt: {error}", path.display()))
 }
 
 /// Detached keepers print nothing after the handshake: point stdout at /dev/null so that a
@@ -272,7 +219,7 @@ impl Keeper {
       command: spec.command.clone(),
       log: spec.log.clone(),
       started_at: unix_now(),
-      started_at_ms: crate::timestamp::now_millis(),
+      started_at_ms: crate::ui::timestamp::now_millis(),
       supervisor: spec.supervisor,
       restarts: 0,
       exit: None,
@@ -338,7 +285,7 @@ impl Keeper {
       "──── {} · {} started · pid {pid}{port} · {}",
       utc_timestamp(unix_now()),
       self.spec.service,
-      crate::format::one_line(&self.spec.command)
+      crate::ui::format::one_line(&self.spec.command)
     ));
     let view = self.spec.supervisor.map(|_| self.spec.view);
     self.pump_done = Some(spawn_pump(reader, log, view));
@@ -351,7 +298,7 @@ impl Keeper {
     self.state.command = self.spec.command.clone();
     self.state.log = self.spec.log.clone();
     self.state.started_at = unix_now();
-    self.state.started_at_ms = crate::timestamp::now_millis();
+    self.state.started_at_ms = crate::ui::timestamp::now_millis();
     self.state.exit = None;
     self.ended = None;
     self
@@ -417,7 +364,7 @@ impl Keeper {
             return self.stopped();
           }
           self.finish_output();
-          match read_spec(&self.state_dir, &self.spec.service) {
+          match KeeperSpec::read(&self.state_dir, &self.spec.service) {
             Ok(spec) => {
               self.spec = KeeperSpec {
                 supervisor: self.spec.supervisor,
@@ -536,7 +483,7 @@ impl Keeper {
     let notice = format!(
       "{} {what}; restarting in {} ({} of {})",
       self.spec.service,
-      crate::format::elapsed(delay),
+      crate::ui::format::elapsed(delay),
       self.crash_restarts,
       self.spec.restart.max
     );
@@ -726,28 +673,6 @@ fn forward_signals(signals: Receiver<Signal>, sender: Sender<Event>) {
       }
     }
   });
-}
-
-/// Exit statuses of children reaped by the keeper's reaper on behalf of a thread that
-/// spawned them and waits for them too (a liveness `exec` probe): `waitpid(-1)` takes every
-/// child, so the probe finds its status here instead.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ReapedStatuses(Arc<Mutex<VecDeque<(Pid, ExitStatus)>>>);
-
-impl ReapedStatuses {
-  fn record(&self, pid: Pid, status: ExitStatus) {
-    let mut statuses = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-    if statuses.len() == 64 {
-      statuses.pop_front();
-    }
-    statuses.push_back((pid, status));
-  }
-
-  pub(crate) fn take(&self, pid: Pid) -> Option<ExitStatus> {
-    let mut statuses = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-    let index = statuses.iter().position(|(reaped, _)| *reaped == pid)?;
-    statuses.remove(index).map(|(_, status)| status)
-  }
 }
 
 /// Ticks once a second, for the keeper's look at its state.

@@ -1,0 +1,14 @@
+//! One file per user command: each takes the loaded project (or none, for `port`, `init`,
+//! `completions`, `man`) and returns a `Result`; `run` dispatches to them.
+
+pub(crate) mod completions;
+pub(crate) mod doctor;
+pub(crate) mod export;
+pub(crate) mod health;
+pub(crate) mod init;
+pub(crate) mod list;
+pub(crate) mod logs;
+pub(crate) mod port;
+pub(crate) mod restart;
+pub(crate) mod status;
+pub(crate) mod stop;

@@ -1,0 +1,70 @@
+//! The keeper's instructions for one service, as `dev` writes them to
+//! `.dev/<svc>.spec.json` before a start or a restart (a restart re-reads them, so edits to
+//! devtasks.yaml take effect), with everything already resolved: ports, environment, probes.
+
+use std::{fs, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+  config::{Health, LogSettings, RestartPolicy},
+  state::StateDir,
+  sys::{DirectoryId, ProcessId},
+};
+
+/// Everything a keeper needs, written to `.dev/<svc>.spec.json` by whoever starts or
+/// restarts the service (a restart re-reads it, so edits to devtasks.yaml take effect).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct KeeperSpec {
+  pub(crate) service: String,
+  /// The project's root when the service was started, and what identifies it.
+  #[serde(default)]
+  pub(crate) root: PathBuf,
+  #[serde(default)]
+  pub(crate) project: DirectoryId,
+  pub(crate) command: String,
+  pub(crate) cwd: PathBuf,
+  pub(crate) env: Vec<(String, String)>,
+  pub(crate) log: PathBuf,
+  /// The primary port (`$PORT`).
+  pub(crate) port: Option<u16>,
+  /// Every port by name, the primary first: `[("port", 8000), ("ws", 8081)]`.
+  #[serde(default)]
+  pub(crate) ports: Vec<(String, u16)>,
+  pub(crate) stop_signal: String,
+  pub(crate) grace_ms: u64,
+  #[serde(default)]
+  pub(crate) restart: RestartPolicy,
+  /// Rotation, timestamps and colors of the log file.
+  #[serde(default)]
+  pub(crate) log_settings: LogSettings,
+  /// Probed while the service runs, with ports already resolved.
+  #[serde(default)]
+  pub(crate) liveness: Option<Health>,
+  /// The foreground `dev` this keeper reports to; `None` when detached.
+  pub(crate) supervisor: Option<ProcessId>,
+  /// Where that `dev` shows the output: a file never has lines skipped.
+  #[serde(default)]
+  pub(crate) view: View,
+}
+
+/// What the foreground `dev`'s stdout is, which decides whether a line may be skipped
+/// when it falls behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum View {
+  /// A terminal or a pipe: lines are skipped (and counted) only while its reader is stuck.
+  #[default]
+  Reader,
+  /// A regular file or /dev/null: it always drains, so every line is shown.
+  File,
+}
+
+impl KeeperSpec {
+  /// The spec a service was (or is about to be) started with.
+  pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self, String> {
+    let path = state_dir.spec_path(service);
+    let text = fs::read_to_string(&path)
+      .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| format!("`{}` is corrupt: {error}", path.display()))
+  }
+}
