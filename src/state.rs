@@ -31,7 +31,6 @@ pub(crate) struct ServiceState {
   /// The service's main process (`sh -c <run>`), leader of its process group.
   pub(crate) process: Option<ProcessId>,
   pub(crate) pgid: Option<Pid>,
-  pub(crate) boot_id: String,
   /// Inherited by every process of the service as `DEV_INSTANCE`; finds escaped survivors.
   pub(crate) token: String,
   pub(crate) port: Option<u16>,
@@ -118,7 +117,7 @@ impl ServiceState {
   }
 
   pub(crate) fn liveness(self) -> Liveness {
-    if self.keeper.is_alive_since(&self.boot_id) {
+    if self.keeper.is_alive() {
       Liveness::Running(self)
     } else if let Some(exit) = self.exit {
       Liveness::Exited(self, exit)
@@ -131,7 +130,7 @@ impl ServiceState {
   /// members of the recorded process group while its leader is the very process we started,
   /// and any process carrying this instance's unique `DEV_INSTANCE` marker.
   pub(crate) fn survivors(&self) -> Vec<ProcessId> {
-    if self.boot_id != sys::boot_id() {
+    if !self.keeper.is_this_boot() {
       return Vec::new();
     }
     let me = std::process::id();

@@ -6,7 +6,6 @@
 use std::{
   fs::File,
   io::{Read, Seek, SeekFrom},
-  os::unix::fs::MetadataExt,
   path::{Path, PathBuf},
   thread,
   time::Duration,
@@ -172,7 +171,8 @@ fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
 struct Follower {
   path: PathBuf,
   file: Option<File>,
-  inode: u64,
+  /// What the open file is: the path leading elsewhere means it was rotated.
+  identity: Option<(u64, u64)>,
   offset: u64,
   partial: Vec<u8>,
 }
@@ -180,15 +180,12 @@ struct Follower {
 impl Follower {
   fn at_end(path: PathBuf, offset: u64) -> Self {
     let file = File::open(&path).ok();
-    let inode = file
-      .as_ref()
-      .and_then(|f| f.metadata().ok())
-      .map_or(0, |m| m.ino());
+    let identity = file.as_ref().and_then(sys::file_identity);
     let offset = if file.is_some() { offset } else { 0 };
     Self {
       path,
       file,
-      inode,
+      identity,
       offset,
       partial: Vec::new(),
     }
@@ -200,10 +197,10 @@ impl Follower {
       self.drain(&mut lines);
       let on_disk = std::fs::metadata(&self.path).ok();
       match on_disk {
-        Some(meta) if meta.ino() != self.inode || self.file.is_none() => {
+        Some(_) if sys::path_identity(&self.path) != self.identity || self.file.is_none() => {
           // Rotated or created: what the old handle had is read; go on with the new file.
           self.file = File::open(&self.path).ok();
-          self.inode = meta.ino();
+          self.identity = self.file.as_ref().and_then(sys::file_identity);
           self.offset = 0;
         }
         Some(meta) if meta.len() < self.offset => {

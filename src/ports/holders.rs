@@ -87,7 +87,7 @@ pub(crate) struct TimeWait {
 
 impl Holder {
   pub(crate) fn uptime(&self) -> Duration {
-    sys::process_age(self.process.start_time)
+    self.process.age()
   }
 
   /// `python3 (pid 4242, up 2h05m)`: the program name, not the whole command line.
@@ -113,10 +113,10 @@ pub(crate) fn program_name(command: &str) -> &str {
 /// Listening sockets are asked for first (tens of µs); only when nothing listens is the
 /// kernel's whole connection table walked, to tell TIME_WAIT from bound from free.
 pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
-  let mut sockets = sys::tcp_sockets(port, SocketScope::Listening);
+  let mut sockets = sys::port_sockets(port, SocketScope::Listening, known);
   let (mut time_wait, mut connections) = (None, None);
   if sockets.is_empty() {
-    sockets = sys::tcp_sockets(port, SocketScope::All);
+    sockets = sys::port_sockets(port, SocketScope::All, known);
     let mut waiting = TimeWait::default();
     let mut connected = 0;
     for socket in &sockets {
@@ -132,59 +132,21 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
     time_wait = Some(waiting);
     connections = Some(connected);
   }
-  let held: Vec<&sys::TcpSocket> = sockets
+  let held: Vec<&sys::PortSocket> = sockets
     .iter()
     .filter(|s| matches!(s.state, TcpState::Listen | TcpState::Bound))
     .collect();
-  let inodes: Vec<u64> = held.iter().map(|s| s.inode).filter(|i| *i != 0).collect();
-  let owners = if inodes.is_empty() {
-    Vec::new()
-  } else {
-    sys::socket_holders(&inodes, known)
-  };
-
   let mut users = UserNames::default();
   let mut holders: Vec<Holder> = Vec::new();
-  for (pid, inode) in owners {
-    let Some(socket) = held.iter().find(|s| s.inode == inode) else {
-      continue;
-    };
-    let listening = socket.state == TcpState::Listen;
-    if let Some(holder) = holders.iter_mut().find(|h| h.pid == pid) {
-      if !holder.addresses.contains(&socket.address) {
-        holder.addresses.push(socket.address);
-      }
-      holder.listening |= listening;
-      continue;
+  for socket in &held {
+    for pid in &socket.owners {
+      add_holder(&mut holders, &mut users, *pid, socket);
     }
-    let (Some(process), Some(info)) = (ProcessId::of(pid), sys::process_info(pid)) else {
-      continue;
-    };
-    let uid = sys::process_uid(pid).unwrap_or(socket.uid);
-    holders.push(Holder {
-      pid,
-      process,
-      pgid: info.pgid,
-      ppid: info.ppid,
-      uid,
-      user: users.get(uid),
-      command: sys::command_line(pid).unwrap_or_else(|| info.comm.clone()),
-      cwd: sys::process_cwd(pid),
-      started_at: sys::start_time_unix(process.start_time),
-      addresses: vec![socket.address],
-      listening,
-      service: dev_service(pid),
-    });
   }
   holders.sort_by_key(|h| (!h.listening, h.pid));
-
   let unseen: Vec<UnseenSocket> = held
     .iter()
-    .filter(|socket| {
-      !holders
-        .iter()
-        .any(|h| h.addresses.contains(&socket.address))
-    })
+    .filter(|socket| socket.owners.is_empty())
     .map(|socket| UnseenSocket {
       address: socket.address,
       uid: socket.uid,
@@ -192,7 +154,6 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
       listening: socket.state == TcpState::Listen,
     })
     .collect();
-
   let listening = held.iter().any(|s| s.state == TcpState::Listen);
   let status = if listening {
     PortStatus::Listening
@@ -211,6 +172,41 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
     connections,
     time_wait,
   }
+}
+
+/// One more socket of `pid`: a new holder, or another address of one already found.
+fn add_holder(
+  holders: &mut Vec<Holder>,
+  users: &mut UserNames,
+  pid: Pid,
+  socket: &sys::PortSocket,
+) {
+  let listening = socket.state == TcpState::Listen;
+  if let Some(holder) = holders.iter_mut().find(|h| h.pid == pid) {
+    if !holder.addresses.contains(&socket.address) {
+      holder.addresses.push(socket.address);
+    }
+    holder.listening |= listening;
+    return;
+  }
+  let (Some(process), Some(info)) = (ProcessId::of(pid), sys::process_info(pid)) else {
+    return;
+  };
+  let uid = sys::process_uid(pid).unwrap_or(socket.uid);
+  holders.push(Holder {
+    pid,
+    process,
+    pgid: info.pgid,
+    ppid: info.ppid,
+    uid,
+    user: users.get(uid),
+    command: sys::command_line(pid).unwrap_or_else(|| info.comm.clone()),
+    cwd: sys::process_cwd(pid),
+    started_at: process.started_unix(),
+    addresses: vec![socket.address],
+    listening,
+    service: dev_service(pid),
+  });
 }
 
 /// The dev service a process belongs to, from the markers every service process inherits.

@@ -32,7 +32,6 @@ pub(crate) struct Claim {
   pub(crate) ports: Vec<u16>,
   /// The `dev` starting the service, then its keeper.
   pub(crate) owner: ProcessId,
-  pub(crate) boot_id: String,
   /// True once the owner is the service's keeper (the service runs).
   pub(crate) running: bool,
 }
@@ -69,7 +68,7 @@ impl Ledger {
       .ok()
       .and_then(|bytes| serde_json::from_slice(&bytes).ok())
       .unwrap_or_default();
-    claims.retain(|claim| claim.owner.is_alive_since(&claim.boot_id));
+    claims.retain(|claim| claim.owner.is_alive());
     Ok(Self {
       _lock: lock,
       path,
@@ -104,7 +103,6 @@ impl Ledger {
       service: service.to_owned(),
       ports: ports.to_vec(),
       owner: me,
-      boot_id: sys::boot_id().to_owned(),
       running: false,
     });
     self.save()
@@ -130,7 +128,6 @@ impl Ledger {
       service: service.to_owned(),
       ports: ports.to_vec(),
       owner: keeper,
-      boot_id: sys::boot_id().to_owned(),
       running: true,
     });
     self.save()

@@ -116,7 +116,7 @@ fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
   let service = holder.service.as_ref()?;
   let state_dir = StateDir::new(service.project.join(".dev"), None);
   let state = state_dir.read(&service.name)?;
-  if state.token != service.instance || !state.keeper.is_alive_since(&state.boot_id) {
+  if state.token != service.instance || !state.keeper.is_alive() {
     return None;
   }
   let grace = crate::supervise::spec::KeeperSpec::read(&state_dir, &service.name)

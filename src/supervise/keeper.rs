@@ -9,7 +9,7 @@
 use std::{
   fs::{self, File, OpenOptions},
   io::{self, Write},
-  os::{fd::AsRawFd, unix::process::CommandExt},
+  os::unix::process::CommandExt,
   path::PathBuf,
   process::{Command, Stdio},
   sync::mpsc::{self, Receiver, RecvTimeoutError, Sender},
@@ -123,7 +123,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
       );
       drop(stdout);
       if keeper.spec.supervisor.is_none() {
-        silence_stdout();
+        sys::silence_stdout();
       }
       keeper.run(&events)
     }
@@ -131,15 +131,6 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
       handshake(&mut stdout, &Handshake::Failed { message });
       EXIT_NOT_STARTED
     }
-  }
-}
-
-/// Detached keepers print nothing after the handshake: point stdout at /dev/null so that a
-/// closed pipe from the long-gone starter can never matter.
-fn silence_stdout() {
-  if let Ok(null) = File::options().write(true).open("/dev/null") {
-    // SAFETY: dup2 onto our own stdout descriptor.
-    unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) };
   }
 }
 
@@ -176,10 +167,10 @@ impl Keeper {
     spec: KeeperSpec,
     lock: File,
   ) -> Result<(Self, Receiver<Event>), String> {
-    sys::become_subreaper().map_err(|error| format!("cannot become a subreaper: {error}"))?;
+    sys::adopt_orphans().map_err(|error| format!("cannot become a subreaper: {error}"))?;
     if let Some(supervisor) = spec.supervisor {
       // Die with the foreground `dev` (and take the service down with us, gracefully).
-      match sys::signal_when_parent_dies(Signal::Term, supervisor.pid) {
+      match sys::end_with_parent(Signal::Term, supervisor.pid) {
         Ok(true) => {}
         Ok(false) => return Err("dev exited before the service started".into()),
         Err(error) => return Err(format!("cannot watch dev: {error}")),
@@ -201,10 +192,7 @@ impl Keeper {
     spawn_ticker(sender.clone());
 
     let me = ProcessId::of(std::process::id()).ok_or("cannot read own process info")?;
-    let placeholder = ProcessId {
-      pid: 0,
-      start_time: 0,
-    };
+    let placeholder = ProcessId::gone(0);
     let state = ServiceState {
       service: spec.service.clone(),
       root: spec.root.clone(),
@@ -212,7 +200,6 @@ impl Keeper {
       keeper: me,
       process: None,
       pgid: None,
-      boot_id: sys::boot_id().to_owned(),
       token: String::new(),
       port: spec.port,
       ports: spec.ports.clone(),
@@ -273,7 +260,7 @@ impl Keeper {
     let pid = child.id();
     // We reap through waitpid(-1) in the reaper thread; the `Child` handle is not needed.
     drop(child);
-    self.process = ProcessId::of(pid).unwrap_or(ProcessId { pid, start_time: 0 });
+    self.process = ProcessId::of(pid).unwrap_or(ProcessId::gone(pid));
     let port = self
       .spec
       .port
@@ -413,7 +400,9 @@ impl Keeper {
             return self.stopped();
           }
           self.finish_output();
-          let status = self.ended.unwrap_or(ExitStatus::Signal(libc::SIGKILL));
+          let status = self
+            .ended
+            .unwrap_or(ExitStatus::Signal(Signal::Kill.number()));
           self.state.exit = Some(ExitRecord::new(status));
           // A hung service is restarted whatever `restart:` says: that is what a
           // liveness probe is for. `max_restarts` still bounds it.
@@ -437,9 +426,7 @@ impl Keeper {
       .state_dir
       .path
       .join(format!("{}.lock", self.spec.service));
-    if sys::directory_identity(&lock_path) == sys::file_identity(&self.lock)
-      || !self.project_is_here()
-    {
+    if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) || !self.project_is_here() {
       return;
     }
     if self.state_dir.ensure().is_err() {

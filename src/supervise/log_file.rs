@@ -87,7 +87,7 @@ impl LogFile {
     // still leads to our file, and go on in a new one if not.
     if self.checked.elapsed() >= Duration::from_secs(1) {
       self.checked = Instant::now();
-      if sys::directory_identity(&self.path) != self.identity {
+      if sys::path_identity(&self.path) != self.identity {
         self.reopen("the log file was deleted; logging goes on in a new one")?;
       }
     }

@@ -69,7 +69,7 @@ pub(crate) fn write_problem(dir: &Path) -> Option<WriteProblem> {
   if let Err(error) = written {
     return Some(WriteProblem {
       what: format!("cannot be written ({error})"),
-      disk_full: error.raw_os_error() == Some(libc::ENOSPC),
+      disk_full: sys::is_disk_full(&error),
     });
   }
   match sys::free_bytes(dir) {

@@ -204,26 +204,26 @@ impl Check {
     let Some(port) = self.port else {
       return (false, "the service has no port".into(), None);
     };
-    let sockets = sys::tcp_sockets(port, sys::SocketScope::Listening);
+    let tree = self
+      .keeper
+      .map(|keeper| sys::descendants(keeper.pid))
+      .unwrap_or_default();
+    let sockets = sys::port_sockets(port, sys::SocketScope::Listening, &tree);
     if sockets.is_empty() {
       return (false, format!("nothing listens on port {port}"), None);
     }
     // With the keeper known, only the service's own tree counts: a service that died of
     // EADDRINUSE leaves the port to whoever had it, and that is not the service being ready.
-    if let Some(keeper) = self.keeper {
-      let tree = sys::descendants(keeper.pid);
-      let inodes: Vec<u64> = sockets.iter().map(|s| s.inode).collect();
-      let ours = !tree.is_empty()
-        && sys::socket_holders(&inodes, &tree)
-          .iter()
-          .any(|(pid, _)| tree.contains(pid));
-      if !ours {
-        return (
-          false,
-          format!("port {port} is held by another process"),
-          None,
-        );
-      }
+    if self.keeper.is_some()
+      && !sockets
+        .iter()
+        .any(|socket| socket.owners.iter().any(|pid| tree.contains(pid)))
+    {
+      return (
+        false,
+        format!("port {port} is held by another process"),
+        None,
+      );
     }
     (true, format!("listening on port {port}"), None)
   }

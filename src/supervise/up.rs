@@ -405,10 +405,7 @@ impl Run<'_> {
       service.name,
       project.report.path(&spec.log)
     ));
-    let keeper = ProcessId::of(child.id()).unwrap_or(ProcessId {
-      pid: child.id(),
-      start_time: 0,
-    });
+    let keeper = ProcessId::of(child.id()).unwrap_or(ProcessId::gone(child.id()));
     let prefixer = (!self.start.detach).then(|| {
       Prefixer::new(
         project.color,

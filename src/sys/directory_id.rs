@@ -14,7 +14,7 @@ pub(crate) struct DirectoryId {
 impl DirectoryId {
   /// The identity of the directory at `path`; the default (unknown) when it is not there.
   pub(crate) fn of(path: &std::path::Path) -> Self {
-    super::directory_identity(path)
+    super::path_identity(path)
       .map(|(device, inode)| Self { device, inode })
       .unwrap_or_default()
   }

@@ -1,20 +1,33 @@
-//! The one seam to the operating system: process identity, signals, process trees.
+//! The one seam to the operating system: the only place with `cfg(target_os)`, `libc` and
+//! `unsafe`. Above it, `dev` speaks in capabilities, not system calls:
 //!
-//! Everything above this module speaks in `Pid`, `ProcessId` (pid + start time) and signal
-//! names; only this module contains `cfg(target_os)`. Linux is the tested backend. A macOS or
-//! Windows backend implements the same functions (libproc / job objects) and nothing else moves.
+//! - **identity**: `ProcessId` (a pid that survives reuse: start + boot), `DirectoryId`
+//!   (a directory whatever its path);
+//! - **process facts**: parent, group, session, command line, working directory, user, the
+//!   `DEV_*` markers in its environment, children and descendants;
+//! - **port owners**: `port_sockets` — who listens on a port, with addresses, states and
+//!   owning pids (no socket inodes above the seam), `listening_ports_of` a tree;
+//! - **containment**: `adopt_orphans` (every descendant stays findable, even after `setsid`
+//!   or a double fork), `end_with_parent` (nothing survives a SIGKILLed `dev`),
+//!   `has_children` / `live_descendants_exact` / `reap_any_child`, `wait_for_exit`;
+//! - **stop semantics**: `Signal`, `signal_process`, `signal_group`, `listen_for_signals`;
+//! - **files and the terminal**: private directories, free space, file identities, stdout
+//!   facts, the terminal's width, the desktop's URL opener.
+//!
+//! Each OS fills the same interface in a module of its own (`linux/`), with what POSIX gives
+//! every Unix in `unix/`; an OS without a backend fails the build with a clear message.
 
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub(crate) use linux::*;
-#[cfg(target_os = "linux")]
-mod linux_net;
-#[cfg(target_os = "linux")]
-pub(crate) use linux_net::*;
+use linux as os;
+#[cfg(unix)]
+mod unix;
 
 #[cfg(not(target_os = "linux"))]
-compile_error!("dev currently supports Linux only; the `sys` seam is where a macOS backend goes");
+compile_error!(
+  "dev has no backend for this operating system yet: see src/sys/mod.rs for the interface a backend fills"
+);
 
 mod directory_id;
 mod process_id;
@@ -24,4 +37,37 @@ pub(crate) use directory_id::DirectoryId;
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
 
+#[cfg(target_os = "linux")]
+pub(crate) use linux::{
+  URL_OPENER,
+  containment::{
+    become_subreaper as adopt_orphans, grow_stdout_pipe,
+    signal_when_parent_dies as end_with_parent, wait_for_exit,
+  },
+  has_display,
+  net::{PortSocket, SocketScope, TcpState, listening_ports_of, port_sockets},
+  process::{
+    all_pids, ancestors, children, command_line, descendants, environment_variables,
+    live_descendants_exact, process_cwd, process_info, process_uid, processes_with_env,
+  },
+};
+#[cfg(unix)]
+pub(crate) use unix::{
+  files::{EIO, file_identity, free_bytes, is_disk_full, path_identity, private_directory},
+  signals::{
+    ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group, signal_process,
+    start_new_session,
+  },
+  terminal::{silence_stdout, stdout_closed, stdout_is_file, terminal_width},
+  users::{effective_uid, user_name},
+  wait::{has_children, reap_any_child},
+};
+
 pub(crate) type Pid = u32;
+
+/// How a reaped child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+  Code(i32),
+  Signal(i32),
+}

@@ -1,34 +1,64 @@
-//! A process proven by more than its number: pid + start time (+ the boot it belongs to).
+//! A process proven by more than its number.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Pid, boot_id, process_info};
+use super::{Pid, os};
 
-/// PIDs are reused; a pid alone never proves that a process is the one we started. The kernel's
-/// start time (clock ticks since boot) and the boot id together do.
+/// PIDs are reused; a pid alone never proves that a process is the one we started. Its start
+/// (Linux: clock ticks since boot) and the boot it belongs to together do. Opaque above the
+/// seam: compare, ask whether it lives, how old it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProcessId {
   pub(crate) pid: Pid,
-  pub(crate) start_time: u64,
+  /// Read as `start_time` from state written by an older dev.
+  #[serde(alias = "start_time")]
+  start: u64,
+  /// 0 when not recorded (older state): then the start alone is compared.
+  #[serde(default)]
+  boot: u64,
 }
 
 impl ProcessId {
-  /// The identity of a live process, or `None` when it is gone.
+  /// The identity of a live process, or `None` when it is gone (or a zombie).
   pub(crate) fn of(pid: Pid) -> Option<Self> {
-    let info = process_info(pid)?;
-    (!info.is_zombie()).then_some(Self {
+    let (start, zombie) = os::process_start(pid)?;
+    (!zombie).then(|| Self {
       pid,
-      start_time: info.start_time,
+      start,
+      boot: os::boot(),
     })
   }
 
-  /// True only while the very same process still runs (not a zombie, not a reused pid).
-  pub(crate) fn is_alive(self) -> bool {
-    Self::of(self.pid) == Some(self)
+  /// For a process that was gone before it could be identified: alive never.
+  pub(crate) fn gone(pid: Pid) -> Self {
+    Self {
+      pid,
+      start: 0,
+      boot: 0,
+    }
   }
 
-  /// True when the recorded identity came from this boot and still matches.
-  pub(crate) fn is_alive_since(self, recorded_boot: &str) -> bool {
-    recorded_boot == boot_id() && self.is_alive()
+  /// True only while the very same process still runs (not a zombie, not a reused pid, not
+  /// a number from an earlier boot).
+  pub(crate) fn is_alive(self) -> bool {
+    Self::of(self.pid)
+      .is_some_and(|now| now.start == self.start && (self.boot == 0 || now.boot == self.boot))
+  }
+
+  /// True when it was recorded during this boot (or the boot is not known).
+  pub(crate) fn is_this_boot(self) -> bool {
+    self.boot == 0 || self.boot == os::boot()
+  }
+
+  /// How long it has been running.
+  pub(crate) fn age(self) -> Duration {
+    os::age_of(self.start)
+  }
+
+  /// When it started, in Unix seconds.
+  pub(crate) fn started_unix(self) -> u64 {
+    os::unix_time_of(self.start)
   }
 }

@@ -75,7 +75,7 @@ impl<'a> Runner<'a> {
   /// Runs the steps with signals watched, then stops what the task left behind.
   pub(crate) fn run(&self, steps: &[Step<'_>]) -> Result<()> {
     // Orphans of the task's commands come to us, not to init, so they can be found.
-    let _ = sys::become_subreaper();
+    let _ = sys::adopt_orphans();
     let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
       .map_err(Error::io("cannot install signal handlers"))?;
     let (running, interrupted) = (self.running.clone(), self.interrupted.clone());
@@ -322,7 +322,9 @@ impl<'a> Runner<'a> {
       return Ok(());
     }
     let status = match (status.code(), status.signal()) {
-      (_, Some(signal)) if self.interrupted.load(Ordering::Relaxed) || signal == libc::SIGINT => {
+      (_, Some(signal))
+        if self.interrupted.load(Ordering::Relaxed) || signal == Signal::Int.number() =>
+      {
         return Err(Error::Interrupted);
       }
       (_, Some(signal)) => ExitStatus::Signal(signal),

@@ -15,11 +15,13 @@ use std::{
   time::Duration,
 };
 
-use super::Pid;
+use crate::sys::Pid;
 
 /// TCP states as numbered by the kernel (include/net/tcp_states.h).
 const TCP_TIME_WAIT: u8 = 6;
+
 const TCP_CLOSE: u8 = 7;
+
 const TCP_LISTEN: u8 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +45,52 @@ impl TcpState {
   }
 }
 
+/// One TCP socket on a port, with the processes that hold it: none for a TIME_WAIT leftover
+/// or a connection, and none we may see for another user's.
+#[derive(Clone, Debug)]
+pub(crate) struct PortSocket {
+  pub(crate) address: IpAddr,
+  pub(crate) state: TcpState,
+  pub(crate) uid: u32,
+  /// For TIME_WAIT: how long until the kernel forgets the socket.
+  pub(crate) expires: Duration,
+  pub(crate) owners: Vec<Pid>,
+}
+
+/// The TCP sockets (IPv4 and IPv6) in `scope` on `port`, each listening or bound one with the
+/// processes that hold it. `known` are checked first (dev's own services): when they hold
+/// every socket, the scan of all processes is skipped.
+pub(crate) fn port_sockets(port: u16, scope: SocketScope, known: &[Pid]) -> Vec<PortSocket> {
+  let sockets = tcp_sockets(port, scope);
+  let held: Vec<u64> = sockets
+    .iter()
+    .filter(|s| matches!(s.state, TcpState::Listen | TcpState::Bound) && s.inode != 0)
+    .map(|s| s.inode)
+    .collect();
+  let owners = if held.is_empty() {
+    Vec::new()
+  } else {
+    socket_holders(&held, known)
+  };
+  sockets
+    .into_iter()
+    .map(|socket| PortSocket {
+      address: socket.address,
+      state: socket.state,
+      uid: socket.uid,
+      expires: socket.expires,
+      owners: owners
+        .iter()
+        .filter(|(_, inode)| *inode == socket.inode && socket.inode != 0)
+        .map(|(pid, _)| *pid)
+        .collect(),
+    })
+    .collect()
+}
+
 /// One TCP socket whose local port is the one asked about.
 #[derive(Clone, Debug)]
-pub(crate) struct TcpSocket {
+struct TcpSocket {
   pub(crate) address: IpAddr,
   pub(crate) port: u16,
   pub(crate) state: TcpState,
@@ -67,7 +112,7 @@ pub(crate) enum SocketScope {
 }
 
 /// The TCP sockets (IPv4 and IPv6) in `scope` whose local port is `port`.
-pub(crate) fn tcp_sockets(port: u16, scope: SocketScope) -> Vec<TcpSocket> {
+fn tcp_sockets(port: u16, scope: SocketScope) -> Vec<TcpSocket> {
   match netlink_sockets(port, scope) {
     Ok(sockets) => sockets,
     Err(_) => proc_net_sockets(port)
@@ -79,7 +124,7 @@ pub(crate) fn tcp_sockets(port: u16, scope: SocketScope) -> Vec<TcpSocket> {
 
 /// Which of these socket inodes each process holds: `(pid, inode)` pairs. `first` is checked
 /// before the full scan; when it accounts for every inode the scan is skipped.
-pub(crate) fn socket_holders(inodes: &[u64], first: &[Pid]) -> Vec<(Pid, u64)> {
+fn socket_holders(inodes: &[u64], first: &[Pid]) -> Vec<(Pid, u64)> {
   let mut found: Vec<(Pid, u64)> = first
     .iter()
     .flat_map(|pid| sockets_of(*pid, inodes).into_iter().map(move |i| (*pid, i)))
@@ -90,7 +135,7 @@ pub(crate) fn socket_holders(inodes: &[u64], first: &[Pid]) -> Vec<(Pid, u64)> {
   {
     return found;
   }
-  for pid in super::all_pids() {
+  for pid in super::process::all_pids() {
     if !first.contains(&pid) {
       found.extend(sockets_of(pid, inodes).into_iter().map(|i| (pid, i)));
     }
@@ -158,15 +203,20 @@ fn sockets_of(pid: Pid, inodes: &[u64]) -> Vec<u64> {
   held
 }
 
-// Netlink message layout (linux/netlink.h, linux/inet_diag.h), built and read by hand: a
-// request is 92 bytes and a reply record 72, not worth a crate.
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
+
 const NLMSG_ERROR: u16 = 2;
+
 const NLMSG_DONE: u16 = 3;
+
 const INET_DIAG_REQ_BYTECODE: u16 = 1;
+
 const INET_DIAG_BC_S_GE: u8 = 2;
+
 const INET_DIAG_BC_S_LE: u8 = 3;
+
 const NLMSG_HEADER: usize = 16;
+
 const INET_DIAG_MSG: usize = 72;
 
 fn netlink_sockets(port: u16, scope: SocketScope) -> io::Result<Vec<TcpSocket>> {
@@ -174,7 +224,7 @@ fn netlink_sockets(port: u16, scope: SocketScope) -> io::Result<Vec<TcpSocket>> 
 }
 
 /// Every listening TCP socket on the machine (the listening table is small).
-pub(crate) fn listening_sockets() -> Vec<TcpSocket> {
+fn listening_sockets() -> Vec<TcpSocket> {
   netlink_dump(None, SocketScope::Listening).unwrap_or_default()
 }
 
@@ -338,7 +388,7 @@ fn parse_proc_net_line(line: &str, port: u16) -> Option<TcpSocket> {
     state: TcpState::from_kernel(state),
     uid: fields.get(7)?.parse().ok()?,
     inode: fields.get(9)?.parse().ok()?,
-    expires: Duration::from_millis(ticks * 1000 / super::clock_ticks_per_second()),
+    expires: Duration::from_millis(ticks * 1000 / super::process::clock_ticks_per_second()),
   })
 }
 

@@ -1,0 +1,47 @@
+//! The Linux backend: process facts from /proc, sockets from NETLINK_SOCK_DIAG, containment
+//! by a child subreaper and the parent-death signal.
+
+pub(crate) mod containment;
+pub(crate) mod net;
+pub(crate) mod process;
+
+use std::sync::OnceLock;
+
+/// The desktop's "open this URL" command.
+pub(crate) const URL_OPENER: &str = "xdg-open";
+
+/// Whether a graphical session is there to show a browser.
+pub(crate) fn has_display() -> bool {
+  ["DISPLAY", "WAYLAND_DISPLAY"]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
+/// A process's start, in this backend's terms (clock ticks since boot), and whether it is a
+/// zombie already. `None` when it is gone.
+pub(crate) fn process_start(pid: crate::sys::Pid) -> Option<(u64, bool)> {
+  process::process_info(pid).map(|info| (info.start_time, info.is_zombie()))
+}
+
+/// This boot, as a number: start times of an earlier boot mean nothing now.
+pub(crate) fn boot() -> u64 {
+  static BOOT: OnceLock<u64> = OnceLock::new();
+  *BOOT.get_or_init(|| {
+    // FNV-1a of the kernel's boot id: stable, and 0 (unknown) only by astronomical chance.
+    process::boot_id()
+      .bytes()
+      .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+      })
+  })
+}
+
+/// How long ago a process with this start began.
+pub(crate) fn age_of(start: u64) -> std::time::Duration {
+  process::process_age(start)
+}
+
+/// The wall-clock Unix seconds at which a process with this start began.
+pub(crate) fn unix_time_of(start: u64) -> u64 {
+  process::start_time_unix(start)
+}

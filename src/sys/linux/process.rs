@@ -1,0 +1,270 @@
+//! Linux process facts, from /proc: identity (start time, boot), parentage, command line,
+//! environment markers, user and working directory.
+
+use std::{fs, sync::OnceLock};
+
+use crate::sys::Pid;
+
+/// What `/proc/<pid>/stat` says about a process.
+#[derive(Clone, Debug)]
+pub(crate) struct ProcessInfo {
+  pub(crate) ppid: Pid,
+  pub(crate) pgid: Pid,
+  pub(crate) session: Pid,
+  pub(crate) state: char,
+  pub(crate) start_time: u64,
+  pub(crate) comm: String,
+}
+
+impl ProcessInfo {
+  pub(crate) fn is_zombie(&self) -> bool {
+    matches!(self.state, 'Z' | 'X')
+  }
+}
+
+/// Reads `/proc/<pid>/stat` (about 10 µs). `None` when the process is gone.
+pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
+  let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+  parse_stat(&stat)
+}
+
+fn parse_stat(stat: &str) -> Option<ProcessInfo> {
+  // `comm` is in parentheses and may itself contain spaces and parentheses: split at the last `)`.
+  let open = stat.find('(')?;
+  let close = stat.rfind(')')?;
+  let comm = stat.get(open + 1..close)?.to_owned();
+  let fields: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
+  // fields[0] is field 3 (state) of proc(5); start time is field 22.
+  Some(ProcessInfo {
+    state: fields.first()?.chars().next()?,
+    ppid: fields.get(1)?.parse().ok()?,
+    pgid: fields.get(2)?.parse().ok()?,
+    session: fields.get(3)?.parse().ok()?,
+    start_time: fields.get(19)?.parse().ok()?,
+    comm,
+  })
+}
+
+/// The command line, arguments joined by spaces; falls back to `[comm]` for kernel threads.
+pub(crate) fn command_line(pid: Pid) -> Option<String> {
+  let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+  let text = raw
+    .split(|byte| *byte == 0)
+    .filter(|part| !part.is_empty())
+    .map(String::from_utf8_lossy)
+    .collect::<Vec<_>>()
+    .join(" ");
+  if text.is_empty() {
+    process_info(pid).map(|info| format!("[{}]", info.comm))
+  } else {
+    Some(text)
+  }
+}
+
+/// Identifies this boot, so that start times from a previous boot are never trusted.
+pub(crate) fn boot_id() -> &'static str {
+  static BOOT_ID: OnceLock<String> = OnceLock::new();
+  BOOT_ID.get_or_init(|| {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+      .map(|id| id.trim().to_owned())
+      .unwrap_or_default()
+  })
+}
+
+/// Direct children of a process, from `/proc/<pid>/task/*/children`.
+pub(crate) fn children(pid: Pid) -> Vec<Pid> {
+  let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+    return Vec::new();
+  };
+  let mut children = Vec::new();
+  for task in tasks.flatten() {
+    if let Ok(text) = fs::read_to_string(task.path().join("children")) {
+      children.extend(
+        text
+          .split_whitespace()
+          .filter_map(|pid| pid.parse::<Pid>().ok()),
+      );
+    }
+  }
+  children
+}
+
+/// Every descendant of a process, parents before children.
+pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
+  let mut found = Vec::new();
+  let mut queue = children(root);
+  while let Some(pid) = queue.pop() {
+    if !found.contains(&pid) {
+      found.push(pid);
+      queue.extend(children(pid));
+    }
+  }
+  found
+}
+
+/// Every live (not zombie) descendant of `root`, from each process's own `stat`: slower than
+/// `descendants` (one read per process on the machine) but it cannot miss one. The kernel's
+/// `children` lists are walked without a lock and can skip an entry while a sibling is being
+/// reaped — which let a setsid grandchild escape a stop one time in forty.
+pub(crate) fn live_descendants_exact(root: Pid) -> Vec<Pid> {
+  let mut parents: Vec<(Pid, Pid, bool)> = all_pids()
+    .into_iter()
+    .filter_map(|pid| process_info(pid).map(|info| (pid, info.ppid, info.is_zombie())))
+    .collect();
+  // A parent that vanished between the listing and its read was reaped, so its children were
+  // already handed to the subreaper: read them again to see their new parent.
+  let known: Vec<Pid> = parents.iter().map(|(pid, ..)| *pid).collect();
+  for entry in &mut parents {
+    if entry.1 != 0
+      && !known.contains(&entry.1)
+      && let Some(info) = process_info(entry.0)
+    {
+      *entry = (entry.0, info.ppid, info.is_zombie());
+    }
+  }
+  let mut tree = vec![root];
+  let mut index = 0;
+  while index < tree.len() {
+    let parent = tree[index];
+    tree.extend(
+      parents
+        .iter()
+        .filter(|(pid, ppid, _)| *ppid == parent && !tree.contains(pid))
+        .map(|(pid, ..)| *pid)
+        .collect::<Vec<_>>(),
+    );
+    index += 1;
+  }
+  tree
+    .into_iter()
+    .skip(1)
+    .filter(|pid| parents.iter().any(|(p, _, zombie)| p == pid && !zombie))
+    .collect()
+}
+
+/// All pids currently in /proc.
+pub(crate) fn all_pids() -> Vec<Pid> {
+  let Ok(entries) = fs::read_dir("/proc") else {
+    return Vec::new();
+  };
+  entries
+    .flatten()
+    .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+    .collect()
+}
+
+/// Processes whose environment contains `key=value` exactly. Used to find the survivors of a
+/// service whose keeper was SIGKILLed: every process of a service inherits a unique marker.
+/// Processes of other users are unreadable (EACCES) and skipped, which is what we want.
+pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<Pid> {
+  all_pids()
+    .into_iter()
+    .filter(|pid| environment_variable(*pid, key).as_deref() == Some(value))
+    .collect()
+}
+
+/// One variable from a process's environment; `None` when absent or unreadable (another
+/// user's process).
+pub(crate) fn environment_variable(pid: Pid, key: &str) -> Option<String> {
+  environment_variables(pid, &[key]).pop().flatten()
+}
+
+/// Several variables from one read of a process's environment, in the order asked.
+pub(crate) fn environment_variables(pid: Pid, keys: &[&str]) -> Vec<Option<String>> {
+  let environ = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+  keys
+    .iter()
+    .map(|key| {
+      environ.split(|byte| *byte == 0).find_map(|entry| {
+        let value = entry.strip_prefix(key.as_bytes())?.strip_prefix(b"=")?;
+        Some(String::from_utf8_lossy(value).into_owned())
+      })
+    })
+    .collect()
+}
+
+/// The real user of a process (the owner of `/proc/<pid>`).
+pub(crate) fn process_uid(pid: Pid) -> Option<u32> {
+  use std::os::unix::fs::MetadataExt;
+  fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid())
+}
+
+/// A process's working directory, when we may read it.
+pub(crate) fn process_cwd(pid: Pid) -> Option<std::path::PathBuf> {
+  fs::read_link(format!("/proc/{pid}/cwd")).ok()
+}
+
+/// The chain of parents from `pid` up to init, not including `pid`.
+pub(crate) fn ancestors(pid: Pid) -> Vec<Pid> {
+  let mut chain = Vec::new();
+  let mut current = pid;
+  while let Some(info) = process_info(current) {
+    if info.ppid == 0 || chain.contains(&info.ppid) {
+      break;
+    }
+    chain.push(info.ppid);
+    current = info.ppid;
+  }
+  chain
+}
+
+pub(crate) fn parent_pid() -> Pid {
+  // SAFETY: getppid cannot fail.
+  unsafe { libc::getppid() as Pid }
+}
+
+pub(crate) fn clock_ticks_per_second() -> u64 {
+  // SAFETY: sysconf has no preconditions.
+  let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+  if ticks > 0 { ticks as u64 } else { 100 }
+}
+
+/// How long ago a process with this start time (clock ticks since boot) started, to the
+/// clock tick (wall-clock seconds from `btime` would be off by up to a second).
+pub(crate) fn process_age(start_ticks: u64) -> std::time::Duration {
+  let since_boot = fs::read_to_string("/proc/uptime")
+    .ok()
+    .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+    .unwrap_or(0.0);
+  let started = start_ticks as f64 / clock_ticks_per_second() as f64;
+  std::time::Duration::from_secs_f64((since_boot - started).max(0.0))
+}
+
+/// Wall-clock Unix seconds at which a process with this start time (clock ticks since boot)
+/// started.
+pub(crate) fn start_time_unix(start_ticks: u64) -> u64 {
+  static BOOT_TIME: OnceLock<u64> = OnceLock::new();
+  let boot = *BOOT_TIME.get_or_init(|| {
+    fs::read_to_string("/proc/stat")
+      .ok()
+      .and_then(|stat| {
+        stat
+          .lines()
+          .find_map(|line| line.strip_prefix("btime ")?.trim().parse().ok())
+      })
+      .unwrap_or(0)
+  });
+  boot + start_ticks / clock_ticks_per_second()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn parses_stat_with_parentheses_in_comm() {
+    let stat = "42 (a) b) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
+    let info = parse_stat(stat).unwrap();
+    assert_eq!(info.comm, "a) b");
+    assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
+    assert_eq!(info.state, 'S');
+  }
+
+  #[test]
+  fn reads_own_process() {
+    let me = std::process::id();
+    let info = process_info(me).unwrap();
+    assert!(info.start_time > 0);
+    assert!(!boot_id().is_empty());
+  }
+}

@@ -1,0 +1,53 @@
+//! The terminal and stdout: how wide, whether anyone still reads, whether it is a file.
+
+use std::{fs, io, os::fd::AsRawFd};
+
+/// Columns of the terminal on stderr, when it is one.
+pub(crate) fn terminal_width() -> Option<usize> {
+  // SAFETY: winsize is plain data; TIOCGWINSZ fills it or fails.
+  let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+  // SAFETY: a valid out-pointer for TIOCGWINSZ on our own stderr descriptor.
+  let result = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &raw mut size) };
+  (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// True when stdout leads nowhere any more: a pipe whose reader exited, or a terminal that
+/// hung up. Asked without writing (poll reports POLLERR / POLLHUP on the write end).
+pub(crate) fn stdout_closed() -> bool {
+  let mut poll = libc::pollfd {
+    fd: libc::STDOUT_FILENO,
+    events: 0,
+    revents: 0,
+  };
+  // SAFETY: one valid pollfd, no waiting.
+  let ready = unsafe { libc::poll(&raw mut poll, 1, 0) };
+  ready > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+/// True when stdout is a regular file or /dev/null: a reader that always keeps up.
+pub(crate) fn stdout_is_file() -> bool {
+  use std::os::{fd::AsFd, unix::fs::FileTypeExt};
+  let Ok(meta) = io::stdout()
+    .as_fd()
+    .try_clone_to_owned()
+    .and_then(|fd| fs::File::from(fd).metadata())
+  else {
+    return false;
+  };
+  let file_type = meta.file_type();
+  file_type.is_file()
+    || (file_type.is_char_device()
+      && fs::metadata("/dev/null").is_ok_and(|null| {
+        use std::os::unix::fs::MetadataExt;
+        null.rdev() == meta.rdev()
+      }))
+}
+
+/// Points stdout at /dev/null: a detached keeper prints nothing after its handshake, and a
+/// closed pipe from the long-gone starter can then never matter.
+pub(crate) fn silence_stdout() {
+  if let Ok(null) = fs::File::options().write(true).open("/dev/null") {
+    // SAFETY: dup2 onto our own stdout descriptor.
+    unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) };
+  }
+}

@@ -1,0 +1,42 @@
+//! Children: whether any is left (exactly), and reaping them as they end.
+
+use std::io;
+
+use crate::sys::{ExitStatus, Pid};
+
+/// True while this process has any child at all, live or zombie, of any of its threads:
+/// exact and one system call (`waitid` with WNOWAIT reaps nothing).
+pub(crate) fn has_children() -> bool {
+  // SAFETY: siginfo_t is plain data that waitid fills.
+  let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+  // SAFETY: P_ALL with a valid out-pointer; WNOHANG and WNOWAIT: no blocking, no reaping.
+  let result = unsafe {
+    libc::waitid(
+      libc::P_ALL,
+      0,
+      &raw mut info,
+      libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+    )
+  };
+  !(result == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+}
+
+/// Blocks until any child ends and reaps it. `None` when there are no children at all.
+pub(crate) fn reap_any_child() -> Option<(Pid, ExitStatus)> {
+  loop {
+    let mut status: libc::c_int = 0;
+    // SAFETY: status is a valid out-pointer.
+    let pid = unsafe { libc::waitpid(-1, &raw mut status, 0) };
+    if pid > 0 {
+      let exit = if libc::WIFSIGNALED(status) {
+        ExitStatus::Signal(libc::WTERMSIG(status))
+      } else {
+        ExitStatus::Code(libc::WEXITSTATUS(status))
+      };
+      return Some((pid as Pid, exit));
+    }
+    if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+      return None;
+    }
+  }
+}
