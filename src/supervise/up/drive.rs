@@ -1,0 +1,143 @@
+//! The event loop of `dev up`: start what may start, then act on the next thing that
+//! happens, until everything is up (`-d`) or everything has ended.
+
+use std::{
+  sync::{atomic::Ordering, mpsc::Receiver},
+  time::Duration,
+};
+
+use super::{Run, UpEvent, relay::open_browser};
+use crate::{
+  error::{Error, Result},
+  sys::{self, ProcessId, Signal},
+  ui::format::elapsed,
+};
+
+impl Run<'_> {
+  pub(super) fn drive(&mut self, events: &Receiver<UpEvent>) -> Result<()> {
+    loop {
+      if !self.stopping
+        && let Err(error) = self.start_what_may_start()
+      {
+        self.report_stopping();
+        self.stop_all();
+        return Err(error);
+      }
+      if self.start.detach && !self.stopping && self.schedule.settled() {
+        if !self.start.quiet {
+          self.project.report.success(
+            "running in the background; `dev status` to see them, `dev stop` to stop them",
+          );
+        }
+        return Ok(());
+      }
+      if self.schedule.over(self.stopping) {
+        break;
+      }
+      let Ok(event) = events.recv() else { break };
+      let failure = match event {
+        UpEvent::Signal => Some(self.interrupted()),
+        UpEvent::Ready(launch, after, url) => {
+          self.ready(launch, after, url);
+          None
+        }
+        UpEvent::TimedOut(launch, tries, last, target) => {
+          self.timed_out(launch, tries, &last, &target)
+        }
+        UpEvent::Gone(launch) => self.gone(launch),
+        UpEvent::Ended(launch, code) => self.ended(launch, code),
+      };
+      if let Some(error) = failure {
+        self.begin_stopping();
+        // In the background, the keepers have been waited for: nothing is left to show.
+        if self.start.detach {
+          return Err(error);
+        }
+        self.failure.get_or_insert(error);
+      }
+    }
+    match self.failure.take() {
+      Some(Error::Interrupted) | None => Ok(()),
+      Some(error) => Err(error),
+    }
+  }
+
+  /// Ctrl+C and its kin: stop everything; a second request makes every keeper skip its
+  /// grace period.
+  fn interrupted(&mut self) -> Error {
+    self.cancel.store(true, Ordering::Relaxed);
+    if self.stopping {
+      self.project.report.step("stopping now (SIGKILL)");
+      self.stop_all();
+    }
+    Error::Interrupted
+  }
+
+  fn begin_stopping(&mut self) {
+    if !self.stopping {
+      self.report_stopping();
+      self.stopping = true;
+      self.stop_all();
+    }
+  }
+
+  fn ready(&mut self, launch: u64, after: Duration, url: Option<String>) {
+    let Some(service) = self
+      .schedule
+      .launch(launch)
+      .filter(|s| s.completed.is_none())
+    else {
+      return;
+    };
+    service.ready = true;
+    let name = service.name.clone();
+    let place = url
+      .as_ref()
+      .map(|url| format!(" on {url}"))
+      .unwrap_or_default();
+    self
+      .project
+      .report
+      .success(&format!("{name} ready{place} ({})", elapsed(after)));
+    let wants_open = self.start.open
+      || self
+        .project
+        .config
+        .service(&name)
+        .is_some_and(|service| service.open);
+    if let (true, Some(url)) = (wants_open, url) {
+      open_browser(&url, self.project.report);
+    }
+  }
+
+  fn report_stopping(&self) {
+    let live: Vec<&str> = self
+      .schedule
+      .keepers()
+      .filter(|(_, keeper)| keeper.is_alive())
+      .map(|(name, _)| name)
+      .collect();
+    if !live.is_empty() {
+      self
+        .project
+        .report
+        .step(&format!("stopping {}…", live.join(", ")));
+    }
+  }
+
+  /// Every keeper this `dev` started, stopped; in the background, waited for (bounded), so
+  /// that a failed start never leaves its first half running.
+  fn stop_all(&self) {
+    let keepers: Vec<ProcessId> = self.schedule.keepers().map(|(_, k)| k).collect();
+    for keeper in &keepers {
+      if keeper.is_alive() {
+        let _ = sys::signal_process(keeper.pid, Signal::Term);
+      }
+    }
+    if self.start.detach {
+      for keeper in &keepers {
+        sys::wait_for_exit(*keeper, Duration::from_secs(60));
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+//! `dev up`: start services through their keepers as their dependencies allow (`started`
+//! at once, `healthy` once ready, `completed_successfully` once exited 0), watch each one
+//! become ready, and in the foreground show their output with prefixes and stop them all on
+//! Ctrl+C, SIGTERM or SIGHUP, or when one fails.
+//!
+//! `schedule` decides (pure, unit tested); `drive` runs the event loop; `launch` starts a
+//! keeper and watches it; `outcome` says what a start's end or time-out means; `relay`
+//! carries a keeper's output to the terminal.
+
+mod drive;
+mod launch;
+mod outcome;
+mod relay;
+mod schedule;
+
+use std::{
+  collections::HashMap,
+  sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+    mpsc::{self, Sender},
+  },
+  thread,
+  time::Duration,
+};
+
+use crate::{
+  config::{Condition, Service},
+  error::{Error, Result},
+  plan::{self, PortMap, PortOverrides},
+  project::Project,
+  state::Liveness,
+  supervise::{preflight, probe::Outcome},
+  sys::{self, ProcessId, Signal},
+};
+
+pub(crate) use launch::claim_for_keeper;
+use schedule::Schedule;
+
+/// How to start: in the background or not, whether to stop foreign port holders, and
+/// ports fixed on the command line.
+pub(crate) struct Start {
+  pub(crate) detach: bool,
+  pub(crate) force: bool,
+  pub(crate) overrides: PortOverrides,
+  /// Open every ready service's URL (`--open`), besides those with `open: true`.
+  pub(crate) open: bool,
+  /// Detached for a task's `needs:`: no "running in the background" line.
+  pub(crate) quiet: bool,
+}
+
+/// What the threads of one `dev up` tell its event loop. Each carries the launch it is
+/// about, so that events of an earlier start of the same service are told apart.
+enum UpEvent {
+  /// Ctrl+C, SIGTERM, SIGHUP, or the terminal showing the output went away.
+  Signal,
+  /// The keeper of a launch exited with this code.
+  Ended(u64, i32),
+  /// A launch is ready: after how long, and where users reach it.
+  Ready(u64, Duration, Option<String>),
+  /// A launch's probe did not pass in time: how many ran, the last answer, what was probed.
+  TimedOut(u64, u32, Outcome, String),
+  /// A launch's keeper ended while it was awaited.
+  Gone(u64),
+}
+
+/// Everything one `dev up` tracks while it runs.
+struct Run<'a> {
+  project: &'a Project,
+  start: &'a Start,
+  names: &'a [String],
+  schedule: Schedule<'a>,
+  ports: PortMap,
+  /// This `dev`, which its keepers watch: when it dies, they stop their services.
+  supervisor: Option<ProcessId>,
+  /// The widest service name, for aligned prefixes.
+  width: usize,
+  sender: Sender<UpEvent>,
+  /// Tells the readiness watchers to give up.
+  cancel: Arc<AtomicBool>,
+  /// Starts that died because their port was taken meanwhile: how many, and the ports to
+  /// avoid next time.
+  retries: HashMap<String, (u32, Vec<u16>)>,
+  stopping: bool,
+  /// The first failure, which `dev up` exits with once everything has stopped.
+  failure: Option<Error>,
+}
+
+pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
+  let order = plan::start_order(&project.config, names);
+  if order.is_empty() {
+    project
+      .report
+      .warning("devtasks.yaml defines no services to start");
+    return Ok(());
+  }
+  preflight::check(project)?;
+  let (sender, events) = mpsc::channel();
+  forward_signals(sender.clone())?;
+  let mut run = Run {
+    project,
+    start,
+    names,
+    schedule: Schedule::new(),
+    ports: plan::known_ports(&project.config, &project.state, &start.overrides),
+    supervisor: if start.detach {
+      None
+    } else {
+      ProcessId::of(std::process::id())
+    },
+    width: order.iter().map(|s| s.name.len()).max().unwrap_or(0),
+    sender,
+    cancel: Arc::new(AtomicBool::new(false)),
+    retries: HashMap::new(),
+    stopping: false,
+    failure: None,
+  };
+  for service in &order {
+    run.take_over(service, &order)?;
+  }
+  let result = run.drive(&events);
+  run.cancel.store(true, Ordering::Relaxed);
+  result
+}
+
+/// Listens before anything starts, so that a Ctrl+C during start-up is not lost.
+fn forward_signals(sender: Sender<UpEvent>) -> Result<()> {
+  let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
+    .map_err(Error::io("cannot install signal handlers"))?;
+  thread::spawn(move || {
+    for _ in signals {
+      if sender.send(UpEvent::Signal).is_err() {
+        break;
+      }
+    }
+  });
+  Ok(())
+}
+
+impl<'a> Run<'a> {
+  /// A service to start, or one already running that this run uses as it is. One the user
+  /// named that is running already is an error: starting it twice would not do what they
+  /// asked.
+  fn take_over(&mut self, service: &'a Service, order: &[&Service]) -> Result<()> {
+    let project = self.project;
+    let Some(Liveness::Running(state)) = project.check(&service.name) else {
+      self.schedule.wait_for(service);
+      return Ok(());
+    };
+    if self.names.contains(&service.name) || self.names.is_empty() {
+      return Err(state.already_running());
+    }
+    let pid = state.process.map_or(0, |p| p.pid);
+    // Running is not healthy: a dependent that needs it healthy waits for its probe.
+    let awaited_healthy = order.iter().any(|other| {
+      other
+        .depends_on
+        .iter()
+        .any(|d| d.service == service.name && d.condition == Condition::Healthy)
+    });
+    if awaited_healthy {
+      project.report.step(&format!(
+        "{} is already running (pid {pid}); waiting until it is healthy",
+        service.name
+      ));
+      return self.watch_running(service, &state);
+    }
+    project.report.step(&format!(
+      "{} is already running (pid {pid}), using it",
+      service.name
+    ));
+    self.schedule.running(&service.name);
+    Ok(())
+  }
+}
