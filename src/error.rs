@@ -112,6 +112,10 @@ pub(crate) enum Error {
   #[error("interrupted")]
   Interrupted,
 
+  /// The foreground `dev` a keeper was to report to was gone before the service started.
+  #[error("dev exited before the service started")]
+  SupervisorGone,
+
   /// Stdout's reader went away (`| head`): nothing more to say, and not a failure.
   #[error("the output was closed")]
   OutputClosed,

@@ -5,7 +5,7 @@
 use std::{
   net::{SocketAddr, TcpStream, ToSocketAddrs},
   path::PathBuf,
-  process::{Command, Stdio},
+  process::Stdio,
   time::{Duration, Instant},
 };
 
@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
+  shell,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
   sys::{self, ExitStatus, ProcessId},
 };
@@ -139,32 +140,24 @@ impl Check {
   }
 
   fn exec(&self, command: &str) -> (bool, String, Option<u16>) {
-    use std::os::unix::process::CommandExt;
-    let child = Command::new("/bin/sh")
-      .arg("-c")
-      .arg(command)
+    let mut shell = shell::command(command);
+    shell
       .current_dir(&self.cwd)
       .envs(self.env.iter().map(|(k, v)| (k, v)))
       .stdin(Stdio::null())
       .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .process_group(0)
-      .spawn();
-    let mut child = match child {
+      .stderr(Stdio::null());
+    sys::start_own_group(&mut shell);
+    let mut child = match shell.spawn() {
       Ok(child) => child,
-      Err(error) => return (false, format!("cannot run /bin/sh: {error}"), None),
+      Err(error) => return (false, format!("cannot run {}: {error}", shell::SHELL), None),
     };
     let deadline = Instant::now() + self.health.timeout;
     // Once reaped elsewhere, the pid (and so the group number) may belong to someone else.
     let mut reaped_elsewhere = false;
     loop {
       let status = match child.try_wait() {
-        Ok(Some(status)) => Some(match status.code() {
-          Some(code) => ExitStatus::Code(code),
-          None => {
-            ExitStatus::Signal(std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0))
-          }
-        }),
+        Ok(Some(status)) => Some(sys::exit_status(status)),
         Ok(None) => None,
         // Reaped by the keeper's reaper (or it is about to record it).
         Err(_) => {

@@ -2,12 +2,13 @@
 //! `.dev/<svc>.spec.json` before a start or a restart (a restart re-reads them, so edits to
 //! devtasks.yaml take effect), with everything already resolved: ports, environment, probes.
 
-use std::{fs, path::PathBuf};
+use std::{fs, io, path::PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
   config::{Health, LogSettings, RestartPolicy},
+  error::{Error, Result},
   state::StateDir,
   sys::{DirectoryId, ProcessId},
 };
@@ -61,10 +62,13 @@ pub(crate) enum View {
 
 impl KeeperSpec {
   /// The spec a service was (or is about to be) started with.
-  pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self, String> {
+  pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self> {
     let path = state_dir.spec_path(service);
-    let text = fs::read_to_string(&path)
-      .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
-    serde_json::from_str(&text).map_err(|error| format!("`{}` is corrupt: {error}", path.display()))
+    let text =
+      fs::read_to_string(&path).map_err(Error::io(format!("cannot read `{}`", path.display())))?;
+    serde_json::from_str(&text).map_err(|error| Error::Io {
+      context: format!("`{}` is corrupt", path.display()),
+      source: io::Error::new(io::ErrorKind::InvalidData, error),
+    })
   }
 }

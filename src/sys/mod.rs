@@ -7,9 +7,10 @@
 //!   `DEV_*` markers in its environment, children and descendants;
 //! - **port owners**: `port_sockets` — who listens on a port, with addresses, states and
 //!   owning pids (no socket inodes above the seam), `listening_ports_of` a tree;
-//! - **containment**: `adopt_orphans` (every descendant stays findable, even after `setsid`
-//!   or a double fork), `end_with_parent` (nothing survives a SIGKILLed `dev`),
-//!   `has_children` / `live_descendants_exact` / `reap_any_child`, `wait_for_exit`;
+//! - **containment**: a keeper's `Tree` (every descendant stays findable and can be ended,
+//!   even after `setsid` or a double fork: a subreaper on Linux, parentage + markers where
+//!   there is none), `end_with_parent` (nothing survives a SIGKILLed `dev`),
+//!   `reap_any_child`, `wait_for_exit`;
 //! - **stop semantics**: `Signal`, `signal_process`, `signal_group`, `listen_for_signals`;
 //! - **files and the terminal**: private directories, free space, file identities, stdout
 //!   facts, the terminal's width, the desktop's URL opener.
@@ -32,10 +33,12 @@ compile_error!(
 mod directory_id;
 mod process_id;
 mod signal;
+mod tree;
 
 pub(crate) use directory_id::DirectoryId;
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
+pub(crate) use tree::Tree;
 
 #[cfg(target_os = "linux")]
 pub(crate) use linux::{
@@ -47,20 +50,20 @@ pub(crate) use linux::{
   has_display,
   net::{PortSocket, SocketScope, TcpState, listening_ports_of, port_sockets},
   process::{
-    all_pids, ancestors, children, command_line, descendants, environment_variables,
-    live_descendants_exact, process_cwd, process_info, process_uid, processes_with_env,
+    all_pids, ancestors, children, command_line, descendants, environment_variables, process_cwd,
+    process_info, process_uid, processes_with_env,
   },
 };
 #[cfg(unix)]
 pub(crate) use unix::{
   files::{EIO, file_identity, free_bytes, is_disk_full, path_identity, private_directory},
   signals::{
-    ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group, signal_process,
-    start_new_session,
+    exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
+    signal_process, start_new_session, start_own_group,
   },
   terminal::{silence_stdout, stdout_closed, stdout_is_file, terminal_width},
   users::{effective_uid, user_name},
-  wait::{has_children, reap_any_child},
+  wait::reap_any_child,
 };
 
 pub(crate) type Pid = u32;

@@ -6,7 +6,6 @@
 
 use std::{
   io::{self, BufRead, BufReader},
-  os::unix::process::ExitStatusExt as _,
   process::Command,
   sync::{
     Arc, Mutex, PoisonError,
@@ -321,17 +320,13 @@ impl<'a> Runner<'a> {
     if status.success() {
       return Ok(());
     }
-    let status = match (status.code(), status.signal()) {
-      (_, Some(signal))
-        if self.interrupted.load(Ordering::Relaxed) || signal == Signal::Int.number() =>
-      {
+    let interrupted = self.interrupted.load(Ordering::Relaxed);
+    let status = match sys::exit_status(status) {
+      ExitStatus::Signal(signal) if interrupted || signal == Signal::Int.number() => {
         return Err(Error::Interrupted);
       }
-      (_, Some(signal)) => ExitStatus::Signal(signal),
-      (code, None) if self.interrupted.load(Ordering::Relaxed) && code == Some(130) => {
-        return Err(Error::Interrupted);
-      }
-      (code, None) => ExitStatus::Code(code.unwrap_or(1)),
+      ExitStatus::Code(130) if interrupted => return Err(Error::Interrupted),
+      status => status,
     };
     Err(Error::TaskFailed {
       task: task.name.clone(),
@@ -344,12 +339,8 @@ impl<'a> Runner<'a> {
   /// environment: `${env}` in the script is the shell's own expansion of a variable, so
   /// `dev greet "it's"` is just a value, and no value can become code.
   fn shell(&self, task: &Task, script: &str) -> Result<Command> {
-    let mut shell = Command::new("/bin/sh");
-    shell
-      .arg("-c")
-      .arg(script)
-      .arg(&task.name)
-      .args(self.words(task));
+    let mut shell = shell::command(script);
+    shell.arg(&task.name).args(self.words(task));
     let mut env = self.project.config.shared_env()?;
     if let Some(file) = &task.env_file {
       env.extend(file.load()?);

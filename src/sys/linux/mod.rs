@@ -7,6 +7,12 @@ pub(crate) mod process;
 
 use std::sync::OnceLock;
 
+/// Linux can re-parent orphans to a keeper (`PR_SET_CHILD_SUBREAPER`).
+pub(crate) const HAS_SUBREAPER: bool = true;
+
+pub(crate) use containment::become_subreaper;
+pub(crate) use process::{descendants, live_descendants_exact, processes_with_env};
+
 /// The desktop's "open this URL" command.
 pub(crate) const URL_OPENER: &str = "xdg-open";
 

@@ -59,6 +59,21 @@ pub(crate) fn start_new_session(command: &mut Command) {
   }
 }
 
+/// The child leads a process group of its own, which one signal can end whole, apart from
+/// the terminal's (so Ctrl+C reaches it only through `dev`).
+pub(crate) fn start_own_group(command: &mut Command) {
+  command.process_group(0);
+}
+
+/// How a finished child ended, in `dev`'s terms.
+pub(crate) fn exit_status(status: std::process::ExitStatus) -> crate::sys::ExitStatus {
+  use std::os::unix::process::ExitStatusExt;
+  match (status.code(), status.signal()) {
+    (Some(code), _) => crate::sys::ExitStatus::Code(code),
+    (None, signal) => crate::sys::ExitStatus::Signal(signal.unwrap_or(0)),
+  }
+}
+
 /// Ignore SIGPIPE so that writing to a closed pipe is an `EPIPE` error we handle, not death.
 pub(crate) fn ignore_sigpipe() {
   // SAFETY: installing SIG_IGN is always valid.

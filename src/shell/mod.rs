@@ -1,0 +1,19 @@
+//! The shell every command of devtasks.yaml runs in — services, tasks and exec probes — and
+//! how `dev` reads those commands (`parse`) for `dev doctor` and a task's `"$@"`.
+
+mod parse;
+
+use std::process::Command;
+
+pub(crate) use parse::{comment_start, programs, uses_positional};
+
+/// The shell, named in messages.
+pub(crate) const SHELL: &str = "/bin/sh";
+
+/// `sh -c <script>`: the one way `dev` hands a command to the shell, so that a service, a
+/// task and a probe all see the same quoting, expansions and exit codes.
+pub(crate) fn command(script: &str) -> Command {
+  let mut command = Command::new(SHELL);
+  command.arg("-c").arg(script);
+  command
+}

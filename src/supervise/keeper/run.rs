@@ -1,0 +1,188 @@
+//! The keeper's life after the start: act on each event until the service is stopped, or
+//! ended for good (by itself, by its restart policy giving up, or hung).
+
+use std::{
+  sync::mpsc::{Receiver, RecvTimeoutError},
+  time::Instant,
+};
+
+use super::{EXIT_SERVICE_ENDED, EXIT_STOPPED, Event, Keeper, backoff, stop::Ending};
+use crate::{
+  state::ExitRecord,
+  supervise::spec::KeeperSpec,
+  sys::{self, ExitStatus, Signal},
+  ui::format::{count, elapsed, status_text},
+};
+
+impl Keeper {
+  /// Returns the keeper's exit code.
+  pub(super) fn run(&mut self, events: &Receiver<Event>) -> i32 {
+    loop {
+      let Ok(event) = events.recv() else {
+        return EXIT_STOPPED;
+      };
+      let done = match event {
+        Event::Stop => {
+          self.stop_tree(events, false, Ending::Stop);
+          Some(self.stopped())
+        }
+        Event::Restart { hard } => self.restart(events, hard),
+        Event::Exited(pid, status) if pid == self.process.pid => self.exited(events, status),
+        Event::Unresponsive {
+          run,
+          failures,
+          detail,
+        } if run == self.run => self.unresponsive(events, failures, &detail),
+        Event::Tick => {
+          self.keep_state_in_place();
+          None
+        }
+        Event::Unresponsive { .. } | Event::Exited(..) => None,
+      };
+      if let Some(code) = done {
+        return code;
+      }
+    }
+  }
+
+  /// `dev <svc>-restart` (or `-force`): the tree ends, the spec is read again (edits to
+  /// devtasks.yaml take effect), and the service starts anew.
+  fn restart(&mut self, events: &Receiver<Event>, hard: bool) -> Option<i32> {
+    self.stop_tree(events, hard, Ending::Restart);
+    if self.stop_requested {
+      return Some(self.stopped());
+    }
+    self.finish_output();
+    match KeeperSpec::read(&self.state_dir, &self.spec.service) {
+      Ok(spec) => {
+        self.spec = KeeperSpec {
+          supervisor: self.spec.supervisor,
+          view: self.spec.view,
+          ..spec
+        }
+      }
+      Err(error) => self.log_line(&format!("keeping the previous settings: {error}")),
+    }
+    self.state.restarts += 1;
+    if let Err(error) = self.spawn_service() {
+      self.log_line(&format!("restart failed: {error}"));
+      self.state_dir.remove(&self.spec.service);
+      return Some(EXIT_SERVICE_ENDED);
+    }
+    None
+  }
+
+  /// The service ended by itself: nothing of its tree may outlive it; then its restart
+  /// policy decides.
+  fn exited(&mut self, events: &Receiver<Event>, status: ExitStatus) -> Option<i32> {
+    self.stop_tree(events, false, Ending::Cleanup);
+    if self.stop_requested {
+      return Some(self.stopped());
+    }
+    self.finish_output();
+    self.state.exit = Some(ExitRecord::new(status));
+    let wanted = backoff::wanted(self.spec.restart, status == ExitStatus::Code(0));
+    self.recover(events, wanted, status_text(status))
+  }
+
+  /// The liveness probe failed `retries` times in a row: the service is hung. It is ended
+  /// and restarted whatever `restart:` says — that is what a liveness probe is for;
+  /// `max_restarts` still bounds it.
+  fn unresponsive(&mut self, events: &Receiver<Event>, failures: u32, detail: &str) -> Option<i32> {
+    let what = format!("was not responding ({failures} liveness probes failed in a row: {detail})");
+    let notice = format!("{} {what}; stopping it", self.spec.service);
+    self.log_line(&notice);
+    self.announce(&notice);
+    self.stop_tree(events, false, Ending::Cleanup);
+    if self.stop_requested {
+      return Some(self.stopped());
+    }
+    self.finish_output();
+    let status = self
+      .ended
+      .unwrap_or(ExitStatus::Signal(Signal::Kill.number()));
+    self.state.exit = Some(ExitRecord::new(status));
+    self.recover(events, true, what)
+  }
+
+  /// `.dev/` deleted while the service runs (`rm -rf .dev`, `git clean -fdx`): without its
+  /// state the service would look stopped and a second one could start. The lock file no
+  /// longer being the one we hold tells; the directory, the lock, the spec and the state are
+  /// made again — only while the project is where it was started.
+  fn keep_state_in_place(&mut self) {
+    let lock_path = self
+      .state_dir
+      .path
+      .join(format!("{}.lock", self.spec.service));
+    if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) || !self.project_is_here() {
+      return;
+    }
+    if self.state_dir.ensure().is_err() {
+      return;
+    }
+    match self.state_dir.try_lock(&self.spec.service) {
+      Ok(Some(lock)) => self.lock = lock,
+      // Another keeper took the new lock first: it owns the service's state from now on.
+      _ => return,
+    }
+    let spec = serde_json::to_vec_pretty(&self.spec).unwrap_or_default();
+    let _ = self.state_dir.write_spec(&self.spec.service, &spec);
+    let _ = self.state_dir.write(&self.state);
+    self.log_line("its state in .dev/ was deleted; re-created it");
+  }
+
+  /// The service was stopped on request: said in its log, its state cleared.
+  fn stopped(&mut self) -> i32 {
+    self.finish_output();
+    self.log_line(&format!("{} stopped", self.spec.service));
+    self.state_dir.remove(&self.spec.service);
+    EXIT_STOPPED
+  }
+
+  /// After the service ended (`what`: "exited with code 1"): restart it after a back-off
+  /// when `wanted` and the budget allows. `Some(exit code)` when the keeper is done.
+  fn recover(&mut self, events: &Receiver<Event>, wanted: bool, what: String) -> Option<i32> {
+    self.state.last_failure = Some(what.clone());
+    let policy = self.spec.restart;
+    let Some(delay) = self.backoff.next(policy, wanted, self.state.uptime()) else {
+      let mut message = format!("{} {what}", self.spec.service);
+      let spent = self.backoff.in_a_row();
+      if wanted && spent > 0 {
+        let restarts = count(spent as usize, "restart", "restarts");
+        message.push_str(&format!("; gave up after {restarts}"));
+      }
+      self.log_line(&message);
+      let _ = self.state_dir.write(&self.state);
+      return Some(EXIT_SERVICE_ENDED);
+    };
+    let notice = format!(
+      "{} {what}; restarting in {} ({} of {})",
+      self.spec.service,
+      elapsed(delay),
+      self.backoff.in_a_row(),
+      policy.max
+    );
+    self.log_line(&notice);
+    self.announce(&notice);
+    let _ = self.state_dir.write(&self.state);
+    // Stay responsive while backing off: a stop ends the wait, and the keeper; a restart
+    // request ends only the wait.
+    let until = Instant::now() + delay;
+    loop {
+      match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        Ok(Event::Stop) => return Some(self.stopped()),
+        Ok(Event::Tick) => self.keep_state_in_place(),
+        Ok(Event::Restart { .. }) | Err(RecvTimeoutError::Timeout) => break,
+        Ok(_) => {}
+        Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
+      }
+    }
+    self.state.restarts += 1;
+    if let Err(error) = self.spawn_service() {
+      self.log_line(&format!("restart failed: {error}"));
+      let _ = self.state_dir.write(&self.state);
+      return Some(EXIT_SERVICE_ENDED);
+    }
+    None
+  }
+}

@@ -1,0 +1,167 @@
+//! One run of the service: `sh -c <run>` in a process group of its own, its output pumped
+//! into the log (and to the foreground `dev`), its state written where `dev` looks, and its
+//! liveness watched.
+
+use std::{
+  fs::{self, OpenOptions},
+  io::{self, Write},
+  sync::mpsc::{self, RecvTimeoutError},
+  thread,
+  time::{Duration, Instant},
+};
+
+use super::{Event, Keeper};
+use crate::{
+  error::{Error, Result},
+  shell,
+  state::{INSTANCE_VARIABLE, SERVICE_VARIABLE, random_token, unix_now},
+  supervise::{log_file::LogFile, probe::Check, pump::spawn_pump},
+  sys::{self, ProcessId},
+  ui::{
+    format::one_line,
+    timestamp::{now_millis, utc_timestamp},
+  },
+};
+
+impl Keeper {
+  /// Starts the service with its output going into our pump.
+  pub(super) fn spawn_service(&mut self) -> Result<()> {
+    let place = Some((self.spec.root.clone(), self.spec.project));
+    let mut log = LogFile::open(&self.spec.log, self.spec.log_settings, place).map_err(
+      Error::io(format!("cannot open log `{}`", self.spec.log.display())),
+    )?;
+    let (reader, writer) = io::pipe().map_err(Error::io("cannot create a pipe"))?;
+    let token = random_token();
+    let mut command = shell::command(&self.spec.command);
+    command
+      .current_dir(&self.spec.cwd)
+      .envs(self.spec.env.iter().map(|(k, v)| (k, v)))
+      .env(INSTANCE_VARIABLE, &token)
+      .env(SERVICE_VARIABLE, &self.spec.service)
+      .stdin(std::process::Stdio::null())
+      .stdout(
+        writer
+          .try_clone()
+          .map_err(Error::io("cannot create a pipe"))?,
+      )
+      .stderr(writer);
+    sys::start_own_group(&mut command);
+    sys::reset_signals_before_exec(&mut command);
+    let child = command.spawn().map_err(|source| Error::Spawn {
+      command: shell::SHELL.into(),
+      source,
+    })?;
+    // `command` holds copies of the pipe's write end: drop it so EOF arrives when the
+    // service's processes are gone.
+    drop(command);
+    let pid = child.id();
+    // We reap through waitpid(-1) in the reaper thread; the `Child` handle is not needed.
+    drop(child);
+    self.process = ProcessId::of(pid).unwrap_or(ProcessId::gone(pid));
+    let port = self
+      .spec
+      .port
+      .map(|port| format!(" · port {port}"))
+      .unwrap_or_default();
+    // One line, whatever the command: a `run: |` block would spill into the log (and into
+    // `dev logs -n` and `--grep`).
+    let _ = log.write_marker(&format!(
+      "──── {} · {} started · pid {pid}{port} · {}",
+      utc_timestamp(unix_now()),
+      self.spec.service,
+      one_line(&self.spec.command)
+    ));
+    let view = self.spec.supervisor.map(|_| self.spec.view);
+    self.pump_done = Some(spawn_pump(reader, log, view));
+    self.record_run(pid, token)?;
+    self.watch_liveness();
+    Ok(())
+  }
+
+  /// The new run in the state file, where `dev status` and the next `dev` look.
+  fn record_run(&mut self, pid: u32, token: String) -> Result<()> {
+    self.state.process = Some(self.process);
+    self.state.pgid = Some(pid);
+    self.state.token = token;
+    self.state.port = self.spec.port;
+    self.state.ports = self.spec.ports.clone();
+    self.state.command = self.spec.command.clone();
+    self.state.log = self.spec.log.clone();
+    self.state.started_at = unix_now();
+    self.state.started_at_ms = now_millis();
+    self.state.exit = None;
+    self.ended = None;
+    self.state_dir.write(&self.state)
+  }
+
+  /// Probes the new run's liveness in a thread of its own; `retries` failures in a row
+  /// report it unresponsive. Failures count once the probe has passed, or once the start
+  /// deadline is over (a service that hangs while starting is hung too).
+  fn watch_liveness(&mut self) {
+    self.run += 1;
+    self.liveness_watch = None;
+    let Some(health) = self.spec.liveness.clone() else {
+      return;
+    };
+    let check = Check::resolved(health, &self.spec, Some(self.me)).reaped_by(self.reaped.clone());
+    let (stop, stopped) = mpsc::channel::<()>();
+    self.liveness_watch = Some(stop);
+    let (events, run) = (self.events.clone(), self.run);
+    thread::spawn(move || {
+      let started = Instant::now();
+      let (mut passed, mut failures) = (false, 0);
+      while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(check.health.interval) {
+        let outcome = check.run();
+        if outcome.ok {
+          (passed, failures) = (true, 0);
+          continue;
+        }
+        if !passed && started.elapsed() < check.health.start_timeout {
+          continue;
+        }
+        failures += 1;
+        if failures >= check.health.retries {
+          let detail = format!("{} → {}", check.target(), outcome.detail);
+          let _ = events.send(Event::Unresponsive {
+            run,
+            failures,
+            detail,
+          });
+          return;
+        }
+      }
+    });
+  }
+
+  /// Waits (at most 2 s) for the pump to write the last bytes into the log.
+  pub(super) fn finish_output(&mut self) {
+    if let Some(done) = self.pump_done.take() {
+      let _ = done.recv_timeout(Duration::from_secs(2));
+    }
+  }
+
+  /// A line of the keeper's own in the service's log. Its directory is re-created only
+  /// while the project is where it was started: a moved project keeps no ghost behind.
+  pub(super) fn log_line(&self, message: &str) {
+    if self.project_is_here()
+      && let Some(parent) = self.spec.log.parent()
+    {
+      let _ = fs::create_dir_all(parent);
+    }
+    if let Ok(mut log) = OpenOptions::new().append(true).open(&self.spec.log) {
+      let _ = writeln!(log, "──── {} · {message}", utc_timestamp(unix_now()));
+    }
+  }
+
+  /// A line for the foreground `dev` (shown with the service's prefix), when there is one.
+  pub(super) fn announce(&self, message: &str) {
+    if self.spec.supervisor.is_some() {
+      let _ = writeln!(io::stdout(), "──── {message}");
+    }
+  }
+
+  /// True while the project is at the path it was started from (not moved, not deleted).
+  pub(super) fn project_is_here(&self) -> bool {
+    self.spec.project.is_at(&self.spec.root)
+  }
+}

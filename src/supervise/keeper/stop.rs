@@ -1,0 +1,136 @@
+//! Ending the service's tree: its stop signal to every process exactly once, a grace
+//! period, then SIGKILL for what is left — while still hearing a second stop request.
+
+use std::{
+  sync::mpsc::{Receiver, RecvTimeoutError},
+  thread,
+  time::{Duration, Instant},
+};
+
+use super::{Event, Keeper};
+use crate::sys::{self, Pid, Signal};
+
+/// Why a keeper ends its service's tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ending {
+  Stop,
+  Restart,
+  /// The service ended by itself or was found hung: what is left of its tree goes.
+  Cleanup,
+}
+
+impl Keeper {
+  /// Stop signal to the group and every descendant; wait the grace; SIGKILL what is left.
+  /// `why` decides what a stop request arriving meanwhile means: during a restart or after
+  /// the service ended by itself, it turns what follows into a stop (still graceful); during
+  /// a stop, a second request hurries it.
+  pub(super) fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool, why: Ending) {
+    self.liveness_watch = None;
+    let signal = if hard {
+      Signal::Kill
+    } else {
+      Signal::parse(&self.spec.stop_signal).unwrap_or(Signal::Term)
+    };
+    let grace = Duration::from_millis(self.spec.grace_ms);
+    if !self.end_tree(events, signal, grace, why) {
+      self.end_tree(events, Signal::Kill, Duration::from_secs(5), why);
+    }
+  }
+
+  /// `signal` to every process of the tree exactly once — the group at once, then each
+  /// member outside it (a `setsid` child, an orphan, one the quick look missed) as it is
+  /// found — then waits until none is left. A second signal would cut a graceful shutdown
+  /// short (Python's KeyboardInterrupt cleanup, tools that take a second Ctrl+C as "force
+  /// quit"). False when the time ran out or a request asked to hurry.
+  fn end_tree(
+    &mut self,
+    events: &Receiver<Event>,
+    signal: Signal,
+    timeout: Duration,
+    why: Ending,
+  ) -> bool {
+    let mut signalled = self.signal_group(signal);
+    let token = self.state.token.clone();
+    let deadline = Instant::now() + timeout;
+    loop {
+      // The quick look can skip a process while a sibling is being reaped, so emptiness is
+      // believed only from the exact answer.
+      let mut found = self.tree.members(&token);
+      if found.is_empty() {
+        if self.tree.is_empty(&token) {
+          return true;
+        }
+        found = self.tree.members_exact(&token);
+      }
+      for pid in found {
+        if !signalled.contains(&pid) {
+          let _ = sys::signal_process(pid, signal);
+          signalled.push(pid);
+        }
+      }
+      let remaining = deadline.saturating_duration_since(Instant::now());
+      if remaining.is_zero() {
+        return false;
+      }
+      // Poll at least every 20 ms: a grandchild's exit is reaped by its own parent, not us.
+      let event = events.recv_timeout(remaining.min(Duration::from_millis(20)));
+      if self.hurried(event, signal, why) {
+        return false;
+      }
+    }
+  }
+
+  /// `signal` to the service's process group, while it has a member of ours; the members
+  /// it reached.
+  ///
+  /// The group's number is the leader's pid. Once every member is gone (the leader is reaped
+  /// first when a service ends by itself) the kernel may give that number to an unrelated
+  /// process that starts a group of its own; pid_max is 32768 on many machines, so a busy
+  /// one wraps in seconds. A live member of ours keeps the number from being reused.
+  fn signal_group(&self, signal: Signal) -> Vec<Pid> {
+    let group = self.process.pid;
+    let members: Vec<Pid> = self
+      .tree
+      .members(&self.state.token)
+      .into_iter()
+      .filter(|pid| {
+        sys::process_info(*pid).is_some_and(|info| info.pgid == group && !info.is_zombie())
+      })
+      .collect();
+    if !members.is_empty() {
+      let _ = sys::signal_group(group, signal);
+    }
+    members
+  }
+
+  /// What an event during the wait means: true when it asks to stop waiting.
+  fn hurried(
+    &mut self,
+    event: Result<Event, RecvTimeoutError>,
+    signal: Signal,
+    why: Ending,
+  ) -> bool {
+    match event {
+      Ok(Event::Stop) if signal != Signal::Kill => {
+        if why == Ending::Stop || self.stop_requested {
+          return true;
+        }
+        // A stop wins over the restart in progress, and stays graceful.
+        self.stop_requested = true;
+        false
+      }
+      Ok(Event::Restart { hard: true }) => {
+        signal != Signal::Kill && why == Ending::Restart && !self.stop_requested
+      }
+      Ok(Event::Exited(pid, status)) if pid == self.process.pid => {
+        self.ended = Some(status);
+        false
+      }
+      Ok(_) | Err(RecvTimeoutError::Timeout) => false,
+      Err(RecvTimeoutError::Disconnected) => {
+        thread::sleep(Duration::from_millis(5));
+        false
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+//! Containment: how a keeper holds a service's whole process tree, so that every
+//! descendant can be found and ended — even one that called `setsid` or forked twice.
+//!
+//! Two strategies fill the one interface:
+//! - **subreaper** (Linux): orphans are re-parented to the keeper instead of init, so the
+//!   keeper's descendants *are* the tree, and "no child left" is the kernel's exact answer;
+//! - **marked** (macOS, which has no subreaper; and Linux under `DEV_TEST_CONTAINMENT=marked`,
+//!   so the suite proves it here): the tree is the keeper's descendants *and* every process
+//!   carrying this start's `DEV_INSTANCE` marker, which a setsid'd or double-forked grandchild
+//!   keeps in its environment. Each is still ended by identity, never by name.
+
+use std::{env, io};
+
+use super::{Pid, ProcessId, os, unix};
+
+/// The environment variable that picks the strategy in tests.
+const STRATEGY_VARIABLE: &str = "DEV_TEST_CONTAINMENT";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Strategy {
+  Subreaper,
+  Marked,
+}
+
+impl Strategy {
+  /// The platform's own, unless a test asked for the marked one.
+  fn chosen() -> Self {
+    match env::var(STRATEGY_VARIABLE).as_deref() {
+      Ok("marked") => Self::Marked,
+      _ if os::HAS_SUBREAPER => Self::Subreaper,
+      _ => Self::Marked,
+    }
+  }
+}
+
+/// A service's process tree as its keeper holds it. `marker` names the environment variable
+/// whose per-start value every process of the service inherits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tree {
+  me: Pid,
+  strategy: Strategy,
+  marker: &'static str,
+}
+
+impl Tree {
+  /// Called once, before the first service process starts.
+  pub(crate) fn hold(marker: &'static str) -> io::Result<Self> {
+    let strategy = Strategy::chosen();
+    if strategy == Strategy::Subreaper {
+      os::become_subreaper()?;
+    }
+    Ok(Self {
+      me: std::process::id(),
+      strategy,
+      marker,
+    })
+  }
+
+  /// The live members found by a quick look; it can miss one while a sibling is being
+  /// reaped, so an empty answer is checked with `is_empty`.
+  pub(crate) fn members(&self, token: &str) -> Vec<Pid> {
+    let mut pids = os::descendants(self.me);
+    self.add_marked(&mut pids, token);
+    pids.retain(|pid| ProcessId::of(*pid).is_some());
+    pids
+  }
+
+  /// The live members, found exactly (slower).
+  pub(crate) fn members_exact(&self, token: &str) -> Vec<Pid> {
+    let mut pids = os::live_descendants_exact(self.me);
+    self.add_marked(&mut pids, token);
+    pids
+  }
+
+  /// True only when provably no member is left.
+  pub(crate) fn is_empty(&self, token: &str) -> bool {
+    match self.strategy {
+      // As a subreaper we inherit every orphan: no child at all means no descendant at all.
+      Strategy::Subreaper => !unix::wait::has_children(),
+      Strategy::Marked => self.members_exact(token).is_empty(),
+    }
+  }
+
+  fn add_marked(&self, pids: &mut Vec<Pid>, token: &str) {
+    if self.strategy == Strategy::Marked && !token.is_empty() {
+      for pid in os::processes_with_env(self.marker, token) {
+        if pid != self.me && !pids.contains(&pid) && ProcessId::of(pid).is_some() {
+          pids.push(pid);
+        }
+      }
+    }
+  }
+}
