@@ -1,16 +1,19 @@
 //! The task file: found, read, parsed with locations, and checked into a typed `Config`.
 //! Every mistake becomes `Error::Config` with file:line:col and, for names, "did you mean".
 
+mod cycles;
 mod duration;
 mod env_file;
 mod health;
 pub(crate) mod interpolate;
 mod log;
+mod names;
 mod port;
 mod raw;
 mod service;
 pub(crate) mod source;
 mod task;
+mod yaml_error;
 
 use std::{
   collections::HashSet,
@@ -35,7 +38,6 @@ pub(crate) use self::{
 use crate::{
   config::source::{Location, Source},
   error::{Error, Result},
-  ui::suggestion::{list, suggest},
 };
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
@@ -215,7 +217,6 @@ impl Checker<'_> {
       .parent()
       .map(Path::to_path_buf)
       .unwrap_or_default();
-
     if raw.services.0.is_empty() && raw.tasks.0.is_empty() {
       return Err(
         Error::config(
@@ -225,27 +226,8 @@ impl Checker<'_> {
         .with_hint("add a `services:` or `tasks:` section, or run `dev init` to write one"),
       );
     }
-
-    let env_file = raw.env_file.as_ref().map(|file| self.env_file(&root, file));
-    let log_dir = root.join(
-      raw
-        .log_dir
-        .as_ref()
-        .map_or("logs", |dir| dir.value.as_str()),
-    );
-
-    let service_names: Vec<&str> = raw
-      .services
-      .0
-      .iter()
-      .map(|(name, _)| name.value.as_str())
-      .collect();
-    let task_names: Vec<&str> = raw
-      .tasks
-      .0
-      .iter()
-      .map(|(name, _)| name.value.as_str())
-      .collect();
+    let service_names = names::names_of(&raw.services.0);
+    let task_names = names::names_of(&raw.tasks.0);
     let mut names = HashSet::new();
     for (name, _) in &raw.services.0 {
       self.check_name(name, "service", &mut names, &service_names)?;
@@ -258,60 +240,58 @@ impl Checker<'_> {
     for (name, service) in &raw.services.0 {
       services.push(self.service(&root, name, &service.value, &service_names, log)?);
     }
-    let aliases: Vec<(&str, &str)> = raw
-      .tasks
-      .0
-      .iter()
-      .flat_map(|(name, task)| match &task.value {
-        raw::RawTask::Full(fields) => fields
-          .aliases
-          .0
-          .iter()
-          .map(|alias| (alias.value.as_str(), name.value.as_str()))
-          .collect(),
-        raw::RawTask::Command(_) => Vec::new(),
-      })
-      .collect();
+    let aliases = names::aliases(&raw);
     let mut tasks = Vec::new();
     for (name, task) in &raw.tasks.0 {
       tasks.push(self.task(&root, name, task, &task_names, &service_names, &aliases)?);
     }
     self.check_aliases(&raw, &mut names, &service_names)?;
-    let default = match &raw.default {
-      Some(text) => {
-        let known: Vec<&str> = service_names
-          .iter()
-          .copied()
-          .chain(tasks.iter().map(|task| task.name.as_str()))
-          .chain(
-            tasks
-              .iter()
-              .flat_map(|task| task.aliases.iter().map(String::as_str)),
-          )
-          .collect();
-        self.check_known(text, &known, "service or task")?;
-        Some(text.value.clone())
-      }
-      None => None,
-    };
-
     let mut reserved = Vec::new();
     for text in &raw.reserved.0 {
       reserved.extend(self.port_list(text)?);
     }
     let config = Config {
       path: self.source.path.clone(),
+      env_file: raw.env_file.as_ref().map(|file| self.env_file(&root, file)),
+      log_dir: root.join(
+        raw
+          .log_dir
+          .as_ref()
+          .map_or("logs", |dir| dir.value.as_str()),
+      ),
       root,
-      log_dir,
-      env_file,
+      default: self.default_target(raw.default.as_ref(), &service_names, &tasks)?,
       services,
       tasks,
       reserved,
-      default,
     };
     self.check_port_references(&raw, &config)?;
     self.check_cycles(&raw, &config)?;
     Ok(config)
+  }
+
+  /// `default:`, which must name a service, a task or an alias.
+  fn default_target(
+    &self,
+    default: Option<&Text>,
+    services: &[&str],
+    tasks: &[Task],
+  ) -> Result<Option<String>> {
+    let Some(text) = default else {
+      return Ok(None);
+    };
+    let known: Vec<&str> = services
+      .iter()
+      .copied()
+      .chain(tasks.iter().map(|task| task.name.as_str()))
+      .chain(
+        tasks
+          .iter()
+          .flat_map(|task| task.aliases.iter().map(String::as_str)),
+      )
+      .collect();
+    self.check_known(text, &known, "service or task")?;
+    Ok(Some(text.value.clone()))
   }
 
   fn file_name(&self) -> String {
@@ -333,204 +313,12 @@ impl Checker<'_> {
     )
   }
 
-  /// Converts the YAML library's error into ours: same place, plainer words.
-  fn yaml_error(&self, error: &serde_saphyr::Error) -> Error {
-    let mut message = error.without_snippet().to_string();
-    // The location is drawn below: only a trailing " at line N, column M" goes (an alias's
-    // "(used at line …)" stays).
-    if let Some(cut) = message.rfind(" at line ")
-      && message[cut..]
-        .trim_start_matches(" at line ")
-        .split(", column ")
-        .count()
-        == 2
-      && !message[cut..].contains(')')
-    {
-      message.truncate(cut);
-    }
-    if message.starts_with("multiple YAML documents detected") {
-      message = format!(
-        "{} holds several YAML documents (a `---` line starts another); keep one",
-        self.file_name()
-      );
-    }
-    let location = error.location().map(|location| {
-      let (line, column) = (location.line() as usize, location.column() as usize);
-      let width = self.token_width(line, column);
-      Location::new(self.source, line, column, width)
-    });
-    let mut hint = None;
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-      let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-      let expected: Vec<&str> = expected
-        .trim_start_matches(", expected one of ")
-        .trim_start_matches(", expected ")
-        .split([',', ' '])
-        .map(|name| name.trim_matches('`'))
-        .filter(|name| !name.is_empty() && *name != "or")
-        .collect();
-      hint = Some(match suggest(field, expected.iter().copied()) {
-        Some(name) => format!("Did you mean `{name}`?"),
-        None => format!(
-          "expected one of {}",
-          list(
-            &expected
-              .iter()
-              .map(|name| (*name).to_owned())
-              .collect::<Vec<_>>()
-          )
-        ),
-      });
-      message = format!("unknown field `{field}`");
-    } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-      let key = rest
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(rest);
-      message = format!("duplicate key `{key}`");
-      hint = Some("each name may appear once; remove or rename one of them".into());
-    } else if let Some((found, expected)) = message
-      .strip_prefix("invalid type: ")
-      .and_then(|rest| rest.split_once(", expected "))
-    {
-      message = format!("expected {expected}, found a {found}");
-    } else if message == "expected string scalar" {
-      message = "expected a string here".into();
-    } else if message == "expected mapping start" {
-      message = "expected a mapping (`key: value` lines) here".into();
-    }
-    Error::Config {
-      message,
-      location,
-      hint,
-    }
-  }
-
-  /// How wide the word at a position is, for the carets under it.
-  fn token_width(&self, line: usize, column: usize) -> usize {
-    self
-      .source
-      .text
-      .lines()
-      .nth(line.saturating_sub(1))
-      .map(|text| {
-        text
-          .chars()
-          .skip(column.saturating_sub(1))
-          .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-          .count()
-      })
-      .unwrap_or(1)
-      .max(1)
-  }
-
-  fn check_name(
-    &self,
-    name: &Text,
-    kind: &str,
-    seen: &mut HashSet<String>,
-    services: &[&str],
-  ) -> Result<()> {
-    let value = &name.value;
-    if value.is_empty()
-      || !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-      return Err(self.at(
-        name,
-        format!(
-          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`"
-        ),
-      ));
-    }
-    self.check_clash(name, kind, services)?;
-    if !seen.insert(value.clone()) {
-      return Err(
-        self
-          .at(
-            name,
-            format!("`{value}` is defined both as a service and as a task"),
-          )
-          .with_hint("services and tasks share one namespace: `dev <name>` must mean one thing"),
-      );
-    }
-    Ok(())
-  }
-
-  /// One rule for every name `dev <name>` may mean: not a built-in command, and not a
-  /// command derived from a service (`api-logs` when there is an `api`).
-  pub(super) fn check_clash(&self, name: &Text, kind: &str, services: &[&str]) -> Result<()> {
-    let value = name.value.as_str();
-    if BUILTIN_COMMANDS.contains(&value) {
-      return Err(
-        self
-          .at(
-            name,
-            format!("{kind} `{value}` clashes with the built-in command `dev {value}`"),
-          )
-          .with_hint("rename it"),
-      );
-    }
-    if let Some((service, suffix)) = value.rsplit_once('-')
-      && services.contains(&service)
-      && DERIVED_SUFFIXES.contains(&suffix)
-    {
-      return Err(
-        self
-          .at(
-            name,
-            format!(
-              "{kind} `{value}` clashes with the command `dev {value}` derived from service `{service}`"
-            ),
-          )
-          .with_hint("rename it"),
-      );
-    }
-    Ok(())
-  }
-
   /// An `env_file:`, to be read when something starts (a missing one must not stop `dev
   /// stop`).
   fn env_file(&self, base: &Path, file: &Text) -> EnvFile {
     EnvFile {
       path: base.join(&file.value),
       named_at: self.at_location(file),
-    }
-  }
-
-  fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {
-    if known.contains(&name.value.as_str()) {
-      return Ok(());
-    }
-    let hint = match suggest(&name.value, known.iter().copied()) {
-      Some(suggestion) => format!("Did you mean `{suggestion}`?"),
-      None => format!(
-        "known {kind}s: {}",
-        list(&known.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>())
-      ),
-    };
-    Err(
-      self
-        .at(name, format!("unknown {kind} `{}`", name.value))
-        .with_hint(hint),
-    )
-  }
-
-  fn check_variable_name(&self, key: &Text) -> Result<()> {
-    let valid = !key.value.is_empty()
-      && !key.value.starts_with(|c: char| c.is_ascii_digit())
-      && key
-        .value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if valid {
-      Ok(())
-    } else {
-      Err(self.at(
-        key,
-        format!("`{}` is not a valid environment variable name", key.value),
-      ))
     }
   }
 
@@ -576,104 +364,5 @@ impl Checker<'_> {
   fn is_quoted(&self, text: &Text) -> bool {
     let offset = text.referenced.span().byte_offset().unwrap_or(0) as usize;
     matches!(self.source.text.as_bytes().get(offset), Some(b'"' | b'\''))
-  }
-
-  /// A cycle in `depends_on` or `deps` is an error that names the whole loop.
-  fn check_cycles(&self, raw: &RawFile, config: &Config) -> Result<()> {
-    let service_edges = |name: &str| -> Vec<String> {
-      config
-        .service(name)
-        .map(|s| s.depends_on.iter().map(|d| d.service.clone()).collect())
-        .unwrap_or_default()
-    };
-    let task_edges = |name: &str| -> Vec<String> {
-      config
-        .task(name)
-        .map(|t| t.deps.clone())
-        .unwrap_or_default()
-    };
-    type Edges<'e> = &'e dyn Fn(&str) -> Vec<String>;
-    let checks: [(&str, Vec<&Text>, Edges); 2] = [
-      (
-        "service",
-        raw.services.0.iter().map(|(name, _)| name).collect(),
-        &service_edges,
-      ),
-      (
-        "task",
-        raw.tasks.0.iter().map(|(name, _)| name).collect(),
-        &task_edges,
-      ),
-    ];
-    for (kind, names, edges) in checks {
-      for name in names {
-        if let Some(cycle) = find_cycle(&name.value, edges) {
-          let field = if kind == "service" {
-            "depends_on"
-          } else {
-            "deps"
-          };
-          return Err(
-            self
-              .at(
-                name,
-                format!(
-                  "{kind}s depend on each other in a cycle: {}",
-                  cycle.join(" → ")
-                ),
-              )
-              .with_hint(format!("remove one of these `{field}` entries")),
-          );
-        }
-      }
-    }
-    Ok(())
-  }
-}
-
-/// The first cycle reachable from `start` that returns to `start`, as a path `a → b → a`.
-fn find_cycle(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Option<Vec<String>> {
-  fn visit(
-    node: &str,
-    start: &str,
-    edges: &dyn Fn(&str) -> Vec<String>,
-    path: &mut Vec<String>,
-    seen: &mut HashSet<String>,
-  ) -> bool {
-    for next in edges(node) {
-      if next == start {
-        path.push(next);
-        return true;
-      }
-      if seen.insert(next.clone()) {
-        path.push(next.clone());
-        if visit(&next, start, edges, path, seen) {
-          return true;
-        }
-        path.pop();
-      }
-    }
-    false
-  }
-  let mut path = vec![start.to_owned()];
-  visit(start, start, edges, &mut path, &mut HashSet::new()).then_some(path)
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn finds_cycles_and_names_them() {
-    let edges = |name: &str| -> Vec<String> {
-      match name {
-        "a" => vec!["b".into()],
-        "b" => vec!["c".into()],
-        "c" => vec!["a".into()],
-        _ => vec![],
-      }
-    };
-    assert_eq!(find_cycle("a", &edges).unwrap(), ["a", "b", "c", "a"]);
-    assert_eq!(find_cycle("d", &edges), None);
   }
 }

@@ -1,0 +1,143 @@
+//! The names `dev <name>` may mean: services, tasks and aliases share one namespace, none
+//! may be a built-in command or one derived from a service, and a reference to a name must
+//! name one that exists (with "did you mean" when it does not).
+
+use std::collections::HashSet;
+
+use super::{
+  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES,
+  raw::{RawFile, RawTask, Text},
+};
+use crate::{
+  error::Result,
+  ui::suggestion::{list, suggest},
+};
+
+impl Checker<'_> {
+  pub(super) fn check_name(
+    &self,
+    name: &Text,
+    kind: &str,
+    seen: &mut HashSet<String>,
+    services: &[&str],
+  ) -> Result<()> {
+    let value = &name.value;
+    if value.is_empty()
+      || !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+      return Err(self.at(
+        name,
+        format!(
+          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`"
+        ),
+      ));
+    }
+    self.check_clash(name, kind, services)?;
+    if !seen.insert(value.clone()) {
+      return Err(
+        self
+          .at(
+            name,
+            format!("`{value}` is defined both as a service and as a task"),
+          )
+          .with_hint("services and tasks share one namespace: `dev <name>` must mean one thing"),
+      );
+    }
+    Ok(())
+  }
+
+  /// One rule for every name `dev <name>` may mean: not a built-in command, and not a
+  /// command derived from a service (`api-logs` when there is an `api`).
+  pub(super) fn check_clash(&self, name: &Text, kind: &str, services: &[&str]) -> Result<()> {
+    let value = name.value.as_str();
+    if BUILTIN_COMMANDS.contains(&value) {
+      return Err(
+        self
+          .at(
+            name,
+            format!("{kind} `{value}` clashes with the built-in command `dev {value}`"),
+          )
+          .with_hint("rename it"),
+      );
+    }
+    if let Some((service, suffix)) = value.rsplit_once('-')
+      && services.contains(&service)
+      && DERIVED_SUFFIXES.contains(&suffix)
+    {
+      return Err(
+        self
+          .at(
+            name,
+            format!(
+              "{kind} `{value}` clashes with the command `dev {value}` derived from service `{service}`"
+            ),
+          )
+          .with_hint("rename it"),
+      );
+    }
+    Ok(())
+  }
+
+  pub(super) fn check_known(&self, name: &Text, known: &[&str], kind: &str) -> Result<()> {
+    if known.contains(&name.value.as_str()) {
+      return Ok(());
+    }
+    let hint = match suggest(&name.value, known.iter().copied()) {
+      Some(suggestion) => format!("Did you mean `{suggestion}`?"),
+      None => format!(
+        "known {kind}s: {}",
+        list(&known.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>())
+      ),
+    };
+    Err(
+      self
+        .at(name, format!("unknown {kind} `{}`", name.value))
+        .with_hint(hint),
+    )
+  }
+
+  pub(super) fn check_variable_name(&self, key: &Text) -> Result<()> {
+    let valid = !key.value.is_empty()
+      && !key.value.starts_with(|c: char| c.is_ascii_digit())
+      && key
+        .value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+      Ok(())
+    } else {
+      Err(self.at(
+        key,
+        format!("`{}` is not a valid environment variable name", key.value),
+      ))
+    }
+  }
+}
+
+/// The names of a `services:` or `tasks:` section, in file order.
+pub(super) fn names_of<V>(section: &[(Text, V)]) -> Vec<&str> {
+  section
+    .iter()
+    .map(|(name, _)| name.value.as_str())
+    .collect()
+}
+
+/// Every task alias, with the task it stands for.
+pub(super) fn aliases(raw: &RawFile) -> Vec<(&str, &str)> {
+  raw
+    .tasks
+    .0
+    .iter()
+    .flat_map(|(name, task)| match &task.value {
+      RawTask::Full(fields) => fields
+        .aliases
+        .0
+        .iter()
+        .map(|alias| (alias.value.as_str(), name.value.as_str()))
+        .collect(),
+      RawTask::Command(_) => Vec::new(),
+    })
+    .collect()
+}
