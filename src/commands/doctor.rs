@@ -13,7 +13,7 @@ use crate::{
   shell,
   state::Liveness,
   supervise::preflight,
-  ui::format::count,
+  ui::{color::Color, format::count, output::print_out},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,57 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
     ),
     fix: None,
   }];
+  findings.extend(check_programs(project));
+  for service in &config.services {
+    for spec in &service.ports {
+      findings.push(check_port(
+        project,
+        &service.name,
+        spec.preferred,
+        spec.fallback != crate::config::Fallback::None,
+      ));
+    }
+  }
+  findings.push(check_log_dir(&config.log_dir));
+  findings.extend(check_state(project));
+  print_out(&render(&findings, project.color))?;
+  let problems = findings
+    .iter()
+    .filter(|f| f.level == Level::Problem)
+    .count();
+  if problems == 0 {
+    Ok(())
+  } else {
+    Err(Error::Findings {
+      summary: format!(
+        "dev doctor found {}",
+        count(problems, "problem", "problems")
+      ),
+    })
+  }
+}
+
+fn render(findings: &[Finding], color: Color) -> String {
+  let mut out = String::new();
+  for finding in findings {
+    let mark = match finding.level {
+      Level::Good => color.good("✓").to_string(),
+      Level::Warning => color.warning("!").to_string(),
+      Level::Problem => color.error("✗").to_string(),
+    };
+    out.push_str(&format!("{mark} {}\n", finding.message));
+    if let Some(fix) = &finding.fix {
+      out.push_str(&format!("  {} {fix}\n", color.hint("fix:")));
+    }
+  }
+  out
+}
+
+/// The programs of every service and task, each in the directory and environment it runs
+/// with.
+fn check_programs(project: &Project) -> Vec<Finding> {
+  let config = &project.config;
+  let mut findings = Vec::new();
   let ports = plan::known_ports(config, &project.state, &PortOverrides::default());
   for service in &config.services {
     match plan::keeper_spec(config, service, &ports, None) {
@@ -79,17 +130,13 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       findings.extend(check_commands(&task.name, command, &task.cwd.path, &env));
     }
   }
-  for service in &config.services {
-    for spec in &service.ports {
-      findings.push(check_port(
-        project,
-        &service.name,
-        spec.preferred,
-        spec.fallback != crate::config::Fallback::None,
-      ));
-    }
-  }
-  findings.push(check_log_dir(&config.log_dir));
+  findings
+}
+
+/// Services still running that the task file no longer names, and keepers gone without a
+/// word.
+fn check_state(project: &Project) -> Vec<Finding> {
+  let mut findings = Vec::new();
   for orphan in project.orphans() {
     if let Some(Liveness::Running(state)) = project.state.read(&orphan).map(|s| s.liveness()) {
       findings.push(Finding {
@@ -102,7 +149,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       });
     }
   }
-  for service in &config.services {
+  for service in &project.config.services {
     if let Some(Liveness::Stale(state)) = project.state.read(&service.name).map(|s| s.liveness()) {
       let survivors = state.survivors();
       findings.push(Finding {
@@ -119,35 +166,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       });
     }
   }
-
-  let color = project.color;
-  let mut out = String::new();
-  for finding in &findings {
-    let mark = match finding.level {
-      Level::Good => color.good("✓").to_string(),
-      Level::Warning => color.warning("!").to_string(),
-      Level::Problem => color.error("✗").to_string(),
-    };
-    out.push_str(&format!("{mark} {}\n", finding.message));
-    if let Some(fix) = &finding.fix {
-      out.push_str(&format!("  {} {fix}\n", color.hint("fix:")));
-    }
-  }
-  crate::ui::output::print_out(&out)?;
-  let problems = findings
-    .iter()
-    .filter(|f| f.level == Level::Problem)
-    .count();
-  if problems == 0 {
-    Ok(())
-  } else {
-    Err(Error::Findings {
-      summary: format!(
-        "dev doctor found {}",
-        count(problems, "problem", "problems")
-      ),
-    })
-  }
+  findings
 }
 
 /// Each program the command starts must exist, looked up as its shell will: by the

@@ -1,5 +1,7 @@
 //! `dev status [--json]`: one row per service, as the system shows it right now.
 
+use std::{path::Path, time::Duration};
+
 use serde::Serialize;
 
 use crate::{
@@ -7,9 +9,10 @@ use crate::{
   error::Result,
   ports::ledger::Ledger,
   project::Project,
-  state::{Liveness, unix_now},
+  state::{ExitRecord, Liveness, unix_now},
   ui::{
-    format::{elapsed, status_text},
+    color::Color,
+    format::{elapsed, port_list, status_text},
     output::{print_json, print_out, table},
   },
 };
@@ -24,7 +27,7 @@ struct Row {
   ports: serde_json::Map<String, serde_json::Value>,
   uptime_seconds: Option<u64>,
   #[serde(skip)]
-  uptime: Option<std::time::Duration>,
+  uptime: Option<Duration>,
   restarts: u32,
   /// Why the last run ended when it ended by itself or hung: "exited with code 1".
   last_failure: Option<String>,
@@ -45,11 +48,31 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   } else {
     names.to_vec()
   };
-  let mut rows = Vec::new();
-  for name in &names {
+  let rows: Vec<Row> = names.iter().map(|name| Row::of(project, name)).collect();
+  if json {
+    return print_json(&rows);
+  }
+  let color = project.color;
+  let cells: Vec<Vec<String>> = rows.iter().map(|row| row.cells(color)).collect();
+  print_out(&table(
+    color,
+    &[
+      "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG",
+    ],
+    &cells,
+  ))?;
+  for note in claimed_elsewhere(project, &rows) {
+    project.report.step(&note);
+  }
+  Ok(())
+}
+
+impl Row {
+  /// What the system shows of one service right now.
+  fn of(project: &Project, name: &str) -> Self {
     let log = project.config.log_dir.join(format!("{name}.log"));
     let mut row = Row {
-      service: name.clone(),
+      service: name.to_owned(),
       state: "stopped",
       pid: None,
       port: None,
@@ -95,79 +118,60 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
       }
       Some(Liveness::Stale(_)) | None => {}
     }
-    rows.push(row);
+    row
   }
-  if json {
-    return print_json(&rows);
+
+  /// The row of the table.
+  fn cells(&self, color: Color) -> Vec<String> {
+    let service = if self.in_config {
+      self.service.clone()
+    } else {
+      format!("{} {}", self.service, color.dim("(not in devtasks.yaml)"))
+    };
+    let ports = port_list(
+      self
+        .ports
+        .iter()
+        .map(|(name, port)| (name.as_str(), port.as_u64().unwrap_or(0) as u16)),
+    )
+    .or_else(|| self.port.map(|p| p.to_string()));
+    let uptime = self.uptime.filter(|_| self.state == "running").map(elapsed);
+    let restarts = match (self.restarts, &self.last_failure) {
+      (0, _) => "-".into(),
+      (count, None) => count.to_string(),
+      (count, Some(why)) => format!("{count} (last: {})", short_reason(why)),
+    };
+    let dash = || "-".to_owned();
+    vec![
+      service,
+      self.state_cell(color),
+      self.pid.map_or_else(dash, |p| p.to_string()),
+      ports.unwrap_or_else(dash),
+      uptime.unwrap_or_else(dash),
+      restarts,
+      display_path(Path::new(&self.log)),
+    ]
   }
-  let color = project.color;
-  let cells: Vec<Vec<String>> = rows
-    .iter()
-    .map(|row| {
-      let state = match row.state {
-        "running" => color.good("running").to_string(),
-        "exited" => {
-          let status = crate::state::ExitRecord {
-            code: row.exit_code,
-            signal: row.exit_signal,
-            at: 0,
-          }
-          .status();
-          color
-            .error(&format!(
-              "{} {} ago",
-              status_text(status),
-              elapsed(std::time::Duration::from_secs(
-                row.uptime_seconds.unwrap_or(0)
-              ))
-            ))
-            .to_string()
+
+  /// "running", "stopped", or how and how long ago it exited.
+  fn state_cell(&self, color: Color) -> String {
+    match self.state {
+      "running" => color.good("running").to_string(),
+      "exited" => {
+        let status = ExitRecord {
+          code: self.exit_code,
+          signal: self.exit_signal,
+          at: 0,
         }
-        other => color.dim(other).to_string(),
-      };
-      let uptime = if row.state == "running" {
-        row.uptime.map(elapsed)
-      } else {
-        None
-      };
-      let service = if row.in_config {
-        row.service.clone()
-      } else {
-        format!("{} {}", row.service, color.dim("(not in devtasks.yaml)"))
-      };
-      vec![
-        service,
-        state,
-        row.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-        crate::ui::format::port_list(
-          row
-            .ports
-            .iter()
-            .map(|(name, port)| (name.as_str(), port.as_u64().unwrap_or(0) as u16)),
-        )
-        .or_else(|| row.port.map(|p| p.to_string()))
-        .unwrap_or_else(|| "-".into()),
-        uptime.unwrap_or_else(|| "-".into()),
-        match (row.restarts, &row.last_failure) {
-          (0, _) => "-".into(),
-          (count, None) => count.to_string(),
-          (count, Some(why)) => format!("{count} (last: {})", short_reason(why)),
-        },
-        display_path(std::path::Path::new(&row.log)),
-      ]
-    })
-    .collect();
-  print_out(&table(
-    color,
-    &[
-      "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG",
-    ],
-    &cells,
-  ))?;
-  for note in claimed_elsewhere(project, &rows) {
-    project.report.step(&note);
+        .status();
+        let ago = Duration::from_secs(self.uptime_seconds.unwrap_or(0));
+        color
+          .error(&format!("{} {} ago", status_text(status), elapsed(ago)))
+          .to_string()
+      }
+      other => color.dim(other).to_string(),
+    }
   }
-  Ok(())
 }
 
 /// A stopped service whose port another project on this machine uses will start elsewhere

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Checker, raw::RawHealth};
+use super::{
+  Checker,
+  raw::{RawHealth, Text},
+};
 use crate::error::Result;
 
 /// How readiness (`health:`) or liveness (`liveness:`) is probed for one service.
@@ -86,7 +89,7 @@ impl Checker<'_> {
   /// The service's `health:`, or the default (listening on its port) when it has a port.
   pub(super) fn health(
     &self,
-    service: &super::Text,
+    service: &Text,
     raw: Option<&serde_saphyr::Spanned<RawHealth>>,
     has_port: bool,
   ) -> Result<Option<Health>> {
@@ -96,7 +99,7 @@ impl Checker<'_> {
   /// The service's `liveness:`. Without a probe of its own it uses the `health:` probe.
   pub(super) fn liveness(
     &self,
-    service: &super::Text,
+    service: &Text,
     raw: Option<&serde_saphyr::Spanned<RawHealth>>,
     has_port: bool,
     health: Option<&Health>,
@@ -128,7 +131,7 @@ impl Checker<'_> {
   fn probe_block(
     &self,
     block: ProbeBlock,
-    service: &super::Text,
+    service: &Text,
     raw: Option<&serde_saphyr::Spanned<RawHealth>>,
     has_port: bool,
     inherited: Option<&Probe>,
@@ -144,41 +147,8 @@ impl Checker<'_> {
       }));
     };
     let health = &raw.value;
-    let kinds: Vec<(&str, &super::Text)> = [
-      ("http", &health.http),
-      ("tcp", &health.tcp),
-      ("exec", &health.exec),
-      ("log", &health.log),
-    ]
-    .into_iter()
-    .filter_map(|(name, text)| text.as_ref().map(|text| (name, text)))
-    .collect();
-    let block_name = block.name();
-    let (kind, target) = match kinds.as_slice() {
-      [one] => *one,
-      // Only settings: the health probe, or listening on the port, with those settings.
-      [] if inherited.is_some() || has_port => ("port", service),
-      [] => {
-        return Err(
-          self
-            .at(
-              service,
-              format!("`{block_name}` of service `{}` names no probe", service.value),
-            )
-            .with_hint("add one of `http: <url>`, `tcp: <host:port>`, `exec: <command>`, `log: <regex>`, or a `port:` to wait for"),
-        );
-      }
-      [_, (second, text), ..] => {
-        return Err(
-          self
-            .at(
-              text,
-              format!("`{block_name}` has more than one probe (`{second}` too)"),
-            )
-            .with_hint("keep one of `http`, `tcp`, `exec`, `log`"),
-        );
-      }
-    };
+    let (kind, target) =
+      self.probe_kind(block, service, health, has_port || inherited.is_some())?;
     for (field, text) in [("status", &health.status), ("body", &health.body)] {
       if let Some(text) = text
         && kind != "http"
@@ -187,39 +157,7 @@ impl Checker<'_> {
       }
     }
     let probe = match kind {
-      "http" => {
-        let url = target.value.trim();
-        if !url.starts_with("http://") && !url.starts_with("https://") {
-          return Err(
-            self
-              .at(
-                target,
-                format!("expected an http:// or https:// URL, found `{url}`"),
-              )
-              .with_hint("write the whole URL: `http://127.0.0.1:$PORT/health`"),
-          );
-        }
-        let status = match &health.status {
-          Some(text) => match text.value.trim().parse::<u16>() {
-            Ok(code @ 100..=599) => Some(code),
-            _ => {
-              return Err(self.at(
-                text,
-                format!(
-                  "expected an HTTP status such as 200, found `{}`",
-                  text.value
-                ),
-              ));
-            }
-          },
-          None => None,
-        };
-        Probe::Http {
-          url: url.to_owned(),
-          status,
-          body: health.body.as_ref().map(|text| text.value.clone()),
-        }
-      }
+      "http" => self.http_probe(target, health)?,
       "tcp" => Probe::Tcp {
         address: target.value.trim().to_owned(),
       },
@@ -236,32 +174,110 @@ impl Checker<'_> {
         }
       }
     };
-    let duration = |text: &Option<super::Text>, default: Duration| -> Result<Duration> {
+    let duration = |text: &Option<Text>, default: Duration| -> Result<Duration> {
       text
         .as_ref()
         .map_or(Ok(default), |text| self.positive_duration(text))
-    };
-    let retries = match &health.retries {
-      Some(text) => match text.value.trim().parse::<u32>() {
-        Ok(retries @ 1..) => retries,
-        _ => {
-          return Err(self.at(
-            text,
-            format!(
-              "expected a number of failed probes (1 or more), found `{}`",
-              text.value
-            ),
-          ));
-        }
-      },
-      None => DEFAULT_RETRIES,
     };
     Ok(Some(Health {
       probe,
       interval: duration(&health.interval, interval)?,
       timeout: duration(&health.timeout, timeout)?,
       start_timeout: duration(&health.start_timeout, DEFAULT_START_TIMEOUT)?,
-      retries,
+      retries: self.retries(health.retries.as_ref())?,
     }))
+  }
+
+  /// Which probe a block names, and its target: exactly one of `http`, `tcp`, `exec`,
+  /// `log` — or none, when there is something to fall back on (the health probe, the port).
+  fn probe_kind<'t>(
+    &self,
+    block: ProbeBlock,
+    service: &'t Text,
+    health: &'t RawHealth,
+    may_fall_back: bool,
+  ) -> Result<(&'static str, &'t Text)> {
+    let kinds: Vec<(&str, &Text)> = [
+      ("http", &health.http),
+      ("tcp", &health.tcp),
+      ("exec", &health.exec),
+      ("log", &health.log),
+    ]
+    .into_iter()
+    .filter_map(|(name, text)| text.as_ref().map(|text| (name, text)))
+    .collect();
+    let block_name = block.name();
+    match kinds.as_slice() {
+      [one] => Ok(*one),
+      // Only settings: the health probe, or listening on the port, with those settings.
+      [] if may_fall_back => Ok(("port", service)),
+      [] => Err(
+        self
+          .at(
+            service,
+            format!("`{block_name}` of service `{}` names no probe", service.value),
+          )
+          .with_hint("add one of `http: <url>`, `tcp: <host:port>`, `exec: <command>`, `log: <regex>`, or a `port:` to wait for"),
+      ),
+      [_, (second, text), ..] => Err(
+        self
+          .at(
+            text,
+            format!("`{block_name}` has more than one probe (`{second}` too)"),
+          )
+          .with_hint("keep one of `http`, `tcp`, `exec`, `log`"),
+      ),
+    }
+  }
+
+  fn http_probe(&self, target: &Text, health: &RawHealth) -> Result<Probe> {
+    let url = target.value.trim();
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+      return Err(
+        self
+          .at(
+            target,
+            format!("expected an http:// or https:// URL, found `{url}`"),
+          )
+          .with_hint("write the whole URL: `http://127.0.0.1:$PORT/health`"),
+      );
+    }
+    let status = match &health.status {
+      Some(text) => match text.value.trim().parse::<u16>() {
+        Ok(code @ 100..=599) => Some(code),
+        _ => {
+          return Err(self.at(
+            text,
+            format!(
+              "expected an HTTP status such as 200, found `{}`",
+              text.value
+            ),
+          ));
+        }
+      },
+      None => None,
+    };
+    Ok(Probe::Http {
+      url: url.to_owned(),
+      status,
+      body: health.body.as_ref().map(|text| text.value.clone()),
+    })
+  }
+
+  /// `retries:`: failed probes in a row that count as down.
+  fn retries(&self, text: Option<&Text>) -> Result<u32> {
+    let Some(text) = text else {
+      return Ok(DEFAULT_RETRIES);
+    };
+    match text.value.trim().parse::<u32>() {
+      Ok(retries @ 1..) => Ok(retries),
+      _ => Err(self.at(
+        text,
+        format!(
+          "expected a number of failed probes (1 or more), found `{}`",
+          text.value
+        ),
+      )),
+    }
   }
 }

@@ -9,11 +9,26 @@ use super::{
   raw::{RawFile, RawTask, Text},
 };
 use crate::{
-  error::Result,
+  error::{Error, Result},
   ui::suggestion::{list, suggest},
 };
 
 impl Checker<'_> {
+  /// "unknown {what} `x`", with the closest known word as a hint, else all of them.
+  pub(super) fn unknown(&self, text: &Text, what: &str, known: &[&str]) -> Error {
+    let value = text.value.trim();
+    let hint = match suggest(value, known.iter().copied()) {
+      Some(name) => format!("Did you mean `{name}`?"),
+      None => {
+        let known: Vec<String> = known.iter().map(|word| (*word).to_owned()).collect();
+        format!("use one of {}", list(&known))
+      }
+    };
+    self
+      .at(text, format!("unknown {what} `{value}`"))
+      .with_hint(hint)
+  }
+
   pub(super) fn check_name(
     &self,
     name: &Text,
@@ -98,7 +113,17 @@ impl Checker<'_> {
     )
   }
 
-  pub(super) fn check_variable_name(&self, key: &Text) -> Result<()> {
+  /// `env:`, every name a valid variable name.
+  pub(super) fn variables(&self, raw: &[(Text, Text)]) -> Result<Vec<(String, String)>> {
+    let mut env = Vec::new();
+    for (key, value) in raw {
+      self.check_variable_name(key)?;
+      env.push((key.value.clone(), value.value.clone()));
+    }
+    Ok(env)
+  }
+
+  fn check_variable_name(&self, key: &Text) -> Result<()> {
     let valid = !key.value.is_empty()
       && !key.value.starts_with(|c: char| c.is_ascii_digit())
       && key

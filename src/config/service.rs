@@ -5,13 +5,9 @@ use std::{path::Path, time::Duration};
 
 use super::{
   Checker, EnvFile, Health, LogSettings, PortSpec, WorkingDir,
-  raw::{RawService, Text},
+  raw::{RawService, RawStop, Text},
 };
-use crate::{
-  error::Result,
-  sys::Signal,
-  ui::suggestion::{list, suggest},
-};
+use crate::{error::Result, sys::Signal};
 
 #[derive(Debug)]
 pub(crate) struct Service {
@@ -122,69 +118,10 @@ impl Checker<'_> {
       !ports.is_empty(),
       health.as_ref(),
     )?;
-    let mut env = Vec::new();
-    for (key, value) in &raw.env.0 {
-      self.check_variable_name(key)?;
-      env.push((key.value.clone(), value.value.clone()));
-    }
-    let mut depends_on = Vec::new();
-    for (dependency, condition) in &raw.depends_on.0 {
-      self.check_known(dependency, services, "service")?;
-      if dependency.value == name.value {
-        return Err(self.at(
-          dependency,
-          format!("service `{}` depends on itself", name.value),
-        ));
-      }
-      let condition = match condition {
-        None => Condition::Started,
-        Some(text) => match text.value.as_str() {
-          "started" | "service_started" => Condition::Started,
-          "healthy" | "service_healthy" => Condition::Healthy,
-          "completed_successfully" | "service_completed_successfully" => {
-            Condition::CompletedSuccessfully
-          }
-          other => {
-            let known = ["started", "healthy", "completed_successfully"];
-            let hint = match suggest(other, known) {
-              Some(name) => format!("Did you mean `{name}`?"),
-              None => "use `started`, `healthy` or `completed_successfully`".into(),
-            };
-            return Err(
-              self
-                .at(text, format!("unknown condition `{other}`"))
-                .with_hint(hint),
-            );
-          }
-        },
-      };
-      depends_on.push(Dependency {
-        service: dependency.value.clone(),
-        condition,
-      });
-    }
+    let env = self.variables(&raw.env.0)?;
+    let depends_on = self.depends_on(name, &raw.depends_on.0, services)?;
     let restart = self.restart_policy(raw)?;
-    let (mut stop_signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
-    if let Some(stop) = &raw.stop {
-      if let Some(text) = &stop.signal {
-        stop_signal = Signal::parse(&text.value).ok_or_else(|| {
-          self
-            .at(text, format!("unknown signal `{}`", text.value))
-            .with_hint(format!(
-              "use one of {}",
-              list(
-                &Signal::NAMES
-                  .iter()
-                  .map(|s| (*s).to_owned())
-                  .collect::<Vec<_>>()
-              )
-            ))
-        })?;
-      }
-      if let Some(text) = &stop.grace {
-        grace = self.duration(text)?;
-      }
-    }
+    let (stop_signal, grace) = self.stop(raw.stop.as_ref())?;
     Ok(Service {
       name: name.value.clone(),
       description: raw.description.as_ref().map(|text| text.value.clone()),
@@ -204,6 +141,58 @@ impl Checker<'_> {
     })
   }
 
+  /// `depends_on:`, each with its condition (`started` when none is given).
+  fn depends_on(
+    &self,
+    name: &Text,
+    raw: &[(Text, Option<Text>)],
+    services: &[&str],
+  ) -> Result<Vec<Dependency>> {
+    let mut depends_on = Vec::new();
+    for (dependency, condition) in raw {
+      self.check_known(dependency, services, "service")?;
+      if dependency.value == name.value {
+        return Err(self.at(
+          dependency,
+          format!("service `{}` depends on itself", name.value),
+        ));
+      }
+      let condition = match condition.as_ref().map(|text| (text, text.value.trim())) {
+        None => Condition::Started,
+        Some((_, "started" | "service_started")) => Condition::Started,
+        Some((_, "healthy" | "service_healthy")) => Condition::Healthy,
+        Some((_, "completed_successfully" | "service_completed_successfully")) => {
+          Condition::CompletedSuccessfully
+        }
+        Some((text, _)) => {
+          let known = ["started", "healthy", "completed_successfully"];
+          return Err(self.unknown(text, "condition", &known));
+        }
+      };
+      depends_on.push(Dependency {
+        service: dependency.value.clone(),
+        condition,
+      });
+    }
+    Ok(depends_on)
+  }
+
+  /// `stop: {signal, grace}`: SIGTERM and 10 s unless given.
+  fn stop(&self, raw: Option<&RawStop>) -> Result<(Signal, Duration)> {
+    let (mut signal, mut grace) = (Signal::Term, DEFAULT_GRACE);
+    let Some(stop) = raw else {
+      return Ok((signal, grace));
+    };
+    if let Some(text) = &stop.signal {
+      signal =
+        Signal::parse(&text.value).ok_or_else(|| self.unknown(text, "signal", Signal::NAMES))?;
+    }
+    if let Some(text) = &stop.grace {
+      grace = self.duration(text)?;
+    }
+    Ok((signal, grace))
+  }
+
   fn restart_policy(&self, raw: &RawService) -> Result<RestartPolicy> {
     let mut policy = RestartPolicy::default();
     if let Some(text) = &raw.restart {
@@ -211,16 +200,9 @@ impl Checker<'_> {
         "no" | "never" => Restart::No,
         "on-failure" | "on_failure" => Restart::OnFailure,
         "always" => Restart::Always,
-        other => {
-          let hint = match suggest(other, ["no", "on-failure", "always"]) {
-            Some(name) => format!("Did you mean `{name}`?"),
-            None => "use `no`, `on-failure` or `always`".into(),
-          };
-          return Err(
-            self
-              .at(text, format!("unknown restart policy `{other}`"))
-              .with_hint(hint),
-          );
+        _ => {
+          let known = ["no", "on-failure", "always"];
+          return Err(self.unknown(text, "restart policy", &known));
         }
       };
     }

@@ -8,10 +8,7 @@ use super::{
   Checker, EnvFile, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
-use crate::{
-  error::{Error, Result},
-  ui::suggestion::suggest,
-};
+use crate::error::{Error, Result};
 
 #[derive(Debug)]
 pub(crate) struct Task {
@@ -144,8 +141,64 @@ impl Checker<'_> {
       }
       RawTask::Full(fields) => fields,
     };
+    let deps = self.deps(name, &fields.deps, tasks, services, aliases)?;
+    for service in &fields.needs {
+      self.check_known(service, services, "service")?;
+    }
+    let env = self.variables(&fields.env.0)?;
+    let commands: Vec<String> = fields
+      .run
+      .as_ref()
+      .map(|run| run.0.iter().map(|c| c.value.clone()).collect())
+      .unwrap_or_default();
+    if commands.is_empty() && fields.deps.is_empty() && fields.needs.is_empty() {
+      return Err(
+        Error::config(
+          format!("task `{}` has neither `run` nor `deps`", name.value),
+          Some(self.location(name, name.value.len())),
+        )
+        .with_hint("add `run: <command>`"),
+      );
+    }
+    let mut platforms = Vec::new();
+    for text in &fields.platforms.0 {
+      let platform = Platform::parse(text.value.trim())
+        .ok_or_else(|| self.unknown(text, "platform", &Platform::NAMES))?;
+      platforms.push(platform);
+    }
+    Ok(Task {
+      name: name.value.clone(),
+      description: fields.description.as_ref().map(|text| text.value.clone()),
+      commands,
+      deps,
+      parallel: fields.parallel.unwrap_or(false),
+      cwd: self.directory(root, fields.cwd.as_ref()),
+      env_file: fields
+        .env_file
+        .as_ref()
+        .map(|file| self.env_file(root, file)),
+      env,
+      args: self.task_args(&fields.args.0)?,
+      aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),
+      private: fields.private.unwrap_or(false),
+      group: fields.group.as_ref().map(|text| text.value.clone()),
+      platforms,
+      confirm: fields.confirm.as_ref().map(|text| text.value.clone()),
+      needs: fields.needs.iter().map(|s| s.value.clone()).collect(),
+    })
+  }
+
+  /// `deps:`: tasks (an alias stands for its task), never a service or the task itself.
+  fn deps(
+    &self,
+    name: &Text,
+    raw: &[Text],
+    tasks: &[&str],
+    services: &[&str],
+    aliases: &[(&str, &str)],
+  ) -> Result<Vec<String>> {
     let mut deps = Vec::new();
-    for dep in &fields.deps {
+    for dep in raw {
       if services.contains(&dep.value.as_str()) {
         return Err(
           self
@@ -174,61 +227,7 @@ impl Checker<'_> {
       }
       deps.push(task.to_owned());
     }
-    for service in &fields.needs {
-      self.check_known(service, services, "service")?;
-    }
-    let mut env = Vec::new();
-    for (key, value) in &fields.env.0 {
-      self.check_variable_name(key)?;
-      env.push((key.value.clone(), value.value.clone()));
-    }
-    let commands: Vec<String> = fields
-      .run
-      .as_ref()
-      .map(|run| run.0.iter().map(|c| c.value.clone()).collect())
-      .unwrap_or_default();
-    if commands.is_empty() && fields.deps.is_empty() && fields.needs.is_empty() {
-      return Err(
-        Error::config(
-          format!("task `{}` has neither `run` nor `deps`", name.value),
-          Some(self.location(name, name.value.len())),
-        )
-        .with_hint("add `run: <command>`"),
-      );
-    }
-    let mut platforms = Vec::new();
-    for text in &fields.platforms.0 {
-      let platform = Platform::parse(text.value.trim()).ok_or_else(|| {
-        let hint = match suggest(&text.value, Platform::NAMES) {
-          Some(name) => format!("Did you mean `{name}`?"),
-          None => format!("use {}", Platform::NAMES.join(", ")),
-        };
-        self
-          .at(text, format!("unknown platform `{}`", text.value))
-          .with_hint(hint)
-      })?;
-      platforms.push(platform);
-    }
-    Ok(Task {
-      name: name.value.clone(),
-      description: fields.description.as_ref().map(|text| text.value.clone()),
-      commands,
-      deps,
-      parallel: fields.parallel.unwrap_or(false),
-      cwd: self.directory(root, fields.cwd.as_ref()),
-      env_file: fields
-        .env_file
-        .as_ref()
-        .map(|file| self.env_file(root, file)),
-      env,
-      args: self.task_args(&fields.args.0)?,
-      aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),
-      private: fields.private.unwrap_or(false),
-      group: fields.group.as_ref().map(|text| text.value.clone()),
-      platforms,
-      confirm: fields.confirm.as_ref().map(|text| text.value.clone()),
-      needs: fields.needs.iter().map(|s| s.value.clone()).collect(),
-    })
+    Ok(deps)
   }
 
   /// `[env, region=eu]`: names as for variables, each once, required ones first.

@@ -1,6 +1,7 @@
 //! The shell every command of devtasks.yaml runs in — services, tasks and exec probes — and
 //! how `dev` reads those commands (`parse`) for `dev doctor` and a task's `"$@"`.
 
+mod lexer;
 mod parse;
 
 use std::process::Command;

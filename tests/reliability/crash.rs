@@ -33,6 +33,8 @@ raise SystemExit(3)
   let started = Instant::now();
   let mut most = 0;
   let mut samples = 0;
+  // What ran when two instances were seen, for the failure message.
+  let mut seen_twice = String::new();
   while !test.log("api").contains("gave up after 3 restarts") {
     assert!(
       started.elapsed() < Duration::from_secs(30),
@@ -54,11 +56,14 @@ raise SystemExit(3)
       .collect();
     instances.sort();
     instances.dedup();
+    if instances.len() > 1 && seen_twice.is_empty() {
+      seen_twice = describe(&test.processes());
+    }
     most = most.max(instances.len());
     samples += 1;
     std::thread::sleep(Duration::from_millis(2));
   }
-  assert_eq!(most, 1, "two instances at once");
+  assert_eq!(most, 1, "two instances at once:\n{seen_twice}");
   let log = test.log("api");
   let ups: Vec<f64> = log
     .lines()
@@ -83,4 +88,19 @@ raise SystemExit(3)
   });
   assert_eq!(test.status_json()[0]["restarts"], 3);
   assert!(is_bindable(port));
+}
+
+/// Each process with its state, parent and `DEV_INSTANCE`.
+fn describe(pids: &[u32]) -> String {
+  let mut out = String::new();
+  for pid in pids {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    let instance = environ
+      .split(|b| *b == 0)
+      .find_map(|entry| entry.strip_prefix(b"DEV_INSTANCE="))
+      .map(|token| String::from_utf8_lossy(token).into_owned());
+    out.push_str(&format!("{pid} {instance:?} {stat}\n"));
+  }
+  out
 }

@@ -1,0 +1,173 @@
+//! `dev port who|check|free|find`: the seeds' port managers, done right. Works in any
+//! directory; inside a project it also knows that project's services and reservations.
+
+mod find;
+mod free;
+
+use std::time::Duration;
+
+use crate::{
+  cli::{PortCommand, all_ports},
+  config::source::display_path,
+  error::Result,
+  ports::{
+    allocate::dev_processes,
+    holders::{self, Holder, PortReport, PortStatus},
+  },
+  project::Project,
+  ui::{
+    color::Color,
+    format::{count, elapsed},
+    output::{Reporter, print_json, print_out, table},
+  },
+};
+
+/// Exit codes of `dev port check`, most severe first.
+const CHECK_LISTENING: i32 = 1;
+const CHECK_BOUND: i32 = 3;
+const CHECK_TIME_WAIT: i32 = 4;
+
+pub(crate) struct PortContext<'a> {
+  pub(crate) project: Option<&'a Project>,
+  pub(crate) report: Reporter,
+  pub(crate) color: Color,
+}
+
+impl PortContext<'_> {
+  fn known_processes(&self) -> Vec<u32> {
+    self.project.map(dev_processes).unwrap_or_default()
+  }
+}
+
+/// Runs one `dev port` command; `Ok(code)` is the exit code (`check` uses several).
+pub(crate) fn run(context: &PortContext, command: PortCommand) -> Result<i32> {
+  match command {
+    PortCommand::Who { ports, json } => who(context, &all_ports(&ports), json).map(|()| 0),
+    PortCommand::Check { ports, json } => check(context, &all_ports(&ports), json),
+    PortCommand::Free {
+      port,
+      grace,
+      yes,
+      json,
+    } => free::free(context, port, grace, yes, json).map(|()| 0),
+    PortCommand::Find { from, count, json } => find::find(context, from, count, json).map(|()| 0),
+  }
+}
+
+fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
+  let known = context.known_processes();
+  let reports: Vec<PortReport> = ports.iter().map(|p| holders::inspect(*p, &known)).collect();
+  if json {
+    return print_json(&reports);
+  }
+  let color = context.color;
+  let mut out = String::new();
+  for report in &reports {
+    out.push_str(&format!(
+      "{} {}\n",
+      color.bold(&format!("port {}", report.port)),
+      status_phrase(report)
+    ));
+    if !report.holders.is_empty() {
+      let rows: Vec<Vec<String>> = report.holders.iter().map(holder_row).collect();
+      let table = table(
+        color,
+        &["PID", "USER", "UP", "ADDRESS", "SERVICE", "CWD", "COMMAND"],
+        &rows,
+      );
+      for line in table.lines() {
+        out.push_str(&format!("  {line}\n"));
+      }
+    }
+    for socket in &report.unseen {
+      out.push_str(&format!(
+        "  a process of user {} (uid {}) on {} — dev may not see which one; try `sudo dev port who {}`\n",
+        socket.user, socket.uid, socket.address, report.port
+      ));
+    }
+    if let Some(note) = time_wait_note(report) {
+      out.push_str(&format!("  {}\n", color.dim(&note)));
+    }
+  }
+  print_out(&out)
+}
+
+fn holder_row(holder: &Holder) -> Vec<String> {
+  let addresses: Vec<String> = holder.addresses.iter().map(ToString::to_string).collect();
+  vec![
+    holder.pid.to_string(),
+    holder.user.clone(),
+    elapsed(holder.uptime()),
+    addresses.join(", "),
+    holder
+      .service
+      .as_ref()
+      .map_or("-".into(), |service| service.name.clone()),
+    holder
+      .cwd
+      .as_ref()
+      .map_or("?".into(), |cwd| display_path(cwd)),
+    holder.command.clone(),
+  ]
+}
+
+/// `listening (python3, pid 4242)`, `free`, `free (TIME_WAIT only)`.
+fn status_phrase(report: &PortReport) -> String {
+  match report.status {
+    PortStatus::Free => "free".into(),
+    PortStatus::TimeWait => "free for servers (only TIME_WAIT left; SO_REUSEADDR binds)".into(),
+    PortStatus::Bound => "bound but not listening".into(),
+    PortStatus::Listening => "in use (listening)".into(),
+  }
+}
+
+fn time_wait_note(report: &PortReport) -> Option<String> {
+  let waiting = report.time_wait?;
+  (waiting.count > 0).then(|| {
+    format!(
+      "{} in TIME_WAIT, the last gone in {}",
+      count(waiting.count, "connection", "connections"),
+      elapsed(Duration::from_millis(waiting.longest_ms))
+    )
+  })
+}
+
+fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
+  let known = context.known_processes();
+  let reports: Vec<PortReport> = ports.iter().map(|p| holders::inspect(*p, &known)).collect();
+  let code = reports
+    .iter()
+    .map(|report| match report.status {
+      PortStatus::Listening => CHECK_LISTENING,
+      PortStatus::Bound => CHECK_BOUND,
+      PortStatus::TimeWait => CHECK_TIME_WAIT,
+      PortStatus::Free => 0,
+    })
+    .min_by_key(|code| match *code {
+      0 => i32::MAX,
+      code => code,
+    })
+    .unwrap_or(0);
+  if json {
+    // The same shape as `dev port who --json`: one concept, one shape.
+    print_json(&reports)?;
+    return Ok(code);
+  }
+  let mut out = String::new();
+  for report in &reports {
+    let detail = match report.status {
+      PortStatus::Listening | PortStatus::Bound if !report.holders.is_empty() => {
+        let holders: Vec<String> = report.holders.iter().map(Holder::short).collect();
+        format!("{} by {}", status_phrase(report), holders.join(", "))
+      }
+      _ => status_phrase(report),
+    };
+    let note = time_wait_note(report)
+      .filter(|_| report.status != PortStatus::TimeWait)
+      .map(|note| format!(" · {note}"))
+      .unwrap_or_default();
+    out.push_str(&format!("{}  {detail}{note}\n", report.port));
+  }
+  print_out(&out)?;
+  Ok(code)
+}
