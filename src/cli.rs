@@ -49,6 +49,37 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+  #[command(flatten)]
+  Project(ProjectCommand),
+  /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
+  Init {
+    /// Replace an existing devtasks.yaml
+    #[arg(long)]
+    force: bool,
+  },
+  /// Print a shell completion script: `dev completions bash > ~/.local/share/bash-completion/completions/dev`
+  Completions {
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+  },
+  /// Print the man page (roff): `dev man | man -l -`
+  Man,
+  /// Who holds a port, free it safely, find free ones
+  Port {
+    #[command(subcommand)]
+    command: PortCommand,
+  },
+  /// Internal: the per-service keeper process
+  #[command(name = "__keep", hide = true)]
+  Keep { state_dir: PathBuf, service: String },
+  /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
+  #[command(external_subcommand)]
+  External(Vec<OsString>),
+}
+
+/// The commands about one project's services and task file: they need its devtasks.yaml.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectCommand {
   /// Start services (all by default) in dependency order
   Up {
     /// Services to start; their dependencies start too
@@ -122,21 +153,8 @@ pub(crate) enum Command {
     #[arg(long)]
     json: bool,
   },
-  /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
-  Init {
-    /// Replace an existing devtasks.yaml
-    #[arg(long)]
-    force: bool,
-  },
   /// Check the project: task file, commands on PATH, ports, log dir, stale state
   Doctor,
-  /// Print a shell completion script: `dev completions bash > ~/.local/share/bash-completion/completions/dev`
-  Completions {
-    #[arg(value_enum)]
-    shell: clap_complete::Shell,
-  },
-  /// Print the man page (roff): `dev man | man -l -`
-  Man,
   /// Write the services as docker-compose.yml, a Procfile, or systemd user units
   Export {
     #[arg(value_enum)]
@@ -148,17 +166,6 @@ pub(crate) enum Command {
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]
   Names,
-  /// Who holds a port, free it safely, find free ones
-  Port {
-    #[command(subcommand)]
-    command: PortCommand,
-  },
-  /// Internal: the per-service keeper process
-  #[command(name = "__keep", hide = true)]
-  Keep { state_dir: PathBuf, service: String },
-  /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
-  #[command(external_subcommand)]
-  External(Vec<OsString>),
 }
 
 #[derive(Debug, Subcommand)]

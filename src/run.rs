@@ -1,11 +1,11 @@
 //! Parses arguments, loads the project, runs one command, renders any error once.
 
-use std::{ffi::OsString, path::PathBuf};
+use std::{cell::OnceCell, ffi::OsString, path::PathBuf};
 
 use clap::Parser;
 
 use crate::{
-  cli::{Cli, Command},
+  cli::{Cli, Command, ProjectCommand},
   commands::{
     completions, doctor, export, health, init, list, logs,
     port::{self, PortContext},
@@ -32,66 +32,187 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
       return if error.use_stderr() { Err(2) } else { Ok(()) };
     }
   };
-  if let Some(Command::Keep { state_dir, service }) = cli.command {
-    return match keeper::keep(state_dir, &service) {
-      0 => Ok(()),
-      code => Err(code),
-    };
-  }
-  let error_color = Color::stderr(cli.color);
-  match execute(cli) {
+  let session = Session {
+    report: Reporter {
+      color: Color::stderr(cli.color),
+    },
+    color: Color::stdout(cli.color),
+    file: cli.file,
+    options: TaskOptions {
+      dry_run: cli.dry_run,
+      yes: cli.yes,
+    },
+    project: OnceCell::new(),
+  };
+  match session.dispatch(cli.command) {
     Ok(0) | Err(Error::OutputClosed) => Ok(()),
     Ok(code) => Err(code),
     Err(error) => {
-      crate::ui::output::to_stderr(&error.render(error_color));
+      crate::ui::output::to_stderr(&error.render(session.report.color));
       Err(error.code())
     }
   }
 }
 
-/// Runs the command; `Ok` carries the exit code (nonzero only for `dev port check`).
-fn execute(cli: Cli) -> Result<i32> {
-  let report = Reporter {
-    color: Color::stderr(cli.color),
-  };
-  match cli.command {
-    Some(Command::Completions { shell }) => return completions::completions(shell).map(|()| 0),
-    Some(Command::Man) => return completions::man().map(|()| 0),
-    _ => {}
+/// One invocation: how to speak, and the project, loaded when a command needs it.
+struct Session {
+  report: Reporter,
+  /// For stdout.
+  color: Color,
+  /// `-f path/to/devtasks.yaml`.
+  file: Option<PathBuf>,
+  options: TaskOptions,
+  project: OnceCell<Project>,
+}
+
+impl Session {
+  /// Runs one command; `Ok` carries the exit code (nonzero only for `dev port check` and
+  /// the keeper).
+  fn dispatch(&self, command: Option<Command>) -> Result<i32> {
+    match command {
+      Some(Command::Project(command)) => self.in_project(command).map(ok),
+      Some(Command::External(words)) => self.named(&words),
+      // The project's `default:` instead of starting everything.
+      None => match &self.project()?.config.default {
+        Some(name) => self.named(&[name.into()]),
+        None => self
+          .in_project(ProjectCommand::Up {
+            services: Vec::new(),
+            detach: false,
+            ports: Vec::new(),
+            open: false,
+          })
+          .map(ok),
+      },
+      Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
+      Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
+      Some(Command::Man) => completions::man().map(ok),
+      Some(Command::Init { force }) => {
+        let root =
+          std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
+        init::init(&root, force, self.report).map(ok)
+      }
+      Some(Command::Port { command }) => {
+        let context = PortContext {
+          project: self.project_if_any(),
+          report: self.report,
+          color: self.color,
+        };
+        port::run(&context, command)
+      }
+    }
   }
-  if let Some(Command::Init { force }) = cli.command {
-    let root = std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
-    return init::init(&root, force, report).map(|()| 0);
+
+  /// `dev backend`, `dev backend-logs -f`, `dev test -- -x`: a name from the task file.
+  fn named(&self, words: &[OsString]) -> Result<i32> {
+    let project = self.project()?;
+    match resolve(project, words)? {
+      Resolved::Command(command) => self.in_project(command).map(ok),
+      Resolved::Task(name, arguments) => {
+        task::run_task(project, &name, &arguments, self.options).map(ok)
+      }
+    }
   }
-  if let Some(Command::Port { command }) = cli.command {
-    // Ports are everyone's business: no task file needed, and a broken one does not stop us.
-    let project = match load(cli.file.as_ref(), report) {
-      Ok(config) => Some(Project::new(config, Color::stdout(cli.color), report)),
+
+  /// The commands about this project's services and task file.
+  fn in_project(&self, command: ProjectCommand) -> Result<()> {
+    let project = self.project()?;
+    if self.options.dry_run {
+      return Err(Error::Usage {
+        message: "--dry-run shows what a task would run; services start for real".into(),
+        usage: "dev --dry-run <task> [args]".into(),
+      });
+    }
+    check_services(project, &command)?;
+    match command {
+      ProjectCommand::Up {
+        services,
+        detach,
+        ports,
+        open,
+      } => {
+        let start = Start {
+          detach,
+          force: false,
+          overrides: PortOverrides(ports),
+          open,
+          quiet: false,
+        };
+        up::up(project, &services, &start)
+      }
+      ProjectCommand::Stop { services } => stop::stop(project, &services),
+      ProjectCommand::Restart { services, detach } => {
+        restart::restart(project, &services, false, detach)
+      }
+      ProjectCommand::Force { services, detach } => {
+        restart::restart(project, &services, true, detach)
+      }
+      ProjectCommand::Status { services, json } => status::status(project, &services, json),
+      ProjectCommand::Health {
+        services,
+        json,
+        watch,
+      } => health::health(project, &services, json, watch),
+      ProjectCommand::Logs {
+        services,
+        lines,
+        follow,
+        since,
+        grep,
+        no_prefix,
+      } => {
+        let query = logs::Query {
+          lines,
+          follow,
+          since,
+          grep,
+          prefix: !no_prefix,
+        };
+        logs::logs(project, &services, &query)
+      }
+      ProjectCommand::List { json } => list::list(project, json),
+      ProjectCommand::Doctor => doctor::doctor(project),
+      ProjectCommand::Export { format, dir } => export::export(project, format, dir.as_deref()),
+      ProjectCommand::Names => {
+        let text: String = names(&project.config)
+          .iter()
+          .map(|name| format!("{name}\n"))
+          .collect();
+        crate::ui::output::print_out(&text)
+      }
+    }
+  }
+
+  fn project(&self) -> Result<&Project> {
+    if let Some(project) = self.project.get() {
+      return Ok(project);
+    }
+    let config = load(self.file.as_ref(), self.report)?;
+    Ok(
+      self
+        .project
+        .get_or_init(|| Project::new(config, self.color, self.report)),
+    )
+  }
+
+  /// Ports are everyone's business: no task file needed, and a broken one does not stop
+  /// `dev port`.
+  fn project_if_any(&self) -> Option<&Project> {
+    match self.project() {
+      Ok(project) => Some(project),
       Err(Error::ConfigNotFound { .. }) => None,
       Err(error) => {
-        report.warning(&format!(
+        self.report.warning(&format!(
           "ignoring the task file: {error} (`dev list` shows where)"
         ));
         None
       }
-    };
-    let context = PortContext {
-      project: project.as_ref(),
-      report,
-      color: Color::stdout(cli.color),
-    };
-    return port::run(&context, command);
+    }
   }
-  let project = Project::new(
-    load(cli.file.as_ref(), report)?,
-    Color::stdout(cli.color),
-    report,
-  );
-  let options = TaskOptions {
-    dry_run: cli.dry_run,
-    yes: cli.yes,
-  };
-  execute_in(&project, cli.command, options).map(|()| 0)
+}
+
+fn ok(_: ()) -> i32 {
+  0
 }
 
 fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
@@ -117,105 +238,9 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
   Config::load(&path)
 }
 
-fn execute_in(project: &Project, command: Option<Command>, options: TaskOptions) -> Result<()> {
-  let command = match command {
-    Some(Command::External(words)) => resolve(project, &words)?,
-    Some(command) => command.into(),
-    // The project's `default:` instead of starting everything.
-    None if let Some(name) = &project.config.default => resolve(project, &[name.into()])?,
-    None => Command::Up {
-      services: Vec::new(),
-      detach: false,
-      ports: Vec::new(),
-      open: false,
-    }
-    .into(),
-  };
-  let command = match command {
-    Resolved::Command(command) => command,
-    Resolved::Task(name, arguments) => {
-      return task::run_task(project, &name, &arguments, options);
-    }
-  };
-  if options.dry_run {
-    return Err(Error::Usage {
-      message: "--dry-run shows what a task would run; services start for real".into(),
-      usage: "dev --dry-run <task> [args]".into(),
-    });
-  }
-  check_services(project, &command)?;
-  match command {
-    Command::Up {
-      services,
-      detach,
-      ports,
-      open,
-    } => {
-      let start = Start {
-        detach,
-        force: false,
-        overrides: PortOverrides(ports),
-        open,
-        quiet: false,
-      };
-      up::up(project, &services, &start)
-    }
-    Command::Stop { services } => stop::stop(project, &services),
-    Command::Restart { services, detach } => restart::restart(project, &services, false, detach),
-    Command::Force { services, detach } => restart::restart(project, &services, true, detach),
-    Command::Status { services, json } => status::status(project, &services, json),
-    Command::Health {
-      services,
-      json,
-      watch,
-    } => health::health(project, &services, json, watch),
-    Command::Logs {
-      services,
-      lines,
-      follow,
-      since,
-      grep,
-      no_prefix,
-    } => {
-      let query = logs::Query {
-        lines,
-        follow,
-        since,
-        grep,
-        prefix: !no_prefix,
-      };
-      logs::logs(project, &services, &query)
-    }
-    Command::List { json } => list::list(project, json),
-    Command::Doctor => doctor::doctor(project),
-    Command::Export { format, dir } => export::export(project, format, dir.as_deref()),
-    Command::Names => {
-      let text: String = names(&project.config)
-        .iter()
-        .map(|name| format!("{name}\n"))
-        .collect();
-      crate::ui::output::print_out(&text)
-    }
-    Command::Keep { .. }
-    | Command::Port { .. }
-    | Command::Init { .. }
-    | Command::Completions { .. }
-    | Command::Man
-    | Command::External(_) => {
-      unreachable!("handled above")
-    }
-  }
-}
-
 enum Resolved {
-  Command(Command),
+  Command(ProjectCommand),
   Task(String, Vec<String>),
-}
-
-impl From<Command> for Resolved {
-  fn from(command: Command) -> Self {
-    Self::Command(command)
-  }
 }
 
 /// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
@@ -232,7 +257,14 @@ fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
       .map(String::from)
       .chain(rest.iter().cloned());
     match Cli::try_parse_from(argv) {
-      Ok(cli) => Ok(cli.command.expect("a subcommand was given").into()),
+      Ok(Cli {
+        command: Some(Command::Project(command)),
+        ..
+      }) => Ok(Resolved::Command(command)),
+      Ok(_) => Err(Error::config(
+        format!("invalid arguments for `dev {name}`"),
+        None,
+      )),
       Err(error) => {
         let _ = error.print();
         Err(Error::config(
@@ -282,20 +314,21 @@ fn names(config: &Config) -> Vec<String> {
 }
 
 /// Every service named on the command line must exist.
-fn check_services(project: &Project, command: &Command) -> Result<()> {
+fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
+  use ProjectCommand::{Force, Health, Logs, Restart, Status, Stop, Up};
   let names = match command {
-    Command::Up { services, .. }
-    | Command::Stop { services }
-    | Command::Restart { services, .. }
-    | Command::Force { services, .. }
-    | Command::Status { services, .. }
-    | Command::Health { services, .. }
-    | Command::Logs { services, .. } => services,
+    Up { services, .. }
+    | Stop { services }
+    | Restart { services, .. }
+    | Force { services, .. }
+    | Status { services, .. }
+    | Health { services, .. }
+    | Logs { services, .. } => services,
     _ => return Ok(()),
   };
   // A service no longer in the task file can still be looked at and stopped while it runs.
   let orphans = match command {
-    Command::Stop { .. } | Command::Status { .. } | Command::Logs { .. } => project.orphans(),
+    Stop { .. } | Status { .. } | Logs { .. } => project.orphans(),
     _ => Vec::new(),
   };
   for name in names {

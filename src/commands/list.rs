@@ -10,6 +10,7 @@ use crate::{
   config::{Fallback, Health, LogSettings, Probe, Restart, Service, Task, TaskArg},
   error::Result,
   project::Project,
+  ui::color::Color,
 };
 
 /// `dev list --json`: the task file as dev resolved it. Paths are absolute; maps are JSON
@@ -260,29 +261,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       .tasks
       .iter()
       .filter(|task| !task.is_private() && task.group.as_deref() == group)
-      .map(|task| {
-        let name = task.signature();
-        let mut comment = task.description.clone().unwrap_or_default();
-        if !task.aliases.is_empty() {
-          let noun = if task.aliases.len() == 1 {
-            "alias"
-          } else {
-            "aliases"
-          };
-          comment = format!(
-            "{comment} {}",
-            color.dim(&format!("({noun}: {})", task.aliases.join(", ")))
-          );
-        }
-        if !task.runs_here() {
-          let only: Vec<&str> = task.platforms.iter().map(|p| p.name()).collect();
-          comment = format!(
-            "{comment} {}",
-            color.dim(&format!("[{} only]", only.join(", ")))
-          );
-        }
-        (name, comment.trim().to_owned())
-      })
+      .map(|task| (task.signature(), task_comment(task, color)))
       .collect();
     let heading = match group {
       Some(group) => format!("Tasks ({group}):"),
@@ -290,6 +269,35 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
     };
     sections.push((heading, rows));
   }
+  crate::ui::output::print_out(&render(&sections, color))
+}
+
+/// The description, then its aliases and the platforms it is limited to, dimmed.
+fn task_comment(task: &Task, color: Color) -> String {
+  let mut comment = task.description.clone().unwrap_or_default();
+  if !task.aliases.is_empty() {
+    let noun = if task.aliases.len() == 1 {
+      "alias"
+    } else {
+      "aliases"
+    };
+    comment = format!(
+      "{comment} {}",
+      color.dim(&format!("({noun}: {})", task.aliases.join(", ")))
+    );
+  }
+  if !task.runs_here() {
+    let only: Vec<&str> = task.platforms.iter().map(|p| p.name()).collect();
+    comment = format!(
+      "{comment} {}",
+      color.dim(&format!("[{} only]", only.join(", ")))
+    );
+  }
+  comment.trim().to_owned()
+}
+
+/// Headings with their rows, the `#` comments aligned across all sections.
+fn render(sections: &[(String, Vec<(String, String)>)], color: Color) -> String {
   let width = sections
     .iter()
     .flat_map(|(_, rows)| rows.iter().map(|(name, _)| name.chars().count()))
@@ -297,7 +305,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
     .unwrap_or(0);
   let mut out = String::new();
   for (heading, rows) in sections {
-    out.push_str(&format!("{}\n", color.bold(&heading)));
+    out.push_str(&format!("{}\n", color.bold(heading)));
     for (name, comment) in rows {
       let line = if comment.is_empty() {
         format!("    {name}")
@@ -308,5 +316,5 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       out.push('\n');
     }
   }
-  crate::ui::output::print_out(&out)
+  out
 }

@@ -51,22 +51,7 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
   // `dev logs api api` is one service's log, once.
   let mut seen = std::collections::HashSet::new();
   names.retain(|name| seen.insert(name.clone()));
-  let width = names.iter().map(String::len).max().unwrap_or(0);
-  let prefixers: Vec<Prefixer> = names
-    .iter()
-    .map(|name| {
-      if query.prefix && names.len() > 1 {
-        Prefixer::new(
-          project.color,
-          name,
-          project.config.service_index(name),
-          width,
-        )
-      } else {
-        Prefixer::plain()
-      }
-    })
-    .collect();
+  let prefixers = prefixers(project, &names, query.prefix);
   let cutoff = query
     .since
     .map(|since| now_millis() as f64 / 1000.0 - since.as_secs_f64());
@@ -109,6 +94,35 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
   if !query.follow {
     return Ok(());
   }
+  follow(&mut followers, &prefixers, &keep)
+}
+
+/// `service │ ` before each line when several logs are shown (unless `--no-prefix`).
+fn prefixers(project: &Project, names: &[String], prefix: bool) -> Vec<Prefixer> {
+  let width = names.iter().map(String::len).max().unwrap_or(0);
+  names
+    .iter()
+    .map(|name| {
+      if prefix && names.len() > 1 {
+        Prefixer::new(
+          project.color,
+          name,
+          project.config.service_index(name),
+          width,
+        )
+      } else {
+        Prefixer::plain()
+      }
+    })
+    .collect()
+}
+
+/// Prints new lines as they come, until the reader of our output goes away.
+fn follow(
+  followers: &mut [Follower],
+  prefixers: &[Prefixer],
+  keep: &dyn Fn(&Line) -> bool,
+) -> Result<()> {
   loop {
     // `dev logs -f | head -1` ends when head does, not at the next line a quiet service
     // may never print (as `tail -f` does).

@@ -11,14 +11,15 @@ use crate::{
   commands::stop,
   config::{Service, source::display_path},
   error::{Error, Result},
-  plan::{self, PortOverrides},
+  plan::{self, PortMap, PortOverrides},
   ports::allocate::{Allocation, allocate},
   project::Project,
   state::{Liveness, ServiceState},
-  supervise::keeper::KEEPER_SLACK,
   supervise::{
+    keeper::KEEPER_SLACK,
     probe::Check,
     readiness::{Verdict, wait_ready},
+    spec::KeeperSpec,
     up::{self, Start},
   },
   sys::{self, Signal},
@@ -117,71 +118,25 @@ fn restart_in_place(
   hard: bool,
 ) -> Result<()> {
   let name = &service.name;
-  // Ports as a start would choose them, the ones it holds counting as free: an edited
-  // `port:` is taken now.
-  let how = Allocation {
-    force: hard,
-    avoid: &[],
-    restarting: true,
-  };
-  let chosen = allocate(project, service, &PortOverrides::default(), how)?;
-  let before: Vec<u16> = state.ports.iter().map(|(_, port)| *port).collect();
-  let after: Vec<u16> = chosen.iter().map(|(_, port)| *port).collect();
-  let mut ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
-  ports.insert(name.clone(), chosen);
-  let spec = plan::keeper_spec(&project.config, service, &ports, state.supervisor)?;
-  project
-    .state
-    .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
-  up::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
-  if before != after && !before.is_empty() {
-    let list = |ports: &[u16]| {
-      ports
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-    };
-    project.report.step(&format!(
-      "{name} moves from port {} to {}{}",
-      list(&before),
-      list(&after),
-      dependents_note(project, name)
-    ));
-  }
+  let (spec, ports) = rewrite_spec(project, service, state, hard)?;
   let since = Instant::now();
   let _ = sys::signal_process(
     state.keeper.pid,
     if hard { Signal::Usr2 } else { Signal::Usr1 },
   );
-  let deadline = since + service.grace + KEEPER_SLACK;
   let failure = |reason: String| Error::RestartFailed {
     service: name.clone(),
     reason,
   };
-  let current = loop {
-    if let Some(current) = project
-      .state
-      .read(name)
-      .filter(|c| c.restarts > state.restarts)
-    {
-      break current;
-    }
-    if !state.keeper.is_alive() {
-      return Err(failure(if project.state.read(name).is_none() {
-        "was stopped before it restarted (by `dev stop` or a signal to its keeper)".into()
-      } else {
-        "ended while restarting".into()
-      }));
-    }
-    if Instant::now() > deadline {
-      return Err(failure(format!(
-        "did not restart within {}",
-        elapsed(deadline - since)
-      )));
-    }
-    std::thread::sleep(Duration::from_millis(5));
-  };
+  let current =
+    next_run(project, name, state, since + service.grace + KEEPER_SLACK).map_err(|reason| {
+      failure(reason.unwrap_or_else(|| {
+        format!(
+          "did not restart within {}",
+          elapsed(service.grace + KEEPER_SLACK)
+        )
+      }))
+    })?;
   let pid = current.process.map_or(0, |p| p.pid);
   let how = if hard { "force-restarted" } else { "restarted" };
   project.report.step(&format!(
@@ -212,6 +167,79 @@ fn restart_in_place(
       last.detail
     ))),
     Verdict::Cancelled => Ok(()),
+  }
+}
+
+/// The keeper's spec for the restart, written: ports as a start would choose them (the ones
+/// the service holds counting as free, so an edited `port:` is taken now), handed over in
+/// the machine's ledger, a move said.
+fn rewrite_spec(
+  project: &Project,
+  service: &Service,
+  state: &ServiceState,
+  hard: bool,
+) -> Result<(KeeperSpec, PortMap)> {
+  let name = &service.name;
+  let how = Allocation {
+    force: hard,
+    avoid: &[],
+    restarting: true,
+  };
+  let chosen = allocate(project, service, &PortOverrides::default(), how)?;
+  let before: Vec<u16> = state.ports.iter().map(|(_, port)| *port).collect();
+  let after: Vec<u16> = chosen.iter().map(|(_, port)| *port).collect();
+  let mut ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
+  ports.insert(name.clone(), chosen);
+  let spec = plan::keeper_spec(&project.config, service, &ports, state.supervisor)?;
+  project
+    .state
+    .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
+  up::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
+  if before != after && !before.is_empty() {
+    let list = |ports: &[u16]| {
+      ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    project.report.step(&format!(
+      "{name} moves from port {} to {}{}",
+      list(&before),
+      list(&after),
+      dependents_note(project, name)
+    ));
+  }
+  Ok((spec, ports))
+}
+
+/// The state of the new run once the keeper has started it. `Err(Some(why))` when the
+/// keeper ended meanwhile, `Err(None)` when the deadline passed.
+fn next_run(
+  project: &Project,
+  name: &str,
+  state: &ServiceState,
+  deadline: Instant,
+) -> std::result::Result<ServiceState, Option<String>> {
+  loop {
+    if let Some(current) = project
+      .state
+      .read(name)
+      .filter(|c| c.restarts > state.restarts)
+    {
+      return Ok(current);
+    }
+    if !state.keeper.is_alive() {
+      return Err(Some(if project.state.read(name).is_none() {
+        "was stopped before it restarted (by `dev stop` or a signal to its keeper)".into()
+      } else {
+        "ended while restarting".into()
+      }));
+    }
+    if Instant::now() > deadline {
+      return Err(None);
+    }
+    std::thread::sleep(Duration::from_millis(5));
   }
 }
 

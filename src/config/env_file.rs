@@ -77,33 +77,12 @@ pub(crate) fn parse_env_file(
     if trimmed.is_empty() || trimmed.starts_with('#') {
       continue;
     }
-    let indent = line.len() - trimmed.len();
-    let body = trimmed
-      .strip_prefix("export")
-      .filter(|rest| rest.starts_with([' ', '\t']))
-      .map_or(trimmed, str::trim_start);
     let problem = |at: usize, message: String| EnvProblem {
       line: number,
       column: line[..at.min(line.len())].chars().count() + 1,
       message,
     };
-    let offset = line.len() - body.len();
-    let Some((key, rest)) = body.split_once('=') else {
-      return Err(problem(
-        indent,
-        format!("expected KEY=value, found `{}`", trimmed.trim_end()),
-      ));
-    };
-    let key = key.trim_end();
-    if !is_name(key) {
-      return Err(problem(
-        offset,
-        format!("`{key}` is not a valid variable name"),
-      ));
-    }
-    let value_at = offset + key.len() + (body.len() - key.len() - rest.len());
-    let rest = rest.trim_start_matches([' ', '\t']);
-    let value_at = value_at + (line.len() - value_at - rest.len());
+    let (key, rest, value_at) = assignment(line).map_err(|(at, message)| problem(at, message))?;
     let lookup = |name: &str| {
       pairs
         .iter()
@@ -114,33 +93,22 @@ pub(crate) fn parse_env_file(
     };
     let value = match rest.chars().next() {
       Some(quote @ ('\'' | '"')) => {
-        // The value runs to the closing quote, across lines if need be.
-        let mut raw = String::new();
-        let mut current = &rest[1..];
-        let closed_at = loop {
-          if let Some(end) = closing_quote(current, quote) {
-            raw.push_str(&current[..end]);
-            break end;
-          }
-          raw.push_str(current);
-          raw.push('\n');
-          let Some(next) = lines.get(index) else {
+        let raw = match read_quoted(&rest[1..], quote, &lines, &mut index) {
+          Ok(raw) => raw,
+          Err(None) => {
             return Err(problem(
               value_at,
               format!("this {quote} quote is never closed"),
             ));
-          };
-          current = next;
-          index += 1;
+          }
+          Err(Some(after)) => {
+            return Err(EnvProblem {
+              line: index.max(number),
+              column: 1,
+              message: format!("unexpected `{after}` after the closing quote"),
+            });
+          }
         };
-        let after = current[closed_at + 1..].trim_start();
-        if !after.is_empty() && !after.starts_with('#') {
-          return Err(EnvProblem {
-            line: index.max(number),
-            column: 1,
-            message: format!("unexpected `{after}` after the closing quote"),
-          });
-        }
         if quote == '\'' {
           raw
         } else {
@@ -159,6 +127,58 @@ pub(crate) fn parse_env_file(
     pairs.push((key.to_owned(), value));
   }
   Ok(pairs)
+}
+
+/// `KEY=value` or `export KEY=value`: the key, the value's text (leading blanks skipped)
+/// and the byte offset where it starts. `Err` has the offset of the mistake and what it is.
+fn assignment(line: &str) -> std::result::Result<(&str, &str, usize), (usize, String)> {
+  let trimmed = line.trim_start();
+  let indent = line.len() - trimmed.len();
+  let body = trimmed
+    .strip_prefix("export")
+    .filter(|rest| rest.starts_with([' ', '\t']))
+    .map_or(trimmed, str::trim_start);
+  let offset = line.len() - body.len();
+  let Some((key, rest)) = body.split_once('=') else {
+    return Err((
+      indent,
+      format!("expected KEY=value, found `{}`", trimmed.trim_end()),
+    ));
+  };
+  let key = key.trim_end();
+  if !is_name(key) {
+    return Err((offset, format!("`{key}` is not a valid variable name")));
+  }
+  let rest = rest.trim_start_matches([' ', '\t']);
+  Ok((key, rest, line.len() - rest.len()))
+}
+
+/// A quoted value, from just after its opening quote to the closing one, across lines if
+/// need be (`index` moves past the lines it takes). `Err(None)` when it is never closed,
+/// `Err(Some(text))` when something other than a comment follows it.
+fn read_quoted(
+  first: &str,
+  quote: char,
+  lines: &[&str],
+  index: &mut usize,
+) -> std::result::Result<String, Option<String>> {
+  let mut raw = String::new();
+  let mut current = first;
+  let closed_at = loop {
+    if let Some(end) = closing_quote(current, quote) {
+      raw.push_str(&current[..end]);
+      break end;
+    }
+    raw.push_str(current);
+    raw.push('\n');
+    current = lines.get(*index).ok_or(None)?;
+    *index += 1;
+  };
+  let after = current[closed_at + 1..].trim_start();
+  if !after.is_empty() && !after.starts_with('#') {
+    return Err(Some(after.to_owned()));
+  }
+  Ok(raw)
 }
 
 fn is_name(key: &str) -> bool {

@@ -4,7 +4,8 @@
 use serde_saphyr::Spanned;
 
 use super::{
-  Checker, Config, interpolate,
+  Checker, Config, Service,
+  interpolate::{self, Reference},
   raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
 };
 use crate::{
@@ -199,23 +200,7 @@ impl Checker<'_> {
       .iter()
       .map(|service| service.name.as_str())
       .collect();
-    let mut texts: Vec<Text> = Vec::new();
-    for (_, service) in &raw.services.0 {
-      texts.push(service.value.run.clone());
-      texts.extend(service.value.env.0.iter().map(|(_, value)| value.clone()));
-    }
-    for (_, task) in &raw.tasks.0 {
-      match &task.value {
-        RawTask::Command(command) => {
-          texts.push(Spanned::new(command.clone(), task.referenced, task.defined));
-        }
-        RawTask::Full(fields) => {
-          texts.extend(fields.run.iter().flat_map(|run| run.0.iter().cloned()));
-          texts.extend(fields.env.0.iter().map(|(_, value)| value.clone()));
-        }
-      }
-    }
-    for text in &texts {
+    for text in &referring_texts(raw) {
       for reference in interpolate::references(&text.value) {
         let location = {
           let base = text.referenced;
@@ -244,46 +229,70 @@ impl Checker<'_> {
             .with_hint(hint),
           );
         };
-        let known = if reference.field == PRIMARY_PORT {
-          !service.ports.is_empty()
-        } else {
-          service
-            .ports
-            .iter()
-            .any(|port| format!("ports.{}", port.name) == reference.field)
-        };
-        if known {
-          continue;
+        if let Some((message, hint)) = missing_port(service, &reference) {
+          return Err(Error::config(message, Some(location)).with_hint(hint));
         }
-        let (message, hint) = if reference.field == PRIMARY_PORT {
-          (
-            format!(
-              "service `{}` has no `port`, so `${{{}.port}}` has no value",
-              service.name, service.name
-            ),
-            format!("add `port:` to service `{}`", service.name),
-          )
-        } else {
-          let references: Vec<String> = service
-            .ports
-            .iter()
-            .map(|port| format!("`{}`", port.reference(&service.name)))
-            .collect();
-          (
-            format!(
-              "unknown field `{}` in `${{{}.{}}}`",
-              reference.field, reference.service, reference.field
-            ),
-            if references.is_empty() {
-              "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
-            } else {
-              format!("`{}` has {}", service.name, references.join(", "))
-            },
-          )
-        };
-        return Err(Error::config(message, Some(location)).with_hint(hint));
       }
     }
     Ok(())
   }
+}
+
+/// Every value that may refer to a port: services' and tasks' commands and environments.
+fn referring_texts(raw: &RawFile) -> Vec<Text> {
+  let mut texts: Vec<Text> = Vec::new();
+  for (_, service) in &raw.services.0 {
+    texts.push(service.value.run.clone());
+    texts.extend(service.value.env.0.iter().map(|(_, value)| value.clone()));
+  }
+  for (_, task) in &raw.tasks.0 {
+    match &task.value {
+      RawTask::Command(command) => {
+        texts.push(Spanned::new(command.clone(), task.referenced, task.defined));
+      }
+      RawTask::Full(fields) => {
+        texts.extend(fields.run.iter().flat_map(|run| run.0.iter().cloned()));
+        texts.extend(fields.env.0.iter().map(|(_, value)| value.clone()));
+      }
+    }
+  }
+  texts
+}
+
+/// What is wrong with a reference to a port the service does not have, and the hint.
+fn missing_port(service: &Service, reference: &Reference) -> Option<(String, String)> {
+  if reference.field == PRIMARY_PORT {
+    return service.ports.is_empty().then(|| {
+      (
+        format!(
+          "service `{}` has no `port`, so `${{{}.port}}` has no value",
+          service.name, service.name
+        ),
+        format!("add `port:` to service `{}`", service.name),
+      )
+    });
+  }
+  if service
+    .ports
+    .iter()
+    .any(|port| format!("ports.{}", port.name) == reference.field)
+  {
+    return None;
+  }
+  let references: Vec<String> = service
+    .ports
+    .iter()
+    .map(|port| format!("`{}`", port.reference(&service.name)))
+    .collect();
+  Some((
+    format!(
+      "unknown field `{}` in `${{{}.{}}}`",
+      reference.field, reference.service, reference.field
+    ),
+    if references.is_empty() {
+      "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
+    } else {
+      format!("`{}` has {}", service.name, references.join(", "))
+    },
+  ))
 }

@@ -8,17 +8,18 @@
 //! claimed in the machine-wide ledger under its lock, so two `dev` runs starting at the same
 //! moment — in one project or in two — never pick the same port.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use super::{
   holders::{self, PortReport},
   is_bindable,
   ledger::Ledger,
   release::{self, Released},
+  taken::{Obstacle, describe, label, taken_error},
 };
 use crate::{
-  config::{Fallback, PortSpec, Service, source::display_path},
-  error::{Error, Result},
+  config::{Fallback, PortSpec, Service},
+  error::Result,
   plan::PortOverrides,
   project::Project,
   state::Liveness,
@@ -30,9 +31,6 @@ const FOREIGN_GRACE: Duration = Duration::from_secs(5);
 
 /// How far `fallback: auto` looks above the preferred port.
 const AUTO_SPAN: u16 = 1000;
-
-/// Ports taken in the port-is-taken error before "and N more".
-const LISTED_TRIES: usize = 8;
 
 /// What `allocate` may do besides choosing.
 #[derive(Clone, Copy, Default)]
@@ -76,20 +74,6 @@ pub(crate) fn dev_processes(project: &Project) -> Vec<Pid> {
   pids
 }
 
-/// Why a port cannot be taken as it is.
-enum Obstacle {
-  /// Another port of the same service already has it.
-  OwnSet(String),
-  /// Another service of this project runs on it.
-  Sibling(String),
-  /// Claimed in the machine's ledger by a service of this project or another one.
-  Claimed { service: String, project: PathBuf },
-  /// It was taken from under an earlier start of this service.
-  Avoided,
-  /// Something holds it, as the kernel says.
-  Held(PortReport),
-}
-
 /// Chooses every port of `service` and claims them in the machine's ledger.
 pub(crate) fn allocate(
   project: &Project,
@@ -100,11 +84,9 @@ pub(crate) fn allocate(
   if service.ports.is_empty() {
     return Ok(Vec::new());
   }
-  let mut ledger = Ledger::open()?;
+  let ledger = Ledger::open()?;
   // Only under the lock: a `dev` that just started a sibling hands its claim over to the
   // sibling's keeper, and the sibling's state names the port, after the ledger was written.
-  let siblings = running_ports(project, &service.name);
-  let known = dev_processes(project);
   let own_ports: Vec<u16> = if how.restarting {
     project
       .state
@@ -114,47 +96,59 @@ pub(crate) fn allocate(
   } else {
     Vec::new()
   };
-  let mut chosen: Vec<(String, u16)> = Vec::new();
+  let mut chooser = Chooser {
+    project,
+    service,
+    how,
+    siblings: running_ports(project, &service.name),
+    known: dev_processes(project),
+    own_ports,
+    ledger,
+    chosen: Vec::new(),
+  };
   for (index, spec) in service.ports.iter().enumerate() {
     let explicit = overrides.get(&service.name, spec, index == 0);
+    let port = chooser.choose(spec, explicit)?;
+    chooser.chosen.push((spec.name.clone(), port));
+  }
+  let ports: Vec<u16> = chooser.chosen.iter().map(|(_, port)| *port).collect();
+  chooser
+    .ledger
+    .reserve(project.id, &project.config.root, &service.name, &ports)?;
+  Ok(chooser.chosen)
+}
+
+/// What one allocation knows while it chooses port after port.
+struct Chooser<'a> {
+  project: &'a Project,
+  service: &'a Service,
+  how: Allocation<'a>,
+  ledger: Ledger,
+  /// Ports of this project's other running services.
+  siblings: Vec<(u16, String)>,
+  /// Processes of this project's running services.
+  known: Vec<Pid>,
+  /// Ports the running instance holds, when restarting.
+  own_ports: Vec<u16>,
+  /// The service's ports chosen so far.
+  chosen: Vec<(String, u16)>,
+}
+
+impl Chooser<'_> {
+  /// One port: the wanted one (given on the command line, or `port:`) when it can be had or
+  /// freed as allowed, else the first candidate of its fallback.
+  fn choose(&self, spec: &PortSpec, explicit: Option<u16>) -> Result<u16> {
+    let (project, service) = (self.project, self.service);
     let wanted = explicit.unwrap_or(spec.preferred);
-    let obstacle = |port: u16, chosen: &[(String, u16)]| -> Option<Obstacle> {
-      if let Some((name, _)) = chosen.iter().find(|(_, p)| *p == port) {
-        return Some(Obstacle::OwnSet(name.clone()));
-      }
-      if how.avoid.contains(&port) {
-        return Some(Obstacle::Avoided);
-      }
-      // A claim of this project's orphan (renamed or removed while it ran) is not an
-      // obstacle: its holder is ours to stop, as a previous instance would be.
-      if let Some(claim) = ledger.claim_on(port, project.id, &service.name)
-        && !(claim.project_id == project.id && project.config.service(&claim.service).is_none())
-      {
-        return Some(Obstacle::Claimed {
-          service: claim.service.clone(),
-          project: claim.project.clone(),
-        });
-      }
-      if let Some((_, name)) = siblings.iter().find(|(p, _)| *p == port) {
-        return Some(Obstacle::Sibling(name.clone()));
-      }
-      if own_ports.contains(&port) || is_bindable(port) {
-        return None;
-      }
-      let report = holders::inspect(port, &known);
-      (!report.status.is_free()).then_some(Obstacle::Held(report))
-    };
-    let Some(problem) = obstacle(wanted, &chosen) else {
-      chosen.push((spec.name.clone(), wanted));
-      continue;
+    let Some(problem) = self.obstacle(wanted) else {
+      return Ok(wanted);
     };
     if let Obstacle::Held(report) = &problem
-      && let Some(freed) = free_for(project, service, report, how.force)?
+      && let Some(freed) = free_for(project, service, report, self.how.force)?
     {
       report_release(project, service, wanted, &freed);
       if freed.bindable_after.is_some() {
-        chosen.push((spec.name.clone(), wanted));
-        continue;
+        return Ok(wanted);
       }
     }
     let fallback = if explicit.is_some() {
@@ -163,35 +157,56 @@ pub(crate) fn allocate(
       &spec.fallback
     };
     let mut tried = vec![(wanted, describe(project, &problem, wanted))];
-    let mut found = None;
     for port in candidates(fallback, wanted, &project.config.reserved) {
-      match obstacle(port, &chosen) {
+      match self.obstacle(port) {
         None => {
-          found = Some(port);
-          break;
+          project.report.step(&format!(
+            "{}: {wanted} {} → using {port}",
+            label(service, spec),
+            tried[0].1
+          ));
+          return Ok(port);
         }
         Some(problem) => tried.push((port, describe(project, &problem, port))),
       }
     }
-    let Some(port) = found else {
-      return Err(taken_error(
-        service,
-        spec,
-        &tried,
-        explicit.is_some(),
-        fallback,
-      ));
-    };
-    project.report.step(&format!(
-      "{}: {wanted} {} → using {port}",
-      label(service, spec),
-      tried[0].1
-    ));
-    chosen.push((spec.name.clone(), port));
+    Err(taken_error(
+      service,
+      spec,
+      &tried,
+      explicit.is_some(),
+      fallback,
+    ))
   }
-  let ports: Vec<u16> = chosen.iter().map(|(_, port)| *port).collect();
-  ledger.reserve(project.id, &project.config.root, &service.name, &ports)?;
-  Ok(chosen)
+
+  /// Why `port` cannot be taken as it is; `None` when it can.
+  fn obstacle(&self, port: u16) -> Option<Obstacle> {
+    let project = self.project;
+    if let Some((name, _)) = self.chosen.iter().find(|(_, p)| *p == port) {
+      return Some(Obstacle::OwnSet(name.clone()));
+    }
+    if self.how.avoid.contains(&port) {
+      return Some(Obstacle::Avoided);
+    }
+    // A claim of this project's orphan (renamed or removed while it ran) is not an
+    // obstacle: its holder is ours to stop, as a previous instance would be.
+    if let Some(claim) = self.ledger.claim_on(port, project.id, &self.service.name)
+      && !(claim.project_id == project.id && project.config.service(&claim.service).is_none())
+    {
+      return Some(Obstacle::Claimed {
+        service: claim.service.clone(),
+        project: claim.project.clone(),
+      });
+    }
+    if let Some((_, name)) = self.siblings.iter().find(|(p, _)| *p == port) {
+      return Some(Obstacle::Sibling(name.clone()));
+    }
+    if self.own_ports.contains(&port) || is_bindable(port) {
+      return None;
+    }
+    let report = holders::inspect(port, &self.known);
+    (!report.status.is_free()).then_some(Obstacle::Held(report))
+  }
 }
 
 /// Stops the holders when that is allowed without asking: the service's own previous
@@ -257,46 +272,6 @@ fn report_release(project: &Project, service: &Service, port: u16, freed: &Relea
   }
 }
 
-fn label(service: &Service, spec: &PortSpec) -> String {
-  if service.ports.len() == 1 {
-    service.name.clone()
-  } else {
-    format!("{} ({})", service.name, spec.name)
-  }
-}
-
-/// `held by python3 (pid 4242, up 2h05m)`, `used by service `web` of ~/other`.
-fn describe(project: &Project, problem: &Obstacle, port: u16) -> String {
-  match problem {
-    Obstacle::OwnSet(name) => format!("already its `{name}` port"),
-    Obstacle::Sibling(name) => format!("used by service `{name}`"),
-    Obstacle::Claimed {
-      service,
-      project: root,
-    } if *root == project.config.root => {
-      format!("used by service `{service}`")
-    }
-    Obstacle::Claimed {
-      service,
-      project: root,
-    } => format!("used by service `{service}` of {}", display_path(root)),
-    Obstacle::Avoided => "was taken while it started".into(),
-    Obstacle::Held(report) => {
-      if !report.holders.is_empty() {
-        let holders: Vec<String> = report.holders.iter().map(|h| h.short()).collect();
-        format!("held by {}", holders.join(", "))
-      } else if let Some(socket) = report.unseen.first() {
-        format!("held by a process of user {}", socket.user)
-      } else {
-        format!(
-          "in use by {} connection(s) on port {port}",
-          report.connections.unwrap_or(0)
-        )
-      }
-    }
-  }
-}
-
 fn candidates(fallback: &Fallback, wanted: u16, reserved: &[u16]) -> Vec<u16> {
   let all: Vec<u16> = match fallback {
     Fallback::None => Vec::new(),
@@ -309,74 +284,6 @@ fn candidates(fallback: &Fallback, wanted: u16, reserved: &[u16]) -> Vec<u16> {
     .into_iter()
     .filter(|port| *port != wanted && !reserved.contains(port))
     .collect()
-}
-
-/// Every port tried and what holds each, then the ways out.
-fn taken_error(
-  service: &Service,
-  spec: &PortSpec,
-  tried: &[(u16, String)],
-  explicit: bool,
-  fallback: &Fallback,
-) -> Error {
-  let name = &service.name;
-  let port = tried[0].0;
-  let message = if tried.len() == 1 {
-    format!(
-      "cannot start {}: port {port} is {}",
-      label(service, spec),
-      tried[0].1
-    )
-  } else {
-    format!(
-      "cannot start {}: port {port} and all {} fallback ports are taken",
-      label(service, spec),
-      tried.len() - 1
-    )
-  };
-  let mut details: Vec<String> = Vec::new();
-  if tried.len() > 1 {
-    let width = tried
-      .iter()
-      .take(LISTED_TRIES)
-      .map(|(port, _)| port.to_string().len())
-      .max()
-      .unwrap_or(0);
-    details.extend(
-      tried
-        .iter()
-        .take(LISTED_TRIES)
-        .map(|(port, what)| format!("{port:<width$}  {what}")),
-    );
-    if tried.len() > LISTED_TRIES {
-      details.push(format!(
-        "… and {} more",
-        crate::ui::format::count(tried.len() - LISTED_TRIES, "port", "ports")
-      ));
-    }
-  }
-  let hint = if explicit {
-    format!("you asked for port {port}; `dev port find {port}` lists free ports near it")
-  } else if *fallback == Fallback::Auto {
-    format!(
-      "`dev port who {port}` shows who holds it; `dev {name}-force` stops it and starts {name}"
-    )
-  } else if *fallback != Fallback::None {
-    format!(
-      "`dev port who {port}` shows who holds it; `dev {name}-force` stops it; or widen the range: `fallback: auto`"
-    )
-  } else {
-    format!(
-      "`dev {name}-force` stops it and starts {name}; `dev port free {port}` only frees the port; or add `fallback: {}-{}` to {name} in devtasks.yaml",
-      port.saturating_add(1),
-      port.saturating_add(10)
-    )
-  };
-  Error::PortsTaken {
-    message,
-    details,
-    hint,
-  }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub(crate) mod allocate;
 pub(crate) mod holders;
 pub(crate) mod ledger;
 pub(crate) mod release;
+pub(crate) mod taken;
 
 use std::{
   io::ErrorKind,

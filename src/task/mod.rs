@@ -4,6 +4,7 @@
 
 mod arguments;
 mod runner;
+mod script;
 mod steps;
 
 use std::io::{BufRead, IsTerminal};

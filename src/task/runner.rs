@@ -10,7 +10,7 @@ use std::{
   sync::{
     Arc, Mutex, PoisonError,
     atomic::{AtomicBool, AtomicUsize, Ordering},
-    mpsc,
+    mpsc::{self, Receiver},
   },
   thread,
   time::Duration,
@@ -26,7 +26,7 @@ use crate::{
   supervise::terminate::terminate,
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
   ui::{
-    format::{count, one_line, shell_quote},
+    format::{count, one_line},
     output::Prefixer,
   },
 };
@@ -186,72 +186,6 @@ impl<'a> Runner<'a> {
     Ok(())
   }
 
-  /// The script the shell gets for one command: `${svc.port}` filled in (a port is a
-  /// number: nothing to quote), and `"$@"` after a one-line command when extra words were
-  /// given and it does not place them itself. Arguments and extra words are never pasted
-  /// into it: they reach the shell as variables and positional parameters.
-  pub(crate) fn script(&self, task: &Task, command: &str) -> Result<String> {
-    let script = interpolate::expand_references(command, &port_reference(&self.ports));
-    if self.words(task).is_empty() || shell::uses_positional(&script) {
-      return Ok(script);
-    }
-    let line = script.trim_end();
-    if line.contains('\n') {
-      return Err(Error::Usage {
-        message: format!(
-          "task `{}` runs a script of several lines, and extra words were given: put \"$@\" where they go",
-          task.name
-        ),
-        usage: task.usage(),
-      });
-    }
-    Ok(match shell::comment_start(line) {
-      Some(at) => format!("{} \"$@\" {}", line[..at].trim_end(), &line[at..]),
-      None => format!("{line} \"$@\""),
-    })
-  }
-
-  /// The task's arguments as shell variables: given ones for the task named on the command
-  /// line, defaults for a dep (run_task made sure it has them all).
-  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, String)> {
-    if task.name == self.invoked.name {
-      return self.bound.values.clone();
-    }
-    task
-      .args
-      .iter()
-      .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
-      .collect()
-  }
-
-  /// The words after `--` (only the task named on the command line gets them).
-  pub(crate) fn words(&self, task: &Task) -> &[String] {
-    if task.name == self.invoked.name {
-      &self.bound.extra
-    } else {
-      &[]
-    }
-  }
-
-  /// `  # env=prod region=eu, "$@" = -k slow`: what the shell gets besides the script.
-  pub(crate) fn given(&self, task: &Task) -> String {
-    let mut parts: Vec<String> = self
-      .arguments(task)
-      .iter()
-      .map(|(name, value)| format!("{name}={}", shell_quote(value)))
-      .collect();
-    let words = self.words(task);
-    if !words.is_empty() {
-      let quoted: Vec<String> = words.iter().map(|word| shell_quote(word)).collect();
-      parts.push(format!("\"$@\" = {}", quoted.join(" ")));
-    }
-    if parts.is_empty() {
-      String::new()
-    } else {
-      format!("  # {}", parts.join(", "))
-    }
-  }
-
   fn command(&self, task: &Task, command: &str, prefixer: Option<&Prefixer>) -> Result<()> {
     if self.interrupted.load(Ordering::Relaxed) {
       return Err(Error::Interrupted);
@@ -297,42 +231,25 @@ impl<'a> Runner<'a> {
       }
       running.push(pid);
     }
-    let (pumped, pumps_done) = mpsc::channel::<()>();
-    if let (Some(prefixer), Some(reader)) = (prefixer, output) {
-      let prefixer = prefixer.clone();
-      thread::spawn(move || {
-        let _pumped = pumped;
-        for line in BufReader::new(reader)
-          .split(b'\n')
-          .map_while(|line| line.ok())
-        {
-          let _ = prefixer.line(&line);
-        }
-      });
-    } else {
-      drop(pumped);
-    }
+    let pumps_done = pump_prefixed(prefixer, output);
     let status = child.wait();
     self.lock_running().retain(|running| *running != pid);
     // The last lines, unless a leftover process still holds the pipe open.
     let _ = pumps_done.recv_timeout(Duration::from_millis(200));
     let status = status.map_err(Error::io("cannot wait for the task"))?;
-    if status.success() {
-      return Ok(());
-    }
     let interrupted = self.interrupted.load(Ordering::Relaxed);
-    let status = match sys::exit_status(status) {
+    match sys::exit_status(status) {
+      ExitStatus::Code(0) => Ok(()),
       ExitStatus::Signal(signal) if interrupted || signal == Signal::Int.number() => {
-        return Err(Error::Interrupted);
+        Err(Error::Interrupted)
       }
-      ExitStatus::Code(130) if interrupted => return Err(Error::Interrupted),
-      status => status,
-    };
-    Err(Error::TaskFailed {
-      task: task.name.clone(),
-      command: line,
-      status,
-    })
+      ExitStatus::Code(130) if interrupted => Err(Error::Interrupted),
+      status => Err(Error::TaskFailed {
+        task: task.name.clone(),
+        command: line,
+        status,
+      }),
+    }
   }
 
   /// `sh -c <script> <task> <words…>` in the task's directory, its arguments in the
@@ -388,6 +305,25 @@ impl<'a> Runner<'a> {
       names.join(", ")
     ));
   }
+}
+
+/// Each line of a side-by-side command, with the task's prefix; the receiver disconnects
+/// once the output has ended.
+fn pump_prefixed(prefixer: Option<&Prefixer>, output: Option<io::PipeReader>) -> Receiver<()> {
+  let (pumped, pumps_done) = mpsc::channel::<()>();
+  if let (Some(prefixer), Some(reader)) = (prefixer, output) {
+    let prefixer = prefixer.clone();
+    thread::spawn(move || {
+      let _pumped = pumped;
+      for line in BufReader::new(reader)
+        .split(b'\n')
+        .map_while(|line| line.ok())
+      {
+        let _ = prefixer.line(&line);
+      }
+    });
+  }
+  pumps_done
 }
 
 /// `signal` to every running command and everything it started.

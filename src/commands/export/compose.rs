@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::{command, environment, relative};
 use crate::{
-  config::{Condition, Probe, Restart},
+  config::{Condition, Probe, Restart, Service},
   error::Result,
   plan::{self, PortMap},
   project::Project,
@@ -102,48 +102,8 @@ pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
         .collect();
       let _ = writeln!(out, "    ports: [{}]", list.join(", "));
     }
-    if let Some(health) = &service.health {
-      let probe = crate::plan::resolve_probe(
-        health,
-        &plan::keeper_spec(&project.config, service, ports, None)?,
-        ports,
-      );
-      if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
-        let _ = writeln!(out, "    healthcheck:");
-        let _ = writeln!(
-          out,
-          "      test: [\"CMD-SHELL\", {}]",
-          yaml_quote(&literal(&test))
-        );
-        let _ = writeln!(out, "      interval: {}s", health.interval.as_secs().max(1));
-        let _ = writeln!(out, "      timeout: {}s", health.timeout.as_secs().max(1));
-        let _ = writeln!(out, "      retries: {}", health.retries);
-        let _ = writeln!(
-          out,
-          "      start_period: {}s",
-          health.start_timeout.as_secs()
-        );
-      }
-    }
-    if !service.depends_on.is_empty() {
-      let _ = writeln!(out, "    depends_on:");
-      for dependency in &service.depends_on {
-        let healthy_possible = project
-          .config
-          .service(&dependency.service)
-          .is_some_and(|s| s.health.is_some());
-        let condition = match dependency.condition {
-          Condition::Healthy if healthy_possible => "service_healthy",
-          Condition::Healthy | Condition::Started => "service_started",
-          Condition::CompletedSuccessfully => "service_completed_successfully",
-        };
-        let _ = writeln!(
-          out,
-          "      {}: {{ condition: {condition} }}",
-          dependency.service
-        );
-      }
-    }
+    write_healthcheck(&mut out, project, service, ports, image)?;
+    write_depends_on(&mut out, project, service);
     let restart = match service.restart.when {
       Restart::No => "\"no\"",
       Restart::OnFailure => "on-failure",
@@ -158,6 +118,65 @@ pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
     );
   }
   Ok(out)
+}
+
+/// `healthcheck:` from the service's readiness probe, as a command the image can run.
+fn write_healthcheck(
+  out: &mut String,
+  project: &Project,
+  service: &Service,
+  ports: &PortMap,
+  image: &str,
+) -> Result<()> {
+  let own = ports.get(&service.name).cloned().unwrap_or_default();
+  if let Some(health) = &service.health {
+    let probe = crate::plan::resolve_probe(
+      health,
+      &plan::keeper_spec(&project.config, service, ports, None)?,
+      ports,
+    );
+    if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
+      let _ = writeln!(out, "    healthcheck:");
+      let _ = writeln!(
+        out,
+        "      test: [\"CMD-SHELL\", {}]",
+        yaml_quote(&literal(&test))
+      );
+      let _ = writeln!(out, "      interval: {}s", health.interval.as_secs().max(1));
+      let _ = writeln!(out, "      timeout: {}s", health.timeout.as_secs().max(1));
+      let _ = writeln!(out, "      retries: {}", health.retries);
+      let _ = writeln!(
+        out,
+        "      start_period: {}s",
+        health.start_timeout.as_secs()
+      );
+    }
+  }
+  Ok(())
+}
+
+/// `depends_on:` with Compose's names for the conditions; `healthy` only where Compose has
+/// a healthcheck to wait for.
+fn write_depends_on(out: &mut String, project: &Project, service: &Service) {
+  if !service.depends_on.is_empty() {
+    let _ = writeln!(out, "    depends_on:");
+    for dependency in &service.depends_on {
+      let healthy_possible = project
+        .config
+        .service(&dependency.service)
+        .is_some_and(|s| s.health.is_some());
+      let condition = match dependency.condition {
+        Condition::Healthy if healthy_possible => "service_healthy",
+        Condition::Healthy | Condition::Started => "service_started",
+        Condition::CompletedSuccessfully => "service_completed_successfully",
+      };
+      let _ = writeln!(
+        out,
+        "      {}: {{ condition: {condition} }}",
+        dependency.service
+      );
+    }
+  }
 }
 
 /// The probe as a command inside the container, with what the image surely has.

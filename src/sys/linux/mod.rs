@@ -4,6 +4,8 @@
 pub(crate) mod containment;
 pub(crate) mod net;
 pub(crate) mod process;
+mod sock_diag;
+mod tcp;
 
 use std::sync::OnceLock;
 
