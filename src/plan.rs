@@ -38,6 +38,26 @@ pub(crate) fn start_order<'a>(config: &'a Config, names: &[String]) -> Vec<&'a S
   order
 }
 
+/// The named services (all when none is named) in the order they go down: dependents
+/// first, so that a frontend never watches its backend vanish. Dependencies not named stay.
+pub(crate) fn stop_order(config: &Config, names: &[String]) -> Vec<String> {
+  let mut order: Vec<String> = start_order(config, names)
+    .into_iter()
+    .map(|service| service.name.clone())
+    .filter(|name| names.is_empty() || names.contains(name))
+    .collect();
+  order.reverse();
+  order
+}
+
+/// The named services (all when none is named) in the order a restart takes them:
+/// dependencies first, each once, and only those named.
+pub(crate) fn restart_order(config: &Config, names: &[String]) -> Vec<String> {
+  let mut order = stop_order(config, names);
+  order.reverse();
+  order
+}
+
 /// Ports by service: `backend → [("port", 8000)]`, `viewer → [("http", 8080), ("ws", 8081)]`.
 pub(crate) type PortMap = HashMap<String, Vec<(String, u16)>>;
 
@@ -230,5 +250,66 @@ pub(crate) fn resolve_probe(health: &Health, spec: &KeeperSpec, ports: &PortMap)
   Health {
     probe,
     ..health.clone()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn config() -> Config {
+    let yaml = "services:
+  web: { run: x, depends_on: [api, auth] }
+  api: { run: x, depends_on: [db] }
+  auth: { run: x, depends_on: [db] }
+  db: { run: x }
+  docs: { run: x }
+";
+    Config::parse("/p/devtasks.yaml".into(), yaml.to_owned()).unwrap()
+  }
+
+  fn names(services: &[&Service]) -> Vec<String> {
+    services.iter().map(|s| s.name.clone()).collect()
+  }
+
+  fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+  }
+
+  #[test]
+  fn a_start_brings_dependencies_first_each_once() {
+    let config = config();
+    assert_eq!(
+      names(&start_order(&config, &[])),
+      ["db", "api", "auth", "web", "docs"]
+    );
+    assert_eq!(
+      names(&start_order(&config, &strings(&["web"]))),
+      ["db", "api", "auth", "web"],
+      "a diamond's shared dependency starts once"
+    );
+  }
+
+  #[test]
+  fn a_stop_takes_dependents_first_and_only_those_named() {
+    let config = config();
+    assert_eq!(
+      stop_order(&config, &[]),
+      ["docs", "web", "auth", "api", "db"]
+    );
+    assert_eq!(stop_order(&config, &strings(&["db", "web"])), ["web", "db"]);
+  }
+
+  #[test]
+  fn a_restart_takes_dependencies_first_and_only_those_named() {
+    let config = config();
+    assert_eq!(
+      restart_order(&config, &strings(&["web", "api"])),
+      ["api", "web"]
+    );
+    assert_eq!(
+      restart_order(&config, &[]).first().map(String::as_str),
+      Some("db")
+    );
   }
 }

@@ -29,11 +29,8 @@ use crate::{
 /// Restarts running services in place (their keeper stays, so a foreground `dev` keeps
 /// showing their output); services that are not running are started.
 pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: bool) -> Result<()> {
-  let targets: Vec<String> = if names.is_empty() {
-    project.service_names()
-  } else {
-    names.to_vec()
-  };
+  // Dependencies first: a frontend restarted after its backend finds the new one.
+  let targets = plan::restart_order(&project.config, names);
   let mut not_running = Vec::new();
   let mut moved = Vec::new();
   let mut failed: Vec<Error> = Vec::new();

@@ -15,13 +15,7 @@ use crate::{
 };
 
 pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
-  let mut order: Vec<String> = plan::start_order(&project.config, names)
-    .into_iter()
-    .map(|service| service.name.clone())
-    .filter(|name| names.is_empty() || names.contains(name))
-    .collect();
-  // Dependents first: a frontend should not watch its backend vanish.
-  order.reverse();
+  let mut order = plan::stop_order(&project.config, names);
   // Then what the task file no longer names but still runs.
   order.extend(
     project

@@ -11,7 +11,7 @@ use std::{
 };
 
 use crate::{
-  config::Probe,
+  config::{Health, Probe},
   state::StateDir,
   supervise::probe::{Check, Outcome},
   sys::{self, ProcessId},
@@ -50,32 +50,83 @@ pub(crate) fn wait_ready(
   report: Reporter,
   cancel: &AtomicBool,
 ) -> Verdict {
-  let started = Instant::now();
+  let mut clock = RealClock(Instant::now());
   let mut waiting = Waiting::start(report, &check.service, &check.target());
-  let mut tries = 0;
   let mut warned_port = false;
-  let mut next_port_look = started + Duration::from_millis(500);
-  loop {
+  let mut next_port_look = Duration::from_millis(500);
+  let look = || {
     let outcome = check.run();
-    tries += 1;
-    if outcome.ok && still_running(check, state) {
-      return Verdict::Ready(started.elapsed());
+    Look {
+      ready: outcome.ok && still_running(check, state),
+      gone: check.keeper.is_some_and(|keeper| !keeper.is_alive()),
+      cancelled: cancel.load(Ordering::Relaxed),
+      outcome,
     }
-    if check.keeper.is_some_and(|keeper| !keeper.is_alive()) {
-      return Verdict::Gone;
-    }
-    if cancel.load(Ordering::Relaxed) {
-      return Verdict::Cancelled;
-    }
-    if started.elapsed() >= check.health.start_timeout {
-      return Verdict::TimedOut(tries, outcome);
-    }
-    if !warned_port && Instant::now() >= next_port_look {
-      next_port_look = Instant::now() + Duration::from_millis(500);
+  };
+  let meanwhile = |waited: Duration| {
+    if !warned_port && waited >= next_port_look {
+      next_port_look = waited + Duration::from_millis(500);
       warned_port = warn_if_elsewhere(check, report);
     }
     waiting.still();
-    std::thread::sleep(pause(started.elapsed(), check.health.interval));
+  };
+  wait(&mut clock, &check.health, look, meanwhile)
+}
+
+/// What one look at a starting service saw.
+struct Look {
+  /// The probe passed, and the service was still running after it.
+  ready: bool,
+  /// Its keeper is gone.
+  gone: bool,
+  cancelled: bool,
+  outcome: Outcome,
+}
+
+/// Time as the wait sees it: real in `dev`, made up in the unit tests.
+trait Clock {
+  fn elapsed(&self) -> Duration;
+  fn sleep(&mut self, pause: Duration);
+}
+
+struct RealClock(Instant);
+
+impl Clock for RealClock {
+  fn elapsed(&self) -> Duration {
+    self.0.elapsed()
+  }
+
+  fn sleep(&mut self, pause: Duration) {
+    std::thread::sleep(pause);
+  }
+}
+
+/// Looks until the service is ready, gone, the wait cancelled, or `start_timeout` passed —
+/// in that order of precedence for one look — pausing between looks by `pause`.
+fn wait(
+  clock: &mut impl Clock,
+  health: &Health,
+  mut look: impl FnMut() -> Look,
+  mut meanwhile: impl FnMut(Duration),
+) -> Verdict {
+  let mut tries = 0;
+  loop {
+    let seen = look();
+    tries += 1;
+    if seen.ready {
+      return Verdict::Ready(clock.elapsed());
+    }
+    if seen.gone {
+      return Verdict::Gone;
+    }
+    if seen.cancelled {
+      return Verdict::Cancelled;
+    }
+    if clock.elapsed() >= health.start_timeout {
+      return Verdict::TimedOut(tries, seen.outcome);
+    }
+    meanwhile(clock.elapsed());
+    clock.sleep(pause(clock.elapsed(), health.interval));
   }
 }
 
@@ -118,6 +169,101 @@ fn warn_if_elsewhere(check: &Check, report: Reporter) -> bool {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  /// Time that passes only when the wait sleeps.
+  struct FakeClock(Duration);
+
+  impl Clock for FakeClock {
+    fn elapsed(&self) -> Duration {
+      self.0
+    }
+
+    fn sleep(&mut self, pause: Duration) {
+      self.0 += pause;
+    }
+  }
+
+  fn health(start_timeout: Duration) -> Health {
+    Health {
+      probe: Probe::Listening,
+      interval: Duration::from_secs(2),
+      timeout: Duration::from_secs(1),
+      start_timeout,
+      retries: 3,
+    }
+  }
+
+  fn look(ready: bool, gone: bool, cancelled: bool) -> Look {
+    Look {
+      ready,
+      gone,
+      cancelled,
+      outcome: Outcome {
+        ok: ready,
+        detail: "connection refused".into(),
+        status: None,
+        latency: Duration::ZERO,
+      },
+    }
+  }
+
+  #[test]
+  fn ready_at_the_first_look_that_passes() {
+    let mut clock = FakeClock(Duration::ZERO);
+    let mut looks = 0;
+    let verdict = wait(
+      &mut clock,
+      &health(Duration::from_secs(60)),
+      || {
+        looks += 1;
+        look(looks == 5, false, false)
+      },
+      |_| {},
+    );
+    assert!(matches!(verdict, Verdict::Ready(after) if after == Duration::from_millis(4)));
+  }
+
+  #[test]
+  fn a_deadline_counts_every_probe_at_the_pace_of_pause() {
+    let mut clock = FakeClock(Duration::ZERO);
+    let verdict = wait(
+      &mut clock,
+      &health(Duration::from_secs(12)),
+      || look(false, false, false),
+      |_| {},
+    );
+    // 2000 looks 1 ms apart, 1600 looks 5 ms apart, then 100 ms apart to 12 s.
+    let Verdict::TimedOut(tries, last) = verdict else {
+      panic!("not a time-out");
+    };
+    assert_eq!(tries, 2000 + 1600 + 20 + 1);
+    assert_eq!(last.detail, "connection refused");
+  }
+
+  #[test]
+  fn a_dead_service_or_a_cancel_ends_the_wait_before_its_deadline() {
+    let mut clock = FakeClock(Duration::ZERO);
+    let deadline = health(Duration::from_secs(60));
+    let verdict = wait(&mut clock, &deadline, || look(false, true, true), |_| {});
+    assert!(matches!(verdict, Verdict::Gone), "gone wins over cancelled");
+    let verdict = wait(&mut clock, &deadline, || look(false, false, true), |_| {});
+    assert!(matches!(verdict, Verdict::Cancelled));
+    assert!(clock.0 < Duration::from_millis(10));
+  }
+
+  #[test]
+  fn a_pass_from_a_service_that_died_meanwhile_is_not_readiness() {
+    // `ready` is false when the probe passed but the service was gone after it (another
+    // process answered on its port): the wait goes on to say it is gone.
+    let mut clock = FakeClock(Duration::ZERO);
+    let verdict = wait(
+      &mut clock,
+      &health(Duration::from_secs(60)),
+      || look(false, true, false),
+      |_| {},
+    );
+    assert!(matches!(verdict, Verdict::Gone));
+  }
 
   #[test]
   fn polls_fast_first_then_backs_off() {
