@@ -313,33 +313,27 @@ fn non_utf8_file_is_refused_with_the_byte_offset() {
     b"services:\n  a:\n    run: \xff\xfe\n",
   )
   .unwrap();
-  let done = test.run(&["list"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done.stderr().contains("is not valid UTF-8 (byte 24)"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["list"])
+    .status(2)
+    .stderr_contains("is not valid UTF-8 (byte 24)")
+    .run();
 }
 
 #[test]
 fn missing_task_file_says_how_to_get_one() {
   let test = Test::new();
-  let done = test.run(&["status"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done.stderr().contains("error: no devtasks.yaml in"),
-    "{}",
-    done.stderr()
-  );
-  assert!(done.stderr().contains("dev init"), "{}", done.stderr());
-  let done = test.run(&["-f", "nope.yaml", "status"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done.stderr().contains("cannot read `nope.yaml`"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["status"])
+    .status(2)
+    .stderr_contains("error: no devtasks.yaml in")
+    .stderr_contains("dev init")
+    .run();
+  test
+    .args(&["-f", "nope.yaml", "status"])
+    .status(2)
+    .stderr_contains("cannot read `nope.yaml`")
+    .run();
 }
 
 #[test]
@@ -359,13 +353,17 @@ fn task_file_is_found_from_a_subdirectory() {
 fn bad_durations_on_the_command_line_are_usage_errors() {
   let test = Test::with_config("services:\n  a:\n    run: x\n");
   for since in ["1e20", "", "soon"] {
-    let done = test.run(&["logs", "--since", since]);
-    assert_eq!(done.code(), 2, "--since {since:?}: {}", done.stderr());
-    assert!(!done.stderr().contains("panicked"), "{}", done.stderr());
+    test
+      .args(&["logs", "--since", since])
+      .status(2)
+      .stderr_lacks("panicked")
+      .run();
   }
-  let done = test.run(&["port", "free", "1", "--grace", "1e20"]);
-  assert_eq!(done.code(), 2, "{}", done.stderr());
-  assert!(done.stderr().contains("too long"), "{}", done.stderr());
+  test
+    .args(&["port", "free", "1", "--grace", "1e20"])
+    .status(2)
+    .stderr_contains("too long")
+    .run();
 }
 
 /// Something named devtasks.yaml that is not a file is an error naming it: it used to be
@@ -407,13 +405,11 @@ fn compose_style_extension_keys_hold_anchors_for_services() {
   let test = Test::with_config(
     "x-common: &common\n  run: echo shared\n  description: from an anchor\nservices:\n  a:\n    <<: *common\n",
   );
-  let done = test.run(&["list"]);
-  done.success();
-  assert!(
-    done.stdout().contains("a # from an anchor"),
-    "{}",
-    done.stdout()
-  );
+  test
+    .args(&["list"])
+    .status(0)
+    .stdout_contains("a # from an anchor")
+    .run();
 }
 
 #[test]
@@ -422,8 +418,7 @@ fn a_mistake_on_a_huge_line_prints_a_short_snippet() {
   let test = Test::with_config(&format!(
     "services:\n  b:\n    run: {long} ${{nope.port}}\n"
   ));
-  let done = test.run(&["list"]);
-  assert_eq!(done.code(), 2);
+  let done = test.args(&["list"]).status(2).run();
   assert!(done.stderr().len() < 1000, "{} bytes", done.stderr().len());
   assert!(done.stderr().contains("…yyy"), "{}", done.stderr());
   assert!(done.stderr().contains("${nope.port}"), "{}", done.stderr());

@@ -21,8 +21,7 @@ tasks:
 "
   ));
   let _holder = test.foreign(held, "127.0.0.1", "plain");
-  let done = test.run(&["doctor"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test.args(&["doctor"]).status(1).run();
   let out = done.stdout();
   assert!(
     out.contains("✓ devtasks.yaml is valid: 2 services, 1 task"),
@@ -87,9 +86,11 @@ fn bash_completion_offers_the_project_services_and_tasks() {
   let names = test.run(&["__names"]).stdout();
   assert!(names.lines().any(|l| l == "t"), "{names}");
   for shell in ["zsh", "fish"] {
-    let done = test.run(&["completions", shell]);
-    done.success();
-    assert!(done.stdout().contains("dev __names"), "{shell}");
+    test
+      .args(&["completions", shell])
+      .status(0)
+      .stdout_contains("dev __names")
+      .run();
   }
 }
 
@@ -124,9 +125,7 @@ tasks:
   u: { run: 'if [ -f x ]; then true; fi', env: { EDITOR: vi } }
 ",
   );
-  let done = test.run(&["doctor"]);
-  assert_eq!(done.code(), 0, "{}\n{}", done.stdout(), done.stderr());
-  assert!(!done.stdout().contains('✗'), "{}", done.stdout());
+  test.args(&["doctor"]).status(0).stdout_lacks("✗").run();
 }
 
 /// A service's own `env: PATH` is where its shell looks, not dev's PATH.
@@ -137,15 +136,11 @@ fn doctor_looks_programs_up_on_the_services_own_path() {
   );
   std::fs::create_dir_all(test.path().join("sub/tools")).unwrap();
   test.write("sub/tools/lint", "#!/bin/sh\n");
-  let done = test.run(&["doctor"]);
-  assert_eq!(done.code(), 1, "{}", done.stdout());
-  assert!(
-    done
-      .stdout()
-      .contains("✗ a: `python3` is not found (in `python3 -V`)"),
-    "{}",
-    done.stdout()
-  );
+  let done = test
+    .args(&["doctor"])
+    .status(1)
+    .stdout_contains("✗ a: `python3` is not found (in `python3 -V`)")
+    .run();
   // Present but not executable: the shell would refuse it too.
   assert!(
     done.stdout().contains("✗ b: `tools/lint` is not found"),

@@ -63,8 +63,7 @@ fn a_task_runs_in_a_directory_its_dep_creates() {
   let test = Test::with_config(
     "tasks:\n  prepare: mkdir -p build\n  inside: { run: pwd, cwd: build, deps: [prepare] }\n",
   );
-  let done = test.run(&["inside"]);
-  done.success();
+  let done = test.args(&["inside"]).status(0).run();
   assert!(
     done.stdout().trim().ends_with("/build"),
     "{}",
@@ -350,9 +349,10 @@ fn a_copy_of_a_project_does_not_take_the_originals_services_for_its_own() {
 #[test]
 fn a_stop_from_another_terminal_during_the_readiness_wait_is_called_a_stop() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: WARMUP=30 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/' }}\n"
-  ));
+  let test = Test::new().servers(&[server("api", port)
+    .env("WARMUP", "30")
+    .mode("http")
+    .field("health: { http: 'http://127.0.0.1:$PORT/' }")]);
   let up = test
     .command(&["up", "-d"])
     .stdout(std::process::Stdio::null())

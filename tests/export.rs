@@ -60,8 +60,7 @@ fn project() -> Test {
 #[test]
 fn compose_has_healthchecks_and_health_gated_dependencies() {
   let test = project();
-  let done = test.run(&["export", "compose"]);
-  done.success();
+  let done = test.args(&["export", "compose"]).status(0).run();
   let compose: serde_json::Value = serde_saphyr::from_str(&done.stdout()).unwrap();
   let api = &compose["services"]["api"];
   assert_eq!(api["image"], "python:3.12-slim");
@@ -85,8 +84,7 @@ fn compose_has_healthchecks_and_health_gated_dependencies() {
 #[test]
 fn procfile_lines_carry_cwd_ports_and_env() {
   let test = project();
-  let done = test.run(&["export", "procfile"]);
-  done.success();
+  let done = test.args(&["export", "procfile"]).status(0).run();
   assert_eq!(
     done.stdout(),
     "api: cd api && PORT=8000 sh -c 'exec python3 -u server.py'\n\
@@ -98,8 +96,10 @@ fn procfile_lines_carry_cwd_ports_and_env() {
 fn systemd_units_stop_the_whole_group_like_dev() {
   let test = project();
   let dir = test.path().join("units");
-  let done = test.run(&["export", "systemd", "--dir", dir.to_str().unwrap()]);
-  done.success();
+  test
+    .args(&["export", "systemd", "--dir", dir.to_str().unwrap()])
+    .status(0)
+    .run();
   let api = std::fs::read_to_string(dir.join("dev-api.service")).unwrap();
   for line in [
     "KillMode=control-group",
@@ -157,8 +157,7 @@ fn awkward() -> Test {
 #[test]
 fn compose_keeps_every_dollar_and_validates_against_the_compose_spec() {
   let test = awkward();
-  let done = test.run(&["export", "compose"]);
-  done.success();
+  let done = test.args(&["export", "compose"]).status(0).run();
   let text = done.stdout();
   assert!(text.contains("first line $$PORT 100%"), "{text}");
   assert!(text.contains("SECRET: \"abc$$def\""), "{text}");
@@ -199,8 +198,7 @@ fn systemd_units_of_awkward_services_pass_systemd_analyze() {
 #[test]
 fn a_procfile_of_awkward_services_runs_under_honcho() {
   let test = awkward();
-  let done = test.run(&["export", "procfile"]);
-  done.success();
+  let done = test.args(&["export", "procfile"]).status(0).run();
   assert_eq!(done.stdout().lines().count(), 1, "{}", done.stdout());
   test.write("Procfile", &done.stdout());
   let honcho = python_tool("honcho", "honcho");

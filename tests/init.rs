@@ -6,8 +6,7 @@ use crate::harness::{Test, wait_until};
 
 /// `dev init`, then the resolved file as `dev list --json` sees it.
 fn init(test: &Test) -> serde_json::Value {
-  let done = test.run(&["init"]);
-  done.success();
+  test.args(&["init"]).status(0).run();
   let listed = test.run(&["list", "--json"]);
   listed.success();
   listed.json()
@@ -106,18 +105,12 @@ fn init_never_overwrites_without_force_and_keeps_gitignore_entries_single() {
   let test = Test::with_project("express");
   test.write(".gitignore", "node_modules/\n/.dev\n");
   test.run(&["init"]).success();
-  let done = test.run(&["init"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done.stderr().contains("devtasks.yaml already exists"),
-    "{}",
-    done.stderr()
-  );
-  assert!(
-    done.stderr().contains("dev init --force"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["init"])
+    .status(2)
+    .stderr_contains("devtasks.yaml already exists")
+    .stderr_contains("dev init --force")
+    .run();
   test.run(&["init", "--force"]).success();
   assert_eq!(
     fs::read_to_string(test.path().join(".gitignore")).unwrap(),
@@ -128,15 +121,11 @@ fn init_never_overwrites_without_force_and_keeps_gitignore_entries_single() {
 #[test]
 fn a_bare_procfile_runs_foreman_style() {
   let test = Test::with_project("procfile");
-  let done = test.run(&["up", "-d"]);
-  done.success();
-  assert!(
-    done
-      .stderr()
-      .contains("no devtasks.yaml: running the Procfile"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["up", "-d"])
+    .status(0)
+    .stderr_contains("no devtasks.yaml: running the Procfile")
+    .run();
   let status = test.status_json();
   assert_eq!(status[0]["service"], "web");
   assert_eq!(status[0]["state"], "running");

@@ -147,9 +147,10 @@ fn concurrent_starts_run_exactly_one_instance() {
 #[test]
 fn foreground_dev_prefixes_output_and_ctrl_c_stops_everything() {
   let (a, b) = (free_port(), free_port());
-  let test = Test::with_config(&format!(
-    "services:\n  backend:\n    run: exec python3 -u server.py\n    port: {a}\n  frontend:\n    run: exec python3 -u server.py\n    port: {b}\n    depends_on: [backend]\n"
-  ));
+  let test = Test::new().servers(&[
+    server("backend", a),
+    server("frontend", b).field("depends_on: [backend]"),
+  ]);
   let mut dev = test.spawn(&[]);
   wait_until("both listen", Duration::from_secs(15), || {
     is_listening(a) && is_listening(b)

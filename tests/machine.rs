@@ -211,8 +211,7 @@ fn when_every_fallback_is_taken_each_port_is_listed_with_its_holder() {
     test.foreign(port + 1, "127.0.0.1", "plain"),
     test.foreign(port + 2, "127.0.0.1", "plain"),
   ];
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1);
+  let done = test.args(&["up", "-d"]).status(1).run();
   let stderr = done.stderr();
   assert!(
     stderr.contains(&format!(

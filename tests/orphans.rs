@@ -56,8 +56,7 @@ fn next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed() {
   test.run(&["up", "-d"]).success();
   wait_until("listens", Duration::from_secs(10), || is_listening(port));
   let state: serde_json::Value =
-    serde_json::from_str(&fs::read_to_string(project_path(&test, ".dev/tree.json")).unwrap())
-      .unwrap();
+    serde_json::from_str(&fs::read_to_string(test.path().join(".dev/tree.json")).unwrap()).unwrap();
   let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
   signal(keeper, libc::SIGKILL);
   wait_until("keeper gone", Duration::from_secs(5), || !is_alive(keeper));
@@ -95,7 +94,7 @@ fn stale_state_whose_pid_was_reused_never_kills_the_unrelated_process() {
     .spawn()
     .unwrap();
   let pid = unrelated.id();
-  fs::create_dir_all(project_path(&test, ".dev")).unwrap();
+  fs::create_dir_all(test.path().join(".dev")).unwrap();
   let boot_id = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
   let state = serde_json::json!({
     "service": "api",
@@ -110,7 +109,7 @@ fn stale_state_whose_pid_was_reused_never_kills_the_unrelated_process() {
     "started_at": 0,
     "supervisor": null
   });
-  fs::write(project_path(&test, ".dev/api.json"), state.to_string()).unwrap();
+  fs::write(test.path().join(".dev/api.json"), state.to_string()).unwrap();
 
   for args in [&["status"][..], &["stop"], &["up", "-d"], &["stop"]] {
     test.run(args).success();

@@ -34,9 +34,9 @@ fn read_one_line_then_close(test: &Test, args: &[&str]) -> (i32, String, Duratio
 #[test]
 fn commands_whose_reader_went_away_end_quietly_with_0() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/', interval: 100ms }}\n"
-  ));
+  let test = Test::new().servers(&[server("api", port)
+    .mode("http")
+    .field("health: { http: 'http://127.0.0.1:$PORT/', interval: 100ms }")]);
   test.run(&["up", "-d"]).success();
   let ports: Vec<String> = (18000..18400).map(|p| p.to_string()).collect();
   let mut check = vec!["port", "check"];

@@ -141,9 +141,11 @@ fn freeing_a_port_never_touches_the_holder_of_a_longer_port_with_the_same_digits
   });
   let long = short * 10;
   let holder = test.foreign(long, "127.0.0.1", "plain");
-  let done = test.run(&["port", "free", &short.to_string(), "--yes"]);
-  done.success();
-  assert!(done.stderr().contains("already free"), "{}", done.stderr());
+  test
+    .args(&["port", "free", &short.to_string(), "--yes"])
+    .status(0)
+    .stderr_contains("already free")
+    .run();
   let who = test
     .run(&["port", "who", "--json", &short.to_string()])
     .json();
@@ -169,8 +171,10 @@ fn a_foreign_listener_is_not_stopped_without_yes() {
   );
   assert!(is_alive(holder.id()));
 
-  let done = test.run(&["port", "free", &port.to_string(), "--yes", "--json"]);
-  done.success();
+  let done = test
+    .args(&["port", "free", &port.to_string(), "--yes", "--json"])
+    .status(0)
+    .run();
   let freed = done.json();
   assert_eq!(freed["stopped"][0]["pid"], holder.id());
   assert_eq!(freed["stopped"][0]["killed"], false);
@@ -184,16 +188,18 @@ fn port_free_kills_a_holder_that_ignores_sigterm_after_the_grace() {
   let test = Test::new();
   let port = free_port();
   let holder = test.foreign(port, "127.0.0.1", "ignore-term");
-  let done = test.run(&[
-    "port",
-    "free",
-    &port.to_string(),
-    "--yes",
-    "--grace",
-    "200ms",
-    "--json",
-  ]);
-  done.success();
+  let done = test
+    .args(&[
+      "port",
+      "free",
+      &port.to_string(),
+      "--yes",
+      "--grace",
+      "200ms",
+      "--json",
+    ])
+    .status(0)
+    .run();
   let freed = done.json();
   assert_eq!(freed["stopped"][0]["killed"], true);
   assert!(!is_alive(holder.id()));
@@ -208,13 +214,11 @@ fn port_free_of_a_dev_service_stops_it_through_its_keeper() {
   let pid = test.pid_of("api").expect("api runs");
   wait_until("api listens", Duration::from_secs(5), || is_listening(port));
   // No --yes needed: dev started it.
-  let done = test.run(&["port", "free", &port.to_string()]);
-  done.success();
-  assert!(
-    done.stderr().contains("dev service api"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["port", "free", &port.to_string()])
+    .status(0)
+    .stderr_contains("dev service api")
+    .run();
   assert!(!is_alive(pid));
   assert_eq!(test.pid_of("api"), None);
 }
@@ -223,24 +227,29 @@ fn port_free_of_a_dev_service_stops_it_through_its_keeper() {
 fn bad_port_arguments_are_usage_errors() {
   let test = Test::new();
   for bad in ["abc", "0", "70000", "-1", ""] {
-    let done = test.run(&["port", "free", bad]);
-    assert_eq!(done.code(), 2, "`dev port free {bad}`: {}", done.stderr());
-    assert!(done.stderr().contains("port"), "{}", done.stderr());
-    assert!(!done.stderr().contains("panicked"));
+    test
+      .args(&["port", "free", bad])
+      .status(2)
+      .stderr_contains("port")
+      .stderr_lacks("panicked")
+      .run();
   }
-  let done = test.run(&["port", "free", "8000", "--grace", "soon"]);
-  assert_eq!(done.code(), 2);
-  assert!(done.stderr().contains("duration"), "{}", done.stderr());
-  let done = test.run(&["up", "--port", "backend"]);
-  assert_eq!(done.code(), 2);
+  test
+    .args(&["port", "free", "8000", "--grace", "soon"])
+    .status(2)
+    .stderr_contains("duration")
+    .run();
+  test.args(&["up", "--port", "backend"]).status(2).run();
 }
 
 #[test]
 fn port_commands_work_outside_any_project() {
   let test = Test::new();
   let port = free_port();
-  let done = test.run(&["port", "check", &port.to_string()]);
-  assert_eq!(done.code(), 0, "{}", done.stderr());
+  test
+    .args(&["port", "check", &port.to_string()])
+    .status(0)
+    .run();
   let found = test.run(&["port", "find", "20000", "--count", "3", "--json"]);
   found.success();
   let ports = found.json();
@@ -287,8 +296,7 @@ fn a_fallback_port_is_chosen_announced_and_reaches_dependents() {
       .replace("}}", "}"),
   );
   let holder = test.foreign(port, "127.0.0.1", "plain");
-  let done = test.run(&["up", "-d"]);
-  done.success();
+  let done = test.args(&["up", "-d"]).status(0).run();
   assert!(
     done
       .stderr()
@@ -318,8 +326,7 @@ fn a_held_port_without_fallback_fails_naming_the_holder_and_the_fixes() {
   let port = free_port();
   let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
   let holder = test.foreign(port, "127.0.0.1", "plain");
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1);
+  let done = test.args(&["up", "-d"]).status(1).run();
   let stderr = done.stderr();
   for needle in [
     format!(
@@ -341,8 +348,7 @@ fn service_force_stops_a_foreign_holder_says_what_and_starts() {
   let port = free_port();
   let test = Test::with_config(&crate::harness::server_config("api", port, "plain", "5s"));
   let mut holder = test.foreign(port, "127.0.0.1", "plain");
-  let done = test.run(&["api-force", "-d"]);
-  done.success();
+  let done = test.args(&["api-force", "-d"]).status(0).run();
   assert!(
     done
       .stderr()
@@ -374,15 +380,11 @@ fn the_services_own_orphan_is_stopped_without_asking() {
       ("DEV_INSTANCE", "old"),
     ],
   );
-  let done = test.run(&["up", "-d"]);
-  done.success();
-  assert!(
-    done
-      .stderr()
-      .contains(&format!("stopped pid {}", orphan.id())),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["up", "-d"])
+    .status(0)
+    .stderr_contains(&format!("stopped pid {}", orphan.id()))
+    .run();
   orphan.wait_exit(Duration::from_secs(5));
   assert_eq!(test.status_json()[0]["port"], port);
   test.run(&["stop"]).success();
@@ -517,8 +519,10 @@ while True:
   wait_until("the server listens", Duration::from_secs(10), || {
     is_listening(port)
   });
-  let done = test.run(&["port", "free", &port.to_string(), "--yes"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test
+    .args(&["port", "free", &port.to_string(), "--yes"])
+    .status(1)
+    .run();
   assert!(
     done.stderr().contains(&format!(
       "port {port} was freed, then taken again by python3"

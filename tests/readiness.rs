@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{Test, free_port, is_listening, wait_until};
+use crate::harness::{Test, free_port, is_listening, server, wait_until};
 
 /// The unix time at the end of the first log line starting with `prefix`: the server prints
 /// `starting at <time>` and `listening <port> pid <pid> at <time>`.
@@ -27,11 +27,8 @@ fn started_at(log: &str) -> f64 {
 #[test]
 fn up_returns_once_a_late_listener_is_ready_and_says_how_long_it_took() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: DELAY=0.4 exec python3 -u server.py\n    port: {port}\n"
-  ));
-  let done = test.run(&["up", "-d"]);
-  done.success();
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "0.4")]);
+  let done = test.args(&["up", "-d"]).status(0).run();
   // Ready means listening: no waiting needed after `up -d` returns.
   assert!(is_listening(port));
   let stderr = done.stderr();
@@ -53,14 +50,10 @@ fn up_returns_once_a_late_listener_is_ready_and_says_how_long_it_took() {
 #[test]
 fn an_http_probe_waits_until_503_turns_into_200() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:
-  api:
-    run: WARMUP=0.5 exec python3 -u server.py http
-    port: {port}
-    health: {{ http: 'http://127.0.0.1:$PORT/health', body: ok }}
-"
-  ));
+  let test = Test::new().servers(&[server("api", port)
+    .env("WARMUP", "0.5")
+    .mode("http")
+    .field("health: { http: 'http://127.0.0.1:$PORT/health', body: ok }")]);
   test.run(&["up", "-d"]).success();
   let log = test.log("api");
   let listened = listened_at(&log);
@@ -97,8 +90,7 @@ fn a_service_that_dies_during_start_up_shows_its_log_and_dependents_never_start(
 ",
     free_port()
   ));
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1);
+  let done = test.args(&["up", "-d"]).status(1).run();
   let stderr = done.stderr();
   assert!(
     stderr.contains("error: db exited with code 3 before it was ready"),
@@ -116,22 +108,15 @@ fn a_service_that_dies_during_start_up_shows_its_log_and_dependents_never_start(
 #[test]
 fn a_health_gated_chain_starts_each_service_after_the_one_before_is_ready() {
   let ports = [free_port(), free_port(), free_port()];
-  let test = Test::with_config(&format!(
-    "services:
-  c:
-    run: DELAY=0.2 exec python3 -u server.py
-    port: {}
-    depends_on: {{ b: healthy }}
-  b:
-    run: DELAY=0.2 exec python3 -u server.py
-    port: {}
-    depends_on: {{ a: healthy }}
-  a:
-    run: DELAY=0.2 exec python3 -u server.py
-    port: {}
-",
-    ports[2], ports[1], ports[0]
-  ));
+  let test = Test::new().servers(&[
+    server("c", ports[2])
+      .env("DELAY", 0.2)
+      .field("depends_on: { b: healthy }"),
+    server("b", ports[1])
+      .env("DELAY", 0.2)
+      .field("depends_on: { a: healthy }"),
+    server("a", ports[0]).env("DELAY", 0.2),
+  ]);
   test.run(&["up", "-d"]).success();
   let (a, b, c) = (test.log("a"), test.log("b"), test.log("c"));
   assert!(
@@ -147,18 +132,10 @@ fn a_health_gated_chain_starts_each_service_after_the_one_before_is_ready() {
 
 #[test]
 fn services_without_health_gates_start_in_parallel() {
-  let test = Test::with_config(&format!(
-    "services:
-  one:
-    run: DELAY=0.5 exec python3 -u server.py
-    port: {}
-  two:
-    run: DELAY=0.5 exec python3 -u server.py
-    port: {}
-",
-    free_port(),
-    free_port()
-  ));
+  let test = Test::new().servers(&[
+    server("one", free_port()).env("DELAY", 0.5),
+    server("two", free_port()).env("DELAY", 0.5),
+  ]);
   test.run(&["up", "-d"]).success();
   let (one, two) = (test.log("one"), test.log("two"));
   // Started side by side: the second did not wait for the first's 0.5 s.
@@ -172,26 +149,21 @@ fn services_without_health_gates_start_in_parallel() {
 #[test]
 fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
   let (up, down, failing) = (free_port(), free_port(), free_port());
-  let test = Test::with_config(&format!(
-    "services:
-  fine:
-    run: exec python3 -u server.py http
-    port: {up}
-    health: {{ http: 'http://127.0.0.1:$PORT/' }}
-  down:
-    run: exec python3 -u server.py http
-    port: {down}
-    health: {{ http: 'http://127.0.0.1:$PORT/' }}
-  failing:
-    run: STATUS=500 exec python3 -u server.py http
-    port: {failing}
-    health: {{ tcp: '127.0.0.1:$PORT', timeout: 500ms }}
-"
-  ));
+  let test = Test::new().servers(&[
+    server("fine", up)
+      .mode("http")
+      .field("health: { http: 'http://127.0.0.1:$PORT/' }"),
+    server("down", down)
+      .mode("http")
+      .field("health: { http: 'http://127.0.0.1:$PORT/' }"),
+    server("failing", failing)
+      .env("STATUS", "500")
+      .mode("http")
+      .field("health: { tcp: '127.0.0.1:$PORT', timeout: 500ms }"),
+  ]);
   test.run(&["up", "-d", "fine", "failing"]).success();
   test.run(&["health", "fine"]).success();
-  let done = test.run(&["health", "--json"]);
-  assert_eq!(done.code(), 1);
+  let done = test.args(&["health", "--json"]).status(1).run();
   assert!(
     done.stderr().contains("1 service is unhealthy: down"),
     "{}",
@@ -217,11 +189,11 @@ fn dev_health_reports_up_down_and_failing_services_with_exit_codes() {
 
   // The same server answering 500 fails an HTTP probe, with the status in the table.
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  err:\n    run: STATUS=500 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://127.0.0.1:$PORT/', start_timeout: 3s }}\n"
-  ));
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1);
+  let test = Test::new().servers(&[server("err", port)
+    .env("STATUS", "500")
+    .mode("http")
+    .field("health: { http: 'http://127.0.0.1:$PORT/', start_timeout: 3s }")]);
+  let done = test.args(&["up", "-d"]).status(1).run();
   assert!(
     done.stderr().contains("HTTP 500 (expected 200–399)"),
     "{}",
@@ -235,9 +207,10 @@ fn localhost_reaches_a_server_bound_only_to_ipv6() {
     return; // no IPv6 loopback on this machine: nothing to prove
   }
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  v6:\n    run: BIND=::1 exec python3 -u server.py http\n    port: {port}\n    health: {{ http: 'http://localhost:$PORT/' }}\n"
-  ));
+  let test = Test::new().servers(&[server("v6", port)
+    .env("BIND", "::1")
+    .mode("http")
+    .field("health: { http: 'http://localhost:$PORT/' }")]);
   test.run(&["up", "-d"]).success();
   let health = test.run(&["health"]);
   health.success();
@@ -248,11 +221,10 @@ fn localhost_reaches_a_server_bound_only_to_ipv6() {
 #[test]
 fn a_server_that_moves_to_another_port_is_called_out() {
   let (configured, actual) = (free_port(), free_port());
-  let test = Test::with_config(&format!(
-    "services:\n  vite:\n    run: PORT={actual} exec python3 -u server.py\n    port: {configured}\n    health: {{ start_timeout: 1500ms }}\n"
-  ));
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1);
+  let test = Test::new().servers(&[server("vite", configured)
+    .env("PORT", actual)
+    .field("health: { start_timeout: 1500ms }")]);
+  let done = test.args(&["up", "-d"]).status(1).run();
   assert!(
     done.stderr().contains(&format!(
       "vite listens on {actual}, not on its port {configured}"
@@ -265,9 +237,7 @@ fn a_server_that_moves_to_another_port_is_called_out() {
 #[test]
 fn ctrl_c_while_waiting_for_readiness_stops_what_started() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  slow:\n    run: DELAY=30 exec python3 -u server.py\n    port: {port}\n"
-  ));
+  let test = Test::new().servers(&[server("slow", port).env("DELAY", "30")]);
   let mut dev = test.spawn(&["up", "-d"]);
   wait_until("slow started", Duration::from_secs(10), || {
     test.log("slow").contains("starting at")
@@ -345,12 +315,9 @@ fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
 #[test]
 fn a_restart_waits_for_the_new_process_to_be_ready() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: DELAY=0.3 exec python3 -u server.py\n    port: {port}\n"
-  ));
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "0.3")]);
   test.run(&["up", "-d"]).success();
-  let done = test.run(&["api-restart"]);
-  done.success();
+  let done = test.args(&["api-restart"]).status(0).run();
   assert!(
     done.stderr().contains("api ready again"),
     "{}",
@@ -363,9 +330,7 @@ fn a_restart_waits_for_the_new_process_to_be_ready() {
 #[test]
 fn open_uses_the_desktop_opener_once_ready_but_never_in_ci() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  web:\n    run: exec python3 -u server.py\n    port: {port}\n    open: true\n"
-  ));
+  let test = Test::new().servers(&[server("web", port).field("open: true")]);
   // A stand-in `xdg-open` that records the URL it was given.
   test.write(
     "bin/xdg-open",
@@ -414,21 +379,13 @@ fn open_uses_the_desktop_opener_once_ready_but_never_in_ci() {
 #[test]
 fn a_hung_service_is_restarted_by_its_liveness_probe_then_given_up_on() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:
-  api:
-    run: HANG=0.3 exec python3 -u server.py http
-    port: {port}
-    health:
-      http: http://127.0.0.1:$PORT/
-    liveness:
-      interval: 100ms
-      timeout: 100ms
-      retries: 2
-    max_restarts: 1
-    restart_delay: 50ms
-"
-  ));
+  let test = Test::new().servers(&[server("api", port)
+    .env("HANG", 0.3)
+    .mode("http")
+    .field("health: { http: 'http://127.0.0.1:$PORT/' }")
+    .field("liveness: { interval: 100ms, timeout: 100ms, retries: 2 }")
+    .field("max_restarts: 1")
+    .field("restart_delay: 50ms")]);
   test.run(&["up", "-d"]).success();
   wait_until("api gave up", Duration::from_secs(20), || {
     test.log("api").contains("gave up after 1 restart")
@@ -460,18 +417,9 @@ fn a_hung_service_is_restarted_by_its_liveness_probe_then_given_up_on() {
 #[test]
 fn an_exec_liveness_probe_restarts_the_service_only_while_it_fails() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:
-  api:
-    run: exec python3 -u server.py
-    port: {port}
-    liveness:
-      exec: test -f alive
-      interval: 50ms
-      retries: 3
-    restart_delay: 10ms
-"
-  ));
+  let test = Test::new().servers(&[server("api", port)
+    .field("liveness: { exec: test -f alive, interval: 50ms, retries: 3 }")
+    .field("restart_delay: 10ms")]);
   test.write("alive", "");
   test.run(&["up", "-d"]).success();
   let first = test.pid_of("api");
@@ -552,11 +500,8 @@ fn on_a_terminal_a_spinner_shows_the_wait_and_never_cuts_through_output() {
 #[test]
 fn without_a_terminal_a_slow_start_gets_a_plain_waiting_line() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  slow:\n    run: DELAY=1.3 exec python3 -u server.py\n    port: {port}\n"
-  ));
-  let done = test.run(&["up", "-d"]);
-  done.success();
+  let test = Test::new().servers(&[server("slow", port).env("DELAY", "1.3")]);
+  let done = test.args(&["up", "-d"]).status(0).run();
   let stderr = done.stderr();
   assert!(
     stderr.contains(&format!("▸ slow: waiting for listening on port {port} (1.")),
@@ -631,8 +576,7 @@ fn a_running_dependency_is_awaited_healthy_not_just_running() {
   wait_until("backend listens", Duration::from_secs(10), || {
     is_listening(api)
   });
-  let done = test.run(&["up", "-d", "frontend"]);
-  done.success();
+  let done = test.args(&["up", "-d", "frontend"]).status(0).run();
   assert!(
     done.stderr().contains("backend is already running (pid")
       && done.stderr().contains("waiting until it is healthy"),
@@ -670,8 +614,7 @@ fn health_of_a_stopped_service_is_not_running_whatever_answers() {
   test.run(&["health"]).success();
   test.run(&["stop"]).success();
   let _impostor = test.foreign(port, "127.0.0.1", "http");
-  let done = test.run(&["health", "--json"]);
-  assert_eq!(done.code(), 1, "{}", done.stdout());
+  let done = test.args(&["health", "--json"]).status(1).run();
   for row in done.json().as_array().unwrap() {
     assert_eq!(row["healthy"], false, "{row}");
     assert_eq!(row["detail"], "not running", "{row}");

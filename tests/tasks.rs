@@ -20,15 +20,11 @@ fn runs_deps_once_in_order_then_the_task() {
 fn a_failing_task_names_the_command_and_exits_1() {
   let test =
     Test::with_config("tasks:\n  check:\n    run: ['true', 'exit 4', 'echo never > ran']\n");
-  let done = test.run(&["check"]);
-  assert_eq!(done.code(), 1);
-  assert!(
-    done
-      .stderr()
-      .contains("error: task `check` failed: `exit 4` exited with code 4"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["check"])
+    .status(1)
+    .stderr_contains("error: task `check` failed: `exit 4` exited with code 4")
+    .run();
   assert!(
     !test.path().join("ran").exists(),
     "commands after a failure must not run"
@@ -50,8 +46,7 @@ fn list_shows_services_and_tasks_with_descriptions() {
   let test = Test::with_config(
     "services:\n  backend:\n    description: The API\n    run: sleep 1\n    port: 8000\ntasks:\n  test: { description: Run tests, run: 'true' }\n",
   );
-  let done = test.run(&["list"]);
-  done.success();
+  let done = test.args(&["list"]).status(0).run();
   assert_eq!(
     done.stdout(),
     "Services:\n    backend # The API (port 8000)\nTasks:\n    test    # Run tests\n"
@@ -62,18 +57,15 @@ fn list_shows_services_and_tasks_with_descriptions() {
 fn unknown_names_get_did_you_mean() {
   let test =
     Test::with_config("services:\n  frontend:\n    run: sleep 1\ntasks:\n  test: 'true'\n");
-  let done = test.run(&["fronted"]);
-  assert_eq!(done.code(), 2);
+  let done = test.args(&["fronted"]).status(2).run();
   assert_eq!(
     done.stderr(),
     "error: no service or task named `fronted` in devtasks.yaml\nhint: Did you mean `frontend`?\n"
   );
-  let done = test.run(&["frontend-stpo"]);
-  assert!(
-    done.stderr().contains("Did you mean `frontend-stop`?"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["frontend-stpo"])
+    .stderr_contains("Did you mean `frontend-stop`?")
+    .run();
 }
 
 fn read(test: &Test, name: &str) -> String {
@@ -90,8 +82,7 @@ fn parallel_deps_run_side_by_side_with_prefixes_and_a_shared_dep_once() {
   all: { deps: [a, b], parallel: true, run: echo all >> order }
 ",
   );
-  let done = test.run(&["all"]);
-  done.success();
+  let done = test.args(&["all"]).status(0).run();
   assert_eq!(read(&test, "order"), "build\nall\n");
   let time = |what: &str| -> f64 {
     let times = read(&test, "times");
@@ -114,8 +105,7 @@ fn the_first_failing_parallel_dep_stops_the_others_and_is_named() {
   ci: { deps: [slow, fail], parallel: true, run: echo never > ci-ran }
 ",
   );
-  let done = test.run(&["ci"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test.args(&["ci"]).status(1).run();
   let stderr = done.stderr();
   assert!(stderr.contains("✗ fail failed first"), "{stderr}");
   assert!(
@@ -138,21 +128,16 @@ fn arguments_take_defaults_and_extra_words_pass_through() {
     .success();
   assert_eq!(read(&test, "said"), "bob|hello|ann|hi|x|y z|");
 
-  let done = test.run(&["greet"]);
-  assert_eq!(done.code(), 2);
+  let done = test.args(&["greet"]).status(2).run();
   assert_eq!(
     done.stderr(),
     "error: task `greet` needs its argument `name`\nusage: dev greet <name> [greeting=hello] [-- extra words]\n"
   );
-  let done = test.run(&["greet", "a", "b", "c"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done
-      .stderr()
-      .contains("takes at most 2 arguments but got 3: a b c"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["greet", "a", "b", "c"])
+    .status(2)
+    .stderr_contains("takes at most 2 arguments but got 3: a b c")
+    .run();
 }
 
 #[test]
@@ -166,8 +151,7 @@ fn aliases_private_tasks_and_groups_in_list_and_on_the_command_line() {
   hidden: { run: 'true', private: true }
 ",
   );
-  let done = test.run(&["list"]);
-  done.success();
+  let done = test.args(&["list"]).status(0).run();
   assert_eq!(
     done.stdout(),
     "Tasks:
@@ -187,12 +171,10 @@ Tasks (ci):
   assert_eq!(json["tasks"][0]["aliases"][0], "t");
   assert_eq!(json["tasks"][1]["args"][1]["default"], "eu");
   assert_eq!(json["tasks"][4]["private"], true);
-  let done = test.run(&["tst"]);
-  assert!(
-    done.stderr().contains("Did you mean `test`?"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["tst"])
+    .stderr_contains("Did you mean `test`?")
+    .run();
 }
 
 #[test]
@@ -200,15 +182,11 @@ fn a_task_for_another_platform_is_skipped_and_says_so() {
   let test = Test::with_config(
     "tasks:\n  mac: { run: touch mac-ran, platforms: [macos, windows] }\n  here: { run: touch here-ran, platforms: [linux, macos], deps: [mac] }\n",
   );
-  let done = test.run(&["here"]);
-  done.success();
-  assert!(
-    done
-      .stderr()
-      .contains("mac: skipped, it is only for macos, windows"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["here"])
+    .status(0)
+    .stderr_contains("mac: skipped, it is only for macos, windows")
+    .run();
   assert!(!test.path().join("mac-ran").exists());
   assert!(test.path().join("here-ran").exists());
 }
@@ -217,8 +195,7 @@ fn a_task_for_another_platform_is_skipped_and_says_so() {
 fn confirm_is_refused_without_a_terminal_unless_yes_is_given() {
   let test =
     Test::with_config("tasks:\n  drop: { run: touch dropped, confirm: Drop the database? }\n");
-  let done = test.run(&["drop"]);
-  assert_eq!(done.code(), 1);
+  let done = test.args(&["drop"]).status(1).run();
   assert_eq!(
     done.stderr(),
     "error: task `drop` not run: it asks \"Drop the database?\" and there is no terminal to answer\nhint: answer y on a terminal, or run `dev --yes drop` to confirm without asking\n"
@@ -241,8 +218,10 @@ tasks:
   deploy: {{ run: 'echo ${{env}} to ${{api.port}}', args: [env], deps: [build], needs: [api], confirm: Sure? }}
 "
   ));
-  let done = test.run(&["--dry-run", "deploy", "prod", "--", "-v", "it's"]);
-  done.success();
+  let done = test
+    .args(&["--dry-run", "deploy", "prod", "--", "-v", "it's"])
+    .status(0)
+    .run();
   assert_eq!(
     done.stdout(),
     format!(
@@ -269,8 +248,7 @@ tasks:
 "
   ));
   // Not running before: started, healthy while the task runs, stopped after.
-  let done = test.run(&["e2e"]);
-  done.success();
+  let done = test.args(&["e2e"]).status(0).run();
   assert_eq!(done.stdout(), "200\n");
   assert!(done.stderr().contains("api ready on"), "{}", done.stderr());
   assert_eq!(test.status_json()[0]["state"], "stopped");
@@ -280,8 +258,7 @@ tasks:
   // Running before: used as it is, and still running after.
   test.run(&["up", "-d"]).success();
   let pid = test.pid_of("api");
-  let done = test.run(&["e2e"]);
-  done.success();
+  let done = test.args(&["e2e"]).status(0).run();
   assert_eq!(done.stdout(), "200\n");
   assert!(!done.stderr().contains("api started"), "{}", done.stderr());
   assert_eq!(test.pid_of("api"), pid);
@@ -324,8 +301,7 @@ fn sigterm_to_dev_alone_reaches_the_task() {
 #[test]
 fn a_background_job_left_by_a_task_is_stopped_and_named() {
   let test = Test::with_config("tasks:\n  leave: 'sleep 40 & echo left'\n");
-  let done = test.run(&["leave"]);
-  done.success();
+  let done = test.args(&["leave"]).status(0).run();
   assert!(
     done
       .stderr()
@@ -352,15 +328,13 @@ fn a_dep_with_a_required_argument_is_a_usage_error() {
   let test = Test::with_config(
     "tasks:\n  deploy: { run: 'true', args: [env] }\n  release: { run: 'true', deps: [deploy] }\n",
   );
-  let done = test.run(&["release"]);
-  assert_eq!(done.code(), 2);
-  assert!(
-    done
-      .stderr()
-      .contains("task `deploy` needs its argument `env`, so it cannot run as a dep of `release`"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["release"])
+    .status(2)
+    .stderr_contains(
+      "task `deploy` needs its argument `env`, so it cannot run as a dep of `release`",
+    )
+    .run();
 }
 
 #[test]
@@ -401,16 +375,17 @@ fn words_and_arguments_are_values_never_code() {
 ",
   );
   test.write("victim", "");
-  let done = test.run(&["block", "rm", "victim"]);
-  done.success();
+  let done = test.args(&["block", "rm", "victim"]).status(0).run();
   assert_eq!(done.stdout(), "pytest -q rm victim\n");
   assert!(
     test.path().join("victim").exists(),
     "an extra word ran as a command"
   );
   assert_eq!(test.run(&["note", "a", "b"]).stdout(), "hi a b\n");
-  let done = test.run(&["greet", "x\"; touch pwned; echo \""]);
-  done.success();
+  let done = test
+    .args(&["greet", "x\"; touch pwned; echo \""])
+    .status(0)
+    .run();
   assert_eq!(done.stdout(), "hello x\"; touch pwned; echo \"\n");
   assert!(
     !test.path().join("pwned").exists(),
@@ -420,13 +395,11 @@ fn words_and_arguments_are_values_never_code() {
   // Unquoted, a variable splits as the shell always splits it.
   assert_eq!(test.run(&["split", "a b"]).stdout(), "[a]\n[b]\n");
   // A script of several lines must say where the words go.
-  let done = test.run(&["several", "x"]);
-  assert_eq!(done.code(), 2, "{}", done.stderr());
-  assert!(
-    done.stderr().contains("put \"$@\" where they go"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["several", "x"])
+    .status(2)
+    .stderr_contains("put \"$@\" where they go")
+    .run();
   assert_eq!(
     test.run(&["placed", "--", "-k slow"]).stdout(),
     "first\n[-k slow]\n"
@@ -448,25 +421,17 @@ fn a_dep_failing_at_once_always_stops_its_sibling_and_says_only_what_is_true() {
 ",
   );
   for _ in 0..40 {
-    let done = test.run(&["ci"]);
-    assert_eq!(done.code(), 1, "{}", done.stderr());
-    assert!(
-      done
-        .stderr()
-        .contains("fail failed first; the deps beside it were stopped"),
-      "{}",
-      done.stderr()
-    );
+    test
+      .args(&["ci"])
+      .status(1)
+      .stderr_contains("fail failed first; the deps beside it were stopped")
+      .run();
   }
   assert!(!test.path().join("slow-finished").exists());
-  let done = test.run(&["ci2"]);
-  assert!(
-    done
-      .stderr()
-      .contains("late failed first; the deps beside it had already finished"),
-    "{}",
-    done.stderr()
-  );
+  test
+    .args(&["ci2"])
+    .stderr_contains("late failed first; the deps beside it had already finished")
+    .run();
   test.wait_for_no_processes(Duration::from_secs(5));
 }
 
@@ -476,7 +441,6 @@ fn an_alias_can_be_a_dep_and_a_dotted_service_can_be_referenced() {
   let test = Test::with_config(&format!(
     "services:\n  my.api:\n    run: sleep 30\n    port: {port}\ntasks:\n  build: {{ run: echo building, aliases: [b] }}\n  test: {{ run: 'echo testing ${{my.api.port}} $U', deps: [b], env: {{ U: \"${{my.api.port}}\" }} }}\n"
   ));
-  let done = test.run(&["test"]);
-  done.success();
+  let done = test.args(&["test"]).status(0).run();
   assert_eq!(done.stdout(), format!("building\ntesting {port} {port}\n"));
 }

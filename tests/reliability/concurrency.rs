@@ -6,7 +6,7 @@ use std::{
   time::Duration,
 };
 
-use crate::harness::{Test, free_port, is_listening};
+use crate::harness::{Test, free_port, is_listening, server};
 
 /// Starts all the commands at the same moment and collects their outputs.
 fn all_at_once(test: &Test, commands: Vec<Vec<&str>>) -> Vec<Output> {
@@ -33,9 +33,7 @@ fn all_at_once(test: &Test, commands: Vec<Vec<&str>>) -> Vec<Output> {
 #[test]
 fn eight_starts_of_one_service_run_exactly_one_and_refuse_seven_clearly() {
   let port = free_port();
-  let test = Test::with_config(&format!(
-    "services:\n  api:\n    run: exec python3 -u server.py\n    port: {port}\n"
-  ));
+  let test = Test::new().servers(&[server("api", port)]);
   let outputs = all_at_once(&test, vec![vec!["up", "-d", "api"]; 8]);
   let started = outputs.iter().filter(|o| o.status.success()).count();
   let refusals: Vec<String> = outputs

@@ -39,8 +39,7 @@ fn an_unwritable_log_directory_is_refused_before_anything_starts() {
   // A regular file where the directory should be: even root cannot write there.
   let (test, a, b) = project("log_dir: blocked/logs\n");
   test.write("blocked", "a file, not a directory");
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test.args(&["up", "-d"]).status(1).run();
   let stderr = done.stderr();
   assert!(
     stderr.starts_with("error: nothing started: the log directory blocked/logs cannot be created"),
@@ -54,8 +53,7 @@ fn an_unwritable_log_directory_is_refused_before_anything_starts() {
 fn an_unwritable_state_directory_is_refused_before_anything_starts() {
   let (test, a, b) = project("");
   test.write(".dev", "not a directory");
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test.args(&["up", "-d"]).status(1).run();
   assert!(
     done
       .stderr()
@@ -91,8 +89,7 @@ fn a_full_disk_is_refused_before_anything_starts() {
   let _unmount = Unmount(mount_point.clone());
   // Fill it to the last block.
   let _ = fs::write(mount_point.join("filler"), vec![0u8; 128 * 1024]);
-  let done = test.run(&["up", "-d"]);
-  assert_eq!(done.code(), 1, "{}", done.stderr());
+  let done = test.args(&["up", "-d"]).status(1).run();
   let stderr = done.stderr();
   assert!(
     stderr.contains("error: nothing started: the log directory full"),

@@ -83,19 +83,11 @@ fn no_unrelated_process_is_ever_signalled() {
   let tenfold = small * 10;
   let foreign_port = free_port();
   let other_user_port = free_port();
-  let test = Test::with_config(&format!(
-    "services:
-  api:
-    run: exec python3 -u server.py
-    port: {small}
-  held:
-    run: exec python3 -u server.py
-    port: {foreign_port}
-  theirs:
-    run: exec python3 -u server.py
-    port: {other_user_port}
-"
-  ));
+  let test = Test::new().servers(&[
+    server("api", small),
+    server("held", foreign_port),
+    server("theirs", other_user_port),
+  ]);
   let root = unsafe { libc::geteuid() } == 0;
   let mut sentinels = vec![
     (

@@ -1,0 +1,223 @@
+//! The test builder: a temp project, the real binary, and a guard that kills every process
+//! the test started, even when it panics. Ownership is proven by a marker variable with a
+//! unique value that `dev`, its keepers and every service process inherit.
+
+mod invocation;
+mod server;
+mod system;
+mod terminal;
+
+use std::{
+  fs,
+  path::Path,
+  process::{Child, Command, Stdio},
+  thread,
+  time::{Duration, Instant},
+};
+
+pub(crate) use invocation::{Done, Invocation};
+pub(crate) use server::{Server, server, server_config, services};
+pub(crate) use system::*;
+
+pub(crate) const DEV: &str = env!("CARGO_BIN_EXE_dev");
+
+/// A small python server: listens on $PORT, prints `listening <port>`, and can be asked to
+/// ignore SIGTERM or to hide in a deeper process tree (`tree`: a setsid grandchild).
+pub(crate) const SERVER_PY: &str = include_str!("../fixtures/server.py");
+
+const TLS_CERT: &str = include_str!("../fixtures/tls/cert.pem");
+const TLS_KEY: &str = include_str!("../fixtures/tls/key.pem");
+
+pub(crate) struct Test {
+  pub(crate) dir: tempfile::TempDir,
+  marker: String,
+}
+
+impl Test {
+  pub(crate) fn new() -> Self {
+    let dir = tempfile::Builder::new()
+      .prefix("dev-test-")
+      .tempdir()
+      .expect("temp dir");
+    fs::write(dir.path().join("server.py"), SERVER_PY).expect("write server.py");
+    // For `server.py https`: a self-signed certificate for localhost, 127.0.0.1 and ::1.
+    fs::create_dir(dir.path().join("tls")).expect("tls dir");
+    fs::write(dir.path().join("tls/cert.pem"), TLS_CERT).expect("write cert");
+    fs::write(dir.path().join("tls/key.pem"), TLS_KEY).expect("write key");
+    let marker = dir
+      .path()
+      .file_name()
+      .unwrap()
+      .to_string_lossy()
+      .into_owned();
+    Self { dir, marker }
+  }
+
+  pub(crate) fn with_config(yaml: &str) -> Self {
+    Self::new().config(yaml)
+  }
+
+  /// This devtasks.yaml.
+  pub(crate) fn config(self, yaml: &str) -> Self {
+    self.write("devtasks.yaml", yaml);
+    self
+  }
+
+  /// A devtasks.yaml with these python servers as its services.
+  pub(crate) fn servers(self, servers: &[Server]) -> Self {
+    self.config(&services(servers))
+  }
+
+  /// `dev <args>`, to be said what it must print and how it must exit, then `run`.
+  pub(crate) fn args(&self, args: &[&str]) -> Invocation<'_> {
+    Invocation::new(self, args)
+  }
+
+  /// A copy of `tests/fixtures/projects/<name>` (a sample project tree), without a task file.
+  pub(crate) fn with_project(name: &str) -> Self {
+    fn copy(from: &Path, to: &Path) {
+      fs::create_dir_all(to).unwrap();
+      for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+          copy(&entry.path(), &target);
+        } else {
+          fs::copy(entry.path(), target).unwrap();
+        }
+      }
+    }
+    let test = Self::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+      .join("tests/fixtures/projects")
+      .join(name);
+    copy(&fixture, test.path());
+    test
+  }
+
+  pub(crate) fn path(&self) -> &Path {
+    self.dir.path()
+  }
+
+  pub(crate) fn write(&self, name: &str, text: &str) {
+    let path = self.path().join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+  }
+
+  pub(crate) fn command(&self, args: &[&str]) -> Command {
+    let mut command = Command::new(DEV);
+    command
+      .args(args)
+      .current_dir(self.path())
+      .env("DEV_TEST_ID", &self.marker)
+      .env("NO_COLOR", "1")
+      .stdin(Stdio::null());
+    command
+  }
+
+  /// Runs `dev` to completion (bounded: 60 s).
+  pub(crate) fn run(&self, args: &[&str]) -> Done {
+    self.args(args).run()
+  }
+
+  /// Like `run`, with more variables in `dev`'s environment.
+  pub(crate) fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Done {
+    env
+      .iter()
+      .fold(self.args(args), |run, (key, value)| run.env(key, value))
+      .run()
+  }
+
+  /// Starts `dev` in the foreground, output to files in the project (read with `output`).
+  pub(crate) fn spawn(&self, args: &[&str]) -> Child {
+    let out = fs::File::create(self.path().join("dev.out")).unwrap();
+    let err = fs::File::create(self.path().join("dev.err")).unwrap();
+    self
+      .command(args)
+      .stdout(out)
+      .stderr(err)
+      .spawn()
+      .expect("spawn dev")
+  }
+
+  pub(crate) fn spawned_output(&self) -> (String, String) {
+    let read = |name| fs::read_to_string(self.path().join(name)).unwrap_or_default();
+    (read("dev.out"), read("dev.err"))
+  }
+
+  pub(crate) fn log(&self, service: &str) -> String {
+    fs::read_to_string(self.path().join("logs").join(format!("{service}.log"))).unwrap_or_default()
+  }
+
+  /// True when the last 64 KiB of the service's log contain `text` (for huge logs).
+  pub(crate) fn log_tail_contains(&self, service: &str, text: &str) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = fs::File::open(self.path().join("logs").join(format!("{service}.log")))
+    else {
+      return false;
+    };
+    let length = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(length.saturating_sub(65536)));
+    let mut tail = Vec::new();
+    let _ = file.read_to_end(&mut tail);
+    String::from_utf8_lossy(&tail).contains(text)
+  }
+
+  pub(crate) fn status_json(&self) -> serde_json::Value {
+    let done = self.run(&["status", "--json"]);
+    done.success();
+    done.json()
+  }
+
+  /// The service's pid as `dev status --json` reports it, if running.
+  pub(crate) fn pid_of(&self, service: &str) -> Option<u32> {
+    let status = self.status_json();
+    let row = status
+      .as_array()?
+      .iter()
+      .find(|row| row["service"] == service)?;
+    (row["state"] == "running").then(|| row["pid"].as_u64().unwrap() as u32)
+  }
+
+  /// Waits (bounded) until no process of this test is left; on timeout, names them.
+  #[track_caller]
+  pub(crate) fn wait_for_no_processes(&self, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !self.processes().is_empty() {
+      if Instant::now() >= deadline {
+        let left: Vec<String> = self
+          .processes()
+          .iter()
+          .map(|pid| {
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let command = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            format!(
+              "{pid}: {} [{}]",
+              String::from_utf8_lossy(&command).replace('\0', " "),
+              stat.trim()
+            )
+          })
+          .collect();
+        panic!("still running after {timeout:?}:\n{}", left.join("\n"));
+      }
+      thread::sleep(Duration::from_millis(10));
+    }
+  }
+
+  /// Every live process that carries this test's marker (dev, keepers, services).
+  pub(crate) fn processes(&self) -> Vec<u32> {
+    processes_with_env("DEV_TEST_ID", &self.marker)
+  }
+}
+
+impl Drop for Test {
+  fn drop(&mut self) {
+    for _ in 0..3 {
+      for pid in self.processes() {
+        // SAFETY: kill(2) on a pid proven ours by its unique marker.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+      }
+      thread::sleep(Duration::from_millis(20));
+    }
+  }
+}

@@ -1,0 +1,165 @@
+//! What the tests ask the system directly: ports, processes, signals, waits — and the
+//! python tools some tests feed `dev`'s output to.
+
+use std::{
+  fs,
+  net::{TcpListener, TcpStream},
+  path::{Path, PathBuf},
+  process::{Child, Command},
+  thread,
+  time::{Duration, Instant},
+};
+
+pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
+  let needle = format!("{key}={value}");
+  let me = std::process::id();
+  fs::read_dir("/proc")
+    .unwrap()
+    .flatten()
+    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+    .filter(|pid| *pid != me)
+    .filter(|pid| {
+      is_alive(*pid)
+        && fs::read(format!("/proc/{pid}/environ"))
+          .is_ok_and(|env| env.split(|b| *b == 0).any(|e| e == needle.as_bytes()))
+    })
+    .collect()
+}
+
+/// Ports handed to a test in this run: never handed out twice, so two tests running side by
+/// side cannot be given the same port after the kernel recycled it.
+static CLAIMED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+
+fn claim(port: u16) -> bool {
+  let mut claimed = CLAIMED
+    .lock()
+    .unwrap_or_else(std::sync::PoisonError::into_inner);
+  if claimed.contains(&port) {
+    return false;
+  }
+  claimed.push(port);
+  true
+}
+
+/// A port that was free a moment ago (the kernel picked it) and no other test was given.
+pub(crate) fn free_port() -> u16 {
+  loop {
+    let port = TcpListener::bind("127.0.0.1:0")
+      .unwrap()
+      .local_addr()
+      .unwrap()
+      .port();
+    if claim(port) {
+      return port;
+    }
+  }
+}
+
+pub(crate) fn is_listening(port: u16) -> bool {
+  TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// A port `p` (≥ 1024) such that `p` and every port in `related(p)` are free right now.
+pub(crate) fn free_port_where(related: impl Fn(u16) -> Vec<u16>) -> u16 {
+  let start = 1024 + (std::process::id() % 4000) as u16;
+  (start..6000)
+    .chain(1024..start)
+    .find(|p| {
+      let ports: Vec<u16> = std::iter::once(*p).chain(related(*p)).collect();
+      ports.iter().all(|port| is_bindable(*port)) && ports.iter().all(|port| claim(*port))
+    })
+    .expect("a free port")
+}
+
+/// True when a server could bind the port again (SO_REUSEADDR, as servers do).
+/// Checked on 0.0.0.0 and on :: (which also covers ::1); a machine without IPv6 skips that.
+pub(crate) fn is_bindable(port: u16) -> bool {
+  ["0.0.0.0", "::"]
+    .iter()
+    .all(|address| match TcpListener::bind((*address, port)) {
+      Ok(_) => true,
+      Err(error) => error.kind() != std::io::ErrorKind::AddrInUse,
+    })
+}
+
+#[track_caller]
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+  let deadline = Instant::now() + timeout;
+  while !condition() {
+    assert!(
+      Instant::now() < deadline,
+      "timed out after {timeout:?} waiting for: {what}"
+    );
+    thread::sleep(Duration::from_millis(10));
+  }
+}
+
+pub(crate) fn is_alive(pid: u32) -> bool {
+  fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    !stat
+      .rsplit(')')
+      .next()
+      .unwrap_or("")
+      .trim_start()
+      .starts_with('Z')
+  })
+}
+
+pub(crate) fn signal(pid: u32, signal: i32) {
+  // SAFETY: kill(2) on a pid this test started.
+  unsafe { libc::kill(pid as i32, signal) };
+}
+
+/// Waits for a child with a bound; returns its exit code.
+pub(crate) fn wait_child(child: &mut Child, timeout: Duration) -> i32 {
+  let deadline = Instant::now() + timeout;
+  loop {
+    if let Some(status) = child.try_wait().unwrap() {
+      return status.code().unwrap_or(-1);
+    }
+    assert!(
+      Instant::now() < deadline,
+      "process {} did not exit within {timeout:?}",
+      child.id()
+    );
+    thread::sleep(Duration::from_millis(10));
+  }
+}
+
+/// A Python command-line tool the tests feed `dev`'s output to (honcho, check-jsonschema):
+/// from PATH, else installed once into a virtualenv under the build directory (PyPI), so
+/// that `cargo test` needs nothing set up beforehand.
+pub(crate) fn python_tool(command: &str, package: &str) -> PathBuf {
+  if let Some(found) = std::env::var_os("PATH")
+    .into_iter()
+    .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+    .map(|dir| dir.join(command))
+    .find(|path| path.is_file())
+  {
+    return found;
+  }
+  let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools-venv");
+  let tool = venv.join("bin").join(command);
+  // One installer at a time: tests run side by side.
+  let lock = fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools.lock")).unwrap();
+  lock.lock().unwrap();
+  if !tool.is_file() {
+    if !venv.join("bin/pip").is_file() {
+      let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+      assert!(made.success(), "cannot create a virtualenv for {package}");
+    }
+    let installed = Command::new(venv.join("bin/pip"))
+      .args(["install", "--quiet", package])
+      .status()
+      .unwrap();
+    assert!(
+      installed.success(),
+      "cannot install {package} from PyPI for this test"
+    );
+  }
+  tool
+}
