@@ -1,6 +1,7 @@
 //! All integration tests compile into one binary (fast builds); each runs the real `dev`
 //! against real python3 servers on 127.0.0.1.
 
+mod architecture;
 mod bad_input;
 mod doctor;
 mod edits;
