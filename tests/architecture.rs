@@ -215,16 +215,16 @@ fn no_file_over_400_lines_and_no_function_over_80() {
       }
       let indent = &line[..line.len() - trimmed.len()];
       let close = format!("{indent}}}");
-      if let Some(length) = lines[at..].iter().position(|l| *l == close) {
-        if length + 1 > MAX_FUNCTION_LINES {
-          long.push(format!(
-            "{}:{} `{}` has {} lines",
-            file.display(),
-            at + 1,
-            trimmed,
-            length + 1
-          ));
-        }
+      if let Some(length) = lines[at..].iter().position(|l| *l == close)
+        && length + 1 > MAX_FUNCTION_LINES
+      {
+        long.push(format!(
+          "{}:{} `{}` has {} lines",
+          file.display(),
+          at + 1,
+          trimmed,
+          length + 1
+        ));
       }
     }
   }
