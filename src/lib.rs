@@ -1,5 +1,6 @@
 //! `dev`: one-command dev servers. The pipeline reads off the module list:
-//! config → plan → supervisor/control (through keepers) → state, logs, output.
+//! config → plan → supervise (through keepers) → ports, probes, logs → ui. ARCHITECTURE.md
+//! draws it.
 
 mod cli;
 mod commands;
