@@ -2,32 +2,23 @@
 //! crashed owner's claims are reclaimed, a start whose port was taken meanwhile moves on, and
 //! a port that cannot be had is explained port by port.
 
-use std::{
-  path::Path,
-  process::{Child, Stdio},
-  time::Duration,
-};
+use std::{path::Path, process::Stdio, time::Duration};
 
 use crate::harness::*;
 
 /// `dev up -d` in each project at the same moment, sharing one ledger directory.
 fn up_at_once(tests: &[Test], runtime: &Path) -> Vec<(i32, String)> {
-  let children: Vec<Child> = tests
+  let commands = tests
     .iter()
     .map(|test| {
-      test
-        .command(&["up", "-d"])
-        .env("DEV_RUNTIME_DIR", runtime)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+      let mut command = test.command(&["up", "-d"]);
+      command.env("DEV_RUNTIME_DIR", runtime);
+      command
     })
     .collect();
-  children
+  run_together(commands)
     .into_iter()
-    .map(|child| {
-      let output = child.wait_with_output().unwrap();
+    .map(|output| {
       (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -5,10 +5,35 @@ use std::{
   fs,
   net::{TcpListener, TcpStream},
   path::{Path, PathBuf},
-  process::{Child, Command},
+  process::{Child, Command, Output, Stdio},
+  sync::mpsc,
   thread,
   time::{Duration, Instant},
 };
+
+/// Starts every command at the same moment (output piped) and waits for all, at most 60 s.
+pub(crate) fn run_together(commands: Vec<Command>) -> Vec<Output> {
+  let (sender, finished) = mpsc::channel();
+  let count = commands.len();
+  for (index, mut command) in commands.into_iter().enumerate() {
+    let child = command
+      .stdout(Stdio::piped())
+      .stderr(Stdio::piped())
+      .spawn()
+      .expect("spawn");
+    let sender = sender.clone();
+    thread::spawn(move || sender.send((index, child.wait_with_output())));
+  }
+  let deadline = Instant::now() + Duration::from_secs(60);
+  let mut outputs: Vec<Option<Output>> = (0..count).map(|_| None).collect();
+  for _ in 0..count {
+    let (index, output) = finished
+      .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+      .expect("the commands did not all finish in 60 s");
+    outputs[index] = Some(output.expect("wait"));
+  }
+  outputs.into_iter().map(Option::unwrap).collect()
+}
 
 pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
   let needle = format!("{key}={value}");

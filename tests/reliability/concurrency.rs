@@ -1,33 +1,12 @@
 //! Many `dev` at once: one instance per service, and distinct fallback ports.
 
-use std::{
-  process::{Output, Stdio},
-  thread,
-  time::Duration,
-};
+use std::{process::Output, time::Duration};
 
-use crate::harness::{Test, free_port, is_listening, server};
+use crate::harness::{Test, free_port, is_listening, run_together, server};
 
 /// Starts all the commands at the same moment and collects their outputs.
 fn all_at_once(test: &Test, commands: Vec<Vec<&str>>) -> Vec<Output> {
-  let children: Vec<_> = commands
-    .iter()
-    .map(|args| {
-      test
-        .command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-    })
-    .collect();
-  children
-    .into_iter()
-    .map(|child| {
-      let waiter = thread::spawn(move || child.wait_with_output().unwrap());
-      waiter.join().unwrap()
-    })
-    .collect()
+  run_together(commands.iter().map(|args| test.command(args)).collect())
 }
 
 #[test]

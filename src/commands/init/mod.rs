@@ -42,7 +42,29 @@ struct Detected {
   procfile: bool,
 }
 
+impl Draft {
+  /// A service to be named later, in the project root, with no probe of its own.
+  fn new(description: &str, run: impl Into<String>, port: u16) -> Self {
+    Self {
+      name: String::new(),
+      description: description.into(),
+      cwd: None,
+      run: run.into(),
+      port,
+      health: None,
+      frontend: false,
+    }
+  }
+}
+
 impl Detected {
+  /// A service found in `cwd`, on its preferred port or the next one no other has.
+  fn add_service(&mut self, cwd: Option<&str>, mut draft: Draft) {
+    draft.port = self.free_port(draft.port);
+    draft.cwd = cwd.map(str::to_owned);
+    self.services.push(draft);
+  }
+
   /// `preferred`, or the next port no other detected service has: two Vite apps must not
   /// both be given 5173.
   fn free_port(&self, preferred: u16) -> u16 {
@@ -189,16 +211,8 @@ fn detect_others(cwd: Option<&str>, dir: &Path, detected: &mut Detected) {
     && text.contains("rails")
   {
     if !detected.procfile {
-      let port = detected.free_port(3000);
-      detected.services.push(Draft {
-        name: String::new(),
-        description: "Rails".into(),
-        cwd: cwd.map(str::to_owned),
-        run: "bin/rails server -b 127.0.0.1 -p $PORT".into(),
-        port,
-        health: None,
-        frontend: false,
-      });
+      let run = "bin/rails server -b 127.0.0.1 -p $PORT";
+      detected.add_service(cwd, Draft::new("Rails", run, 3000));
     }
     detected.add_task(cwd, "test", "bin/rails test".into(), "Run the Rails tests");
   }

@@ -122,16 +122,12 @@ pub(super) fn detect(cwd: Option<&str>, dir: &Path, detected: &mut Detected) {
       None
     };
     if let Some((description, run, port, health, frontend)) = draft {
-      let port = detected.free_port(port);
-      detected.services.push(Draft {
-        name: String::new(),
-        description: description.into(),
-        cwd: cwd.map(str::to_owned),
-        run,
-        port,
+      let draft = Draft {
         health: health.map(str::to_owned),
         frontend,
-      });
+        ..Draft::new(description, run, port)
+      };
+      detected.add_service(cwd, draft);
     }
   }
   for name in ["test", "lint", "build"] {

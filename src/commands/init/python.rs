@@ -52,16 +52,11 @@ pub(super) fn detect(cwd: Option<&str>, dir: &Path, detected: &mut Detected) {
   let python = Python::of(dir);
   let from_procfile = detected.procfile;
   let mut add = |description: &str, run: String, port: u16, health: Option<&str>| {
-    let port = detected.free_port(port);
-    detected.services.push(Draft {
-      name: String::new(),
-      description: description.into(),
-      cwd: cwd.map(str::to_owned),
-      run,
-      port,
+    let draft = Draft {
       health: health.map(str::to_owned),
-      frontend: false,
-    });
+      ..Draft::new(description, run, port)
+    };
+    detected.add_service(cwd, draft);
   };
   if !from_procfile {
     if dir.join("manage.py").exists() {
