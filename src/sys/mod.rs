@@ -31,28 +31,24 @@ compile_error!(
 );
 
 mod directory_id;
+mod facts;
 mod process_id;
 mod signal;
+mod sockets;
 mod tree;
 
 pub(crate) use directory_id::DirectoryId;
+pub(crate) use facts::{ProcessInfo, ancestors, descendants, processes_with_env};
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
+pub(crate) use sockets::{PortSocket, SocketScope, TcpState};
 pub(crate) use tree::Tree;
 
-#[cfg(target_os = "linux")]
-pub(crate) use linux::{
-  URL_OPENER,
-  containment::{
-    become_subreaper as adopt_orphans, grow_stdout_pipe,
-    signal_when_parent_dies as end_with_parent, wait_for_exit,
-  },
-  has_display,
-  net::{PortSocket, SocketScope, TcpState, listening_ports_of, port_sockets},
-  process::{
-    all_pids, ancestors, children, command_line, descendants, environment_variables, process_cwd,
-    process_info, process_uid, processes_with_env,
-  },
+pub(crate) use os::{
+  URL_OPENER, all_pids, become_subreaper as adopt_orphans, children, command_line,
+  environment_variables, grow_stdout_pipe, has_display, listening_ports_of, port_sockets,
+  process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
+  wait_for_exit,
 };
 #[cfg(unix)]
 pub(crate) use unix::{

@@ -11,7 +11,7 @@
 
 use std::{env, io};
 
-use super::{Pid, ProcessId, os, unix};
+use super::{Pid, ProcessId, facts, os, unix};
 
 /// The environment variable that picks the strategy in tests.
 const STRATEGY_VARIABLE: &str = "DEV_TEST_CONTAINMENT";
@@ -59,7 +59,7 @@ impl Tree {
   /// The live members found by a quick look; it can miss one while a sibling is being
   /// reaped, so an empty answer is checked with `is_empty`.
   pub(crate) fn members(&self, token: &str) -> Vec<Pid> {
-    let mut pids = os::descendants(self.me);
+    let mut pids = facts::descendants(self.me);
     self.add_marked(&mut pids, token);
     pids.retain(|pid| ProcessId::of(*pid).is_some());
     pids
@@ -83,7 +83,7 @@ impl Tree {
 
   fn add_marked(&self, pids: &mut Vec<Pid>, token: &str) {
     if self.strategy == Strategy::Marked && !token.is_empty() {
-      for pid in os::processes_with_env(self.marker, token) {
+      for pid in facts::processes_with_env(self.marker, token) {
         if pid != self.me && !pids.contains(&pid) && ProcessId::of(pid).is_some() {
           pids.push(pid);
         }

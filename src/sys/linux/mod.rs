@@ -12,8 +12,14 @@ use std::sync::OnceLock;
 /// Linux can re-parent orphans to a keeper (`PR_SET_CHILD_SUBREAPER`).
 pub(crate) const HAS_SUBREAPER: bool = true;
 
-pub(crate) use containment::become_subreaper;
-pub(crate) use process::{descendants, live_descendants_exact, processes_with_env};
+pub(crate) use containment::{
+  become_subreaper, grow_stdout_pipe, signal_when_parent_dies, wait_for_exit,
+};
+pub(crate) use net::{listening_ports_of, port_sockets};
+pub(crate) use process::{
+  all_pids, children, command_line, environment_variables, live_descendants_exact, process_cwd,
+  process_info, process_uid,
+};
 
 /// The desktop's "open this URL" command.
 pub(crate) const URL_OPENER: &str = "xdg-open";

@@ -13,24 +13,11 @@ use std::{
   time::Duration,
 };
 
-pub(crate) use super::tcp::{SocketScope, TcpState};
 use super::{
   sock_diag::{listening_sockets, netlink_sockets},
   tcp::TcpSocket,
 };
-use crate::sys::Pid;
-
-/// One TCP socket on a port, with the processes that hold it: none for a TIME_WAIT leftover
-/// or a connection, and none we may see for another user's.
-#[derive(Clone, Debug)]
-pub(crate) struct PortSocket {
-  pub(crate) address: IpAddr,
-  pub(crate) state: TcpState,
-  pub(crate) uid: u32,
-  /// For TIME_WAIT: how long until the kernel forgets the socket.
-  pub(crate) expires: Duration,
-  pub(crate) owners: Vec<Pid>,
-}
+use crate::sys::{Pid, PortSocket, SocketScope, TcpState};
 
 /// The TCP sockets (IPv4 and IPv6) in `scope` on `port`, each listening or bound one with the
 /// processes that hold it. `known` are checked first (dev's own services): when they hold

@@ -3,24 +3,7 @@
 
 use std::{fs, sync::OnceLock};
 
-use crate::sys::Pid;
-
-/// What `/proc/<pid>/stat` says about a process.
-#[derive(Clone, Debug)]
-pub(crate) struct ProcessInfo {
-  pub(crate) ppid: Pid,
-  pub(crate) pgid: Pid,
-  pub(crate) session: Pid,
-  pub(crate) state: char,
-  pub(crate) start_time: u64,
-  pub(crate) comm: String,
-}
-
-impl ProcessInfo {
-  pub(crate) fn is_zombie(&self) -> bool {
-    matches!(self.state, 'Z' | 'X')
-  }
-}
+use crate::sys::{Pid, ProcessInfo};
 
 /// Reads `/proc/<pid>/stat` (about 10 µs). `None` when the process is gone.
 pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
@@ -36,7 +19,7 @@ fn parse_stat(stat: &str) -> Option<ProcessInfo> {
   let fields: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
   // fields[0] is field 3 (state) of proc(5); start time is field 22.
   Some(ProcessInfo {
-    state: fields.first()?.chars().next()?,
+    zombie: matches!(fields.first()?.chars().next()?, 'Z' | 'X'),
     ppid: fields.get(1)?.parse().ok()?,
     pgid: fields.get(2)?.parse().ok()?,
     session: fields.get(3)?.parse().ok()?,
@@ -87,19 +70,6 @@ pub(crate) fn children(pid: Pid) -> Vec<Pid> {
     }
   }
   children
-}
-
-/// Every descendant of a process, parents before children.
-pub(crate) fn descendants(root: Pid) -> Vec<Pid> {
-  let mut found = Vec::new();
-  let mut queue = children(root);
-  while let Some(pid) = queue.pop() {
-    if !found.contains(&pid) {
-      found.push(pid);
-      queue.extend(children(pid));
-    }
-  }
-  found
 }
 
 /// Every live (not zombie) descendant of `root`, from each process's own `stat`: slower than
@@ -153,22 +123,6 @@ pub(crate) fn all_pids() -> Vec<Pid> {
     .collect()
 }
 
-/// Processes whose environment contains `key=value` exactly. Used to find the survivors of a
-/// service whose keeper was SIGKILLed: every process of a service inherits a unique marker.
-/// Processes of other users are unreadable (EACCES) and skipped, which is what we want.
-pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<Pid> {
-  all_pids()
-    .into_iter()
-    .filter(|pid| environment_variable(*pid, key).as_deref() == Some(value))
-    .collect()
-}
-
-/// One variable from a process's environment; `None` when absent or unreadable (another
-/// user's process).
-pub(crate) fn environment_variable(pid: Pid, key: &str) -> Option<String> {
-  environment_variables(pid, &[key]).pop().flatten()
-}
-
 /// Several variables from one read of a process's environment, in the order asked.
 pub(crate) fn environment_variables(pid: Pid, keys: &[&str]) -> Vec<Option<String>> {
   let environ = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
@@ -192,20 +146,6 @@ pub(crate) fn process_uid(pid: Pid) -> Option<u32> {
 /// A process's working directory, when we may read it.
 pub(crate) fn process_cwd(pid: Pid) -> Option<std::path::PathBuf> {
   fs::read_link(format!("/proc/{pid}/cwd")).ok()
-}
-
-/// The chain of parents from `pid` up to init, not including `pid`.
-pub(crate) fn ancestors(pid: Pid) -> Vec<Pid> {
-  let mut chain = Vec::new();
-  let mut current = pid;
-  while let Some(info) = process_info(current) {
-    if info.ppid == 0 || chain.contains(&info.ppid) {
-      break;
-    }
-    chain.push(info.ppid);
-    current = info.ppid;
-  }
-  chain
 }
 
 pub(crate) fn parent_pid() -> Pid {
@@ -257,7 +197,7 @@ mod tests {
     let info = parse_stat(stat).unwrap();
     assert_eq!(info.comm, "a) b");
     assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
-    assert_eq!(info.state, 'S');
+    assert!(!info.zombie);
   }
 
   #[test]

@@ -9,7 +9,8 @@ use std::{
   time::Duration,
 };
 
-use super::tcp::{SocketScope, TCP_LISTEN, TcpSocket, TcpState};
+use super::tcp::{TCP_LISTEN, TcpSocket};
+use crate::sys::{SocketScope, TcpState};
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
 

@@ -10,15 +10,7 @@ pub(super) const TCP_CLOSE: u8 = 7;
 
 pub(super) const TCP_LISTEN: u8 = 10;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TcpState {
-  Listen,
-  TimeWait,
-  /// Bound but neither listening nor connected: a server between bind() and listen().
-  Bound,
-  /// Connected, connecting or closing: a connection, not a server.
-  Connected,
-}
+use crate::sys::TcpState;
 
 impl TcpState {
   pub(super) fn from_kernel(state: u8) -> Self {
@@ -42,14 +34,4 @@ pub(super) struct TcpSocket {
   pub(crate) inode: u64,
   /// For TIME_WAIT: how long until the kernel forgets the socket.
   pub(crate) expires: Duration,
-}
-
-/// Which sockets to ask the kernel for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SocketScope {
-  /// Listening sockets only: the kernel walks its small listening table (tens of µs).
-  Listening,
-  /// Every state, TIME_WAIT included: the kernel walks its whole connection table, whose
-  /// size follows the machine's memory (about 2 ms per family for 256K buckets here).
-  All,
 }
