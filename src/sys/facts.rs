@@ -9,8 +9,6 @@ pub(crate) struct ProcessInfo {
   pub(crate) ppid: Pid,
   pub(crate) pgid: Pid,
   pub(crate) session: Pid,
-  /// When it started, in the backend's terms (what `ProcessId` compares).
-  pub(crate) start_time: u64,
   /// Exited, and not yet reaped by its parent.
   pub(crate) zombie: bool,
   /// The program's short name.

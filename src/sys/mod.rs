@@ -22,10 +22,19 @@
 mod linux;
 #[cfg(target_os = "linux")]
 use linux as os;
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+use macos as os;
 #[cfg(unix)]
 mod unix;
 
-#[cfg(not(target_os = "linux"))]
+// The macOS backend's KERN_PROCARGS2 parser is pure: its unit tests run everywhere.
+#[cfg(all(test, not(target_os = "macos")))]
+#[path = "macos/procargs.rs"]
+mod procargs;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 compile_error!(
   "dev has no backend for this operating system yet: see src/sys/mod.rs for the interface a backend fills"
 );

@@ -3,6 +3,7 @@
 //! unique value that `dev`, its keepers and every service process inherit.
 
 mod invocation;
+pub(crate) mod procs;
 mod server;
 mod system;
 mod terminal;
@@ -185,19 +186,7 @@ impl Test {
     let deadline = Instant::now() + timeout;
     while !self.processes().is_empty() {
       if Instant::now() >= deadline {
-        let left: Vec<String> = self
-          .processes()
-          .iter()
-          .map(|pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let command = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            format!(
-              "{pid}: {} [{}]",
-              String::from_utf8_lossy(&command).replace('\0', " "),
-              stat.trim()
-            )
-          })
-          .collect();
+        let left: Vec<String> = self.processes().into_iter().map(procs::describe).collect();
         panic!("still running after {timeout:?}:\n{}", left.join("\n"));
       }
       thread::sleep(Duration::from_millis(10));

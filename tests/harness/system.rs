@@ -1,6 +1,7 @@
 //! What the tests ask the system directly: ports, processes, signals, waits — and the
 //! python tools some tests feed `dev`'s output to.
 
+use super::procs;
 use std::{
   fs,
   net::{TcpListener, TcpStream},
@@ -36,18 +37,11 @@ pub(crate) fn run_together(commands: Vec<Command>) -> Vec<Output> {
 }
 
 pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
-  let needle = format!("{key}={value}");
   let me = std::process::id();
-  fs::read_dir("/proc")
-    .unwrap()
-    .flatten()
-    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-    .filter(|pid| *pid != me)
-    .filter(|pid| {
-      is_alive(*pid)
-        && fs::read(format!("/proc/{pid}/environ"))
-          .is_ok_and(|env| env.split(|b| *b == 0).any(|e| e == needle.as_bytes()))
-    })
+  procs::pids()
+    .into_iter()
+    .filter(|pid| *pid != me && procs::is_alive(*pid))
+    .filter(|pid| procs::env_var(*pid, key).as_deref() == Some(value))
     .collect()
 }
 
@@ -120,14 +114,7 @@ pub(crate) fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMu
 }
 
 pub(crate) fn is_alive(pid: u32) -> bool {
-  fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-    !stat
-      .rsplit(')')
-      .next()
-      .unwrap_or("")
-      .trim_start()
-      .starts_with('Z')
-  })
+  procs::is_alive(pid)
 }
 
 pub(crate) fn signal(pid: u32, signal: i32) {

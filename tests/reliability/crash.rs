@@ -46,13 +46,7 @@ raise SystemExit(3)
     let mut instances: Vec<String> = test
       .processes()
       .into_iter()
-      .filter_map(|pid| {
-        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-        environ
-          .split(|b| *b == 0)
-          .find_map(|entry| entry.strip_prefix(b"DEV_INSTANCE="))
-          .map(|token| String::from_utf8_lossy(token).into_owned())
-      })
+      .filter_map(|pid| procs::env_var(pid, "DEV_INSTANCE"))
       .collect();
     instances.sort();
     instances.dedup();
@@ -92,15 +86,11 @@ raise SystemExit(3)
 
 /// Each process with its state, parent and `DEV_INSTANCE`.
 fn describe(pids: &[u32]) -> String {
-  let mut out = String::new();
-  for pid in pids {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-    let instance = environ
-      .split(|b| *b == 0)
-      .find_map(|entry| entry.strip_prefix(b"DEV_INSTANCE="))
-      .map(|token| String::from_utf8_lossy(token).into_owned());
-    out.push_str(&format!("{pid} {instance:?} {stat}\n"));
-  }
-  out
+  pids
+    .iter()
+    .map(|pid| {
+      let instance = procs::env_var(*pid, "DEV_INSTANCE");
+      format!("{} {instance:?}\n", procs::describe(*pid))
+    })
+    .collect()
 }

@@ -139,26 +139,11 @@ fn keepers(test: &Test) -> Vec<(u32, String)> {
     .processes()
     .into_iter()
     .filter_map(|pid| {
-      let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-      let words: Vec<String> = cmdline
-        .split(|b| *b == 0)
-        .map(|w| String::from_utf8_lossy(w).into_owned())
-        .collect();
+      let words = procs::arguments(pid);
       let at = words.iter().position(|w| w == "__keep")?;
       Some((pid, words.get(at + 2)?.clone()))
     })
     .collect()
-}
-
-fn parent(pid: u32) -> Option<u32> {
-  let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-  stat
-    .rsplit(')')
-    .next()?
-    .split_whitespace()
-    .nth(1)?
-    .parse()
-    .ok()
 }
 
 /// Every invariant, or what breaks one.
@@ -172,17 +157,13 @@ fn broken_invariant(test: &Test) -> Option<String> {
   }
   // 1. Every service process descends from a live keeper.
   for pid in processes_with_env("DEV_TEST_ID", test.path().file_name()?.to_str()?) {
-    let is_service = fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-      env
-        .split(|b| *b == 0)
-        .any(|e| e.starts_with(b"DEV_INSTANCE="))
-    });
+    let is_service = procs::env_var(pid, "DEV_INSTANCE").is_some();
     if !is_service {
       continue;
     }
     let mut current = pid;
     let mut owned = false;
-    while let Some(up) = parent(current) {
+    while let Some(up) = procs::parent(current) {
       if keepers.iter().any(|(keeper, _)| *keeper == up) {
         owned = true;
         break;
@@ -193,10 +174,9 @@ fn broken_invariant(test: &Test) -> Option<String> {
       current = up;
     }
     if !owned && is_alive(pid) {
-      let command = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
       return Some(format!(
         "pid {pid} ({}) runs outside any keeper",
-        String::from_utf8_lossy(&command).replace('\0', " ")
+        procs::command_line(pid)
       ));
     }
   }

@@ -66,9 +66,7 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port() {
             .filter(|pid| is_alive(*pid) && test.processes().contains(pid))
             .filter(|pid| {
               // The keeper stays across a restart; the service's processes do not.
-              !std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .unwrap_or_default()
-                .contains("__keep")
+              !procs::command_line(*pid).contains("__keep")
             })
             .collect();
           assert!(left.is_empty(), "cycle {cycle}: restart left {left:?}");
@@ -86,10 +84,12 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port() {
       let described = left
         .iter()
         .map(|pid| {
-          let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
           let log = test.log("tree");
           let tail: Vec<&str> = log.lines().rev().take(12).collect();
-          format!("{pid}: {stat}\nlog tail (newest first): {tail:#?}")
+          format!(
+            "{}\nlog tail (newest first): {tail:#?}",
+            procs::describe(*pid)
+          )
         })
         .collect();
       survivors.push((cycle, end, described));

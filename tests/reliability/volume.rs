@@ -15,15 +15,6 @@ use std::{
 
 use crate::harness::*;
 
-fn rss_kib(pid: u32) -> u64 {
-  std::fs::read_to_string(format!("/proc/{pid}/status"))
-    .unwrap_or_default()
-    .lines()
-    .find_map(|line| line.strip_prefix("VmRSS:"))
-    .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-    .unwrap_or(0)
-}
-
 #[test]
 fn a_gigabyte_with_a_slow_reader_loses_no_line_and_memory_stays_bounded() {
   let lines: u64 = std::env::var("DEV_VOLUME_LINES")
@@ -68,11 +59,10 @@ fn a_gigabyte_with_a_slow_reader_loses_no_line_and_memory_stays_bounded() {
   let expected = lines * 100;
   loop {
     assert!(Instant::now() < deadline, "did not finish within the bound");
-    dev_peak = dev_peak.max(rss_kib(dev.id()));
+    dev_peak = dev_peak.max(procs::rss_kib(dev.id()));
     for pid in test.processes() {
-      let command = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-      if command.contains("__keep") {
-        keeper_peak = keeper_peak.max(rss_kib(pid));
+      if procs::command_line(pid).contains("__keep") {
+        keeper_peak = keeper_peak.max(procs::rss_kib(pid));
       }
     }
     let size = std::fs::metadata(&log_path).map_or(0, |m| m.len());

@@ -34,7 +34,7 @@ pub(crate) fn has_display() -> bool {
 /// A process's start, in this backend's terms (clock ticks since boot), and whether it is a
 /// zombie already. `None` when it is gone.
 pub(crate) fn process_start(pid: crate::sys::Pid) -> Option<(u64, bool)> {
-  process::process_info(pid).map(|info| (info.start_time, info.is_zombie()))
+  process::stat(pid).map(|(info, start)| (start, info.is_zombie()))
 }
 
 /// This boot, as a number: start times of an earlier boot mean nothing now.

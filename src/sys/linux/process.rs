@@ -7,25 +7,30 @@ use crate::sys::{Pid, ProcessInfo};
 
 /// Reads `/proc/<pid>/stat` (about 10 µs). `None` when the process is gone.
 pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
+  stat(pid).map(|(info, _)| info)
+}
+
+/// What `/proc/<pid>/stat` says, with the start time (clock ticks since boot).
+pub(super) fn stat(pid: Pid) -> Option<(ProcessInfo, u64)> {
   let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
   parse_stat(&stat)
 }
 
-fn parse_stat(stat: &str) -> Option<ProcessInfo> {
+fn parse_stat(stat: &str) -> Option<(ProcessInfo, u64)> {
   // `comm` is in parentheses and may itself contain spaces and parentheses: split at the last `)`.
   let open = stat.find('(')?;
   let close = stat.rfind(')')?;
   let comm = stat.get(open + 1..close)?.to_owned();
   let fields: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
   // fields[0] is field 3 (state) of proc(5); start time is field 22.
-  Some(ProcessInfo {
+  let info = ProcessInfo {
     zombie: matches!(fields.first()?.chars().next()?, 'Z' | 'X'),
     ppid: fields.get(1)?.parse().ok()?,
     pgid: fields.get(2)?.parse().ok()?,
     session: fields.get(3)?.parse().ok()?,
-    start_time: fields.get(19)?.parse().ok()?,
     comm,
-  })
+  };
+  Some((info, fields.get(19)?.parse().ok()?))
 }
 
 /// The command line, arguments joined by spaces; falls back to `[comm]` for kernel threads.
@@ -194,17 +199,17 @@ mod tests {
   #[test]
   fn parses_stat_with_parentheses_in_comm() {
     let stat = "42 (a) b) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
-    let info = parse_stat(stat).unwrap();
+    let (info, start) = parse_stat(stat).unwrap();
     assert_eq!(info.comm, "a) b");
-    assert_eq!((info.ppid, info.pgid, info.start_time), (7, 42, 123456));
+    assert_eq!((info.ppid, info.pgid, start), (7, 42, 123456));
     assert!(!info.zombie);
   }
 
   #[test]
   fn reads_own_process() {
     let me = std::process::id();
-    let info = process_info(me).unwrap();
-    assert!(info.start_time > 0);
+    let (_, start) = stat(me).unwrap();
+    assert!(start > 0);
     assert!(!boot_id().is_empty());
   }
 }

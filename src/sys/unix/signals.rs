@@ -2,7 +2,7 @@
 //! group (never to a number that would mean more), receiving them as values through a
 //! self-pipe, and what a child inherits.
 
-use std::{fs, io, os::unix::process::CommandExt, process::Command};
+use std::{io, os::unix::process::CommandExt, process::Command};
 
 use crate::sys::{Pid, Signal};
 
@@ -89,7 +89,6 @@ pub(crate) fn listen_for_signals(
 ) -> io::Result<std::sync::mpsc::Receiver<Signal>> {
   use std::{
     io::Read,
-    os::fd::FromRawFd,
     sync::{Mutex, PoisonError, mpsc::Sender},
   };
   static WRITE_END: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
@@ -102,21 +101,19 @@ pub(crate) fn listen_for_signals(
     let byte = number as u8;
     // SAFETY: write(2) is async-signal-safe; errno is saved and restored around it.
     unsafe {
-      let saved = *libc::__errno_location();
+      let saved = *super::errno();
       libc::write(fd, (&raw const byte).cast(), 1);
-      *libc::__errno_location() = saved;
+      *super::errno() = saved;
     }
   }
 
   if WRITE_END.load(std::sync::atomic::Ordering::Relaxed) < 0 {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: fds is a valid two-element array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-      return Err(io::Error::last_os_error());
-    }
-    WRITE_END.store(fds[1], std::sync::atomic::Ordering::Relaxed);
-    // SAFETY: fds[0] is a fresh descriptor we own from here on.
-    let mut read_end = unsafe { fs::File::from_raw_fd(fds[0]) };
+    // Both ends close on exec; the write end lives as long as the process.
+    let (mut read_end, write_end) = io::pipe()?;
+    WRITE_END.store(
+      std::os::fd::IntoRawFd::into_raw_fd(write_end),
+      std::sync::atomic::Ordering::Relaxed,
+    );
     std::thread::spawn(move || {
       let mut byte = [0u8; 1];
       while read_end.read_exact(&mut byte).is_ok() {
