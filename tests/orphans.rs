@@ -4,10 +4,22 @@ use std::{fs, time::Duration};
 
 use crate::harness::*;
 
-#[test]
-fn stop_kills_a_service_that_ignores_sigterm_after_the_grace() {
+// Everything that ends a tree is proven under both ways a keeper can hold it.
+under_both_containments!(
+  stop_kills_a_service_that_ignores_sigterm_after_the_grace,
+  stop_ends_a_three_level_tree_whose_grandchild_called_setsid,
+  stop_ends_an_orphaned_daemon_wherever_it_was_reparented,
+  kill_9_of_foreground_dev_leaves_no_orphans,
+  next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed,
+  a_service_that_crashes_takes_its_children_with_it,
+);
+
+fn stop_kills_a_service_that_ignores_sigterm_after_the_grace(how: Containment) {
   let port = free_port();
-  let test = Test::with_config(&server_config("stubborn", port, "ignore-term", "300ms"));
+  let test =
+    Test::new()
+      .contained(how)
+      .config(&server_config("stubborn", port, "ignore-term", "300ms"));
   test.run(&["up", "-d"]).success();
   wait_until("listens", Duration::from_secs(10), || is_listening(port));
   let pid = test.pid_of("stubborn").unwrap();
@@ -17,10 +29,11 @@ fn stop_kills_a_service_that_ignores_sigterm_after_the_grace() {
   assert!(test.log("stubborn").contains("stubborn stopped"));
 }
 
-#[test]
-fn stop_ends_a_three_level_tree_whose_grandchild_called_setsid() {
+fn stop_ends_a_three_level_tree_whose_grandchild_called_setsid(how: Containment) {
   let port = free_port();
-  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("tree", port, "tree", "300ms"));
   test.run(&["up", "-d"]).success();
   wait_until("grandchild listens", Duration::from_secs(10), || {
     is_listening(port)
@@ -34,10 +47,51 @@ fn stop_ends_a_three_level_tree_whose_grandchild_called_setsid() {
   assert!(is_bindable(port));
 }
 
-#[test]
-fn kill_9_of_foreground_dev_leaves_no_orphans() {
+/// A double-forked daemon: with a subreaper it is re-parented to its keeper; without one
+/// (macOS) it goes to init, and the keeper finds it by its marker. Either way it is stopped.
+fn stop_ends_an_orphaned_daemon_wherever_it_was_reparented(how: Containment) {
   let port = free_port();
-  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("daemon", port, "daemon", "300ms"));
+  test.run(&["up", "-d"]).success();
+  wait_until("the daemon listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let log = test.log("daemon");
+  let daemon: u32 = log
+    .lines()
+    .find_map(|line| {
+      line
+        .strip_prefix("listening ")?
+        .split(" pid ")
+        .nth(1)?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
+    })
+    .unwrap_or_else(|| panic!("no listening line:\n{log}"));
+  let state: serde_json::Value =
+    serde_json::from_str(&fs::read_to_string(test.path().join(".dev/daemon.json")).unwrap())
+      .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  let parent = procs::parent(daemon);
+  match how {
+    Containment::Subreaper => assert_eq!(parent, Some(keeper), "re-parented to its keeper"),
+    Containment::Marked => assert_ne!(parent, Some(keeper), "no subreaper: not the keeper's"),
+  }
+  test.run(&["stop"]).success();
+  assert!(!is_alive(daemon), "the orphaned daemon survived the stop");
+  assert!(test.processes().is_empty(), "left: {:?}", test.processes());
+  assert!(is_bindable(port));
+}
+
+fn kill_9_of_foreground_dev_leaves_no_orphans(how: Containment) {
+  let port = free_port();
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("tree", port, "tree", "300ms"));
   let mut dev = test.spawn(&[]);
   wait_until("listens", Duration::from_secs(10), || is_listening(port));
   signal(dev.id(), libc::SIGKILL);
@@ -49,10 +103,11 @@ fn kill_9_of_foreground_dev_leaves_no_orphans() {
   assert_eq!(status[0]["state"], "stopped");
 }
 
-#[test]
-fn next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed() {
+fn next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed(how: Containment) {
   let port = free_port();
-  let test = Test::with_config(&server_config("tree", port, "tree", "300ms"));
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("tree", port, "tree", "300ms"));
   test.run(&["up", "-d"]).success();
   wait_until("listens", Duration::from_secs(10), || is_listening(port));
   let state: serde_json::Value =
@@ -118,9 +173,10 @@ fn stale_state_whose_pid_was_reused_never_kills_the_unrelated_process() {
   unrelated.wait().unwrap();
 }
 
-#[test]
-fn a_service_that_crashes_takes_its_children_with_it() {
-  let test = Test::with_config("services:\n  crashy:\n    run: 'sleep 300 & sleep 0.3; exit 7'\n");
+fn a_service_that_crashes_takes_its_children_with_it(how: Containment) {
+  let test = Test::new()
+    .contained(how)
+    .config("services:\n  crashy:\n    run: 'sleep 300 & sleep 0.3; exit 7'\n");
   test.run(&["up", "-d"]).success();
   let deadline = std::time::Instant::now() + Duration::from_secs(20);
   while test.status_json()[0]["state"] != "exited" {

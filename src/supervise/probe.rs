@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
+  ports::holders,
   shell,
+  state::PROJECT_VARIABLE,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
   sys::{self, ExitStatus, ProcessId},
 };
@@ -208,9 +210,12 @@ impl Check {
     // With the keeper known, only the service's own tree counts: a service that died of
     // EADDRINUSE leaves the port to whoever had it, and that is not the service being ready.
     if self.keeper.is_some()
-      && !sockets
-        .iter()
-        .any(|socket| socket.owners.iter().any(|pid| tree.contains(pid)))
+      && !sockets.iter().any(|socket| {
+        socket
+          .owners
+          .iter()
+          .any(|pid| tree.contains(pid) || self.marks(*pid))
+      })
     {
       return (
         false,
@@ -219,6 +224,21 @@ impl Check {
       );
     }
     (true, format!("listening on port {port}"), None)
+  }
+}
+
+impl Check {
+  /// The process carries this service's markers: a daemon that double-forked away from its
+  /// keeper's tree where there is no subreaper (macOS) is still the service's own.
+  fn marks(&self, pid: sys::Pid) -> bool {
+    let project = self
+      .env
+      .iter()
+      .find(|(key, _)| key == PROJECT_VARIABLE)
+      .map(|(_, value)| value.as_str());
+    holders::dev_service(pid).is_some_and(|service| {
+      service.name == self.service && Some(service.project.to_string_lossy().as_ref()) == project
+    })
   }
 }
 

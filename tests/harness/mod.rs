@@ -32,7 +32,37 @@ const TLS_KEY: &str = include_str!("../fixtures/tls/key.pem");
 pub(crate) struct Test {
   pub(crate) dir: tempfile::TempDir,
   marker: String,
+  /// Variables every `dev` of this test gets.
+  dev_env: Vec<(String, String)>,
 }
+
+/// How keepers hold a service's processes: Linux's child subreaper, or the parentage +
+/// `DEV_INSTANCE` markers strategy macOS uses (Linux runs it under DEV_TEST_CONTAINMENT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Containment {
+  Subreaper,
+  Marked,
+}
+
+/// Each named test, `fn name(how: Containment)`, once per containment strategy: as
+/// `subreaper::name` and `marked::name`.
+macro_rules! under_both_containments {
+  ($($name:ident),+ $(,)?) => {
+    mod subreaper {
+      $(#[test]
+      fn $name() {
+        super::$name($crate::harness::Containment::Subreaper)
+      })+
+    }
+    mod marked {
+      $(#[test]
+      fn $name() {
+        super::$name($crate::harness::Containment::Marked)
+      })+
+    }
+  };
+}
+pub(crate) use under_both_containments;
 
 impl Test {
   pub(crate) fn new() -> Self {
@@ -51,11 +81,27 @@ impl Test {
       .unwrap()
       .to_string_lossy()
       .into_owned();
-    Self { dir, marker }
+    Self {
+      dir,
+      marker,
+      dev_env: Vec::new(),
+    }
   }
 
   pub(crate) fn with_config(yaml: &str) -> Self {
     Self::new().config(yaml)
+  }
+
+  /// Keepers of this test hold their services' processes this way.
+  pub(crate) fn contained(mut self, how: Containment) -> Self {
+    let strategy = match how {
+      Containment::Subreaper => "subreaper",
+      Containment::Marked => "marked",
+    };
+    self
+      .dev_env
+      .push(("DEV_TEST_CONTAINMENT".into(), strategy.into()));
+    self
   }
 
   /// This devtasks.yaml.
@@ -111,6 +157,7 @@ impl Test {
       .args(args)
       .current_dir(self.path())
       .env("DEV_TEST_ID", &self.marker)
+      .envs(self.dev_env.iter().map(|(key, value)| (key, value)))
       .env("NO_COLOR", "1")
       .stdin(Stdio::null());
     command

@@ -45,6 +45,7 @@ impl Test {
       .args(args)
       .current_dir(self.path())
       .env("DEV_TEST_ID", &self.marker)
+      .envs(self.dev_env.iter().map(|(key, value)| (key, value)))
       .env("NO_COLOR", "1")
       .env("TERM", "xterm")
       .stdin(Stdio::null())

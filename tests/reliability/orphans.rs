@@ -20,10 +20,13 @@ enum End {
   Kill9,
 }
 
-#[test]
-fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port() {
+under_both_containments!(a_hundred_cycles_leave_no_survivor_and_a_bindable_port);
+
+fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port(how: Containment) {
   let port = free_port();
-  let test = Test::with_config(&server_config("tree", port, "tree", "100ms"));
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("tree", port, "tree", "100ms"));
   let started = Instant::now();
   let mut survivors: Vec<(usize, End, Vec<String>)> = Vec::new();
   let mut unbindable = Vec::new();
@@ -106,7 +109,7 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port() {
     }
   }
   eprintln!(
-    "figure: {CYCLES} cycles in {:.1}s, {} with survivors, {} with the port unbindable",
+    "figure: {how:?}: {CYCLES} cycles in {:.1}s, {} with survivors, {} with the port unbindable",
     started.elapsed().as_secs_f64(),
     survivors.len(),
     unbindable.len()

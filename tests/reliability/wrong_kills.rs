@@ -76,14 +76,18 @@ pub(crate) fn signals_received(test: &Test, sentinel: &Sentinel, uid: Option<u32
   fs::read_to_string(dir.join(format!("signals.{}", sentinel.child.id()))).unwrap_or_default()
 }
 
-#[test]
-fn no_unrelated_process_is_ever_signalled() {
+under_both_containments!(
+  no_unrelated_process_is_ever_signalled,
+  a_reused_process_group_number_is_never_signalled,
+);
+
+fn no_unrelated_process_is_ever_signalled(how: Containment) {
   // 1808-style: a free port whose ten-fold is free too.
   let small = free_port_where(|p| vec![p * 10]);
   let tenfold = small * 10;
   let foreign_port = free_port();
   let other_user_port = free_port();
-  let test = Test::new().servers(&[
+  let test = Test::new().contained(how).servers(&[
     server("api", small),
     server("held", foreign_port),
     server("theirs", other_user_port),
@@ -166,7 +170,7 @@ fn no_unrelated_process_is_ever_signalled() {
     }
   }
   eprintln!(
-    "figure: {} sentinels through {} dev commands, {} signalled",
+    "figure: {how:?}: {} sentinels through {} dev commands, {} signalled",
     sentinels.len(),
     runs.len(),
     signalled.len()
@@ -180,8 +184,7 @@ fn no_unrelated_process_is_ever_signalled() {
 /// seconds). Forced deterministically by writing `ns_last_pid` (root only): a sentinel gets
 /// the old leader's pid while the keeper still waits out the grace for a grandchild that
 /// ignores SIGTERM. The keeper's SIGKILL must not reach it.
-#[test]
-fn a_reused_process_group_number_is_never_signalled() {
+fn a_reused_process_group_number_is_never_signalled(how: Containment) {
   if !std::path::Path::new("/proc/sys/kernel/ns_last_pid").exists()
     || unsafe { libc::geteuid() } != 0
   {
@@ -189,7 +192,9 @@ fn a_reused_process_group_number_is_never_signalled() {
     return;
   }
   let port = free_port();
-  let test = Test::with_config(&server_config("tree", port, "tree", "1500ms"));
+  let test = Test::new()
+    .contained(how)
+    .config(&server_config("tree", port, "tree", "1500ms"));
   test.run(&["up", "-d"]).success();
   let leader = test.pid_of("tree").unwrap();
   let mut stop = test
@@ -223,7 +228,7 @@ fn a_reused_process_group_number_is_never_signalled() {
   let alive = sentinel.child.try_wait().unwrap().is_none();
   let received = signals_received(&test, &sentinel, None);
   eprintln!(
-    "figure: the old group number {leader} reused by a sentinel: alive {alive}, signals {received:?}"
+    "figure: {how:?}: the old group number {leader} reused by a sentinel: alive {alive}, signals {received:?}"
   );
   assert!(
     alive && received.is_empty(),
