@@ -1,4 +1,4 @@
-//! `dev export compose|procfile|systemd`, each read back.
+//! `dev export compose|procfile|systemd|launchd`, each read back by the tool it is for.
 
 use std::process::Command;
 
@@ -224,4 +224,80 @@ fn a_procfile_of_awkward_services_runs_under_honcho() {
   let said = String::from_utf8_lossy(&started.stdout);
   assert!(said.contains("first line 8000 100%"), "{said}");
   assert!(said.contains("second line"), "{said}");
+}
+
+/// Runs a LaunchAgent as launchd would (its program, directory, environment and log), with
+/// Python's `plistlib` as the parser — launchd itself is macOS's, not run here.
+const RUN_AGENT: &str = r#"
+import os, plistlib, subprocess, sys, json
+with open(sys.argv[1], "rb") as f:
+    job = plistlib.load(f)
+env = {"PATH": os.environ["PATH"], **job.get("EnvironmentVariables", {})}
+with open(job["StandardOutPath"], "ab") as out:
+    subprocess.run(job["ProgramArguments"], cwd=job["WorkingDirectory"], env=env,
+                   stdout=out, stderr=out, check=True)
+print(json.dumps({key: job[key] for key in job if key != "ProgramArguments"}, default=str))
+"#;
+
+#[test]
+fn launchd_agents_parse_as_property_lists_and_run_what_dev_runs() {
+  let test = awkward();
+  let dir = test.path().join("agents");
+  test
+    .args(&["export", "launchd", "--dir", dir.to_str().unwrap()])
+    .status(0)
+    .stderr_contains(".api.plist")
+    .run();
+  let agent = std::fs::read_dir(&dir)
+    .unwrap()
+    .flatten()
+    .map(|entry| entry.path())
+    .find(|path| path.extension().is_some_and(|e| e == "plist"))
+    .expect("a .plist");
+  std::fs::create_dir_all(test.path().join("logs")).unwrap();
+  let ran = Command::new("python3")
+    .args(["-c", RUN_AGENT])
+    .arg(&agent)
+    .output()
+    .unwrap();
+  assert!(
+    ran.status.success(),
+    "{}",
+    String::from_utf8_lossy(&ran.stderr)
+  );
+  let job: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+  assert_eq!(job["EnvironmentVariables"]["SECRET"], "abc$def");
+  assert_eq!(job["EnvironmentVariables"]["NOTE"], "two\nlines");
+  assert_eq!(job["EnvironmentVariables"]["PORT"], "8000");
+  assert_eq!(job["RunAtLoad"], true);
+  assert_eq!(job["KeepAlive"], false, "restart: no (the default)");
+  assert_eq!(job["ExitTimeOut"], 10, "the default grace");
+  let label = job["Label"].as_str().unwrap();
+  assert!(
+    agent.ends_with(format!("{label}.plist")),
+    "{label} vs {}",
+    agent.display()
+  );
+  let log = test.log("api");
+  assert_eq!(log, "first line 8000 100%\nsecond line\n");
+}
+
+#[test]
+fn launchd_keep_alive_follows_the_restart_policy() {
+  let test = project();
+  let done = test.args(&["export", "launchd"]).status(0).run();
+  let text = done.stdout();
+  assert!(
+    text.contains("<key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>"),
+    "on-failure restarts only after a failure:\n{text}"
+  );
+  assert!(
+    text.contains("<key>ExitTimeOut</key>\n  <integer>7</integer>"),
+    "{text}"
+  );
+  assert!(
+    text.contains("launchd stops with SIGTERM; dev would send SIGINT"),
+    "{text}"
+  );
+  assert!(text.contains("does not wait for api"), "{text}");
 }

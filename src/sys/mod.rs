@@ -54,9 +54,9 @@ pub(crate) use sockets::{PortSocket, SocketScope, TcpState};
 pub(crate) use tree::Tree;
 
 pub(crate) use os::{
-  URL_OPENER, all_pids, become_subreaper as adopt_orphans, children, command_line,
-  environment_variables, grow_stdout_pipe, has_display, listening_ports_of, port_sockets,
-  process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
+  SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
+  command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports_of,
+  port_sockets, process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
   wait_for_exit,
 };
 #[cfg(unix)]

@@ -1,9 +1,10 @@
-//! `dev export compose|procfile|systemd`: the services, for when the team outgrows one
-//! laptop — a docker-compose.yml with healthchecks and `condition: service_healthy`, a
-//! Procfile, or systemd user units with the same stop semantics (signal to the whole group,
-//! the grace, then SIGKILL). Ports and `${svc.port}` are resolved as `dev` would start them.
+//! `dev export compose|procfile|systemd|launchd`: the services, for when the team outgrows
+//! one laptop — a docker-compose.yml with healthchecks and `condition: service_healthy`, a
+//! Procfile, systemd user units (Linux) or LaunchAgents (macOS) with the same stop semantics
+//! (a signal to the whole group, the grace, then SIGKILL). Ports and `${svc.port}` are resolved as `dev` would start them.
 
 mod compose;
+mod launchd;
 mod procfile;
 mod systemd;
 
@@ -11,6 +12,7 @@ use std::{fs, path::Path};
 
 use self::{
   compose::compose,
+  launchd::launchd,
   procfile::procfile,
   systemd::{systemd, unit_name},
 };
@@ -26,6 +28,7 @@ pub(crate) enum Format {
   Compose,
   Procfile,
   Systemd,
+  Launchd,
 }
 
 pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> Result<()> {
@@ -38,6 +41,15 @@ pub(crate) fn export(project: &Project, format: Format, dir: Option<&Path>) -> R
       .services
       .iter()
       .map(|service| Ok((unit_name(service), systemd(project, service, &ports)?)))
+      .collect::<Result<_>>()?,
+    Format::Launchd => project
+      .config
+      .services
+      .iter()
+      .map(|service| {
+        let name = format!("{}.plist", launchd::label(project, service));
+        Ok((name, launchd(project, service, &ports)?))
+      })
       .collect::<Result<_>>()?,
   };
   match dir {

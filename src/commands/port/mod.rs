@@ -15,6 +15,7 @@ use crate::{
     holders::{self, Holder, PortReport, PortStatus},
   },
   project::Project,
+  sys,
   ui::{
     color::Color,
     format::{count, elapsed},
@@ -87,6 +88,13 @@ fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
     }
     if let Some(note) = time_wait_note(report) {
       out.push_str(&format!("  {}\n", color.dim(&note)));
+    }
+    if report.holders.is_empty() && report.unseen.is_empty() && !sys::SEES_EVERY_SOCKET {
+      // Said rather than guessed: there is no socket table to read without root.
+      out.push_str(&format!(
+        "  {}\n",
+        color.dim("this system shows neither TIME_WAIT leftovers nor other users' sockets to dev")
+      ));
     }
   }
   print_out(&out)

@@ -9,6 +9,9 @@ mod tcp;
 
 use std::sync::OnceLock;
 
+/// The kernel's socket table shows every socket: TIME_WAIT, and other users' (unowned).
+pub(crate) const SEES_EVERY_SOCKET: bool = true;
+
 /// Linux can re-parent orphans to a keeper (`PR_SET_CHILD_SUBREAPER`).
 pub(crate) const HAS_SUBREAPER: bool = true;
 

@@ -24,6 +24,10 @@ pub(crate) use process::{
 
 use crate::sys::Pid;
 
+/// Sockets are found through the processes that hold them: none in TIME_WAIT, none of
+/// processes we may not inspect.
+pub(crate) const SEES_EVERY_SOCKET: bool = false;
+
 /// macOS cannot re-parent orphans to a keeper: `sys::Tree` uses markers.
 pub(crate) const HAS_SUBREAPER: bool = false;
 
