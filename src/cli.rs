@@ -39,6 +39,11 @@ pub(crate) struct Cli {
   #[arg(long)]
   pub(crate) dry_run: bool,
 
+  /// Run the task again whenever its files change (`watch:`, else its `cwd`), stopping a run
+  /// still in progress first
+  #[arg(long)]
+  pub(crate) watch: bool,
+
   /// Answer yes to a task's `confirm:` question
   #[arg(short, long)]
   pub(crate) yes: bool,
@@ -93,6 +98,12 @@ pub(crate) enum ProjectCommand {
     /// Open each service's URL in the browser once it is ready (never in CI or without a display)
     #[arg(long)]
     open: bool,
+    /// Restart services when their files change: `watch:` paths, else their whole `cwd`
+    #[arg(long, overrides_with = "no_watch")]
+    watch: bool,
+    /// Do not restart on change, whatever `watch:` says
+    #[arg(long)]
+    no_watch: bool,
   },
   /// Stop services (all by default), with their whole process trees
   Stop { services: Vec<String> },

@@ -6,7 +6,10 @@ use crate::{
   config::{Config, Health, PRIMARY_PORT, PortSpec, Probe, Service, interpolate, shout},
   error::Result,
   state::{Liveness, PROJECT_VARIABLE, StateDir},
-  supervise::spec::{KeeperSpec, View},
+  supervise::{
+    spec::{KeeperSpec, View},
+    watch::WatchSpec,
+  },
   sys::{self, ProcessId},
 };
 
@@ -205,6 +208,10 @@ pub(crate) fn keeper_spec(
     restart: service.restart,
     log_settings: service.log,
     liveness: None,
+    readiness: None,
+    watch: None,
+    watch_override: None,
+    dependents: dependents_of(config, &service.name),
     supervisor,
     view: if sys::stdout_is_file() {
       View::File
@@ -216,7 +223,45 @@ pub(crate) fn keeper_spec(
     .liveness
     .as_ref()
     .map(|liveness| resolve_probe(liveness, &spec, ports));
+  spec.readiness = service
+    .health
+    .as_ref()
+    .map(|health| resolve_probe(health, &spec, ports));
+  spec.watch = service
+    .watch
+    .as_ref()
+    .map(|watch| WatchSpec::new(watch, &spec.cwd));
   Ok(spec)
+}
+
+/// The services that depend on `name`, directly or through others, in the order they
+/// start: what restarts after it when it restarts on a change.
+fn dependents_of(config: &Config, name: &str) -> Vec<String> {
+  let mut dependents: Vec<String> = vec![name.to_owned()];
+  loop {
+    let more: Vec<String> = config
+      .services
+      .iter()
+      .filter(|service| !dependents.contains(&service.name))
+      .filter(|service| {
+        service
+          .depends_on
+          .iter()
+          .any(|d| dependents.contains(&d.service))
+      })
+      .map(|service| service.name.clone())
+      .collect();
+    if more.is_empty() {
+      break;
+    }
+    dependents.extend(more);
+  }
+  dependents.remove(0);
+  if dependents.is_empty() {
+    // `restart_order` of no name is every service.
+    return dependents;
+  }
+  restart_order(config, &dependents)
 }
 
 /// `health` with `$PORT`, `${svc.port}` and the service's variables filled in.
@@ -298,6 +343,18 @@ mod tests {
       ["docs", "web", "auth", "api", "db"]
     );
     assert_eq!(stop_order(&config, &strings(&["db", "web"])), ["web", "db"]);
+  }
+
+  #[test]
+  fn dependents_are_those_that_depend_directly_or_through_others_in_start_order() {
+    let config = config();
+    assert_eq!(dependents_of(&config, "db"), ["api", "auth", "web"]);
+    assert_eq!(dependents_of(&config, "api"), ["web"]);
+    assert!(
+      dependents_of(&config, "web").is_empty(),
+      "not every service"
+    );
+    assert!(dependents_of(&config, "docs").is_empty());
   }
 
   #[test]

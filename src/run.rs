@@ -40,6 +40,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
     file: cli.file,
     options: TaskOptions {
       dry_run: cli.dry_run,
+      watch: cli.watch,
       yes: cli.yes,
     },
     project: OnceCell::new(),
@@ -81,6 +82,8 @@ impl Session {
             detach: false,
             ports: Vec::new(),
             open: false,
+            watch: false,
+            no_watch: false,
           })
           .map(ok),
       },
@@ -108,7 +111,19 @@ impl Session {
     let project = self.project()?;
     match resolve(project, words)? {
       Resolved::Command(command) => self.in_project(command).map(ok),
-      Resolved::Task(name, arguments) => {
+      Resolved::Task(name, mut arguments) => {
+        // `dev test --watch` as well as `dev --watch test` (not after `--`: the task's own).
+        let end = arguments.iter().position(|word| word == "--");
+        let flag = arguments[..end.unwrap_or(arguments.len())]
+          .iter()
+          .position(|word| word == "--watch");
+        let watch = self.options.watch || flag.is_some();
+        if let Some(at) = flag {
+          arguments.remove(at);
+        }
+        if watch && !self.options.dry_run {
+          return task::watch_task(project, &name, &arguments, self.options).map(ok);
+        }
         task::run_task(project, &name, &arguments, self.options).map(ok)
       }
     }
@@ -130,6 +145,8 @@ impl Session {
         detach,
         ports,
         open,
+        watch,
+        no_watch,
       } => {
         let start = Start {
           detach,
@@ -137,6 +154,7 @@ impl Session {
           overrides: PortOverrides(ports),
           open,
           quiet: false,
+          watch: (watch || no_watch).then_some(watch),
         };
         up::up(project, &services, &start)
       }

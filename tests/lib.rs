@@ -20,3 +20,4 @@ mod readiness;
 mod reliability;
 mod tasks;
 mod terminal;
+mod watch;

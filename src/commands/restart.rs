@@ -66,6 +66,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       force: hard,
       overrides: PortOverrides::default(),
       open: false,
+      watch: None,
     };
     up::up(project, &moved, &start)?;
   }
@@ -81,6 +82,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       force: hard,
       overrides: PortOverrides::default(),
       open: false,
+      watch: None,
     };
     up::up(project, &not_running, &start)?;
   }

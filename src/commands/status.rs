@@ -88,6 +88,17 @@ impl Row {
       log: log.display().to_string(),
     };
     match project.check(name) {
+      // A keeper that watches for changes keeps a failed service's place until the next save.
+      Some(Liveness::Running(state)) if let Some(exit) = state.exit => {
+        row.state = "exited";
+        row.exit_code = exit.code;
+        row.exit_signal = exit.signal;
+        row.port = state.port;
+        row.restarts = state.restarts;
+        row.last_failure = state.last_failure.clone();
+        row.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+        row.mode = Some("waiting for a change");
+      }
       Some(Liveness::Running(state)) => {
         row.state = "running";
         row.pid = state.process.map(|p| p.pid);
@@ -165,8 +176,16 @@ impl Row {
         }
         .status();
         let ago = Duration::from_secs(self.uptime_seconds.unwrap_or(0));
+        let waiting = self
+          .mode
+          .map(|mode| format!(", {mode}"))
+          .unwrap_or_default();
         color
-          .error(&format!("{} {} ago", status_text(status), elapsed(ago)))
+          .error(&format!(
+            "{} {} ago{waiting}",
+            status_text(status),
+            elapsed(ago)
+          ))
           .to_string()
       }
       other => color.dim(other).to_string(),

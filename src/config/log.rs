@@ -2,8 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Checker, raw::RawLog};
+use super::{Checker, scalars::Text};
 use crate::error::Result;
+
+/// `log: {max_size: 10MB, keep: 3, timestamps: true, strip_colors: false}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLog {
+  pub(crate) max_size: Option<Text>,
+  pub(crate) keep: Option<Text>,
+  pub(crate) timestamps: Option<bool>,
+  pub(crate) strip_colors: Option<bool>,
+}
 
 /// How a service's log file is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

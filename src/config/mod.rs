@@ -10,9 +10,11 @@ mod log;
 mod names;
 mod port;
 mod raw;
+mod scalars;
 mod service;
 pub(crate) mod source;
 mod task;
+mod watch;
 mod yaml_error;
 
 use std::{
@@ -34,6 +36,7 @@ pub(crate) use self::{
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
   service::{Condition, DEFAULT_GRACE, Restart, RestartPolicy, Service},
   task::{Task, TaskArg},
+  watch::Watch,
 };
 use crate::{
   config::source::{Location, Source},
@@ -71,7 +74,7 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
 /// The per-service commands derived from a service name: `backend-stop` and friends.
 pub(crate) const DERIVED_SUFFIXES: [&str; 5] = ["stop", "restart", "force", "status", "logs"];
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Config {
   pub(crate) path: PathBuf,
   /// The directory holding the task file: `cwd:`, `.dev/` and `logs/` are relative to it.

@@ -9,29 +9,11 @@ use serde::{
 };
 use serde_saphyr::Spanned;
 
-/// A value written as a bare number or boolean (`run: 8`, `port: 8000`) is read as its text:
-/// visitors forward those scalars to `visit_str`.
-macro_rules! scalars_as_strings {
-  () => {
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-      self.visit_str(&value.to_string())
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-      self.visit_str(&value.to_string())
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-      self.visit_str(&value.to_string())
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-      self.visit_str(&value.to_string())
-    }
-  };
-}
-
-pub(crate) type Text = Spanned<String>;
+pub(crate) use super::{
+  log::RawLog,
+  scalars::{Scalars, Text, scalars_as_strings},
+  watch::RawWatch,
+};
 
 /// The top level. Keys starting with `x-` are allowed and ignored, as in docker compose:
 /// they hold anchors (`x-common: &common …`) that services merge in (`<<: *common`).
@@ -122,16 +104,8 @@ pub(crate) struct RawService {
   /// Open the service's URL in the browser once it is ready.
   pub(crate) open: Option<bool>,
   pub(crate) log: Option<RawLog>,
-}
-
-/// `log: {max_size: 10MB, keep: 3, timestamps: true, strip_colors: false}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawLog {
-  pub(crate) max_size: Option<Text>,
-  pub(crate) keep: Option<Text>,
-  pub(crate) timestamps: Option<bool>,
-  pub(crate) strip_colors: Option<bool>,
+  /// Restart on change: `true`, paths and globs, or `{paths, ignore, debounce, …}`.
+  pub(crate) watch: Option<Spanned<RawWatch>>,
 }
 
 /// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.
@@ -207,12 +181,9 @@ pub(crate) struct RawTaskFields {
   /// Services started (healthy) first when not running, and stopped again after.
   #[serde(default)]
   pub(crate) needs: Vec<Text>,
+  /// What `--watch` re-runs the task on (its `cwd` when not given).
+  pub(crate) watch: Option<Spanned<RawWatch>>,
 }
-
-/// One scalar or a list of them, each located: `run: cmd` or `run: [cmd1, cmd2]`;
-/// `fallback: 8001-8010` or `fallback: [8001, 8005]`.
-#[derive(Debug, Default)]
-pub(crate) struct Scalars(pub(crate) Vec<Text>);
 
 /// `depends_on: [backend]` or compose-like `depends_on: {backend: healthy}`.
 #[derive(Debug, Default)]
@@ -310,56 +281,6 @@ impl<'de> Deserialize<'de> for RawNamedPort {
     }
 
     deserializer.deserialize_any(PortVisitor)
-  }
-}
-
-impl<'de> Deserialize<'de> for Scalars {
-  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-    Spanned::<OneOrMany>::deserialize(deserializer).map(|spanned| match spanned.value {
-      OneOrMany::One(command) => Scalars(vec![Spanned::new(
-        command,
-        spanned.referenced,
-        spanned.defined,
-      )]),
-      OneOrMany::Many(commands) => Scalars(commands),
-    })
-  }
-}
-
-/// Helper for `Scalars`: the lone-scalar form gets its location from the outer `Spanned`.
-#[derive(Debug)]
-enum OneOrMany {
-  One(String),
-  Many(Vec<Text>),
-}
-
-impl<'de> Deserialize<'de> for OneOrMany {
-  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-    struct OneOrManyVisitor;
-
-    impl<'de> Visitor<'de> for OneOrManyVisitor {
-      type Value = OneOrMany;
-
-      fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string or a list of strings")
-      }
-
-      fn visit_str<E: de::Error>(self, command: &str) -> Result<Self::Value, E> {
-        Ok(OneOrMany::One(command.to_owned()))
-      }
-
-      scalars_as_strings!();
-
-      fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut commands = Vec::new();
-        while let Some(command) = seq.next_element::<Text>()? {
-          commands.push(command);
-        }
-        Ok(OneOrMany::Many(commands))
-      }
-    }
-
-    deserializer.deserialize_any(OneOrManyVisitor)
   }
 }
 

@@ -4,12 +4,12 @@
 use std::{path::Path, time::Duration};
 
 use super::{
-  Checker, EnvFile, Health, LogSettings, PortSpec, WorkingDir,
+  Checker, EnvFile, Health, LogSettings, PortSpec, Watch, WorkingDir,
   raw::{RawService, RawStop, Text},
 };
 use crate::{error::Result, sys::Signal};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Service {
   pub(crate) name: String,
   pub(crate) description: Option<String>,
@@ -32,6 +32,8 @@ pub(crate) struct Service {
   /// Open its URL in the browser once ready (`open: true`).
   pub(crate) open: bool,
   pub(crate) log: LogSettings,
+  /// Restart on change (`watch:`).
+  pub(crate) watch: Option<Watch>,
 }
 
 /// What the keeper does when the service ends by itself.
@@ -69,7 +71,7 @@ impl Service {
   }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Dependency {
   pub(crate) service: String,
   pub(crate) condition: Condition,
@@ -138,6 +140,7 @@ impl Checker<'_> {
       restart,
       open: raw.open.unwrap_or(false),
       log: self.log_settings(log, raw.log.as_ref())?,
+      watch: self.watch(raw.watch.as_ref())?,
     })
   }
 

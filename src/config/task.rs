@@ -5,12 +5,12 @@ use std::{collections::HashSet, path::Path};
 use serde_saphyr::Spanned;
 
 use super::{
-  Checker, EnvFile, WorkingDir,
+  Checker, EnvFile, Watch, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
 use crate::error::{Error, Result};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Task {
   pub(crate) name: String,
   pub(crate) description: Option<String>,
@@ -34,10 +34,12 @@ pub(crate) struct Task {
   pub(crate) confirm: Option<String>,
   /// Services that must be running and healthy while the task runs.
   pub(crate) needs: Vec<String>,
+  /// What `--watch` runs it again on; its `cwd` when `None`.
+  pub(crate) watch: Option<Watch>,
 }
 
 /// A named parameter: `env` (required) or `region=eu` (with a default).
-#[derive(Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub(crate) struct TaskArg {
   pub(crate) name: String,
   pub(crate) default: Option<String>,
@@ -137,6 +139,7 @@ impl Checker<'_> {
           platforms: Vec::new(),
           confirm: None,
           needs: Vec::new(),
+          watch: None,
         });
       }
       RawTask::Full(fields) => fields,
@@ -185,6 +188,7 @@ impl Checker<'_> {
       platforms,
       confirm: fields.confirm.as_ref().map(|text| text.value.clone()),
       needs: fields.needs.iter().map(|s| s.value.clone()).collect(),
+      watch: self.watch(fields.watch.as_ref())?,
     })
   }
 

@@ -14,3 +14,4 @@ pub(crate) mod reaped;
 pub(crate) mod spec;
 pub(crate) mod terminate;
 pub(crate) mod up;
+pub(crate) mod watch;

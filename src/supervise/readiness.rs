@@ -54,15 +54,6 @@ pub(crate) fn wait_ready(
   let mut waiting = Waiting::start(report, &check.service, &check.target());
   let mut warned_port = false;
   let mut next_port_look = Duration::from_millis(500);
-  let look = || {
-    let outcome = check.run();
-    Look {
-      ready: outcome.ok && still_running(check, state),
-      gone: check.keeper.is_some_and(|keeper| !keeper.is_alive()),
-      cancelled: cancel.load(Ordering::Relaxed),
-      outcome,
-    }
-  };
   let meanwhile = |waited: Duration| {
     if !warned_port && waited >= next_port_look {
       next_port_look = waited + Duration::from_millis(500);
@@ -70,7 +61,35 @@ pub(crate) fn wait_ready(
     }
     waiting.still();
   };
-  wait(&mut clock, &check.health, look, meanwhile)
+  wait(
+    &mut clock,
+    &check.health,
+    looks(check, state, cancel),
+    meanwhile,
+  )
+}
+
+/// `wait_ready` without a spinner or warnings: for a keeper, which has no terminal.
+pub(crate) fn wait_quietly(check: &Check, state: &StateDir, cancel: &AtomicBool) -> Verdict {
+  let looks = looks(check, state, cancel);
+  wait(&mut RealClock(Instant::now()), &check.health, looks, |_| {})
+}
+
+/// One look at the service each time it is called: the probe, then whether it still runs.
+fn looks<'a>(
+  check: &'a Check,
+  state: &'a StateDir,
+  cancel: &'a AtomicBool,
+) -> impl FnMut() -> Look + 'a {
+  move || {
+    let outcome = check.run();
+    Look {
+      ready: outcome.ok && still_running(check, state),
+      gone: check.keeper.is_some_and(|keeper| !keeper.is_alive()),
+      cancelled: cancel.load(Ordering::Relaxed),
+      outcome,
+    }
+  }
 }
 
 /// What one look at a starting service saw.

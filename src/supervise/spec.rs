@@ -10,6 +10,7 @@ use crate::{
   config::{Health, LogSettings, RestartPolicy},
   error::{Error, Result},
   state::StateDir,
+  supervise::watch::WatchSpec,
   sys::{DirectoryId, ProcessId},
 };
 
@@ -42,6 +43,19 @@ pub(crate) struct KeeperSpec {
   /// Probed while the service runs, with ports already resolved.
   #[serde(default)]
   pub(crate) liveness: Option<Health>,
+  /// Its readiness probe, resolved: awaited after a restart on a change.
+  #[serde(default)]
+  pub(crate) readiness: Option<Health>,
+  /// Restart on change.
+  #[serde(default)]
+  pub(crate) watch: Option<WatchSpec>,
+  /// `dev up --watch` (`Some(true)`) or `--no-watch`: kept across restarts, whatever the
+  /// task file says then.
+  #[serde(default)]
+  pub(crate) watch_override: Option<bool>,
+  /// The services that depend on it, in start order: restarted after a change restarts it.
+  #[serde(default)]
+  pub(crate) dependents: Vec<String>,
   /// The foreground `dev` this keeper reports to; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
   /// Where that `dev` shows the output: a file never has lines skipped.

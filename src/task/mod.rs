@@ -6,6 +6,9 @@ mod arguments;
 mod runner;
 mod script;
 mod steps;
+mod watch;
+
+pub(crate) use watch::watch_task;
 
 use std::io::{BufRead, IsTerminal};
 
@@ -24,6 +27,8 @@ use crate::{
 pub(crate) struct TaskOptions {
   pub(crate) dry_run: bool,
   pub(crate) yes: bool,
+  /// `--watch`: run again on every change.
+  pub(crate) watch: bool,
 }
 
 pub(crate) fn run_task(
@@ -33,9 +38,11 @@ pub(crate) fn run_task(
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;
-  let Some(task) = config.task(name) else {
-    unreachable!("`{name}` was resolved as a task")
-  };
+  let task = config.task(name).ok_or_else(|| Error::UnknownTarget {
+    name: name.to_owned(),
+    config: config.path.clone(),
+    suggestion: None,
+  })?;
   let bound = arguments::bind(task, words)?;
   let steps = steps::plan(config, task);
   let tasks: Vec<&Task> = steps::tasks(&steps)
@@ -110,6 +117,7 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
     force: false,
     overrides: PortOverrides::default(),
     open: false,
+    watch: None,
     quiet: true,
   };
   if let Err(error) = up::up(project, &missing, &start) {

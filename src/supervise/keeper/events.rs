@@ -2,6 +2,7 @@
 //! reaper's news of an exit, a tick a second, and the liveness watcher's verdict.
 
 use std::{
+  path::PathBuf,
   sync::mpsc::{Receiver, Sender},
   thread,
   time::Duration,
@@ -22,6 +23,10 @@ pub(super) enum Event {
   Exited(Pid, ExitStatus),
   /// Once a second: time to look that the state is where `dev` will look for it.
   Tick,
+  /// Watched files changed (a burst, debounced): relative paths.
+  Changed(Vec<PathBuf>),
+  /// A line from a helper thread, for the log and the foreground `dev`.
+  Said(String),
   /// The liveness probe of run `run` failed `failures` times in a row; the last answer.
   Unresponsive {
     run: u64,

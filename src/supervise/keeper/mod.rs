@@ -15,12 +15,17 @@ mod events;
 mod run;
 mod service;
 mod stop;
+mod watching;
 
 use std::{
   fs::File,
   io::{self, Write},
   path::PathBuf,
-  sync::mpsc::{self, Receiver, Sender},
+  sync::{
+    Arc,
+    atomic::AtomicBool,
+    mpsc::{self, Receiver, Sender},
+  },
   time::Duration,
 };
 
@@ -29,7 +34,11 @@ use serde::{Deserialize, Serialize};
 use crate::{
   error::{Error, Result},
   state::{INSTANCE_VARIABLE, ServiceState, StateDir, unix_now},
-  supervise::{reaped::ReapedStatuses, spec::KeeperSpec},
+  supervise::{
+    reaped::ReapedStatuses,
+    spec::KeeperSpec,
+    watch::{WatchSpec, Watching},
+  },
   sys::{self, ExitStatus, Pid, ProcessId, Signal, Tree},
   ui::timestamp::now_millis,
 };
@@ -131,6 +140,13 @@ struct Keeper {
   ended: Option<ExitStatus>,
   /// A stop was asked for while something else (a restart) was under way: it wins.
   stop_requested: bool,
+  /// The watch on the service's source, while one runs, and what it watches.
+  watching: Option<Watching>,
+  watched: Option<WatchSpec>,
+  /// Changes that came while a restart was under way: one more restart follows.
+  change_pending: Option<Vec<PathBuf>>,
+  /// Cancels the wait for readiness (and the dependents' restarts) after the last change.
+  follow_up: Option<Arc<AtomicBool>>,
 }
 
 impl Keeper {
@@ -198,8 +214,13 @@ impl Keeper {
       liveness_watch: None,
       ended: None,
       stop_requested: false,
+      watching: None,
+      watched: None,
+      change_pending: None,
+      follow_up: None,
     };
     keeper.spawn_service()?;
+    keeper.keep_watching();
     Ok((keeper, events))
   }
 }

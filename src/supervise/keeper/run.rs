@@ -23,8 +23,15 @@ impl Keeper {
       };
       let done = match event {
         Event::Stop => {
+          self.cancel_follow_up();
           self.stop_tree(events, false, Ending::Stop);
           Some(self.stopped())
+        }
+        Event::Changed(paths) => self.changed(events, paths),
+        Event::Said(line) => {
+          self.log_line(&line);
+          self.announce(&line);
+          None
         }
         Event::Restart { hard } => self.restart(events, hard),
         Event::Exited(pid, status) if pid == self.process.pid => self.exited(events, status),
@@ -58,6 +65,7 @@ impl Keeper {
         self.spec = KeeperSpec {
           supervisor: self.spec.supervisor,
           view: self.spec.view,
+          watch_override: self.spec.watch_override,
           ..spec
         }
       }
@@ -69,6 +77,7 @@ impl Keeper {
       self.state_dir.remove(&self.spec.service);
       return Some(EXIT_SERVICE_ENDED);
     }
+    self.keep_watching();
     None
   }
 
@@ -132,7 +141,7 @@ impl Keeper {
   }
 
   /// The service was stopped on request: said in its log, its state cleared.
-  fn stopped(&mut self) -> i32 {
+  pub(super) fn stopped(&mut self) -> i32 {
     self.finish_output();
     self.log_line(&format!("{} stopped", self.spec.service));
     self.state_dir.remove(&self.spec.service);
@@ -153,7 +162,7 @@ impl Keeper {
       }
       self.log_line(&message);
       let _ = self.state_dir.write(&self.state);
-      return Some(EXIT_SERVICE_ENDED);
+      return self.wait_for_a_fix(&what);
     };
     let notice = format!(
       "{} {what}; restarting in {} ({} of {})",
@@ -173,6 +182,11 @@ impl Keeper {
         Ok(Event::Stop) => return Some(self.stopped()),
         Ok(Event::Tick) => self.keep_state_in_place(),
         Ok(Event::Restart { .. }) | Err(RecvTimeoutError::Timeout) => break,
+        // A change is not a crash: no back-off for it, and the crash count starts over.
+        Ok(Event::Changed(_)) => {
+          self.backoff = super::backoff::Backoff::default();
+          break;
+        }
         Ok(_) => {}
         Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
       }

@@ -126,6 +126,13 @@ impl Keeper {
         self.ended = Some(status);
         false
       }
+      Ok(Event::Changed(paths)) => {
+        self
+          .change_pending
+          .get_or_insert_with(Vec::new)
+          .extend(paths);
+        false
+      }
       Ok(_) | Err(RecvTimeoutError::Timeout) => false,
       Err(RecvTimeoutError::Disconnected) => {
         thread::sleep(Duration::from_millis(5));

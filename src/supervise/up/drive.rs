@@ -46,6 +46,12 @@ impl Run<'_> {
         }
         UpEvent::Gone(launch) => self.gone(launch),
         UpEvent::Ended(launch, code) => self.ended(launch, code),
+        UpEvent::Edited => {
+          if !self.stopping {
+            self.edited();
+          }
+          None
+        }
       };
       if let Some(error) = failure {
         self.begin_stopping();

@@ -34,14 +34,17 @@ use crate::{
 impl<'a> Run<'a> {
   /// Starts every pending service whose dependencies are satisfied, in order.
   pub(super) fn start_what_may_start(&mut self) -> Result<()> {
-    while let Some(service) = self.schedule.next()? {
-      self.launch(service)?;
+    while let Some(name) = self.schedule.next(&self.project.config)? {
+      let service = self.project.config.service(&name).cloned();
+      if let Some(service) = service {
+        self.launch(&service)?;
+      }
     }
     Ok(())
   }
 
   fn launch(&mut self, service: &Service) -> Result<()> {
-    let project = self.project;
+    let project = &self.project;
     // Force frees ports for the services named, not for dependencies started along.
     let force = self.start.force && (self.names.is_empty() || self.names.contains(&service.name));
     let avoid = self
@@ -56,7 +59,8 @@ impl<'a> Run<'a> {
     };
     let chosen = allocate(project, service, &self.start.overrides, how)?;
     self.ports.insert(service.name.clone(), chosen);
-    let spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
+    let mut spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
+    spec.watch_override = self.start.watch;
     project.state.write_spec(
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),
@@ -90,11 +94,14 @@ impl<'a> Run<'a> {
 
   /// A service that was running when we came, awaited healthy for a dependent: its probe
   /// runs as after a start. It is not ours to stop.
-  pub(super) fn watch_running(&mut self, service: &Service, state: &ServiceState) -> Result<()> {
-    let spec = KeeperSpec::read(&self.project.state, &service.name)
+  pub(super) fn watch_running(&mut self, name: &str, state: &ServiceState) -> Result<()> {
+    let Some(service) = self.project.config.service(name) else {
+      return Ok(());
+    };
+    let spec = KeeperSpec::read(&self.project.state, name)
       .or_else(|_| plan::keeper_spec(&self.project.config, service, &self.ports, None))?;
     let check = Check::new(service, &spec, &self.ports, Some(state.keeper));
-    let launch = self.schedule.started(&service.name, None, check.is_some());
+    let launch = self.schedule.started(name, None, check.is_some());
     if let Some(check) = check {
       self.watch(launch, check);
     }
@@ -103,10 +110,26 @@ impl<'a> Run<'a> {
 
   /// Waits for a launch to be ready in a thread of its own, and says how it went.
   fn watch(&self, launch: u64, check: Check) {
+    self.watch_after(launch, check, None);
+  }
+
+  /// `watch`, after a restart: once the service's state counts more than `restarts`.
+  pub(super) fn watch_after(&self, launch: u64, check: Check, restarts: Option<u32>) {
     let (state, report) = (self.project.state.clone(), self.project.report);
     let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
+    let name = check.service.clone();
     thread::spawn(move || {
       test_hook_delay("DEV_TEST_READINESS_DELAY_MS");
+      if let Some(restarts) = restarts {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while state
+          .read(&name)
+          .is_some_and(|now| now.restarts <= restarts)
+          && std::time::Instant::now() < deadline
+        {
+          thread::sleep(std::time::Duration::from_millis(5));
+        }
+      }
       let event = match wait_ready(&check, &state, report, &cancel) {
         Verdict::Ready(after) => UpEvent::Ready(launch, after, check.url()),
         Verdict::TimedOut(tries, last) => UpEvent::TimedOut(launch, tries, last, check.target()),

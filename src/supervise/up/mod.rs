@@ -8,6 +8,7 @@
 //! carries a keeper's output to the terminal.
 
 mod drive;
+mod edits;
 mod launch;
 mod outcome;
 mod relay;
@@ -47,6 +48,8 @@ pub(crate) struct Start {
   pub(crate) open: bool,
   /// Detached for a task's `needs:`: no "running in the background" line.
   pub(crate) quiet: bool,
+  /// `--watch` (`Some(true)`) or `--no-watch` (`Some(false)`), over the task file.
+  pub(crate) watch: Option<bool>,
 }
 
 /// What the threads of one `dev up` tell its event loop. Each carries the launch it is
@@ -62,14 +65,17 @@ enum UpEvent {
   TimedOut(u64, u32, Outcome, String),
   /// A launch's keeper ended while it was awaited.
   Gone(u64),
+  /// devtasks.yaml was saved.
+  Edited,
 }
 
 /// Everything one `dev up` tracks while it runs.
 struct Run<'a> {
-  project: &'a Project,
+  /// Its own copy: an edit of the task file while it runs replaces the config.
+  project: Project,
   start: &'a Start,
   names: &'a [String],
-  schedule: Schedule<'a>,
+  schedule: Schedule,
   ports: PortMap,
   /// This `dev`, which its keepers watch: when it dies, they stop their services.
   supervisor: Option<ProcessId>,
@@ -84,6 +90,8 @@ struct Run<'a> {
   stopping: bool,
   /// The first failure, which `dev up` exits with once everything has stopped.
   failure: Option<Error>,
+  /// The watch on devtasks.yaml, in the foreground.
+  edits: Option<crate::supervise::watch::Watching>,
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
@@ -98,7 +106,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
   let (sender, events) = mpsc::channel();
   forward_signals(sender.clone())?;
   let mut run = Run {
-    project,
+    project: Project::new(project.config.clone(), project.color, project.report),
     start,
     names,
     schedule: Schedule::new(),
@@ -114,9 +122,13 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     retries: HashMap::new(),
     stopping: false,
     failure: None,
+    edits: None,
   };
   for service in &order {
-    run.take_over(service, &order)?;
+    run.take_over(&service.name, &order)?;
+  }
+  if !start.detach {
+    run.edits = edits::watch_task_file(&run);
   }
   let result = run.drive(&events);
   run.cancel.store(true, Ordering::Relaxed);
@@ -137,17 +149,16 @@ fn forward_signals(sender: Sender<UpEvent>) -> Result<()> {
   Ok(())
 }
 
-impl<'a> Run<'a> {
+impl Run<'_> {
   /// A service to start, or one already running that this run uses as it is. One the user
   /// named that is running already is an error: starting it twice would not do what they
   /// asked.
-  fn take_over(&mut self, service: &'a Service, order: &[&Service]) -> Result<()> {
-    let project = self.project;
-    let Some(Liveness::Running(state)) = project.check(&service.name) else {
-      self.schedule.wait_for(service);
+  fn take_over(&mut self, name: &str, order: &[&Service]) -> Result<()> {
+    let Some(Liveness::Running(state)) = self.project.check(name) else {
+      self.schedule.wait_for(name);
       return Ok(());
     };
-    if self.names.contains(&service.name) || self.names.is_empty() {
+    if self.names.iter().any(|named| named == name) || self.names.is_empty() {
       return Err(state.already_running());
     }
     let pid = state.process.map_or(0, |p| p.pid);
@@ -156,20 +167,19 @@ impl<'a> Run<'a> {
       other
         .depends_on
         .iter()
-        .any(|d| d.service == service.name && d.condition == Condition::Healthy)
+        .any(|d| d.service == name && d.condition == Condition::Healthy)
     });
     if awaited_healthy {
-      project.report.step(&format!(
-        "{} is already running (pid {pid}); waiting until it is healthy",
-        service.name
+      self.project.report.step(&format!(
+        "{name} is already running (pid {pid}); waiting until it is healthy"
       ));
-      return self.watch_running(service, &state);
+      return self.watch_running(name, &state);
     }
-    project.report.step(&format!(
-      "{} is already running (pid {pid}), using it",
-      service.name
-    ));
-    self.schedule.running(&service.name);
+    self
+      .project
+      .report
+      .step(&format!("{name} is already running (pid {pid}), using it"));
+    self.schedule.running(name);
     Ok(())
   }
 }

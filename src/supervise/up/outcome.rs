@@ -79,7 +79,7 @@ impl Run<'_> {
   /// A keeper ended: the one place that decides what a service's end means — before it was
   /// ready (whatever the readiness watcher was doing at that moment), after, or on request.
   pub(super) fn ended(&mut self, launch: u64, code: i32) -> Option<Error> {
-    let (project, stopping) = (self.project, self.stopping);
+    let (project, stopping) = (&self.project, self.stopping);
     let name = self.schedule.launch(launch)?.name.clone();
     let recorded = project.state.read(&name);
     let awaited_completion = project.config.services.iter().any(|s| {
@@ -138,11 +138,11 @@ impl Run<'_> {
     status: ExitStatus,
     recorded: Option<&ServiceState>,
   ) -> Option<Error> {
-    let project = self.project;
-    let log = log_of(project, name, recorded);
+    let log = log_of(&self.project, name, recorded);
     if self.retry_elsewhere(launch, name, &log) {
       return None;
     }
+    let project = &self.project;
     let reason = format!("{} before it was ready", status_text(status));
     if !self.start.detach {
       project.report.failure(&format!("{name} {reason}"));
@@ -167,7 +167,7 @@ impl Run<'_> {
   /// server started by hand) goes again on the next free candidate, up to three times, when
   /// the port has a `fallback:`. True when it will.
   fn retry_elsewhere(&mut self, launch: u64, name: &str, log: &Path) -> bool {
-    let project = self.project;
+    let project = &self.project;
     let Some(service) = project.config.service(name) else {
       return false;
     };
@@ -206,7 +206,7 @@ impl Run<'_> {
       list.join(", ")
     ));
     project.state.remove(name);
-    self.schedule.again(launch, service);
+    self.schedule.again(launch, name);
     true
   }
 }

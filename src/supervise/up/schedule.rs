@@ -4,7 +4,7 @@
 //! drive them with made-up events, in microseconds.
 
 use crate::{
-  config::{Condition, Service},
+  config::{Condition, Config},
   error::{Error, Result},
   sys::ProcessId,
 };
@@ -25,13 +25,14 @@ pub(crate) struct Started {
   pub(crate) completed: Option<bool>,
 }
 
-pub(crate) struct Schedule<'a> {
-  pending: Vec<&'a Service>,
+/// Services by name: the task file they are looked up in may change while `dev up` runs.
+pub(crate) struct Schedule {
+  pending: Vec<String>,
   started: Vec<Started>,
   launches: u64,
 }
 
-impl<'a> Schedule<'a> {
+impl Schedule {
   pub(crate) fn new() -> Self {
     Self {
       pending: Vec::new(),
@@ -41,22 +42,29 @@ impl<'a> Schedule<'a> {
   }
 
   /// A service to start when its dependencies allow.
-  pub(crate) fn wait_for(&mut self, service: &'a Service) {
-    self.pending.push(service);
+  pub(crate) fn wait_for(&mut self, name: &str) {
+    if !self.pending.iter().any(|pending| pending == name) {
+      self.pending.push(name.to_owned());
+    }
   }
 
-  /// The first pending service whose dependencies are satisfied, taken off the list. An
-  /// error when a dependency it needs to complete successfully did not.
-  pub(crate) fn next(&mut self) -> Result<Option<&'a Service>> {
+  /// The first pending service whose dependencies are satisfied, taken off the list (one
+  /// the task file no longer has is dropped). An error when a dependency it needs to
+  /// complete successfully did not.
+  pub(crate) fn next(&mut self, config: &Config) -> Result<Option<String>> {
+    self.pending.retain(|name| config.service(name).is_some());
     for index in 0..self.pending.len() {
-      if self.may_start(self.pending[index])? {
+      if self.may_start(config, &self.pending[index])? {
         return Ok(Some(self.pending.remove(index)));
       }
     }
     Ok(None)
   }
 
-  fn may_start(&self, service: &Service) -> Result<bool> {
+  fn may_start(&self, config: &Config, name: &str) -> Result<bool> {
+    let Some(service) = config.service(name) else {
+      return Ok(false);
+    };
     for dependency in &service.depends_on {
       let Some(started) = self.started.iter().find(|s| s.name == dependency.service) else {
         return Ok(false);
@@ -118,12 +126,17 @@ impl<'a> Schedule<'a> {
       .find(|s| s.launch != 0 && s.launch == launch)
   }
 
-  /// A start that failed is forgotten and `service` waits to start again.
-  pub(crate) fn again(&mut self, launch: u64, service: &'a Service) {
+  /// A start that failed is forgotten and `name` waits to start again.
+  pub(crate) fn again(&mut self, launch: u64, name: &str) {
     self
       .started
       .retain(|s| s.launch != launch || s.keeper.is_none());
-    self.pending.push(service);
+    self.wait_for(name);
+  }
+
+  /// The latest start of `name` this run knows, if any.
+  pub(crate) fn of(&mut self, name: &str) -> Option<&mut Started> {
+    self.started.iter_mut().rev().find(|s| s.name == name)
   }
 
   /// Whether `dev up -d` may return: nothing left to start, nothing still becoming ready.
@@ -167,10 +180,10 @@ mod tests {
     .unwrap()
   }
 
-  fn names(schedule: &mut Schedule) -> Vec<String> {
+  fn names(schedule: &mut Schedule, config: &Config) -> Vec<String> {
     let mut out = Vec::new();
-    while let Some(service) = schedule.next().unwrap() {
-      out.push(service.name.clone());
+    while let Some(name) = schedule.next(config).unwrap() {
+      out.push(name);
     }
     out
   }
@@ -187,34 +200,37 @@ mod tests {
     let config = config(CHAIN);
     let mut schedule = Schedule::new();
     for service in &config.services {
-      schedule.wait_for(service);
+      schedule.wait_for(&service.name);
     }
-    assert_eq!(names(&mut schedule), ["db"]);
+    assert_eq!(names(&mut schedule, &config), ["db"]);
     let db = schedule.started("db", Some(ProcessId::gone(10)), true);
     assert_eq!(
-      names(&mut schedule),
+      names(&mut schedule, &config),
       Vec::<String>::new(),
       "db is not ready yet"
     );
     schedule.launch(db).unwrap().ready = true;
-    assert_eq!(names(&mut schedule), ["migrate"]);
+    assert_eq!(names(&mut schedule, &config), ["migrate"]);
     let migrate = schedule.started("migrate", Some(ProcessId::gone(11)), false);
-    assert!(names(&mut schedule).is_empty(), "migrate has not completed");
+    assert!(
+      names(&mut schedule, &config).is_empty(),
+      "migrate has not completed"
+    );
     schedule.launch(migrate).unwrap().completed = Some(true);
-    assert_eq!(names(&mut schedule), ["api"]);
+    assert_eq!(names(&mut schedule, &config), ["api"]);
     schedule.started("api", Some(ProcessId::gone(12)), false);
     // `started` needs no more than a start.
-    assert_eq!(names(&mut schedule), ["web"]);
+    assert_eq!(names(&mut schedule, &config), ["web"]);
   }
 
   #[test]
   fn a_dependency_that_did_not_complete_successfully_fails_its_dependent() {
     let config = config(CHAIN);
     let mut schedule = Schedule::new();
-    schedule.wait_for(config.service("api").unwrap());
+    schedule.wait_for("api");
     let migrate = schedule.started("migrate", None, false);
     schedule.launch(migrate).unwrap().completed = Some(false);
-    let error = schedule.next().unwrap_err().to_string();
+    let error = schedule.next(&config).unwrap_err().to_string();
     assert!(
       error.contains("needs migrate to complete successfully"),
       "{error}"
@@ -225,9 +241,9 @@ mod tests {
   fn up_detached_returns_only_once_everything_watched_is_ready_or_over() {
     let config = config(CHAIN);
     let mut schedule = Schedule::new();
-    schedule.wait_for(config.service("db").unwrap());
+    schedule.wait_for("db");
     assert!(!schedule.settled(), "db is still to start");
-    schedule.next().unwrap();
+    schedule.next(&config).unwrap();
     let db = schedule.started("db", Some(ProcessId::gone(10)), true);
     assert!(!schedule.settled(), "db is becoming ready");
     schedule.launch(db).unwrap().completed = Some(false);
@@ -254,13 +270,12 @@ mod tests {
   fn a_start_tried_again_is_forgotten_and_waits_anew() {
     let config = config(CHAIN);
     let mut schedule = Schedule::new();
-    let db = config.service("db").unwrap();
     let first = schedule.started("db", Some(ProcessId::gone(10)), true);
-    schedule.again(first, db);
+    schedule.again(first, "db");
     assert!(
       schedule.launch(first).is_none(),
       "events of the old start are ignored"
     );
-    assert_eq!(names(&mut schedule), ["db"]);
+    assert_eq!(names(&mut schedule, &config), ["db"]);
   }
 }

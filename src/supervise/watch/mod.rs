@@ -1,0 +1,313 @@
+//! Watching a service's (or a task's) source for changes: one report per burst of saves,
+//! after the debounce, for paths that are not ignored and match the `watch:` globs.
+//!
+//! On Linux every directory is watched on its own (inotify has no recursive mode), found by
+//! a walk that never enters ignored ones — so `node_modules` or `.git` cost no watch at all,
+//! and a directory created later is added when it appears. macOS's FSEvents watches a tree
+//! in one go; there the ignore rules filter the events instead.
+
+mod rules;
+
+use std::{
+  path::{Path, PathBuf},
+  sync::{
+    Arc, Mutex, PoisonError, Weak,
+    mpsc::{self, Receiver, RecvTimeoutError},
+  },
+  thread,
+  time::{Duration, Instant},
+};
+
+use notify::{EventKind, RecursiveMode, Watcher as _};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Watch;
+
+pub(crate) use rules::Rules;
+
+/// Files whose rules say what is not watched (and whose edits are not changes).
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// What to watch, resolved: written into the keeper's spec.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WatchSpec {
+  /// Paths are shown, and ignore rules and globs matched, relative to it (the `cwd`).
+  pub(crate) root: PathBuf,
+  /// Directories and files to watch (absolute).
+  pub(crate) paths: Vec<PathBuf>,
+  /// When any: a change counts only if its path matches one (`**/*.py`).
+  pub(crate) globs: Vec<String>,
+  /// More gitignore patterns: the user's `ignore:` and the log directory.
+  pub(crate) ignore: Vec<String>,
+  pub(crate) debounce_ms: u64,
+  pub(crate) restart_dependents: bool,
+}
+
+impl WatchSpec {
+  /// `watch:` resolved against the directory it is relative to.
+  pub(crate) fn new(watch: &Watch, cwd: &Path) -> Self {
+    Self {
+      root: cwd.to_path_buf(),
+      paths: watch.paths.iter().map(|path| cwd.join(path)).collect(),
+      globs: watch.globs.clone(),
+      ignore: watch.ignore.clone(),
+      debounce_ms: watch.debounce.as_millis() as u64,
+      restart_dependents: watch.restart_dependents,
+    }
+  }
+
+  /// What a change is called in messages: `app/main.py`, or `app/main.py and 3 more`.
+  pub(crate) fn describe(changed: &[PathBuf]) -> String {
+    match changed {
+      [] => "a file".into(),
+      [one] => one.display().to_string(),
+      [first, rest @ ..] => format!("{} and {} more", first.display(), rest.len()),
+    }
+  }
+}
+
+/// A watch in progress: dropping it stops it.
+pub(crate) struct Watching {
+  _watcher: Arc<Mutex<notify::RecommendedWatcher>>,
+  /// Directories with a watch of their own (Linux).
+  pub(crate) watched: usize,
+}
+
+/// Starts watching. `changed` is called from a thread of its own once per burst, with the
+/// paths that changed (relative to the root where they can be).
+pub(crate) fn watch(
+  spec: &WatchSpec,
+  mut changed: impl FnMut(Vec<PathBuf>) + Send + 'static,
+) -> notify::Result<Watching> {
+  let (sender, events) = mpsc::channel();
+  let mut watcher = notify::recommended_watcher(move |event| {
+    let _ = sender.send(event);
+  })?;
+  let mut rules = Rules::new(&spec.ignore);
+  let mut watched = 0;
+  for path in &spec.paths {
+    watched += add(&mut watcher, &mut rules, &spec.root, path)?;
+  }
+  let spec = spec.clone();
+  let mut filter = Filter { spec, rules };
+  let watcher = Arc::new(Mutex::new(watcher));
+  // Weak: once `Watching` is dropped the watcher goes, its events end, and so does this.
+  let adder = Arc::downgrade(&watcher);
+  thread::spawn(move || {
+    while let Some(batch) = next_burst(&events, &mut filter, &adder) {
+      changed(batch);
+    }
+  });
+  Ok(Watching {
+    _watcher: watcher,
+    watched,
+  })
+}
+
+/// What decides whether an event counts.
+struct Filter {
+  spec: WatchSpec,
+  rules: Rules,
+}
+
+impl Filter {
+  /// An ignore file that was saved gives its new rules, and is no change itself.
+  fn reload_ignore_files(&mut self, event: &notify::Event) {
+    for path in &event.paths {
+      let is_ignore_file = path
+        .file_name()
+        .is_some_and(|name| IGNORE_FILES.iter().any(|file| name == *file));
+      if !is_ignore_file {
+        continue;
+      }
+      let directory = path.parent().unwrap_or(path);
+      let relative = directory.strip_prefix(&self.spec.root).unwrap_or(directory);
+      let text = std::fs::read_to_string(path).unwrap_or_default();
+      self.rules.add_file(path, &text, &rules::parts_of(relative));
+    }
+  }
+
+  /// The event's paths that count, relative to the root.
+  fn relevant(&self, event: &notify::Event) -> Vec<PathBuf> {
+    if matches!(event.kind, EventKind::Access(_)) {
+      return Vec::new();
+    }
+    event
+      .paths
+      .iter()
+      .filter(|path| {
+        !path
+          .file_name()
+          .is_some_and(|name| IGNORE_FILES.iter().any(|file| name == *file))
+      })
+      .filter(|path| {
+        // Below a watched directory, or a watched file itself (whose directory is watched).
+        self
+          .spec
+          .paths
+          .iter()
+          .any(|watched| *path == watched || (path.starts_with(watched) && watched.is_dir()))
+      })
+      .filter_map(|path| {
+        let relative = path.strip_prefix(&self.spec.root).unwrap_or(path);
+        let directory = path.is_dir();
+        if self.rules.is_ignored(relative, directory) {
+          return None;
+        }
+        let wanted = self.spec.globs.is_empty()
+          || directory
+          || self
+            .spec
+            .globs
+            .iter()
+            .any(|glob| rules::glob_matches(glob, relative));
+        wanted.then(|| relative.to_path_buf())
+      })
+      .collect()
+  }
+}
+
+/// Waits for a relevant change, then gathers the burst it starts until the debounce passes
+/// without another. `None` once the watcher is gone.
+fn next_burst(
+  events: &Receiver<notify::Result<notify::Event>>,
+  filter: &mut Filter,
+  adder: &Weak<Mutex<notify::RecommendedWatcher>>,
+) -> Option<Vec<PathBuf>> {
+  let debounce = Duration::from_millis(filter.spec.debounce_ms);
+  let mut batch: Vec<PathBuf> = Vec::new();
+  let mut quiet_until: Option<Instant> = None;
+  loop {
+    let event = match quiet_until {
+      None => events.recv().ok()?,
+      Some(until) => match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        Ok(event) => event,
+        Err(RecvTimeoutError::Timeout) => return Some(batch),
+        Err(RecvTimeoutError::Disconnected) => return None,
+      },
+    };
+    let Ok(event) = event else { continue };
+    filter.reload_ignore_files(&event);
+    if let (Some(watcher), EventKind::Create(_)) = (adder.upgrade(), event.kind) {
+      let mut watcher = watcher.lock().unwrap_or_else(PoisonError::into_inner);
+      for path in event.paths.iter().filter(|path| path.is_dir()) {
+        let root = filter.spec.root.clone();
+        let _ = add(&mut watcher, &mut filter.rules, &root, path);
+      }
+    }
+    for path in filter.relevant(&event) {
+      if !batch.contains(&path) {
+        batch.push(path);
+      }
+      quiet_until = Some(Instant::now() + debounce);
+    }
+  }
+}
+
+/// Watches `path`: on Linux each directory below it that is not ignored (reading the
+/// `.gitignore` and `.ignore` files met on the way), elsewhere the tree at once. Returns the
+/// number of watches added.
+fn add(
+  watcher: &mut notify::RecommendedWatcher,
+  rules: &mut Rules,
+  root: &Path,
+  path: &Path,
+) -> notify::Result<usize> {
+  if !path.is_dir() {
+    // A file is watched through its directory: editors save by writing a new file and
+    // renaming it over the old one, which would end a watch on the file itself.
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty());
+    watcher.watch(
+      directory.unwrap_or(Path::new(".")),
+      RecursiveMode::NonRecursive,
+    )?;
+    return Ok(1);
+  }
+  if !cfg!(target_os = "linux") {
+    watcher.watch(path, RecursiveMode::Recursive)?;
+    return Ok(1);
+  }
+  let mut count = 0;
+  let mut queue = vec![path.to_path_buf()];
+  while let Some(directory) = queue.pop() {
+    let relative = directory.strip_prefix(root).unwrap_or(&directory);
+    if !relative.as_os_str().is_empty() && rules.is_ignored(relative, true) {
+      continue;
+    }
+    let base = rules::parts_of(relative);
+    for name in IGNORE_FILES {
+      let file = directory.join(name);
+      if let Ok(text) = std::fs::read_to_string(&file) {
+        rules.add_file(&file, &text, &base);
+      }
+    }
+    watcher.watch(&directory, RecursiveMode::NonRecursive)?;
+    count += 1;
+    if let Ok(entries) = std::fs::read_dir(&directory) {
+      queue.extend(
+        entries
+          .flatten()
+          .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+          .map(|entry| entry.path()),
+      );
+    }
+  }
+  Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+  use std::{fs, sync::mpsc};
+
+  use super::*;
+
+  fn spec(root: &Path, globs: &[&str]) -> WatchSpec {
+    WatchSpec {
+      root: root.to_path_buf(),
+      paths: vec![root.to_path_buf()],
+      globs: globs.iter().map(|glob| (*glob).to_owned()).collect(),
+      ignore: vec!["logs".into()],
+      debounce_ms: 100,
+      restart_dependents: true,
+    }
+  }
+
+  #[test]
+  fn a_burst_of_saves_is_one_change_and_ignored_trees_cost_no_watch() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["src", "node_modules/a/b", ".git/objects", "logs"] {
+      fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    fs::write(root.join(".gitignore"), "*.tmp\n").unwrap();
+    let (sender, changes) = mpsc::channel();
+    let watching = watch(&spec(root, &["**/*.py"]), move |batch| {
+      let _ = sender.send(batch);
+    })
+    .unwrap();
+    // The root and src: nothing under node_modules, .git or logs.
+    assert_eq!(watching.watched, 2);
+    for i in 0..20 {
+      fs::write(root.join("src/app.py"), format!("x = {i}\n")).unwrap();
+    }
+    fs::write(root.join("node_modules/a/b/index.py"), "").unwrap();
+    fs::write(root.join("src/notes.tmp"), "").unwrap();
+    fs::write(root.join("src/readme.md"), "").unwrap();
+    let batch = changes.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(batch, vec![PathBuf::from("src/app.py")]);
+    assert!(
+      changes.recv_timeout(Duration::from_millis(400)).is_err(),
+      "one burst, one change"
+    );
+    // A directory made later is watched too.
+    fs::create_dir(root.join("src/new")).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let _ = changes.recv_timeout(Duration::from_millis(300));
+    fs::write(root.join("src/new/mod.py"), "").unwrap();
+    let batch = changes.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+      batch.contains(&PathBuf::from("src/new/mod.py")),
+      "{batch:?}"
+    );
+  }
+}

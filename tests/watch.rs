@@ -1,0 +1,317 @@
+//! Restart on change, with real file edits: `watch:` for services (detached and in the
+//! foreground), `--watch` for tasks, and edits of devtasks.yaml while `dev up` runs.
+
+use std::{
+  fs,
+  time::{Duration, Instant},
+};
+
+use crate::harness::*;
+
+/// The pid `server.py` printed last in the service's log.
+fn listening_pid(test: &Test, service: &str) -> Option<u32> {
+  test.log(service).lines().rev().find_map(|line| {
+    line
+      .strip_prefix("listening ")?
+      .split(" pid ")
+      .nth(1)?
+      .split(' ')
+      .next()?
+      .parse()
+      .ok()
+  })
+}
+
+fn restarts(test: &Test, service: &str) -> u64 {
+  test
+    .status_json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .find(|row| row["service"] == service)
+    .map_or(0, |row| row["restarts"].as_u64().unwrap_or(0))
+}
+
+#[test]
+fn a_saved_file_restarts_the_service_on_its_port_and_ignored_paths_never_do() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).field("watch: [app]")]);
+  for dir in ["app/node_modules/lib", "app/.git", "app/__pycache__"] {
+    fs::create_dir_all(test.path().join(dir)).unwrap();
+  }
+  test.write("app/main.py", "x = 1\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let first = test.pid_of("api").unwrap();
+  test.write("app/main.py", "x = 2\n");
+  wait_until("a new pid", Duration::from_secs(10), || {
+    test.pid_of("api").is_some_and(|pid| pid != first)
+  });
+  wait_until("listening again", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let log = test.log("api");
+  assert!(
+    log.contains("↻ api: app/main.py changed → restarted (ready in"),
+    "{log}"
+  );
+  assert!(!log.contains("Address already in use"), "{log}");
+  let second = test.pid_of("api").unwrap();
+  // What is ignored, by name or by .gitignore, never restarts it.
+  test.write("app/.gitignore", "*.tmp\n");
+  std::thread::sleep(Duration::from_millis(400));
+  let third = test.pid_of("api").unwrap();
+  for (path, text) in [
+    ("app/node_modules/lib/index.js", "x"),
+    ("app/.git/HEAD", "x"),
+    ("app/__pycache__/main.pyc", "x"),
+    ("app/notes.tmp", "x"),
+    ("logs/other.log", "x"),
+  ] {
+    test.write(path, text);
+  }
+  std::thread::sleep(Duration::from_millis(800));
+  assert_eq!(
+    test.pid_of("api"),
+    Some(third),
+    "an ignored path restarted it"
+  );
+  assert!(third != second || restarts(&test, "api") >= 1);
+  test.args(&["stop"]).status(0).run();
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)
+    .env("EXIT_DELAY", 0.1)
+    .field("watch: {paths: [app], debounce: 20ms}")]);
+  test.write("app/main.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let mut pids = vec![listening_pid(&test, "api").unwrap()];
+  for cycle in 1..=50 {
+    test.write("app/main.py", &format!("{cycle}\n"));
+    let before = *pids.last().unwrap();
+    wait_until(
+      &format!("cycle {cycle}: a new listener"),
+      Duration::from_secs(10),
+      || listening_pid(&test, "api").is_some_and(|pid| pid != before),
+    );
+    pids.push(listening_pid(&test, "api").unwrap());
+  }
+  let log = test.log("api");
+  assert!(
+    !log.to_lowercase().contains("address already in use"),
+    "{log}"
+  );
+  pids.dedup();
+  assert_eq!(
+    pids.len(),
+    51,
+    "a new process each time, always on port {port}"
+  );
+  eprintln!("figure: 50 edit-restart cycles, 51 pids, 0 EADDRINUSE");
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn a_burst_of_a_hundred_saves_in_a_second_restarts_once() {
+  let port = free_port();
+  let test =
+    Test::new().servers(&[server("api", port).field("watch: {paths: [app], debounce: 200ms}")]);
+  test.write("app/main.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let started = Instant::now();
+  for save in 0..100 {
+    test.write("app/main.py", &format!("{save}\n"));
+    std::thread::sleep(Duration::from_millis(10));
+  }
+  assert!(started.elapsed() < Duration::from_secs(3));
+  wait_until("the restart", Duration::from_secs(10), || {
+    restarts(&test, "api") >= 1
+  });
+  std::thread::sleep(Duration::from_millis(800));
+  let count = restarts(&test, "api");
+  eprintln!("figure: 100 saves in a burst → {count} restart(s)");
+  assert!(matches!(count, 1 | 2), "{count} restarts");
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn dependents_restart_in_order_once_the_changed_service_is_ready() {
+  let (api, web) = (free_port(), free_port());
+  let test = Test::new().servers(&[
+    server("api", api).env("DELAY", 0.3).field("watch: [app]"),
+    server("web", web).field("depends_on: { api: healthy }"),
+  ]);
+  test.write("app/main.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  test.write("app/main.py", "1\n");
+  wait_until("web's second run listens", Duration::from_secs(15), || {
+    test.log("web").matches("listening").count() >= 2
+  });
+  let time = |service: &str, prefix: &str| -> f64 {
+    test
+      .log(service)
+      .lines()
+      .rev()
+      .find(|line| line.starts_with(prefix))
+      .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+      .unwrap_or_else(|| {
+        panic!(
+          "no `{prefix}` in the log of {service}:\n{}",
+          test.log(service)
+        )
+      })
+  };
+  assert!(
+    time("web", "starting at") >= time("api", "listening"),
+    "web restarted before api was ready again"
+  );
+  assert!(
+    test.log("api").contains("↻ web: restarted after api"),
+    "{}",
+    test.log("api")
+  );
+  assert_eq!(restarts(&test, "api"), 1);
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn a_broken_version_stays_down_until_the_next_save_fixes_it() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: exec python3 -u app/main.py\n    port: {port}\n    watch: {{paths: [app], debounce: 50ms}}\n"
+  ));
+  let good = "import os, socket, time\ns = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen(8)\nprint('up', flush=True)\ntime.sleep(60)\n";
+  test.write("app/main.py", good);
+  test.args(&["up", "-d"]).status(0).run();
+  test.write("app/main.py", "raise SystemExit('broken on purpose')\n");
+  wait_until("it failed and waits", Duration::from_secs(10), || {
+    test.status_json()[0]["mode"] == "waiting for a change"
+  });
+  assert!(!is_listening(port));
+  test
+    .args(&["status"])
+    .status(0)
+    .stdout_contains("waiting for a change")
+    .run();
+  test.write("app/main.py", good);
+  wait_until("running again", Duration::from_secs(10), || {
+    test.status_json()[0]["state"] == "running" && is_listening(port)
+  });
+  test.args(&["stop"]).status(0).run();
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn up_with_no_watch_ignores_watch_and_up_with_watch_watches_the_cwd() {
+  let (one, two) = (free_port(), free_port());
+  let test = Test::new().servers(&[
+    server("listed", one).field("watch: [app]"),
+    server("unlisted", two),
+  ]);
+  test.write("app/main.py", "0\n");
+  test
+    .args(&["up", "-d", "--no-watch", "listed"])
+    .status(0)
+    .run();
+  test
+    .args(&["up", "-d", "--watch", "unlisted"])
+    .status(0)
+    .run();
+  test.write("app/main.py", "1\n");
+  wait_until("unlisted restarted", Duration::from_secs(10), || {
+    restarts(&test, "unlisted") >= 1
+  });
+  std::thread::sleep(Duration::from_millis(500));
+  assert_eq!(restarts(&test, "listed"), 0, "--no-watch");
+  // --no-watch holds across a restart (the keeper keeps it), and so does --watch.
+  test.args(&["listed-restart"]).status(0).run();
+  let before = restarts(&test, "listed");
+  test.write("app/main.py", "2\n");
+  std::thread::sleep(Duration::from_millis(800));
+  assert_eq!(restarts(&test, "listed"), before);
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn a_watched_task_runs_again_on_change_and_the_run_in_progress_is_stopped() {
+  let test = Test::with_config(
+    "tasks:\n  check:\n    run: 'echo run $(cat src/v) $$ >> runs; sleep 30'\n    watch: [src]\n",
+  );
+  test.write("src/v", "1");
+  let mut watcher = test.spawn(&["check", "--watch"]);
+  let runs = |test: &Test| fs::read_to_string(test.path().join("runs")).unwrap_or_default();
+  wait_until("the first run", Duration::from_secs(10), || {
+    runs(&test).contains("run 1")
+  });
+  let first: u32 = runs(&test)
+    .split_whitespace()
+    .nth(2)
+    .unwrap()
+    .parse()
+    .unwrap();
+  test.write("src/v", "2");
+  wait_until("the second run", Duration::from_secs(10), || {
+    runs(&test).contains("run 2")
+  });
+  wait_until("the first run stopped", Duration::from_secs(5), || {
+    !is_alive(first)
+  });
+  let (_, said) = test.spawned_output();
+  assert!(said.contains("──── run 2 · src/v changed ────"), "{said}");
+  signal(watcher.id(), libc::SIGINT);
+  wait_child(&mut watcher, Duration::from_secs(10));
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
+
+#[test]
+fn edits_of_the_task_file_apply_while_up_runs_and_a_broken_one_changes_nothing() {
+  let (api, moved, web, extra) = (free_port(), free_port(), free_port(), free_port());
+  let yaml = |api_port: u16, with_extra: bool| {
+    let mut servers = vec![server("api", api_port), server("web", web)];
+    if with_extra {
+      servers.push(server("extra", extra));
+    }
+    services(&servers)
+  };
+  let test = Test::new().config(&yaml(api, false));
+  let mut dev = test.spawn(&[]);
+  wait_until("both up", Duration::from_secs(10), || {
+    is_listening(api) && is_listening(web)
+  });
+  let web_pid = test.pid_of("web").unwrap();
+  // The port of api changes and extra appears: api moves, extra starts, web is untouched.
+  test.write("devtasks.yaml", &yaml(moved, true));
+  wait_until("api on its new port", Duration::from_secs(10), || {
+    is_listening(moved)
+  });
+  wait_until("extra started", Duration::from_secs(10), || {
+    is_listening(extra)
+  });
+  assert!(!is_listening(api));
+  assert_eq!(test.pid_of("web"), Some(web_pid), "web did not change");
+  // A broken edit: said where, nothing stops.
+  test.write("devtasks.yaml", "services:\n  api: {run: x, port: nope}\n");
+  std::thread::sleep(Duration::from_millis(800));
+  assert!(is_listening(moved) && is_listening(extra) && is_listening(web));
+  // Removed from the file: stopped.
+  test.write(
+    "devtasks.yaml",
+    &services(&[server("api", moved), server("web", web)]),
+  );
+  wait_until("extra stopped", Duration::from_secs(10), || {
+    !is_listening(extra)
+  });
+  let (_, said) = test.spawned_output();
+  assert!(said.contains("devtasks.yaml:2:"), "{said}");
+  assert!(said.contains("nothing changed"), "{said}");
+  assert!(
+    said.contains("extra was removed from devtasks.yaml"),
+    "{said}"
+  );
+  signal(dev.id(), libc::SIGINT);
+  wait_child(&mut dev, Duration::from_secs(15));
+  test.wait_for_no_processes(Duration::from_secs(5));
+}
