@@ -3,7 +3,7 @@
 
 use std::{fs, time::Duration};
 
-use crate::harness::{DEV, Test, wait_child, wait_until};
+use crate::harness::{DEV, Test, wait_child, wait_until, wait_until_else};
 
 /// Prints `line 0` … `line N-1` (argv 1), pausing argv 2 seconds after each.
 const CHATTY: &str = "import sys, time
@@ -88,6 +88,37 @@ fn a_follower_sees_every_line_through_rotations() {
     .filter_map(|line| line.strip_prefix("line ")?.parse().ok())
     .collect();
   assert_eq!(numbers, (0..600).collect::<Vec<u32>>());
+  test.run(&["stop"]).success();
+}
+
+#[test]
+fn a_follower_sees_every_line_when_the_file_rotates_several_times_between_two_looks() {
+  // Bursts of 40 padded lines (~4 KB) against a 1 KB limit: four rotations within a few
+  // milliseconds, while the follower looks every 100 ms.
+  let test = Test::with_config(
+    "services:\n  bursty:\n    run: sleep 0.5; exec python3 bursty.py\n    log: { max_size: 1KB, keep: 9 }\n",
+  );
+  test.write(
+    "bursty.py",
+    "import time\nfor burst in range(5):\n    print(''.join(f'line {burst * 40 + i} {\"x\" * 90}\\n' for i in range(40)), end='', flush=True)\n    time.sleep(0.3)\n",
+  );
+  test.run(&["up", "-d"]).success();
+  let mut follower = test.spawn(&["logs", "bursty", "-f", "-n", "0"]);
+  wait_until_else(
+    "the follower saw the last line",
+    Duration::from_secs(20),
+    || test.spawned_output().0.contains("line 199 "),
+    || test.spawned_output().0,
+  );
+  follower.kill().unwrap();
+  let _ = follower.wait();
+  let numbers: Vec<u32> = test
+    .spawned_output()
+    .0
+    .lines()
+    .filter_map(|line| line.strip_prefix("line ")?.split(' ').next()?.parse().ok())
+    .collect();
+  assert_eq!(numbers, (0..200).collect::<Vec<u32>>());
   test.run(&["stop"]).success();
 }
 

@@ -212,10 +212,7 @@ impl Follower {
       let on_disk = std::fs::metadata(&self.path).ok();
       match on_disk {
         Some(_) if sys::path_identity(&self.path) != self.identity || self.file.is_none() => {
-          // Rotated or created: what the old handle had is read; go on with the new file.
-          self.file = File::open(&self.path).ok();
-          self.identity = self.file.as_ref().and_then(sys::file_identity);
-          self.offset = 0;
+          self.switch(&mut lines);
         }
         Some(meta) if meta.len() < self.offset => {
           self.offset = 0;
@@ -224,6 +221,42 @@ impl Follower {
         _ => return lines,
       }
     }
+  }
+
+  /// The file was rotated (or created): the rest of the old one is read — again, for what
+  /// was written between the last look and the rename — then every file rotated after it (a
+  /// fast writer rotates several times between two looks), oldest first; then the new one.
+  fn switch(&mut self, lines: &mut Vec<Vec<u8>>) {
+    self.drain(lines);
+    let current = File::open(&self.path).ok();
+    // Newest first, so that a rotation meanwhile shows a file twice (skipped) but never
+    // hides one.
+    let mut newer: Vec<(Option<(u64, u64)>, File)> = Vec::new();
+    let mut old_one_found = false;
+    for n in 1.. {
+      let Some(file) = self.identity.and(File::open(rotated(&self.path, n)).ok()) else {
+        break;
+      };
+      let identity = sys::file_identity(&file);
+      if identity == self.identity {
+        old_one_found = true;
+        break;
+      }
+      if newer.iter().all(|(seen, _)| *seen != identity) {
+        newer.push((identity, file));
+      }
+    }
+    // The old file deleted, not rotated: the rotated ones are history, not news.
+    if !old_one_found {
+      newer.clear();
+    }
+    for (identity, file) in newer.into_iter().rev() {
+      (self.file, self.identity, self.offset) = (Some(file), identity, 0);
+      self.drain(lines);
+    }
+    self.identity = current.as_ref().and_then(sys::file_identity);
+    self.file = current;
+    self.offset = 0;
   }
 
   fn drain(&mut self, lines: &mut Vec<Vec<u8>>) {
