@@ -102,13 +102,26 @@ pub(crate) fn is_bindable(port: u16) -> bool {
 }
 
 #[track_caller]
-pub(crate) fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, timeout: Duration, condition: impl FnMut() -> bool) {
+  wait_until_else(what, timeout, condition, String::new);
+}
+
+/// `wait_until`, whose failure also says what `explain` finds (a log, a status).
+#[track_caller]
+pub(crate) fn wait_until_else(
+  what: &str,
+  timeout: Duration,
+  mut condition: impl FnMut() -> bool,
+  explain: impl FnOnce() -> String,
+) {
   let deadline = Instant::now() + timeout;
   while !condition() {
-    assert!(
-      Instant::now() < deadline,
-      "timed out after {timeout:?} waiting for: {what}"
-    );
+    if Instant::now() >= deadline {
+      panic!(
+        "timed out after {timeout:?} waiting for: {what}\n{}",
+        explain()
+      );
+    }
     thread::sleep(Duration::from_millis(10));
   }
 }
