@@ -230,7 +230,7 @@ pub(crate) fn keeper_spec(
   spec.watch = service
     .watch
     .as_ref()
-    .map(|watch| WatchSpec::new(watch, &spec.cwd));
+    .map(|watch| WatchSpec::new(watch, &spec.cwd, &config.log_dir));
   Ok(spec)
 }
 

@@ -44,14 +44,12 @@ pub(crate) fn watch_task(
     config: config.path.clone(),
     suggestion: None,
   })?;
-  let mut spec = WatchSpec::new(
+  // The services' logs (a task's `needs:` write there) are never a reason to run again.
+  let spec = WatchSpec::new(
     task.watch.as_ref().unwrap_or(&Watch::everything()),
     &task.cwd.path,
+    &config.log_dir,
   );
-  // The services' logs (a task's `needs:` write there) are never a reason to run again.
-  if let Ok(logs) = config.log_dir.strip_prefix(&task.cwd.path) {
-    spec.ignore.push(format!("/{}", logs.display()));
-  }
   let (sender, happened) = mpsc::channel();
   let changes = sender.clone();
   let watching = watch::watch(&spec, move |paths| {

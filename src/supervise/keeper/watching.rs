@@ -34,11 +34,10 @@ impl Keeper {
   fn watch_spec(&self) -> Option<WatchSpec> {
     match self.spec.watch_override {
       Some(false) => None,
-      Some(true) => self
-        .spec
-        .watch
-        .clone()
-        .or_else(|| Some(WatchSpec::new(&Watch::everything(), &self.spec.cwd))),
+      Some(true) => self.spec.watch.clone().or_else(|| {
+        let logs = self.spec.log.parent().unwrap_or(&self.spec.cwd);
+        Some(WatchSpec::new(&Watch::everything(), &self.spec.cwd, logs))
+      }),
       None => self.spec.watch.clone(),
     }
   }

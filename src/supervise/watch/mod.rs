@@ -44,13 +44,20 @@ pub(crate) struct WatchSpec {
 }
 
 impl WatchSpec {
-  /// `watch:` resolved against the directory it is relative to.
-  pub(crate) fn new(watch: &Watch, cwd: &Path) -> Self {
+  /// `watch:` resolved against the directory it is relative to. The log directory is
+  /// never watched: the output written there would restart the service again and again.
+  pub(crate) fn new(watch: &Watch, cwd: &Path, log_dir: &Path) -> Self {
+    let mut ignore = watch.ignore.clone();
+    if let Ok(logs) = log_dir.strip_prefix(cwd)
+      && !logs.as_os_str().is_empty()
+    {
+      ignore.push(format!("/{}/", logs.display()));
+    }
     Self {
       root: cwd.to_path_buf(),
       paths: watch.paths.iter().map(|path| cwd.join(path)).collect(),
       globs: watch.globs.clone(),
-      ignore: watch.ignore.clone(),
+      ignore,
       debounce_ms: watch.debounce.as_millis() as u64,
       restart_dependents: watch.restart_dependents,
     }
@@ -168,15 +175,18 @@ impl Filter {
 }
 
 /// Waits for a relevant change, then gathers the burst it starts until the debounce passes
-/// without another. `None` once the watcher is gone.
+/// without another — or, for a tree that never goes quiet, ten debounces (at least 1 s)
+/// after the first. `None` once the watcher is gone.
 fn next_burst(
   events: &Receiver<notify::Result<notify::Event>>,
   filter: &mut Filter,
   adder: &Weak<Mutex<notify::RecommendedWatcher>>,
 ) -> Option<Vec<PathBuf>> {
   let debounce = Duration::from_millis(filter.spec.debounce_ms);
+  let longest = (debounce * 10).max(Duration::from_secs(1));
   let mut batch: Vec<PathBuf> = Vec::new();
   let mut quiet_until: Option<Instant> = None;
+  let mut burst_ends: Option<Instant> = None;
   loop {
     let event = match quiet_until {
       None => events.recv().ok()?,
@@ -199,7 +209,8 @@ fn next_burst(
       if !batch.contains(&path) {
         batch.push(path);
       }
-      quiet_until = Some(Instant::now() + debounce);
+      let ends = *burst_ends.get_or_insert(Instant::now() + longest);
+      quiet_until = Some((Instant::now() + debounce).min(ends));
     }
   }
 }
