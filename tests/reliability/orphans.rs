@@ -72,7 +72,11 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port(how: Containment) {
               !procs::command_line(*pid).contains("__keep")
             })
             .collect();
-          assert!(left.is_empty(), "cycle {cycle}: restart left {left:?}");
+          let described: Vec<String> = left.iter().map(|pid| procs::describe(*pid)).collect();
+          assert!(
+            left.is_empty(),
+            "cycle {cycle}: restart left {described:#?}"
+          );
         }
         test.run(&["stop"]).success();
       }
