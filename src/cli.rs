@@ -104,7 +104,12 @@ pub(crate) enum ProjectCommand {
     /// Do not restart on change, whatever `watch:` says
     #[arg(long)]
     no_watch: bool,
+    /// Start in the background, then open the dashboard (quitting it leaves them running)
+    #[arg(long, conflicts_with = "detach")]
+    ui: bool,
   },
+  /// A dashboard of the running services: states, health, CPU, logs; keys to restart/stop
+  Ui,
   /// Stop services (all by default), with their whole process trees
   Stop { services: Vec<String> },
   /// Restart services in place (all by default); starts those not running

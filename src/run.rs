@@ -9,7 +9,7 @@ use crate::{
   commands::{
     completions, doctor, export, health, init, list, logs,
     port::{self, PortContext},
-    restart, status, stop,
+    restart, status, stop, ui,
   },
   config::{Config, DERIVED_SUFFIXES},
   error::{Error, Result},
@@ -84,6 +84,7 @@ impl Session {
             open: false,
             watch: false,
             no_watch: false,
+            ui: false,
           })
           .map(ok),
       },
@@ -147,17 +148,20 @@ impl Session {
         open,
         watch,
         no_watch,
+        ui,
       } => {
         let start = Start {
-          detach,
+          detach: detach || ui,
           force: false,
           overrides: PortOverrides(ports),
           open,
           quiet: false,
           watch: (watch || no_watch).then_some(watch),
         };
-        up::up(project, &services, &start)
+        up::up(project, &services, &start)?;
+        if ui { ui::ui(project) } else { Ok(()) }
       }
+      ProjectCommand::Ui => ui::ui(project),
       ProjectCommand::Stop { services } => stop::stop(project, &services),
       ProjectCommand::Restart { services, detach } => {
         restart::restart(project, &services, false, detach)

@@ -20,4 +20,5 @@ mod readiness;
 mod reliability;
 mod tasks;
 mod terminal;
+mod ui;
 mod watch;

@@ -98,7 +98,7 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     let before = *pids.last().unwrap();
     wait_until_else(
       &format!("cycle {cycle}: a new listener"),
-      Duration::from_secs(10),
+      Duration::from_secs(20),
       || listening_pid(&test, "api").is_some_and(|pid| pid != before),
       || format!("status: {}\nlog:\n{}", test.status_json(), test.log("api")),
     );

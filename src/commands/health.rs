@@ -19,18 +19,18 @@ use crate::{
 };
 
 #[derive(Serialize)]
-struct Row {
-  service: String,
+pub(crate) struct Row {
+  pub(crate) service: String,
   probe: &'static str,
   target: String,
-  healthy: bool,
+  pub(crate) healthy: bool,
   /// Failed probes in a row (`--watch`); unhealthy from `retries` on, before that failing.
   failures: u32,
   #[serde(skip)]
   retries: u32,
   status: Option<u16>,
-  latency_ms: f64,
-  detail: String,
+  pub(crate) latency_ms: f64,
+  pub(crate) detail: String,
 }
 
 pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: bool) -> Result<()> {
@@ -82,7 +82,7 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
 /// Probes every running service at once. One that is not running is unhealthy, whatever
 /// its probe would say: something else may answer on its port, and a `log:` probe would
 /// match the last run's line.
-fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
+pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
   let selected: Vec<&crate::config::Service> = project
     .config

@@ -12,3 +12,4 @@ pub(crate) mod port;
 pub(crate) mod restart;
 pub(crate) mod status;
 pub(crate) mod stop;
+pub(crate) mod ui;

@@ -15,6 +15,23 @@ pub(crate) struct ProcessInfo {
   pub(crate) comm: String,
 }
 
+/// What a process has used: CPU time so far, and memory resident now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Usage {
+  pub(crate) cpu: std::time::Duration,
+  pub(crate) resident_bytes: u64,
+}
+
+impl std::ops::Add for Usage {
+  type Output = Usage;
+  fn add(self, other: Usage) -> Usage {
+    Usage {
+      cpu: self.cpu + other.cpu,
+      resident_bytes: self.resident_bytes + other.resident_bytes,
+    }
+  }
+}
+
 impl ProcessInfo {
   pub(crate) fn is_zombie(&self) -> bool {
     self.zombie

@@ -13,7 +13,8 @@
 //!   `reap_any_child`, `wait_for_exit`;
 //! - **stop semantics**: `Signal`, `signal_process`, `signal_group`, `listen_for_signals`;
 //! - **files and the terminal**: private directories, free space, file identities, stdout
-//!   facts, the terminal's width, the desktop's URL opener.
+//!   facts, the terminal's width, the desktop's URL opener;
+//! - **usage**: a process's CPU time and resident memory (the dashboard's columns).
 //!
 //! Each OS fills the same interface in a module of its own (`linux/`), with what POSIX gives
 //! every Unix in `unix/`; an OS without a backend fails the build with a clear message.
@@ -47,7 +48,7 @@ mod sockets;
 mod tree;
 
 pub(crate) use directory_id::DirectoryId;
-pub(crate) use facts::{ProcessInfo, ancestors, descendants, processes_with_env};
+pub(crate) use facts::{ProcessInfo, Usage, ancestors, descendants, processes_with_env};
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
 pub(crate) use sockets::{PortSocket, SocketScope, TcpState};
@@ -57,7 +58,7 @@ pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
   command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports_of,
   port_sockets, process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
-  wait_for_exit,
+  usage, wait_for_exit,
 };
 #[cfg(unix)]
 pub(crate) use unix::{
@@ -66,7 +67,9 @@ pub(crate) use unix::{
     exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
     signal_process, start_new_session, start_own_group,
   },
-  terminal::{silence_stdout, stdout_closed, stdout_is_file, terminal_width},
+  terminal::{
+    StderrAside, silence_stdout, stderr_aside, stdout_closed, stdout_is_file, terminal_width,
+  },
   users::{effective_uid, user_name},
   wait::reap_any_child,
 };

@@ -28,6 +28,11 @@ impl Color {
     Self::for_stream(choice, std::io::stderr().is_terminal())
   }
 
+  /// Whether colors are on (a full-screen view styles cells itself).
+  pub(crate) fn is_enabled(self) -> bool {
+    self.enabled
+  }
+
   pub(crate) fn paint<'a>(self, code: &'static str, text: &'a str) -> Painted<'a> {
     Painted {
       code: if self.enabled { code } else { "" },

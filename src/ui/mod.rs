@@ -1,6 +1,7 @@
 //! What `dev` shows people: colors, formats, progress lines and spinners, suggestions,
 //! timestamps. Lower layers return values; these render them.
 
+pub(crate) mod browser;
 pub(crate) mod color;
 pub(crate) mod format;
 pub(crate) mod output;

@@ -7,6 +7,7 @@ pub(crate) mod procs;
 mod server;
 mod system;
 mod terminal;
+mod tmux;
 
 use std::{
   fs,
@@ -19,6 +20,7 @@ use std::{
 pub(crate) use invocation::{Done, Invocation};
 pub(crate) use server::{Server, server, server_config, services};
 pub(crate) use system::*;
+pub(crate) use tmux::Tmux;
 
 pub(crate) const DEV: &str = env!("CARGO_BIN_EXE_dev");
 
@@ -143,6 +145,11 @@ impl Test {
 
   pub(crate) fn path(&self) -> &Path {
     self.dir.path()
+  }
+
+  /// The value of `DEV_TEST_ID` every process of this test carries.
+  pub(crate) fn marker(&self) -> &str {
+    &self.marker
   }
 
   pub(crate) fn write(&self, name: &str, text: &str) {

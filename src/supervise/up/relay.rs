@@ -16,7 +16,10 @@ use crate::{
   project::Project,
   supervise::keeper::{EXIT_SERVICE_ENDED, Handshake},
   sys,
-  ui::output::{Prefixer, Reporter, is_closed},
+  ui::{
+    browser,
+    output::{Prefixer, Reporter, is_closed},
+  },
 };
 
 /// Starts `dev __keep` in a new session and reads its handshake line.
@@ -104,32 +107,12 @@ pub(super) fn relay_output(
   });
 }
 
-/// Opens the URL with the platform's opener — never in CI or without a display, where a
-/// browser cannot help (and must not pop up on a build machine).
+/// Opens the URL in the browser and says so (nothing in CI).
 pub(super) fn open_browser(url: &str, report: Reporter) {
-  let set = |name: &str| env::var_os(name).is_some_and(|value| !value.is_empty());
-  if set("CI") {
-    return;
-  }
-  if !sys::has_display() {
-    report.step(&format!("not opening {url}: no display"));
-    return;
-  }
-  match Command::new(sys::URL_OPENER)
-    .arg(url)
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-  {
-    Ok(mut child) => {
-      thread::spawn(move || child.wait());
-      report.step(&format!("opened {url} in the browser"));
-    }
-    Err(error) => report.warning(&format!(
-      "cannot open {url}: `{}` failed: {error}",
-      sys::URL_OPENER
-    )),
+  match browser::open(url) {
+    Ok(Some(done)) => report.step(&done),
+    Ok(None) => {}
+    Err(problem) => report.warning(&problem),
   }
 }
 

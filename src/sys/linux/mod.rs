@@ -21,7 +21,7 @@ pub(crate) use containment::{
 pub(crate) use net::{listening_ports_of, port_sockets};
 pub(crate) use process::{
   all_pids, children, command_line, environment_variables, live_descendants_exact, process_cwd,
-  process_info, process_uid,
+  process_info, process_uid, usage,
 };
 
 /// The desktop's "open this URL" command.

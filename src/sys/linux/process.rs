@@ -3,7 +3,7 @@
 
 use std::{fs, sync::OnceLock};
 
-use crate::sys::{Pid, ProcessInfo};
+use crate::sys::{Pid, ProcessInfo, Usage};
 
 /// Reads `/proc/<pid>/stat` (about 10 µs). `None` when the process is gone.
 pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
@@ -31,6 +31,25 @@ fn parse_stat(stat: &str) -> Option<(ProcessInfo, u64)> {
     comm,
   };
   Some((info, fields.get(19)?.parse().ok()?))
+}
+
+/// CPU time (`utime` + `stime`, fields 14 and 15 of proc(5)) and resident set (`statm`).
+pub(crate) fn usage(pid: Pid) -> Option<Usage> {
+  let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+  let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+  let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+  let statm = fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+  let pages: u64 = statm.split(' ').nth(1)?.parse().ok()?;
+  Some(Usage {
+    cpu: std::time::Duration::from_millis(ticks * 1000 / clock_ticks_per_second()),
+    resident_bytes: pages * page_size(),
+  })
+}
+
+fn page_size() -> u64 {
+  static SIZE: OnceLock<u64> = OnceLock::new();
+  // SAFETY: sysconf has no preconditions.
+  *SIZE.get_or_init(|| u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096))
 }
 
 /// The command line, arguments joined by spaces; falls back to `[comm]` for kernel threads.
@@ -203,6 +222,17 @@ mod tests {
     assert_eq!(info.comm, "a) b");
     assert_eq!((info.ppid, info.pgid, start), (7, 42, 123456));
     assert!(!info.zombie);
+  }
+
+  #[test]
+  fn own_usage_is_counted() {
+    let mut spin = 0u64;
+    for i in 0..20_000_000u64 {
+      spin = spin.wrapping_add(std::hint::black_box(i));
+    }
+    let usage = usage(std::process::id()).unwrap();
+    assert!(spin > 0 && usage.resident_bytes > 1 << 20, "{usage:?}");
+    assert!(usage.cpu > std::time::Duration::ZERO, "{usage:?}");
   }
 
   #[test]

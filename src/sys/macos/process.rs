@@ -5,7 +5,7 @@
 use std::{ffi::CStr, mem, path::PathBuf, ptr};
 
 use super::procargs;
-use crate::sys::{Pid, ProcessInfo};
+use crate::sys::{Pid, ProcessInfo, Usage};
 
 /// `proc_bsdinfo` of a live (or zombie) process.
 pub(super) fn bsd_info(pid: Pid) -> Option<libc::proc_bsdinfo> {
@@ -23,6 +23,33 @@ pub(super) fn bsd_info(pid: Pid) -> Option<libc::proc_bsdinfo> {
 /// a process from a later one that got its number.
 pub(super) fn start_of(info: &libc::proc_bsdinfo) -> u64 {
   info.pbi_start_tvsec * 1_000_000 + info.pbi_start_tvusec
+}
+
+/// CPU time and resident memory: `proc_pidinfo(PROC_PIDTASKINFO)`, whose times are Mach
+/// absolute-time units (nanoseconds on Intel, not on Apple silicon: scaled by the timebase).
+pub(crate) fn usage(pid: Pid) -> Option<Usage> {
+  let pid = libc::c_int::try_from(pid).ok()?;
+  // SAFETY: proc_taskinfo is plain data; zeroed is a valid value.
+  let mut info: libc::proc_taskinfo = unsafe { mem::zeroed() };
+  let size = mem::size_of::<libc::proc_taskinfo>() as libc::c_int;
+  // SAFETY: the buffer is a proc_taskinfo of the size given.
+  let read =
+    unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTASKINFO, 0, (&raw mut info).cast(), size) };
+  if read != size {
+    return None;
+  }
+  // SAFETY: mach_timebase_info only writes the struct it is given.
+  let mut timebase = libc::mach_timebase_info { numer: 1, denom: 1 };
+  #[allow(deprecated)]
+  unsafe {
+    libc::mach_timebase_info(&raw mut timebase)
+  };
+  let ticks = u128::from(info.pti_total_user + info.pti_total_system);
+  let nanos = ticks * u128::from(timebase.numer) / u128::from(timebase.denom.max(1));
+  Some(Usage {
+    cpu: std::time::Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
+    resident_bytes: info.pti_resident_size,
+  })
 }
 
 pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {

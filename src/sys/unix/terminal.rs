@@ -51,3 +51,30 @@ pub(crate) fn silence_stdout() {
     unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) };
   }
 }
+
+/// While a full-screen program draws, a stray line on stderr (a warning from a library
+/// call) would scribble over it: stderr goes to `file` until the returned guard is dropped.
+pub(crate) fn stderr_aside(file: &fs::File) -> Option<StderrAside> {
+  // SAFETY: dup of our own stderr; the copy is owned by the guard.
+  let saved = unsafe { libc::dup(libc::STDERR_FILENO) };
+  if saved < 0 {
+    return None;
+  }
+  // SAFETY: dup2 onto our own stderr descriptor.
+  unsafe { libc::dup2(file.as_raw_fd(), libc::STDERR_FILENO) };
+  Some(StderrAside { saved })
+}
+
+pub(crate) struct StderrAside {
+  saved: libc::c_int,
+}
+
+impl Drop for StderrAside {
+  fn drop(&mut self) {
+    // SAFETY: puts back the descriptor saved by `stderr_aside`, then closes the copy.
+    unsafe {
+      libc::dup2(self.saved, libc::STDERR_FILENO);
+      libc::close(self.saved);
+    }
+  }
+}

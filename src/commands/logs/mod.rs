@@ -3,13 +3,11 @@
 //! whether the service runs in the foreground, detached, or has exited. Several services are
 //! merged in time order; `-f` follows across rotation and truncation.
 
-use std::{
-  fs::File,
-  io::{Read, Seek, SeekFrom},
-  path::{Path, PathBuf},
-  thread,
-  time::Duration,
-};
+use std::{thread, time::Duration};
+
+mod follower;
+
+pub(crate) use follower::{Follower, rotated};
 
 use crate::{
   error::{Error, Result},
@@ -35,11 +33,11 @@ pub(crate) fn logs(project: &Project, names: &[String], query: &Query) -> Result
 }
 
 /// One line of a log with the time it was written, as well as the file tells.
-struct Line {
+pub(crate) struct Line {
   /// Unix seconds: the line's own timestamp, else its run's start, else unknown (0).
-  time: f64,
-  service: usize,
-  text: Vec<u8>,
+  pub(crate) time: f64,
+  pub(crate) service: usize,
+  pub(crate) text: Vec<u8>,
 }
 
 fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> {
@@ -146,14 +144,10 @@ fn follow(
   }
 }
 
-fn rotated(path: &Path, n: u32) -> PathBuf {
-  PathBuf::from(format!("{}.{n}", path.display()))
-}
-
 /// Splits a log into lines, each with its time: its own timestamp
 /// (`2026-11-23T07:45:12.345Z …`), a keeper line's (`──── 2026-11-23 07:45:12 UTC · …`), or
 /// the last time seen above it.
-fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
+pub(crate) fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
   let text = text.strip_suffix(b"\n").unwrap_or(text);
   if text.is_empty() {
     return Vec::new();
@@ -177,105 +171,6 @@ fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
       }
     })
     .collect()
-}
-
-/// Follows one log file by its open handle: when the file is rotated (renamed away) the
-/// rest of the old one is read before the new one is opened; when it is truncated, reading
-/// starts again at its beginning.
-struct Follower {
-  path: PathBuf,
-  file: Option<File>,
-  /// What the open file is: the path leading elsewhere means it was rotated.
-  identity: Option<(u64, u64)>,
-  offset: u64,
-  partial: Vec<u8>,
-}
-
-impl Follower {
-  fn at_end(path: PathBuf, offset: u64) -> Self {
-    let file = File::open(&path).ok();
-    let identity = file.as_ref().and_then(sys::file_identity);
-    let offset = if file.is_some() { offset } else { 0 };
-    Self {
-      path,
-      file,
-      identity,
-      offset,
-      partial: Vec::new(),
-    }
-  }
-
-  fn new_lines(&mut self) -> Vec<Vec<u8>> {
-    let mut lines = Vec::new();
-    loop {
-      self.drain(&mut lines);
-      let on_disk = std::fs::metadata(&self.path).ok();
-      match on_disk {
-        Some(_) if sys::path_identity(&self.path) != self.identity || self.file.is_none() => {
-          self.switch(&mut lines);
-        }
-        Some(meta) if meta.len() < self.offset => {
-          self.offset = 0;
-          self.partial.clear();
-        }
-        _ => return lines,
-      }
-    }
-  }
-
-  /// The file was rotated (or created): the rest of the old one is read — again, for what
-  /// was written between the last look and the rename — then every file rotated after it (a
-  /// fast writer rotates several times between two looks), oldest first; then the new one.
-  fn switch(&mut self, lines: &mut Vec<Vec<u8>>) {
-    self.drain(lines);
-    let current = File::open(&self.path).ok();
-    // Newest first, so that a rotation meanwhile shows a file twice (skipped) but never
-    // hides one.
-    let mut newer: Vec<(Option<(u64, u64)>, File)> = Vec::new();
-    let mut old_one_found = false;
-    for n in 1.. {
-      let Some(file) = self.identity.and(File::open(rotated(&self.path, n)).ok()) else {
-        break;
-      };
-      let identity = sys::file_identity(&file);
-      if identity == self.identity {
-        old_one_found = true;
-        break;
-      }
-      if newer.iter().all(|(seen, _)| *seen != identity) {
-        newer.push((identity, file));
-      }
-    }
-    // The old file deleted, not rotated: the rotated ones are history, not news.
-    if !old_one_found {
-      newer.clear();
-    }
-    for (identity, file) in newer.into_iter().rev() {
-      (self.file, self.identity, self.offset) = (Some(file), identity, 0);
-      self.drain(lines);
-    }
-    self.identity = current.as_ref().and_then(sys::file_identity);
-    self.file = current;
-    self.offset = 0;
-  }
-
-  fn drain(&mut self, lines: &mut Vec<Vec<u8>>) {
-    let Some(file) = self.file.as_mut() else {
-      return;
-    };
-    if file.seek(SeekFrom::Start(self.offset)).is_err() {
-      return;
-    }
-    let mut chunk = Vec::new();
-    let read = file.read_to_end(&mut chunk).unwrap_or(0);
-    self.offset += read as u64;
-    self.partial.extend_from_slice(&chunk);
-    while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
-      let mut line: Vec<u8> = self.partial.drain(..=end).collect();
-      line.pop();
-      lines.push(line);
-    }
-  }
 }
 
 fn print_line(prefixer: &Prefixer, line: &[u8]) -> Result<()> {

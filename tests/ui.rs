@@ -1,0 +1,129 @@
+//! `dev ui` in a real terminal (tmux): what the table shows, keys that act through the CLI's
+//! verbs, search through scrollback, resize, and quitting without stopping anything.
+
+use std::time::Duration;
+
+use crate::harness::*;
+
+fn pid_of(test: &Test, service: &str) -> Option<u64> {
+  test
+    .status_json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .find(|row| row["service"] == service)
+    .and_then(|row| row["pid"].as_u64())
+}
+
+#[test]
+fn the_table_shows_states_and_ports_and_keys_restart_stop_and_start() {
+  let port = free_port();
+  let test = Test::new().servers(&[
+    server("api", port),
+    server("web", free_port()).field("depends_on: [api]"),
+  ]);
+  test.args(&["up", "-d"]).status(0).run();
+  let first = pid_of(&test, "api").unwrap();
+  let ui = Tmux::start(&test, "ui", 150, 30);
+  ui.wait_for(&format!("http://127.0.0.1:{port}"));
+  ui.wait_for("└ web");
+  ui.wait_until("both ready", |screen| screen.matches("ready").count() >= 2);
+  ui.keys(&["r"]);
+  wait_until("api restarted by `r`", Duration::from_secs(20), || {
+    pid_of(&test, "api").is_some_and(|pid| pid != first)
+  });
+  ui.wait_for("dev api-restart: ✓");
+  ui.keys(&["s"]);
+  ui.wait_for("dev api-stop: ■ api stopped");
+  assert!(
+    !test.status_json()[0]["state"]
+      .as_str()
+      .unwrap()
+      .contains("running")
+  );
+  ui.wait_until("api shown stopped", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("api") && line.contains("stopped"))
+  });
+  ui.keys(&["u"]);
+  ui.wait_for("dev up -d api: ✓");
+  assert!(pid_of(&test, "api").is_some());
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn search_finds_a_line_long_scrolled_out_of_view_and_y_copies_the_screen() {
+  let test = Test::with_config(
+    "services:\n  numbers:\n    run: python3 -c \"[print(f'item {i}.', flush=True) for i in range(500)]\"; sleep 60\n",
+  );
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 100, 20);
+  ui.wait_for("item 499.");
+  assert!(!ui.screen().contains("item 17."));
+  ui.keys(&["/"]);
+  ui.type_text("item 17.");
+  ui.keys(&["Enter"]);
+  ui.wait_for("item 17.");
+  ui.wait_for("paused");
+  // The highlight is reverse video on the match.
+  let styled = ui.screen_with_styles();
+  assert!(
+    styled
+      .lines()
+      .any(|line| line.contains("\x1b[7m") && line.ends_with("item 17.\x1b[0m\x1b[39m\x1b[49m")),
+    "{styled}"
+  );
+  ui.keys(&["y"]);
+  ui.wait_for("copied");
+  assert!(ui.clipboard().contains("item 17."), "{}", ui.clipboard());
+  ui.keys(&["Escape"]);
+  ui.wait_until("back at the bottom", |screen| {
+    screen.contains("item 499.") && !screen.contains("item 17.")
+  });
+  ui.keys(&["q"]);
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn a_resize_redraws_a_small_terminal_is_told_and_quitting_leaves_services_running() {
+  let test = Test::new().servers(&[server("api", free_port())]);
+  let ui = Tmux::start_with_env(&test, "NO_COLOR=1", "up --ui", 120, 24);
+  ui.wait_for("SERVICE");
+  ui.wait_for("ready");
+  // NO_COLOR: bold and reverse video (the selection) only, no color.
+  let styled = ui.screen_with_styles();
+  assert!(!styled.contains("\x1b[38;5;"), "{styled}");
+  assert!(
+    styled.contains("\x1b[0;7m") || styled.contains("\x1b[7m"),
+    "{styled}"
+  );
+  ui.resize(50, 10);
+  ui.wait_for("terminal too small: 50×10");
+  ui.resize(120, 24);
+  ui.wait_for("SERVICE");
+  ui.keys(&["?"]);
+  ui.wait_for("any key closes");
+  ui.keys(&["x"]);
+  ui.wait_until("help closed", |screen| !screen.contains("any key closes"));
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  assert!(
+    pid_of(&test, "api").is_some(),
+    "quitting the UI stopped api"
+  );
+  test.args(&["stop"]).status(0).run();
+}
+
+#[test]
+fn without_a_terminal_ui_says_what_to_use_instead() {
+  let test = Test::new().servers(&[server("api", free_port())]);
+  test
+    .args(&["ui"])
+    .status(2)
+    .stderr_contains("needs a terminal")
+    .stderr_contains("dev status --json")
+    .run();
+}
