@@ -28,6 +28,8 @@ pub(super) fn start_of(info: &libc::proc_bsdinfo) -> u64 {
 /// CPU time and resident memory: `proc_pidinfo(PROC_PIDTASKINFO)`, whose times are Mach
 /// absolute-time units (nanoseconds on Intel, not on Apple silicon: scaled by the timebase).
 pub(crate) fn usage(pid: Pid) -> Option<Usage> {
+  // The SDK's layout: six u64 then twelve i32 (sys/proc_info.h).
+  const _: () = assert!(mem::size_of::<libc::proc_taskinfo>() == 96);
   let pid = libc::c_int::try_from(pid).ok()?;
   // SAFETY: proc_taskinfo is plain data; zeroed is a valid value.
   let mut info: libc::proc_taskinfo = unsafe { mem::zeroed() };
@@ -38,18 +40,30 @@ pub(crate) fn usage(pid: Pid) -> Option<Usage> {
   if read != size {
     return None;
   }
-  // SAFETY: mach_timebase_info only writes the struct it is given.
-  let mut timebase = libc::mach_timebase_info { numer: 1, denom: 1 };
-  #[allow(deprecated)]
-  unsafe {
-    libc::mach_timebase_info(&raw mut timebase)
-  };
+  let (numer, denom) = timebase();
   let ticks = u128::from(info.pti_total_user + info.pti_total_system);
-  let nanos = ticks * u128::from(timebase.numer) / u128::from(timebase.denom.max(1));
+  let nanos = ticks * u128::from(numer) / u128::from(denom.max(1));
   Some(Usage {
     cpu: std::time::Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
     resident_bytes: info.pti_resident_size,
   })
+}
+
+/// Mach absolute-time units per nanosecond, as `numer / denom` (libc's binding of it is
+/// deprecated in favour of the mach2 crate; one call does not justify a crate).
+fn timebase() -> (u32, u32) {
+  #[repr(C)]
+  struct Timebase {
+    numer: u32,
+    denom: u32,
+  }
+  unsafe extern "C" {
+    fn mach_timebase_info(info: *mut Timebase) -> libc::c_int;
+  }
+  let mut timebase = Timebase { numer: 1, denom: 1 };
+  // SAFETY: mach_timebase_info only writes the struct it is given, of this layout.
+  unsafe { mach_timebase_info(&raw mut timebase) };
+  (timebase.numer, timebase.denom)
 }
 
 pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
