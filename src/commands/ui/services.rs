@@ -103,6 +103,9 @@ impl Reader {
         row.uptime = Some(state.uptime());
         row.last_end = state.last_failure.clone();
         row.state = match probed {
+          // Between the old run's end and the new one's start (a restart from anywhere: a
+          // CLI verb, a watched file, the restart policy).
+          _ if state.process.is_some_and(|process| !process.is_alive()) => "restarting…".into(),
           None => "running".into(),
           Some(probe) if probe.healthy => "ready".into(),
           Some(_) if state.uptime() < Duration::from_secs(60) && state.restarts == 0 => {
