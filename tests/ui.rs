@@ -5,16 +5,6 @@ use std::time::Duration;
 
 use crate::harness::*;
 
-fn pid_of(test: &Test, service: &str) -> Option<u64> {
-  test
-    .status_json()
-    .as_array()
-    .unwrap()
-    .iter()
-    .find(|row| row["service"] == service)
-    .and_then(|row| row["pid"].as_u64())
-}
-
 #[test]
 fn the_table_shows_states_and_ports_and_keys_restart_stop_and_start() {
   let port = free_port();
@@ -23,14 +13,14 @@ fn the_table_shows_states_and_ports_and_keys_restart_stop_and_start() {
     server("web", free_port()).field("depends_on: [api]"),
   ]);
   test.args(&["up", "-d"]).status(0).run();
-  let first = pid_of(&test, "api").unwrap();
+  let first = test.pid_of("api").unwrap();
   let ui = Tmux::start(&test, "ui", 150, 30);
   ui.wait_for(&format!("http://127.0.0.1:{port}"));
   ui.wait_for("└ web");
   ui.wait_until("both ready", |screen| screen.matches("ready").count() >= 2);
   ui.keys(&["r"]);
   wait_until("api restarted by `r`", Duration::from_secs(20), || {
-    pid_of(&test, "api").is_some_and(|pid| pid != first)
+    test.pid_of("api").is_some_and(|pid| pid != first)
   });
   ui.wait_for("dev api-restart: ✓");
   ui.keys(&["s"]);
@@ -48,7 +38,7 @@ fn the_table_shows_states_and_ports_and_keys_restart_stop_and_start() {
   });
   ui.keys(&["u"]);
   ui.wait_for("dev up -d api: ✓");
-  assert!(pid_of(&test, "api").is_some());
+  assert!(test.pid_of("api").is_some());
   ui.keys(&["q"]);
   ui.wait_for("dev exited with 0");
   test.args(&["stop"]).status(0).run();
@@ -110,10 +100,7 @@ fn a_resize_redraws_a_small_terminal_is_told_and_quitting_leaves_services_runnin
   ui.wait_until("help closed", |screen| !screen.contains("any key closes"));
   ui.keys(&["q"]);
   ui.wait_for("dev exited with 0");
-  assert!(
-    pid_of(&test, "api").is_some(),
-    "quitting the UI stopped api"
-  );
+  assert!(test.pid_of("api").is_some(), "quitting the UI stopped api");
   test.args(&["stop"]).status(0).run();
 }
 
@@ -126,4 +113,22 @@ fn without_a_terminal_ui_says_what_to_use_instead() {
     .stderr_contains("needs a terminal")
     .stderr_contains("dev status --json")
     .run();
+}
+
+#[test]
+fn a_service_added_to_the_task_file_and_started_meanwhile_appears_with_its_log() {
+  let test = Test::with_config("services:\n  first:\n    run: echo first-line; sleep 60\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  ui.wait_for("first-line");
+  test.write(
+    "devtasks.yaml",
+    "services:\n  first:\n    run: echo first-line; sleep 60\n  second:\n    run: echo second-line; sleep 60\n",
+  );
+  test.args(&["up", "-d", "second"]).status(0).run();
+  ui.wait_until("second's row and its line", |screen| {
+    screen.lines().any(|line| line.starts_with("second ")) && screen.contains("second-line")
+  });
+  ui.keys(&["q"]);
+  test.args(&["stop"]).status(0).run();
 }

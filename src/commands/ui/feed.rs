@@ -50,6 +50,11 @@ impl Feed {
     (feed, lines)
   }
 
+  /// One more service to follow (started since the dashboard opened): from its beginning.
+  pub(crate) fn add(&mut self, log: PathBuf) {
+    self.followers.push(Follower::at_end(log, 0));
+  }
+
   /// What the logs gained since the last look.
   pub(crate) fn new_lines(&mut self) -> Vec<LogLine> {
     let mut lines = Vec::new();

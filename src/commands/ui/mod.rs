@@ -58,18 +58,19 @@ pub(crate) fn ui(project: &Project) -> Result<()> {
   }
   let mut names = project.service_names();
   names.extend(project.orphans());
-  let logs: Vec<PathBuf> = names
-    .iter()
-    .map(|name| project.config.log_dir.join(format!("{name}.log")))
-    .collect();
+  let logs: Vec<PathBuf> = names.iter().map(|name| log_of(project, name)).collect();
   let (probe_now, probe_requests) = mpsc::channel();
   let (health_sender, health) = mpsc::channel();
   thread::scope(|scope| {
     scope.spawn(move || prober(project, &probe_requests, &health_sender));
-    let result = show(project, &names, &logs, &health, &probe_now);
+    let result = show(project, names, &logs, &health, &probe_now);
     drop(probe_now);
     result
   })
+}
+
+fn log_of(project: &Project, service: &str) -> PathBuf {
+  project.config.log_dir.join(format!("{service}.log"))
 }
 
 /// Probes every running service, again and again, until the dashboard is gone.
@@ -101,7 +102,7 @@ fn prober(
 
 fn show(
   project: &Project,
-  names: &[String],
+  names: Vec<String>,
   logs: &[PathBuf],
   health_results: &Receiver<HashMap<String, Probed>>,
   probe_now: &mpsc::Sender<()>,
@@ -169,7 +170,9 @@ fn show(
 /// The board and what feeds it: logs, rows, probes, the outcomes of actions.
 struct Dashboard<'a> {
   project: &'a Project,
-  names: &'a [String],
+  /// The services shown: the task file's, then any other found running (a service added to
+  /// the file and started since the dashboard opened, one removed while it ran).
+  names: Vec<String>,
   board: Board,
   feed: Feed,
   actions: Actions,
@@ -237,9 +240,15 @@ impl Dashboard<'_> {
       changed = true;
     }
     if self.rows_due <= Instant::now() {
+      for name in self.project.state.services() {
+        if !self.names.contains(&name) {
+          self.feed.add(log_of(self.project, &name));
+          self.names.push(name);
+        }
+      }
       let rows = self
         .reader
-        .read(self.project, self.names, &self.health, &self.busy);
+        .read(self.project, &self.names, &self.health, &self.busy);
       changed |= rows != self.board.services;
       self.board.services = rows;
       self.rows_due = Instant::now() + ROWS_EVERY;
