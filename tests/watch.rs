@@ -337,3 +337,25 @@ fn a_service_watching_its_whole_directory_is_not_restarted_by_its_own_log() {
   });
   test.args(&["stop"]).status(0).run();
 }
+
+#[test]
+fn a_save_while_a_restart_request_stops_the_service_is_not_lost() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)
+    .env("EXIT_DELAY", 1.0)
+    .field("watch: {paths: [app], debounce: 20ms}")]);
+  test.write("app/main.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let mut restart = test.command(&["api-restart"]).spawn().unwrap();
+  // The restart's stop takes a second (EXIT_DELAY): the save lands in the middle of it.
+  std::thread::sleep(Duration::from_millis(300));
+  test.write("app/main.py", "1\n");
+  wait_child(&mut restart, Duration::from_secs(30));
+  wait_until_else(
+    "a run after the save",
+    Duration::from_secs(20),
+    || restarts(&test, "api") >= 2,
+    || test.log("api"),
+  );
+  test.args(&["stop"]).status(0).run();
+}

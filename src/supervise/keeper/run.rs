@@ -49,6 +49,13 @@ impl Keeper {
       if let Some(code) = done {
         return code;
       }
+      // A save while the tree was being stopped for another reason (a restart request, a
+      // crash, a hung service): the run it asked for is the one after.
+      if let Some(paths) = self.change_pending.take()
+        && let Some(code) = self.changed(events, paths)
+      {
+        return code;
+      }
     }
   }
 
