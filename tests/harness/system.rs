@@ -60,15 +60,21 @@ fn claim(port: u16) -> bool {
   true
 }
 
-/// A port that was free a moment ago (the kernel picked it) and no other test was given.
+/// A port that was free a moment ago and no other test was given — below the kernel's
+/// ephemeral range (32768–60999): a port from that range can be taken, between a server's
+/// stop and its restart, as the local port of any client connection on the machine (the
+/// readiness probes of the tests beside it), and the restarted server then dies of
+/// EADDRINUSE. That made a 50-restart watch test fail once in CI.
 pub(crate) fn free_port() -> u16 {
+  const FIRST: u16 = 10_000;
+  const COUNT: u16 = 22_000;
+  static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+  // Suites running side by side start far apart.
+  let start = (std::process::id() % u32::from(COUNT)) as u16;
   loop {
-    let port = TcpListener::bind("127.0.0.1:0")
-      .unwrap()
-      .local_addr()
-      .unwrap()
-      .port();
-    if claim(port) {
+    let step = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let port = FIRST + (start.wrapping_add(step.wrapping_mul(7))) % COUNT;
+    if is_bindable(port) && TcpListener::bind(("127.0.0.1", port)).is_ok() && claim(port) {
       return port;
     }
   }
