@@ -21,6 +21,11 @@ pub(crate) struct Follower {
   partial: Vec<u8>,
   /// After a skip ahead the first line read is cut: it is dropped.
   cut: bool,
+  /// Read at most this much per look, skipping ahead of a writer faster than that (a screen
+  /// needs only the newest lines; `dev logs -f` reads everything).
+  most: Option<u64>,
+  /// Bytes skipped so far.
+  pub(crate) skipped: u64,
 }
 
 impl Follower {
@@ -35,31 +40,39 @@ impl Follower {
       offset,
       partial: Vec::new(),
       cut: false,
+      most: None,
+      skipped: 0,
+    }
+  }
+
+  /// Reads at most `bytes` per look (see `most`).
+  pub(crate) fn at_most(self, bytes: u64) -> Self {
+    Self {
+      most: Some(bytes),
+      ..self
     }
   }
 
   /// A writer far ahead (a service printing millions of lines): skips to the last `keep`
-  /// bytes of the current file instead of reading everything; returns the bytes skipped. The
-  /// file keeps every line; a screen shows only the newest.
-  pub(crate) fn skip_to_last(&mut self, keep: u64) -> u64 {
+  /// bytes of the current file instead of reading everything. The file keeps every line.
+  fn skip_to_last(&mut self, keep: u64) {
     let length = self.file.as_ref().and_then(|file| file.metadata().ok());
     let Some(length) = length.map(|meta| meta.len()) else {
-      return 0;
+      return;
     };
     if length <= self.offset.saturating_add(keep) {
-      return 0;
+      return;
     }
-    let skipped = length - keep - self.offset;
+    self.skipped += length - keep - self.offset;
     self.offset = length - keep;
     self.partial.clear();
     self.cut = true;
-    skipped
   }
 
   pub(crate) fn new_lines(&mut self) -> Vec<Vec<u8>> {
     let mut lines = Vec::new();
     loop {
-      self.drain(&mut lines);
+      self.drain_at_most(&mut lines);
       let on_disk = std::fs::metadata(&self.path).ok();
       match on_disk {
         Some(_) if sys::path_identity(&self.path) != self.identity || self.file.is_none() => {
@@ -78,7 +91,7 @@ impl Follower {
   /// was written between the last look and the rename — then every file rotated after it (a
   /// fast writer rotates several times between two looks), oldest first; then the new one.
   fn switch(&mut self, lines: &mut Vec<Vec<u8>>) {
-    self.drain(lines);
+    self.drain_at_most(lines);
     let current = File::open(&self.path).ok();
     // Newest first, so that a rotation meanwhile shows a file twice (skipped) but never
     // hides one.
@@ -101,6 +114,15 @@ impl Follower {
     if !old_one_found {
       newer.clear();
     }
+    let size: u64 = newer
+      .iter()
+      .filter_map(|(_, file)| file.metadata().ok())
+      .map(|meta| meta.len())
+      .sum();
+    if self.most.is_some_and(|most| size > most) {
+      self.skipped += size;
+      newer.clear();
+    }
     for (identity, file) in newer.into_iter().rev() {
       (self.file, self.identity, self.offset) = (Some(file), identity, 0);
       self.drain(lines);
@@ -108,6 +130,14 @@ impl Follower {
     self.identity = current.as_ref().and_then(sys::file_identity);
     self.file = current;
     self.offset = 0;
+  }
+
+  /// `drain`, after skipping ahead when more than `most` is waiting.
+  fn drain_at_most(&mut self, lines: &mut Vec<Vec<u8>>) {
+    if let Some(most) = self.most {
+      self.skip_to_last(most);
+    }
+    self.drain(lines);
   }
 
   fn drain(&mut self, lines: &mut Vec<Vec<u8>>) {
@@ -139,4 +169,59 @@ impl Follower {
 
 pub(crate) fn rotated(path: &Path, n: u32) -> PathBuf {
   PathBuf::from(format!("{}.{n}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+  use std::fs;
+
+  use super::*;
+
+  fn lines_of(count: usize, from: usize) -> String {
+    (from..from + count)
+      .map(|i| format!("line {i:06}\n"))
+      .collect()
+  }
+
+  #[test]
+  fn a_limited_follower_skips_a_flood_and_its_rotated_files_but_keeps_whole_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.log");
+    fs::write(&log, "").unwrap();
+    let mut follower = Follower::at_end(log.clone(), 0).at_most(1_000);
+    // 12 bytes a line: 100 000 lines, then a rotation and a few more.
+    fs::write(&log, lines_of(100_000, 0)).unwrap();
+    let seen = follower.new_lines();
+    assert!(seen.len() <= 1_000 / 12 + 1, "{} lines", seen.len());
+    assert_eq!(seen.last().unwrap(), b"line 099999");
+    assert!(seen.iter().all(|line| line.len() == 11), "a cut line");
+    fs::write(&log, lines_of(50_000, 100_000)).unwrap();
+    fs::rename(&log, rotated(&log, 1)).unwrap();
+    fs::write(&log, lines_of(3, 150_000)).unwrap();
+    let seen = follower.new_lines();
+    assert_eq!(seen.last().unwrap(), b"line 150002");
+    assert!(
+      seen.len() <= 2 * (1_000 / 12 + 1) + 3,
+      "{} lines",
+      seen.len()
+    );
+    assert!(follower.skipped > 1_000_000);
+  }
+
+  #[test]
+  fn an_unlimited_follower_reads_everything_through_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.log");
+    fs::write(&log, "").unwrap();
+    let mut follower = Follower::at_end(log.clone(), 0);
+    fs::write(&log, lines_of(1_000, 0)).unwrap();
+    fs::rename(&log, rotated(&log, 1)).unwrap();
+    fs::write(&log, lines_of(1_000, 1_000)).unwrap();
+    fs::rename(rotated(&log, 1), rotated(&log, 2)).unwrap();
+    fs::rename(&log, rotated(&log, 1)).unwrap();
+    fs::write(&log, lines_of(1, 2_000)).unwrap();
+    let seen = follower.new_lines();
+    assert_eq!(seen.len(), 2_001);
+    assert_eq!(follower.skipped, 0);
+  }
 }

@@ -56,6 +56,8 @@ pub(crate) struct Board {
   pub(crate) message: String,
   /// Rows of the log pane, as last drawn (paging moves by it).
   pub(crate) page: usize,
+  /// Log bytes not shown because services printed faster than a screen (all in the files).
+  pub(crate) skipped: u64,
 }
 
 impl Board {

@@ -13,8 +13,6 @@ const MOST_PER_LOOK: u64 = 256 * 1024;
 
 pub(crate) struct Feed {
   followers: Vec<Follower>,
-  /// Bytes skipped so far because a service printed faster than a screen can show.
-  pub(crate) skipped_bytes: u64,
 }
 
 impl Feed {
@@ -32,7 +30,7 @@ impl Feed {
       let lines = timed_lines(&text, service);
       let keep = lines.len().saturating_sub(KEPT_LINES / logs.len().max(1));
       backlog.extend(lines.into_iter().skip(keep));
-      followers.push(Follower::at_end(path.clone(), current.len() as u64));
+      followers.push(Follower::at_end(path.clone(), current.len() as u64).at_most(MOST_PER_LOOK));
     }
     // Stable: one service's lines, and lines of unknown time, keep their order.
     backlog.sort_by(|a, b| a.time.total_cmp(&b.time));
@@ -43,23 +41,27 @@ impl Feed {
         text: printable(&line.text),
       })
       .collect();
-    let feed = Self {
-      followers,
-      skipped_bytes: 0,
-    };
+    let feed = Self { followers };
     (feed, lines)
   }
 
   /// One more service to follow (started since the dashboard opened): from its beginning.
   pub(crate) fn add(&mut self, log: PathBuf) {
-    self.followers.push(Follower::at_end(log, 0));
+    self
+      .followers
+      .push(Follower::at_end(log, 0).at_most(MOST_PER_LOOK));
+  }
+
+  /// Bytes not shown because services printed faster than a screen can show (all in the
+  /// files).
+  pub(crate) fn skipped(&self) -> u64 {
+    self.followers.iter().map(|follower| follower.skipped).sum()
   }
 
   /// What the logs gained since the last look.
   pub(crate) fn new_lines(&mut self) -> Vec<LogLine> {
     let mut lines = Vec::new();
     for (service, follower) in self.followers.iter_mut().enumerate() {
-      self.skipped_bytes += follower.skip_to_last(MOST_PER_LOOK);
       lines.extend(follower.new_lines().into_iter().map(|text| LogLine {
         service,
         text: printable(&text),

@@ -227,6 +227,7 @@ impl Dashboard<'_> {
     let new = self.feed.new_lines();
     if !new.is_empty() {
       self.board.push(new);
+      self.board.skipped = self.feed.skipped();
       changed = true;
     }
     while let Ok(probed) = health_results.try_recv() {

@@ -185,6 +185,12 @@ fn log_pane(frame: &mut Frame, area: Rect, board: &mut Board, palette: &Palette)
   } else {
     title.push_str("· following ");
   }
+  if board.skipped > 0 {
+    let skipped = mebibytes(board.skipped);
+    title.push_str(&format!(
+      "· {skipped}B printed too fast to show (all in the log) "
+    ));
+  }
   if let Some(filter) = &board.filter {
     title.push_str(&format!("· & {filter} "));
   }
