@@ -6,7 +6,9 @@
    process from the start of the burst to its end, and whether the log file has every line.
 
 Only the UI process is measured (dev's keepers and mprocs's children are the services' cost,
-not the dashboard's). usage: ui.py DEV [MPROCS] [IDLE_SECONDS] [LINES]"""
+not the dashboard's). usage: ui.py DEV [MPROCS] [IDLE_SECONDS] [LINES]
+BURST_LOG='{max_size: 10MB, keep: 3}' measures the burst with dev's default rotation (the log
+then keeps only its last 40 MB)."""
 
 import os, shutil, subprocess, sys, tempfile, time
 
@@ -66,7 +68,8 @@ def measure(name, directory, command, start_burst, program):
 def dev_case():
     d = tempfile.mkdtemp(prefix="dev-bench-ui-")
     services = "".join(f"  quiet{i}:\n    run: {QUIET}\n" for i in range(5))
-    services += f"  burst:\n    run: {BURST}\n    log: {{max_size: 1GB}}\n"
+    burst_log = os.environ.get("BURST_LOG", "{max_size: 1GB}")
+    services += f"  burst:\n    run: {BURST}\n    log: {burst_log}\n"
     open(f"{d}/devtasks.yaml", "w").write("services:\n" + services)
     subprocess.run([DEV, "up", "-d", *[f"quiet{i}" for i in range(5)]], cwd=d, check=True,
                    stdout=subprocess.DEVNULL)
