@@ -132,3 +132,42 @@ fn a_service_added_to_the_task_file_and_started_meanwhile_appears_with_its_log()
   ui.keys(&["q"]);
   test.args(&["stop"]).status(0).run();
 }
+
+#[test]
+fn the_pager_force_open_and_probe_keys_do_what_they_say() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)]);
+  test.args(&["up", "-d"]).status(0).run();
+  let first = test.pid_of("api").unwrap();
+  // A pager that leaves a trace (a copy of what it was given) and ends at once: the
+  // dashboard takes the screen back.
+  std::fs::create_dir(test.path().join("paged")).unwrap();
+  let pager = format!("PAGER='cp -t {}/paged'", test.path().display());
+  let ui = Tmux::start_with_env(
+    &test,
+    &format!("{pager} DISPLAY= WAYLAND_DISPLAY="),
+    "ui",
+    120,
+    24,
+  );
+  ui.wait_for("ready");
+  ui.keys(&["p"]);
+  wait_until("the pager got the log", Duration::from_secs(10), || {
+    test.path().join("paged/api.log").exists()
+  });
+  ui.wait_until("the dashboard back after the pager", |screen| {
+    screen.contains("SERVICE") && !screen.contains("cannot run the pager")
+  });
+  ui.keys(&["o"]);
+  ui.wait_for(&format!("not opening http://127.0.0.1:{port}"));
+  ui.keys(&["h"]);
+  ui.wait_for("probing…");
+  ui.keys(&["K"]);
+  wait_until("api hard-restarted by `K`", Duration::from_secs(20), || {
+    test.pid_of("api").is_some_and(|pid| pid != first)
+  });
+  ui.wait_for("dev api-force");
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  test.args(&["stop"]).status(0).run();
+}
