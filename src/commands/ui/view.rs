@@ -7,7 +7,7 @@ use ratatui::{
   layout::{Constraint, Layout, Rect},
   style::{Color, Modifier, Style},
   text::{Line, Span},
-  widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap},
+  widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap},
 };
 
 use super::{
@@ -157,7 +157,9 @@ fn services(frame: &mut Frame, area: Rect, board: &Board, palette: &Palette) {
   let table = Table::new(rows, widths)
     .header(header)
     .block(Block::new().borders(Borders::BOTTOM).title(" dev ui "));
-  frame.render_widget(table, area);
+  // More services than rows: the table scrolls to keep the selected one in view.
+  let mut state = TableState::new().with_selected(Some(board.selected));
+  frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn health(service: &ServiceView) -> String {
