@@ -49,6 +49,8 @@ pub(crate) struct Board {
   pub(crate) scroll: usize,
   pub(crate) paused: bool,
   pub(crate) search: Option<String>,
+  /// The match `n` / `N` go on from (an index into `visible`).
+  pub(crate) found: Option<usize>,
   pub(crate) filter: Option<String>,
   pub(crate) prompt: Option<Prompt>,
   pub(crate) help: bool,
@@ -75,7 +77,12 @@ impl Board {
       self.lines.push_back(line);
     }
     while self.lines.len() > KEPT_LINES {
-      self.lines.pop_front();
+      // The current match keeps pointing at its line.
+      if let Some(dropped) = self.lines.pop_front()
+        && self.shows(&dropped)
+      {
+        self.found = self.found.and_then(|index| index.checked_sub(1));
+      }
     }
   }
 
@@ -170,6 +177,7 @@ impl Board {
         let value = (!text.is_empty()).then_some(text);
         if search {
           self.search = value;
+          self.found = None;
           self.find(true);
         } else {
           self.filter = value;
@@ -204,6 +212,7 @@ impl Board {
   fn follow_newest(&mut self) {
     self.scroll = 0;
     self.paused = false;
+    self.found = None;
   }
 
   fn scroll_up(&mut self, by: usize) {
@@ -217,34 +226,29 @@ impl Board {
     self.paused = self.scroll > 0;
   }
 
-  /// The next match of the search above the view (`older`) or below it, brought into view.
+  /// The next match of the search, older (`n`) or newer (`N`) than the current one — at
+  /// first, the newest on screen or above it — brought to the middle of the pane.
   fn find(&mut self, older: bool) {
     let Some(search) = self.search.clone() else {
       self.message = "no search: press / first".into();
       return;
     };
     let visible = self.visible();
-    let bottom = visible.len().saturating_sub(self.scroll); // one past the newest shown
-    let top = bottom.saturating_sub(self.page.max(1));
-    let found = if older {
-      (0..top.max(1).min(bottom))
-        .rev()
-        .find(|&i| contains(&visible[i].text, &search))
-        .or_else(|| {
-          (top..bottom)
-            .rev()
-            .find(|&i| contains(&visible[i].text, &search))
-        })
-    } else {
-      (bottom..visible.len()).find(|&i| contains(&visible[i].text, &search))
-    };
     let total = visible.len();
+    let current = self.found.filter(|&index| index < total);
+    let matches = |&index: &usize| contains(&visible[index].text, &search);
+    let found = match (older, current) {
+      (true, Some(index)) => (0..index).rev().find(matches),
+      (true, None) => (0..total.saturating_sub(self.scroll)).rev().find(matches),
+      (false, Some(index)) => (index + 1..total).find(matches),
+      (false, None) => (total.saturating_sub(self.scroll)..total).find(matches),
+    };
     match found {
       Some(index) => {
-        // The match becomes the middle line of the pane.
         let half = self.page.max(1) / 2;
-        self.scroll = total.saturating_sub(index + 1 + half).min(total);
+        self.scroll = total.saturating_sub(index + 1 + half);
         self.paused = self.scroll > 0;
+        self.found = Some(index);
         self.message = format!("/{search}");
       }
       None => {
