@@ -171,3 +171,31 @@ fn the_pager_force_open_and_probe_keys_do_what_they_say() {
   ui.wait_for("dev exited with 0");
   test.args(&["stop"]).status(0).run();
 }
+
+#[test]
+fn a_service_is_starting_until_its_probe_passes_then_ready_then_unhealthy_when_it_hangs() {
+  let test = Test::new().servers(&[server("api", free_port())
+    .mode("http")
+    .env("WARMUP", 5)
+    .env("HANG", 9)
+    .field("health: { http: 'http://127.0.0.1:$PORT/', timeout: 500ms }")]);
+  // Not waited for: the dashboard opens while the server still answers 503.
+  let mut up = test.spawn(&["up", "-d"]);
+  let ui = Tmux::start(&test, "ui", 140, 20);
+  let state = |screen: &str| {
+    screen
+      .lines()
+      .find(|line| line.starts_with("api "))
+      .map(|line| line.split_whitespace().nth(1).unwrap_or("").to_owned())
+  };
+  // `h` probes now, so each state is seen as soon as it holds.
+  for wanted in ["starting", "ready", "unhealthy"] {
+    ui.wait_until(wanted, |screen| {
+      ui.keys(&["h"]);
+      state(screen).as_deref() == Some(wanted)
+    });
+  }
+  wait_child(&mut up, Duration::from_secs(20));
+  ui.keys(&["q"]);
+  test.args(&["stop"]).status(0).run();
+}

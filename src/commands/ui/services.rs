@@ -55,6 +55,9 @@ impl ServiceView {
 #[derive(Default)]
 pub(crate) struct Reader {
   last: HashMap<String, (Instant, Usage)>,
+  /// The run (pid) of each service last seen ready: failing after that is "unhealthy",
+  /// before it "starting".
+  ready_runs: HashMap<String, u32>,
 }
 
 impl Reader {
@@ -102,13 +105,21 @@ impl Reader {
         row.restarts = state.restarts;
         row.uptime = Some(state.uptime());
         row.last_end = state.last_failure.clone();
+        let start_timeout = service
+          .and_then(|s| s.health.as_ref())
+          .map_or(Duration::from_secs(60), |health| health.start_timeout);
+        let pid = row.pid.unwrap_or(0);
         row.state = match probed {
           // Between the old run's end and the new one's start (a restart from anywhere: a
           // CLI verb, a watched file, the restart policy).
           _ if state.process.is_some_and(|process| !process.is_alive()) => "restarting…".into(),
           None => "running".into(),
-          Some(probe) if probe.healthy => "ready".into(),
-          Some(_) if state.uptime() < Duration::from_secs(60) && state.restarts == 0 => {
+          Some(probe) if probe.healthy => {
+            self.ready_runs.insert(name.into(), pid);
+            "ready".into()
+          }
+          // Not ready yet in this run, and still within its start timeout.
+          Some(_) if self.ready_runs.get(name) != Some(&pid) && state.uptime() < start_timeout => {
             "starting".into()
           }
           Some(_) => "unhealthy".into(),
