@@ -24,6 +24,17 @@ fn started_at(log: &str) -> f64 {
   time_of(log, "starting at")
 }
 
+/// The services' logs once each says `listening`: ready means listening, and the line saying
+/// so may reach the log a moment after `dev up -d` returned.
+fn logs_once_listening<const N: usize>(test: &Test, services: [&str; N]) -> [String; N] {
+  wait_until("every log says listening", Duration::from_secs(10), || {
+    services
+      .iter()
+      .all(|service| test.log(service).contains("listening"))
+  });
+  services.map(|service| test.log(service))
+}
+
 #[test]
 fn up_returns_once_a_late_listener_is_ready_and_says_how_long_it_took() {
   let port = free_port();
@@ -118,7 +129,7 @@ fn a_health_gated_chain_starts_each_service_after_the_one_before_is_ready() {
     server("a", ports[0]).env("DELAY", 0.2),
   ]);
   test.run(&["up", "-d"]).success();
-  let (a, b, c) = (test.log("a"), test.log("b"), test.log("c"));
+  let [a, b, c] = logs_once_listening(&test, ["a", "b", "c"]);
   assert!(
     started_at(&b) >= listened_at(&a),
     "b started before a was ready"
@@ -137,7 +148,7 @@ fn services_without_health_gates_start_in_parallel() {
     server("two", free_port()).env("DELAY", 0.5),
   ]);
   test.run(&["up", "-d"]).success();
-  let (one, two) = (test.log("one"), test.log("two"));
+  let [one, two] = logs_once_listening(&test, ["one", "two"]);
   // Started side by side: the second did not wait for the first's 0.5 s.
   assert!(
     started_at(&two) < listened_at(&one),
