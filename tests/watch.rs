@@ -92,6 +92,10 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     .field("watch: {paths: [app], debounce: 20ms}")]);
   test.write("app/main.py", "0\n");
   test.args(&["up", "-d"]).status(0).run();
+  // Ready means listening; the line saying so may reach the log a moment later.
+  wait_until("the first listener", Duration::from_secs(10), || {
+    listening_pid(&test, "api").is_some()
+  });
   let mut pids = vec![listening_pid(&test, "api").unwrap()];
   for cycle in 1..=50 {
     test.write("app/main.py", &format!("{cycle}\n"));
