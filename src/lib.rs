@@ -15,6 +15,7 @@ mod state;
 mod supervise;
 mod sys;
 mod task;
+mod test_hook;
 mod ui;
 
 pub use run::run;

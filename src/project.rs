@@ -48,7 +48,17 @@ impl Project {
       .state
       .read(service)
       .or_else(|| self.state_recreated_by_keeper(service))?;
+    crate::test_hook::delay("DEV_TEST_CHECK_DELAY_MS");
     let liveness = state.liveness();
+    if let Liveness::Stale(stale) = &liveness
+      && let Some(last) = self.state.read(service)
+      && last.keeper == stale.keeper
+      && last.exit.is_some()
+    {
+      // The keeper wrote how the service ended, and exited, between our read and our look
+      // at it: that is its last word, not a keeper killed without one.
+      return Some(last.liveness());
+    }
     if let Liveness::Stale(state) = &liveness {
       let (signal, grace) = self.stop_settings(service);
       let ended = terminate(&state.survivors(), signal, grace);

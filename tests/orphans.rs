@@ -55,9 +55,12 @@ fn stop_ends_an_orphaned_daemon_wherever_it_was_reparented(how: Containment) {
     .contained(how)
     .config(&server_config("daemon", port, "daemon", "300ms"));
   test.run(&["up", "-d"]).success();
-  wait_until("the daemon listens", Duration::from_secs(10), || {
-    is_listening(port)
-  });
+  // Ready means listening; the line saying so may reach the log a moment later.
+  wait_until(
+    "the daemon listens and says so",
+    Duration::from_secs(10),
+    || is_listening(port) && test.log("daemon").contains("listening "),
+  );
   let log = test.log("daemon");
   let daemon: u32 = log
     .lines()

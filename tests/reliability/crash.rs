@@ -94,3 +94,21 @@ fn describe(pids: &[u32]) -> String {
     })
     .collect()
 }
+
+/// A `dev status` that read the state just before the keeper wrote how the service ended,
+/// and looked at the keeper just after it exited (forced: a 1.5 s pause between the two),
+/// took the keeper's last word for a killed keeper and deleted it: the service showed
+/// "stopped" instead of "exited with code 7" (1 in 80 runs of the crash test, before the fix).
+#[test]
+fn a_status_racing_the_keepers_last_word_never_erases_how_the_service_ended() {
+  let test = Test::with_config("services:\n  crashy:\n    run: 'sleep 0.5; exit 7'\n");
+  test.run(&["up", "-d"]).success();
+  test
+    .args(&["status"])
+    .env("DEV_TEST_CHECK_DELAY_MS", "1500")
+    .status(0)
+    .run();
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "exited", "{status}");
+  assert_eq!(status[0]["exit_code"], 7, "{status}");
+}

@@ -9,7 +9,7 @@ use std::{
 
 use super::{
   Run, UpEvent,
-  relay::{relay_output, spawn_keeper, test_hook_delay},
+  relay::{relay_output, spawn_keeper},
 };
 use crate::{
   config::Service,
@@ -119,7 +119,7 @@ impl<'a> Run<'a> {
     let (sender, cancel) = (self.sender.clone(), self.cancel.clone());
     let name = check.service.clone();
     thread::spawn(move || {
-      test_hook_delay("DEV_TEST_READINESS_DELAY_MS");
+      crate::test_hook::delay("DEV_TEST_READINESS_DELAY_MS");
       if let Some(restarts) = restarts {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while state

@@ -7,7 +7,6 @@ use std::{
   process::{Child, ChildStdout, Command, Stdio},
   sync::mpsc::Sender,
   thread,
-  time::Duration,
 };
 
 use super::UpEvent;
@@ -69,7 +68,7 @@ pub(super) fn relay_output(
   events: Sender<UpEvent>,
 ) {
   thread::spawn(move || {
-    test_hook_delay("DEV_TEST_RELAY_DELAY_MS");
+    crate::test_hook::delay("DEV_TEST_RELAY_DELAY_MS");
     // Whole chunks of complete lines at a time: one write per chunk, not per line, so the
     // relay keeps up with a service printing hundreds of thousands of lines a second.
     let mut pending: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -113,13 +112,5 @@ pub(super) fn open_browser(url: &str, report: Reporter) {
     Ok(Some(done)) => report.step(&done),
     Ok(None) => {}
     Err(problem) => report.warning(&problem),
-  }
-}
-
-/// Test hook: a pause (milliseconds from the named variable) that forces one interleaving of
-/// two threads, so that a race is reproduced every time instead of once in a while.
-pub(super) fn test_hook_delay(variable: &str) {
-  if let Some(millis) = env::var(variable).ok().and_then(|v| v.parse().ok()) {
-    thread::sleep(Duration::from_millis(millis));
   }
 }
