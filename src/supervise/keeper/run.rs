@@ -49,8 +49,8 @@ impl Keeper {
       if let Some(code) = done {
         return code;
       }
-      // A save while the tree was being stopped for another reason (a restart request, a
-      // crash, a hung service): the run it asked for is the one after.
+      // A save while the tree of a service that ended (crashed, hung) was being cleaned up:
+      // without this the service would wait for the next save, or out its back-off.
       if let Some(paths) = self.change_pending.take()
         && let Some(code) = self.changed(events, paths)
       {
@@ -79,6 +79,8 @@ impl Keeper {
       Err(error) => self.log_line(&format!("keeping the previous settings: {error}")),
     }
     self.state.restarts += 1;
+    // Saves while the old tree was stopping are in the new run already.
+    self.change_pending = None;
     if let Err(error) = self.spawn_service() {
       self.log_line(&format!("restart failed: {error}"));
       self.state_dir.remove(&self.spec.service);
