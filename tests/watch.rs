@@ -1,10 +1,7 @@
 //! Restart on change, with real file edits: `watch:` for services (detached and in the
 //! foreground), `--watch` for tasks, and edits of devtasks.yaml while `dev up` runs.
 
-use std::{
-  fs,
-  time::{Duration, Instant},
-};
+use std::{fs, time::Duration};
 
 use crate::harness::*;
 
@@ -130,12 +127,11 @@ fn a_burst_of_a_hundred_saves_in_a_second_restarts_once() {
     Test::new().servers(&[server("api", port).field("watch: {paths: [app], debounce: 200ms}")]);
   test.write("app/main.py", "0\n");
   test.args(&["up", "-d"]).status(0).run();
-  let started = Instant::now();
+  // 10 ms apart: far inside the 200 ms debounce, one burst.
   for save in 0..100 {
     test.write("app/main.py", &format!("{save}\n"));
     std::thread::sleep(Duration::from_millis(10));
   }
-  assert!(started.elapsed() < Duration::from_secs(3));
   wait_until("the restart", Duration::from_secs(10), || {
     restarts(&test, "api") >= 1
   });
