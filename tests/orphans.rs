@@ -61,20 +61,9 @@ fn stop_ends_an_orphaned_daemon_wherever_it_was_reparented(how: Containment) {
     Duration::from_secs(10),
     || is_listening(port) && test.log("daemon").contains("listening "),
   );
-  let log = test.log("daemon");
-  let daemon: u32 = log
-    .lines()
-    .find_map(|line| {
-      line
-        .strip_prefix("listening ")?
-        .split(" pid ")
-        .nth(1)?
-        .split(' ')
-        .next()?
-        .parse()
-        .ok()
-    })
-    .unwrap_or_else(|| panic!("no listening line:\n{log}"));
+  let daemon = test
+    .listening_pid("daemon")
+    .unwrap_or_else(|| panic!("no listening line:\n{}", test.log("daemon")));
   let state: serde_json::Value =
     serde_json::from_str(&fs::read_to_string(test.path().join(".dev/daemon.json")).unwrap())
       .unwrap();

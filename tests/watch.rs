@@ -5,20 +5,6 @@ use std::{fs, time::Duration};
 
 use crate::harness::*;
 
-/// The pid `server.py` printed last in the service's log.
-fn listening_pid(test: &Test, service: &str) -> Option<u32> {
-  test.log(service).lines().rev().find_map(|line| {
-    line
-      .strip_prefix("listening ")?
-      .split(" pid ")
-      .nth(1)?
-      .split(' ')
-      .next()?
-      .parse()
-      .ok()
-  })
-}
-
 fn restarts(test: &Test, service: &str) -> u64 {
   test
     .status_json()
@@ -91,19 +77,19 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
   test.args(&["up", "-d"]).status(0).run();
   // Ready means listening; the line saying so may reach the log a moment later.
   wait_until("the first listener", Duration::from_secs(10), || {
-    listening_pid(&test, "api").is_some()
+    test.listening_pid("api").is_some()
   });
-  let mut pids = vec![listening_pid(&test, "api").unwrap()];
+  let mut pids = vec![test.listening_pid("api").unwrap()];
   for cycle in 1..=50 {
     test.write("app/main.py", &format!("{cycle}\n"));
     let before = *pids.last().unwrap();
     wait_until_else(
       &format!("cycle {cycle}: a new listener"),
       Duration::from_secs(20),
-      || listening_pid(&test, "api").is_some_and(|pid| pid != before),
+      || test.listening_pid("api").is_some_and(|pid| pid != before),
       || format!("status: {}\nlog:\n{}", test.status_json(), test.log("api")),
     );
-    pids.push(listening_pid(&test, "api").unwrap());
+    pids.push(test.listening_pid("api").unwrap());
   }
   let log = test.log("api");
   assert!(

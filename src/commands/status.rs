@@ -9,7 +9,7 @@ use crate::{
   error::Result,
   ports::ledger::Ledger,
   project::Project,
-  state::{ExitRecord, Liveness, unix_now},
+  state::{ExitRecord, Liveness, ServiceState, unix_now},
   ui::{
     color::Color,
     format::{elapsed, port_list, status_text},
@@ -90,13 +90,7 @@ impl Row {
     match project.check(name) {
       // A keeper that watches for changes keeps a failed service's place until the next save.
       Some(Liveness::Running(state)) if let Some(exit) = state.exit => {
-        row.state = "exited";
-        row.exit_code = exit.code;
-        row.exit_signal = exit.signal;
-        row.port = state.port;
-        row.restarts = state.restarts;
-        row.last_failure = state.last_failure.clone();
-        row.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+        row.ended(&state, exit);
         row.mode = Some("waiting for a change");
       }
       Some(Liveness::Running(state)) => {
@@ -118,18 +112,21 @@ impl Row {
           "background"
         });
       }
-      Some(Liveness::Exited(state, exit)) => {
-        row.state = "exited";
-        row.exit_code = exit.code;
-        row.exit_signal = exit.signal;
-        row.port = state.port;
-        row.restarts = state.restarts;
-        row.last_failure = state.last_failure.clone();
-        row.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
-      }
+      Some(Liveness::Exited(state, exit)) => row.ended(&state, exit),
       Some(Liveness::Stale(_)) | None => {}
     }
     row
+  }
+
+  /// The service ended by itself (`uptime_seconds` then says how long ago).
+  fn ended(&mut self, state: &ServiceState, exit: ExitRecord) {
+    self.state = "exited";
+    self.exit_code = exit.code;
+    self.exit_signal = exit.signal;
+    self.port = state.port;
+    self.restarts = state.restarts;
+    self.last_failure = state.last_failure.clone();
+    self.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
   }
 
   /// The row of the table.

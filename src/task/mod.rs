@@ -31,6 +31,15 @@ pub(crate) struct TaskOptions {
   pub(crate) watch: bool,
 }
 
+/// The task of that name, or the error that says there is none.
+pub(crate) fn find<'a>(config: &'a crate::config::Config, name: &str) -> Result<&'a Task> {
+  config.task(name).ok_or_else(|| Error::UnknownTarget {
+    name: name.to_owned(),
+    config: config.path.clone(),
+    suggestion: None,
+  })
+}
+
 pub(crate) fn run_task(
   project: &Project,
   name: &str,
@@ -38,11 +47,7 @@ pub(crate) fn run_task(
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;
-  let task = config.task(name).ok_or_else(|| Error::UnknownTarget {
-    name: name.to_owned(),
-    config: config.path.clone(),
-    suggestion: None,
-  })?;
+  let task = find(config, name)?;
   let bound = arguments::bind(task, words)?;
   let steps = steps::plan(config, task);
   let tasks: Vec<&Task> = steps::tasks(&steps)

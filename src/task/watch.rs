@@ -39,11 +39,7 @@ pub(crate) fn watch_task(
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;
-  let task = config.task(name).ok_or_else(|| Error::UnknownTarget {
-    name: name.to_owned(),
-    config: config.path.clone(),
-    suggestion: None,
-  })?;
+  let task = super::find(config, name)?;
   // The services' logs (a task's `needs:` write there) are never a reason to run again.
   let spec = WatchSpec::new(
     task.watch.as_ref().unwrap_or(&Watch::everything()),

@@ -66,9 +66,25 @@ impl Color {
 
   /// The stable color of the n-th service, so `backend │` keeps its color across runs.
   pub(crate) fn service<'a>(self, index: usize, text: &'a str) -> Painted<'a> {
-    const CODES: [&str; 6] = ["36", "35", "33", "32", "34", "91"];
-    self.paint(CODES[index % CODES.len()], text)
+    self.paint(SERVICE_COLORS[index % SERVICE_COLORS.len()].1, text)
   }
+}
+
+/// The services' colors in order — cyan, magenta, yellow, green, blue, bright red — as an
+/// ANSI palette index (the dashboard's cells) and as its SGR code (printed lines), so a
+/// service has one color in every view.
+const SERVICE_COLORS: [(u8, &str); 6] = [
+  (6, "36"),
+  (5, "35"),
+  (3, "33"),
+  (2, "32"),
+  (4, "34"),
+  (9, "91"),
+];
+
+/// The n-th service's color as an ANSI palette index.
+pub(crate) fn service_palette_index(index: usize) -> u8 {
+  SERVICE_COLORS[index % SERVICE_COLORS.len()].0
 }
 
 fn auto(is_terminal: bool) -> bool {

@@ -224,6 +224,20 @@ impl Test {
     done.json()
   }
 
+  /// The pid `server.py` printed last in the service's log (`listening <port> pid <pid> …`).
+  pub(crate) fn listening_pid(&self, service: &str) -> Option<u32> {
+    self.log(service).lines().rev().find_map(|line| {
+      line
+        .strip_prefix("listening ")?
+        .split(" pid ")
+        .nth(1)?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
+    })
+  }
+
   /// The service's pid as `dev status --json` reports it, if running.
   pub(crate) fn pid_of(&self, service: &str) -> Option<u32> {
     let status = self.status_json();

@@ -14,7 +14,7 @@ use super::{
   board::{Board, Prompt, contains},
   services::ServiceView,
 };
-use crate::ui::format::elapsed;
+use crate::ui::{color::service_palette_index, format::elapsed};
 
 /// Smaller than this, the dashboard says so instead of drawing a mess.
 pub(crate) const SMALLEST: (u16, u16) = (60, 12);
@@ -58,15 +58,7 @@ impl Palette {
   }
 
   fn service(&self, index: usize) -> Style {
-    const COLORS: [Color; 6] = [
-      Color::Cyan,
-      Color::Magenta,
-      Color::Yellow,
-      Color::Green,
-      Color::Blue,
-      Color::LightRed,
-    ];
-    self.fg(COLORS[index % COLORS.len()])
+    self.fg(Color::Indexed(service_palette_index(index)))
   }
 
   fn state(&self, state: &str) -> Style {
