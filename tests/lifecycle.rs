@@ -227,9 +227,18 @@ fn restart_in_place_keeps_the_foreground_output_flowing() {
   });
   let first = test.pid_of("api").unwrap();
   test.run(&["restart", "api"]).success();
-  wait_until("new instance prints", Duration::from_secs(10), || {
-    test.spawned_output().0.matches("api │ listening").count() == 2
-  });
+  wait_until_else(
+    "new instance prints",
+    Duration::from_secs(20),
+    || test.spawned_output().0.matches("api │ listening").count() == 2,
+    || {
+      format!(
+        "dev printed {:?}\nlog: {}",
+        test.spawned_output(),
+        test.log("api")
+      )
+    },
+  );
   assert_ne!(test.pid_of("api").unwrap(), first);
   signal(dev.id(), libc::SIGTERM);
   assert_eq!(wait_child(&mut dev, Duration::from_secs(20)), 0);

@@ -3,6 +3,7 @@
 //! unique value that `dev`, its keepers and every service process inherit.
 
 mod invocation;
+pub(crate) mod pid_counter;
 pub(crate) mod procs;
 mod server;
 mod system;
@@ -36,6 +37,8 @@ pub(crate) struct Test {
   marker: String,
   /// Variables every `dev` of this test gets.
   dev_env: Vec<(String, String)>,
+  /// Dropped after the processes are killed: a test that rewinds pids waits for it.
+  _turn: pid_counter::Shared,
 }
 
 /// How keepers hold a service's processes: Linux's child subreaper, or the parentage +
@@ -68,6 +71,7 @@ pub(crate) use under_both_containments;
 
 impl Test {
   pub(crate) fn new() -> Self {
+    let turn = pid_counter::shared();
     let dir = tempfile::Builder::new()
       .prefix("dev-test-")
       .tempdir()
@@ -87,6 +91,7 @@ impl Test {
       dir,
       marker,
       dev_env: Vec::new(),
+      _turn: turn,
     }
   }
 

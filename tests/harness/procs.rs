@@ -40,6 +40,19 @@ mod imp {
     Some((state, fields.next()?.parse().ok()?))
   }
 
+  /// Clock ticks since boot at which it started: field 22 of `/proc/<pid>/stat`.
+  pub(crate) fn start_time(pid: u32) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(
+      stat
+        .rsplit(')')
+        .next()?
+        .split_whitespace()
+        .nth(19)?
+        .to_owned(),
+    )
+  }
+
   pub(crate) fn rss_kib(pid: u32) -> u64 {
     fs::read_to_string(format!("/proc/{pid}/status"))
       .unwrap_or_default()
@@ -98,6 +111,11 @@ mod imp {
     Some((state, fields.next()?.parse().ok()?))
   }
 
+  pub(crate) fn start_time(pid: u32) -> Option<String> {
+    let started = ps(&["-o", "lstart=", "-p", &pid.to_string()]);
+    (!started.trim().is_empty()).then(|| started.trim().to_owned())
+  }
+
   pub(crate) fn rss_kib(pid: u32) -> u64 {
     ps(&["-o", "rss=", "-p", &pid.to_string()])
       .trim()
@@ -133,4 +151,27 @@ pub(crate) fn parent(pid: u32) -> Option<u32> {
 pub(crate) fn describe(pid: u32) -> String {
   let (state, parent) = imp::state(pid).unwrap_or(('?', 0));
   format!("{pid}: {} [{state}, parent {parent}]", command_line(pid))
+}
+
+/// A process as seen once: its pid and its start time. Pids come back (pid_max is 32768 on
+/// many machines), so "is it still alive" asks about this process, not about its number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+  pub(crate) pid: u32,
+  started: String,
+}
+
+impl Seen {
+  /// `None` when it is gone already.
+  pub(crate) fn now(pid: u32) -> Option<Self> {
+    Some(Self {
+      pid,
+      started: imp::start_time(pid)?,
+    })
+  }
+
+  /// This very process is alive (and not a zombie); a new one given its pid is not it.
+  pub(crate) fn is_alive(&self) -> bool {
+    is_alive(self.pid) && imp::start_time(self.pid).as_ref() == Some(&self.started)
+  }
 }

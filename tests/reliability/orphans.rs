@@ -57,7 +57,12 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port(how: Containment) {
       End::Stop | End::Restart => {
         test.run(&["up", "-d"]).success();
         if let End::Restart = end {
-          let before = test.processes();
+          // By identity: a new process may be given an old one's pid.
+          let before: Vec<procs::Seen> = test
+            .processes()
+            .into_iter()
+            .filter_map(procs::Seen::now)
+            .collect();
           test.run(&["tree-restart"]).success();
           assert!(
             is_listening(port),
@@ -65,8 +70,8 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port(how: Containment) {
           );
           let left: Vec<u32> = before
             .iter()
-            .copied()
-            .filter(|pid| is_alive(*pid) && test.processes().contains(pid))
+            .filter(|seen| seen.is_alive() && test.processes().contains(&seen.pid))
+            .map(|seen| seen.pid)
             .filter(|pid| {
               // The keeper stays across a restart; the service's processes do not.
               !procs::command_line(*pid).contains("__keep")

@@ -191,6 +191,8 @@ fn a_reused_process_group_number_is_never_signalled(how: Containment) {
     eprintln!("note: cannot choose pids here (needs root and ns_last_pid)");
     return;
   }
+  // Rewinding the counter would hand other tests' freed pids to strangers: run alone.
+  let _alone = pid_counter::alone();
   let port = free_port();
   let test = Test::new()
     .contained(how)
