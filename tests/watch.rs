@@ -75,34 +75,37 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     .field("watch: {paths: [app], debounce: 20ms}")]);
   test.write("app/main.py", "0\n");
   test.args(&["up", "-d"]).status(0).run();
+  // Counted by the server's "listening" lines, not told apart by pid: a new process may be
+  // given its predecessor's pid.
+  let listeners = || {
+    test
+      .log("api")
+      .lines()
+      .filter(|line| line.starts_with("listening "))
+      .count()
+  };
   // Ready means listening; the line saying so may reach the log a moment later.
   wait_until("the first listener", Duration::from_secs(10), || {
-    test.listening_pid("api").is_some()
+    listeners() == 1
   });
-  let mut pids = vec![test.listening_pid("api").unwrap()];
   for cycle in 1..=50 {
     test.write("app/main.py", &format!("{cycle}\n"));
-    let before = *pids.last().unwrap();
     wait_until_else(
       &format!("cycle {cycle}: a new listener"),
       Duration::from_secs(20),
-      || test.listening_pid("api").is_some_and(|pid| pid != before),
+      || listeners() > cycle,
       || format!("status: {}\nlog:\n{}", test.status_json(), test.log("api")),
     );
-    pids.push(test.listening_pid("api").unwrap());
   }
   let log = test.log("api");
   assert!(
     !log.to_lowercase().contains("address already in use"),
     "{log}"
   );
-  pids.dedup();
-  assert_eq!(
-    pids.len(),
-    51,
-    "a new process each time, always on port {port}"
+  eprintln!(
+    "figure: 50 edit-restart cycles, {} listeners on port {port}, 0 EADDRINUSE",
+    listeners()
   );
-  eprintln!("figure: 50 edit-restart cycles, 51 pids, 0 EADDRINUSE");
   test.args(&["stop"]).status(0).run();
 }
 
