@@ -75,15 +75,24 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     .field("watch: {paths: [app], debounce: 20ms}")]);
   test.write("app/main.py", "0\n");
   test.args(&["up", "-d"]).status(0).run();
-  // Counted by the server's "listening" lines, not told apart by pid: a new process may be
-  // given its predecessor's pid.
-  let listeners = || {
+  // Counted by the server's "listening" lines (`listening <port> pid <pid> …`): waiting for
+  // "a pid other than the last" would never end if the pid counter were rewound meanwhile.
+  let listening_pids = || -> Vec<String> {
     test
       .log("api")
       .lines()
-      .filter(|line| line.starts_with("listening "))
-      .count()
+      .filter_map(|line| {
+        Some(
+          line
+            .strip_prefix("listening ")?
+            .split(' ')
+            .nth(2)?
+            .to_owned(),
+        )
+      })
+      .collect()
   };
+  let listeners = || listening_pids().len();
   // Ready means listening; the line saying so may reach the log a moment later.
   wait_until("the first listener", Duration::from_secs(10), || {
     listeners() == 1
@@ -102,9 +111,14 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     !log.to_lowercase().contains("address already in use"),
     "{log}"
   );
+  let pids = listening_pids();
+  assert!(
+    pids.windows(2).all(|pair| pair[0] != pair[1]),
+    "every restart is a new process: {pids:?}"
+  );
   eprintln!(
-    "figure: 50 edit-restart cycles, {} listeners on port {port}, 0 EADDRINUSE",
-    listeners()
+    "figure: 50 edit-restart cycles, {} listeners on port {port}, each a new pid, 0 EADDRINUSE",
+    pids.len()
   );
   test.args(&["stop"]).status(0).run();
 }
