@@ -55,6 +55,18 @@ pub(crate) struct ServiceState {
   /// 1", "was not responding (…)".
   #[serde(default)]
   pub(crate) last_failure: Option<String>,
+  /// Set by the keeper while it ends the current run, so that a look from elsewhere (the
+  /// dashboard) sees the restart or stop from its first moment, not only once the run is gone.
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) transition: Option<Transition>,
+}
+
+/// What a keeper is doing to its running service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Transition {
+  Restarting,
+  Stopping,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]

@@ -105,6 +105,37 @@ fn a_resize_redraws_a_small_terminal_is_told_and_quitting_leaves_services_runnin
 }
 
 #[test]
+fn a_restart_or_stop_from_another_terminal_shows_while_the_old_run_takes_its_grace() {
+  // It ignores SIGTERM, so each end takes the whole 3 s grace before SIGKILL.
+  let test = Test::new().servers(&[server("slow", free_port())
+    .mode("ignore-term")
+    .field("stop: { grace: 3s }")]);
+  test.args(&["up", "-d"]).status(0).run();
+  let old = procs::Seen::now(test.pid_of("slow").unwrap()).unwrap();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  let row_says = |state: &'static str| {
+    move |screen: &str| {
+      screen
+        .lines()
+        .any(|line| line.starts_with("slow") && line.contains(state))
+    }
+  };
+  ui.wait_until("slow ready", row_says("ready"));
+  let mut restart = test.command(&["slow-restart"]).spawn().unwrap();
+  ui.wait_until("slow restarting", row_says("restarting…"));
+  assert!(old.is_alive(), "shown only once the old run was gone");
+  assert_eq!(wait_child(&mut restart, Duration::from_secs(20)), 0);
+  ui.wait_until("slow ready again", row_says("ready"));
+  let new = procs::Seen::now(test.pid_of("slow").unwrap()).unwrap();
+  let mut stop = test.command(&["slow-stop"]).spawn().unwrap();
+  ui.wait_until("slow stopping", row_says("stopping…"));
+  assert!(new.is_alive(), "shown only once it had stopped");
+  assert_eq!(wait_child(&mut stop, Duration::from_secs(20)), 0);
+  ui.wait_until("slow stopped", row_says("stopped"));
+  ui.keys(&["q"]);
+}
+
+#[test]
 fn without_a_terminal_ui_says_what_to_use_instead() {
   let test = Test::new().servers(&[server("api", free_port())]);
   test

@@ -8,7 +8,7 @@ use std::{
 
 use crate::{
   project::Project,
-  state::{Liveness, ServiceState},
+  state::{Liveness, ServiceState, Transition},
   sys::{self, Usage},
   ui::format::{elapsed, status_text},
 };
@@ -110,9 +110,14 @@ impl Reader {
           .map_or(Duration::from_secs(60), |health| health.start_timeout);
         let pid = row.pid.unwrap_or(0);
         row.state = match probed {
-          // Between the old run's end and the new one's start (a restart from anywhere: a
-          // CLI verb, a watched file, the restart policy).
-          _ if state.process.is_some_and(|process| !process.is_alive()) => "restarting…".into(),
+          // From the keeper's first signal to the new run's start (a restart from anywhere:
+          // a CLI verb, a watched file, the restart policy — whose old run is already gone).
+          _ if state.transition == Some(Transition::Restarting)
+            || state.process.is_some_and(|process| !process.is_alive()) =>
+          {
+            "restarting…".into()
+          }
+          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
           None => "running".into(),
           Some(probe) if probe.healthy => {
             self.ready_runs.insert(name.into(), pid);

@@ -197,6 +197,7 @@ impl Keeper {
       restarts: 0,
       exit: None,
       last_failure: None,
+      transition: None,
     };
     let mut keeper = Self {
       state_dir,

@@ -90,6 +90,7 @@ impl Keeper {
     self.state.started_at = unix_now();
     self.state.started_at_ms = now_millis();
     self.state.exit = None;
+    self.state.transition = None;
     self.ended = None;
     self.state_dir.write(&self.state)
   }

@@ -8,7 +8,10 @@ use std::{
 };
 
 use super::{Event, Keeper};
-use crate::sys::{self, Pid, Signal};
+use crate::{
+  state::Transition,
+  sys::{self, Pid, Signal},
+};
 
 /// Why a keeper ends its service's tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +29,12 @@ impl Keeper {
   /// a stop, a second request hurries it.
   pub(super) fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool, why: Ending) {
     self.liveness_watch = None;
+    match why {
+      Ending::Stop => self.say_transition(Transition::Stopping),
+      Ending::Restart => self.say_transition(Transition::Restarting),
+      // The run ended (or hung): what follows depends on the restart policy.
+      Ending::Cleanup => {}
+    }
     let signal = if hard {
       Signal::Kill
     } else {
@@ -34,6 +43,14 @@ impl Keeper {
     let grace = Duration::from_millis(self.spec.grace_ms);
     if !self.end_tree(events, signal, grace, why) {
       self.end_tree(events, Signal::Kill, Duration::from_secs(5), why);
+    }
+  }
+
+  /// Written where `dev ui` looks, before the first signal: a stop's grace can be long.
+  fn say_transition(&mut self, transition: Transition) {
+    if self.state.transition != Some(transition) && self.project_is_here() {
+      self.state.transition = Some(transition);
+      let _ = self.state_dir.write(&self.state);
     }
   }
 
