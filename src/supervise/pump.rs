@@ -26,6 +26,9 @@ use crate::{
 /// for it.
 const QUEUE_BYTES: usize = 16 << 20;
 
+/// At most this much goes to the view in one write: the size of the pipe to `dev`.
+const BATCH_BYTES: usize = 1 << 20;
+
 /// Copies the service's output into the log file and, when attached (`view`), to stdout.
 /// The receiver disconnects once the last byte is in the log and the view has it (or the
 /// view is gone).
@@ -90,23 +93,31 @@ impl Queue {
     thread::spawn(move || {
       let _done = done;
       loop {
-        let chunk = {
+        let mut batch = Vec::new();
+        {
           let (lock, ready) = &*shared;
           let mut pending = lock_pending(lock);
           while pending.chunks.is_empty() && !pending.closed {
             pending = ready.wait(pending).unwrap_or_else(PoisonError::into_inner);
           }
-          let Some(chunk) = pending.chunks.pop_front() else {
+          if pending.chunks.is_empty() {
             return;
-          };
-          pending.bytes -= chunk.len();
+          }
+          // Everything queued meanwhile, in one write: a service that prints line by line
+          // (PYTHONUNBUFFERED, a logger flushing each record) arrives a line per read, and a
+          // write and a wake-up of `dev` per line would cost more than the service itself.
+          while batch.len() < BATCH_BYTES
+            && let Some(chunk) = pending.chunks.pop_front()
+          {
+            pending.bytes -= chunk.len();
+            batch.extend_from_slice(&chunk);
+          }
           ready.notify_all();
-          chunk
-        };
-        // Locked per chunk: the keeper's own notices go to stdout too.
+        }
+        // Locked per batch: the keeper's own notices go to stdout too.
         let mut stdout = io::stdout().lock();
         if stdout
-          .write_all(&chunk)
+          .write_all(&batch)
           .and_then(|()| stdout.flush())
           .is_err()
         {
@@ -136,7 +147,10 @@ impl Queue {
     pending.bytes += bytes.len();
     pending.mid_line = bytes.last().is_some_and(|byte| *byte != b'\n');
     pending.chunks.push_back(bytes.to_vec());
-    ready.notify_all();
+    // The writer waits only on an empty queue: waking it for every chunk is wasted work.
+    if pending.chunks.len() == 1 {
+      ready.notify_all();
+    }
     true
   }
 
