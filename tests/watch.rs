@@ -124,6 +124,40 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
 }
 
 #[test]
+fn the_keepers_lines_and_a_flooding_services_lines_never_split_each_other_in_the_log() {
+  // 20 lines, a millisecond's pause, forever: the pump appends all the time while the
+  // keeper writes "↻ … restarted (ready in …)" into the same file, once line 200 is out.
+  let test = Test::with_config(
+    "services:\n  gush:\n    run: python3 -u flood.py\n    watch: {paths: [app], debounce: 20ms}\n    health: {log: 'flood 00000200 end'}\n",
+  );
+  test.write(
+    "flood.py",
+    "import itertools, time\nfor i in itertools.count():\n    print(f'flood {i:08d} end', flush=True)\n    if i % 20 == 0: time.sleep(0.001)\n",
+  );
+  test.write("app/main.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let said = || test.log("gush").matches("changed → restarted").count();
+  for save in 1..=10 {
+    test.write("app/main.py", &format!("{save}\n"));
+    wait_until(&format!("restart {save}"), Duration::from_secs(20), || {
+      said() >= save
+    });
+  }
+  test.args(&["stop"]).status(0).run();
+  let log = test.log("gush");
+  let broken: Vec<&str> = log
+    .lines()
+    .filter(|line| {
+      let keepers = line.starts_with("──── ") && !line.contains("flood ");
+      let services = line.starts_with("flood ") && line.ends_with(" end") && line.len() == 18;
+      !keepers && !services
+    })
+    .take(5)
+    .collect();
+  assert!(broken.is_empty(), "lines split by another: {broken:#?}");
+}
+
+#[test]
 fn a_burst_of_a_hundred_saves_in_a_second_restarts_once() {
   let port = free_port();
   let test =

@@ -24,6 +24,17 @@ fn create(path: &Path) -> io::Result<File> {
   OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// True when the file's last byte is a newline (or it cannot be read).
+fn ends_with_newline(path: &Path) -> bool {
+  use std::io::{Read, Seek, SeekFrom};
+  let mut last = [b'\n'];
+  let _ = File::open(path).and_then(|mut file| {
+    file.seek(SeekFrom::End(-1))?;
+    file.read_exact(&mut last)
+  });
+  last[0] == b'\n'
+}
+
 pub(crate) struct LogFile {
   path: PathBuf,
   file: File,
@@ -37,6 +48,9 @@ pub(crate) struct LogFile {
   settings: LogSettings,
   /// The next byte starts a line.
   at_line_start: bool,
+  /// A note of dev's cut into a service's line (the service had printed part of it): the
+  /// newline the service prints next ends that line, which the note already ended.
+  owes_newline: bool,
   escape: Escape,
   /// Reused for each chunk's cleaned bytes.
   buffer: Vec<u8>,
@@ -67,6 +81,8 @@ impl LogFile {
   ) -> io::Result<Self> {
     let file = create(path)?;
     let size = file.metadata()?.len();
+    // The last run may have been ended in the middle of a line.
+    let at_line_start = size == 0 || ends_with_newline(path);
     Ok(Self {
       path: path.to_path_buf(),
       identity: sys::file_identity(&file),
@@ -75,14 +91,20 @@ impl LogFile {
       checked: Instant::now(),
       size,
       settings,
-      at_line_start: true,
+      at_line_start,
+      owes_newline: false,
       escape: Escape::None,
       buffer: Vec::with_capacity(64 * 1024),
     })
   }
 
   /// Writes a chunk of the service's output. Rotation happens between lines.
-  pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+  pub(crate) fn write(&mut self, mut chunk: &[u8]) -> io::Result<()> {
+    if std::mem::take(&mut self.owes_newline)
+      && let Some(rest) = chunk.strip_prefix(b"\n")
+    {
+      chunk = rest;
+    }
     // `rm -rf logs` while the service runs: look (at most once a second) whether the path
     // still leads to our file, and go on in a new one if not.
     if self.checked.elapsed() >= Duration::from_secs(1) {
@@ -151,6 +173,20 @@ impl LogFile {
     self.file.write_all(&bytes)?;
     self.size += bytes.len() as u64;
     self.at_line_start = true;
+    Ok(())
+  }
+
+  /// The path still leads to this file (no `rm -rf logs` since).
+  pub(crate) fn is_at_its_path(&self) -> bool {
+    sys::path_identity(&self.path) == self.identity
+  }
+
+  /// A line of dev's own while the service runs (`──── … restarted`): on a line of its own
+  /// even when the service is in the middle of one, which then goes on after it.
+  pub(crate) fn write_note(&mut self, line: &str) -> io::Result<()> {
+    let cut = !self.at_line_start;
+    self.write_marker(line)?;
+    self.owes_newline = cut;
     Ok(())
   }
 
@@ -260,5 +296,26 @@ mod tests {
     assert_eq!(read("a.log.1"), "line four\n");
     assert_eq!(read("a.log.2"), "line three\n");
     assert!(!dir.path().join("a.log.3").exists());
+  }
+
+  #[test]
+  fn a_note_in_the_middle_of_a_line_gets_a_line_of_its_own_and_the_line_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    let mut log = LogFile::open(&path, settings(1 << 20), None).unwrap();
+    log.write(b"half a").unwrap();
+    log.write_note("──── note").unwrap();
+    log.write(b"\nnext\n").unwrap();
+    log.write_note("──── between lines").unwrap();
+    log.write(b"\nan empty line above\n").unwrap();
+    assert_eq!(
+      fs::read_to_string(&path).unwrap(),
+      "half a\n──── note\nnext\n──── between lines\n\nan empty line above\n"
+    );
+    // A run ended in the middle of a line: the next one's first marker starts a new one.
+    fs::write(&path, "cut sh").unwrap();
+    let mut log = LogFile::open(&path, settings(1 << 20), None).unwrap();
+    log.write_marker("──── started").unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "cut sh\n──── started\n");
   }
 }

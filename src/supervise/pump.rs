@@ -26,6 +26,9 @@ use crate::{
 /// for it.
 const QUEUE_BYTES: usize = 16 << 20;
 
+/// The log file, written by the pump and, between two chunks, by the keeper's own notes.
+pub(crate) type SharedLog = Arc<Mutex<LogFile>>;
+
 /// At most this much goes to the view in one write: the size of the pipe to `dev`.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -34,7 +37,7 @@ const BATCH_BYTES: usize = 1 << 20;
 /// view is gone).
 pub(crate) fn spawn_pump(
   mut reader: io::PipeReader,
-  mut log: LogFile,
+  log: SharedLog,
   view: Option<View>,
 ) -> mpsc::Receiver<()> {
   let (done, finished) = mpsc::channel::<()>();
@@ -51,7 +54,10 @@ pub(crate) fn spawn_pump(
         Err(_) => break,
       };
       let chunk = &buffer[..read];
-      let _ = log.write(chunk);
+      let _ = log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .write(chunk);
       if let Some(queue) = &queue {
         offer.send(queue, chunk);
       }

@@ -43,10 +43,18 @@ raise SystemExit(3)
     );
     // One instance = one DEV_INSTANCE token (a start's processes all inherit it; the python
     // launcher may run helpers of its own meanwhile).
-    let mut instances: Vec<String> = test
+    let members: Vec<(procs::Seen, String)> = test
       .processes()
       .into_iter()
-      .filter_map(|pid| procs::env_var(pid, "DEV_INSTANCE"))
+      .filter_map(|pid| Some((procs::Seen::now(pid)?, procs::env_var(pid, "DEV_INSTANCE")?)))
+      .collect();
+    // Alive together: each still alive once all were read. A scan is no snapshot: one
+    // preempted for longer than the back-off (CI once was) sees the old run early in it and
+    // the new one late.
+    let mut instances: Vec<String> = members
+      .into_iter()
+      .filter(|(seen, _)| seen.is_alive())
+      .map(|(_, token)| token)
       .collect();
     instances.sort();
     instances.dedup();

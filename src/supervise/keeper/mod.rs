@@ -35,6 +35,7 @@ use crate::{
   error::{Error, Result},
   state::{INSTANCE_VARIABLE, ServiceState, StateDir, unix_now},
   supervise::{
+    pump::SharedLog,
     reaped::ReapedStatuses,
     spec::KeeperSpec,
     watch::{WatchSpec, Watching},
@@ -126,6 +127,8 @@ struct Keeper {
   state: ServiceState,
   /// Disconnects the moment the pump has written its last byte.
   pump_done: Option<Receiver<()>>,
+  /// The current run's log file, shared with its pump: the keeper's notes go in between.
+  log: Option<SharedLog>,
   /// Restarts by the restart policy in a row.
   backoff: Backoff,
   /// For the liveness watcher of each run.
@@ -208,6 +211,7 @@ impl Keeper {
       process: ProcessId::gone(0),
       state,
       pump_done: None,
+      log: None,
       backoff: Backoff::default(),
       events: sender,
       reaped,

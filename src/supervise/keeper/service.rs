@@ -5,7 +5,10 @@
 use std::{
   fs::{self, OpenOptions},
   io::{self, Write},
-  sync::mpsc::{self, RecvTimeoutError},
+  sync::{
+    Arc, Mutex, PoisonError,
+    mpsc::{self, RecvTimeoutError},
+  },
   thread,
   time::{Duration, Instant},
 };
@@ -72,6 +75,8 @@ impl Keeper {
       one_line(&self.spec.command)
     ));
     let view = self.spec.supervisor.map(|_| self.spec.view);
+    let log = Arc::new(Mutex::new(log));
+    self.log = Some(log.clone());
     self.pump_done = Some(spawn_pump(reader, log, view));
     self.record_run(pid, token)?;
     self.watch_liveness();
@@ -149,8 +154,18 @@ impl Keeper {
     {
       let _ = fs::create_dir_all(parent);
     }
+    let line = format!("──── {} · {message}", utc_timestamp(unix_now()));
+    // Through the pump's own file while the path leads to it: between two of the service's
+    // chunks, and on a line of its own even when the service is in the middle of one.
+    if let Some(log) = &self.log {
+      let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+      if log.is_at_its_path() && log.write_note(&line).is_ok() {
+        return;
+      }
+    }
+    // In one write: the pump may be appending meanwhile.
     if let Ok(mut log) = OpenOptions::new().append(true).open(&self.spec.log) {
-      let _ = writeln!(log, "──── {} · {message}", utc_timestamp(unix_now()));
+      let _ = log.write_all(format!("{line}\n").as_bytes());
     }
   }
 
