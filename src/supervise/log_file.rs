@@ -105,13 +105,10 @@ impl LogFile {
     {
       chunk = rest;
     }
-    // `rm -rf logs` while the service runs: look (at most once a second) whether the path
-    // still leads to our file, and go on in a new one if not.
+    // At most once a second: a service may print a million chunks.
     if self.checked.elapsed() >= Duration::from_secs(1) {
       self.checked = Instant::now();
-      if sys::path_identity(&self.path) != self.identity {
-        self.reopen("the log file was deleted; logging goes on in a new one")?;
-      }
+      self.follow_path()?;
     }
     // The common case, without a byte-by-byte pass: nothing to strip or stamp, and no
     // rotation due within this chunk.
@@ -176,14 +173,19 @@ impl LogFile {
     Ok(())
   }
 
-  /// The path still leads to this file (no `rm -rf logs` since).
-  pub(crate) fn is_at_its_path(&self) -> bool {
-    sys::path_identity(&self.path) == self.identity
+  /// `rm -rf logs` while the service runs: when the path no longer leads to our file, go on
+  /// in a new one (and say so in it).
+  fn follow_path(&mut self) -> io::Result<()> {
+    if sys::path_identity(&self.path) != self.identity {
+      self.reopen("the log file was deleted; logging goes on in a new one")?;
+    }
+    Ok(())
   }
 
   /// A line of dev's own while the service runs (`──── … restarted`): on a line of its own
   /// even when the service is in the middle of one, which then goes on after it.
   pub(crate) fn write_note(&mut self, line: &str) -> io::Result<()> {
+    self.follow_path()?;
     let cut = !self.at_line_start;
     self.write_marker(line)?;
     self.owes_newline = cut;

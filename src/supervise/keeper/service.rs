@@ -3,7 +3,6 @@
 //! liveness watched.
 
 use std::{
-  fs::{self, OpenOptions},
   io::{self, Write},
   sync::{
     Arc, Mutex, PoisonError,
@@ -146,26 +145,16 @@ impl Keeper {
     }
   }
 
-  /// A line of the keeper's own in the service's log. Its directory is re-created only
-  /// while the project is where it was started: a moved project keeps no ghost behind.
+  /// A line of the keeper's own in the service's log, through the run's log file: between
+  /// two of the service's chunks, on a line of its own even when the service is in the middle
+  /// of one. (The keeper says nothing before the first run, which opens the file.)
   pub(super) fn log_line(&self, message: &str) {
-    if self.project_is_here()
-      && let Some(parent) = self.spec.log.parent()
-    {
-      let _ = fs::create_dir_all(parent);
-    }
-    let line = format!("──── {} · {message}", utc_timestamp(unix_now()));
-    // Through the pump's own file while the path leads to it: between two of the service's
-    // chunks, and on a line of its own even when the service is in the middle of one.
     if let Some(log) = &self.log {
-      let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
-      if log.is_at_its_path() && log.write_note(&line).is_ok() {
-        return;
-      }
-    }
-    // In one write: the pump may be appending meanwhile.
-    if let Ok(mut log) = OpenOptions::new().append(true).open(&self.spec.log) {
-      let _ = log.write_all(format!("{line}\n").as_bytes());
+      let line = format!("──── {} · {message}", utc_timestamp(unix_now()));
+      let _ = log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .write_note(&line);
     }
   }
 
