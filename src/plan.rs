@@ -200,7 +200,7 @@ pub(crate) fn keeper_spec(
     command: interpolate::expand_references(&service.run, &reference),
     cwd: service.cwd.checked()?.to_path_buf(),
     env,
-    log: config.log_dir.join(format!("{}.log", service.name)),
+    log: config.log_of(&service.name),
     port: own.first().map(|(_, port)| *port),
     ports: own,
     stop_signal: service.stop_signal.name().to_owned(),

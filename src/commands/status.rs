@@ -70,7 +70,7 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
 impl Row {
   /// What the system shows of one service right now.
   fn of(project: &Project, name: &str) -> Self {
-    let log = project.config.log_dir.join(format!("{name}.log"));
+    let log = project.config.log_of(name);
     let mut row = Row {
       service: name.to_owned(),
       state: "stopped",

@@ -145,6 +145,11 @@ impl Config {
     Checker { source: &source }.check()
   }
 
+  /// Where a service's output goes: `<log_dir>/<service>.log`.
+  pub(crate) fn log_of(&self, service: &str) -> PathBuf {
+    self.log_dir.join(format!("{service}.log"))
+  }
+
   pub(crate) fn service(&self, name: &str) -> Option<&Service> {
     self.services.iter().find(|service| service.name == name)
   }

@@ -66,7 +66,7 @@ pub(super) fn launchd(project: &Project, service: &Service, ports: &PortMap) -> 
     );
   }
   out.push_str("  </dict>\n");
-  let log = project.config.log_dir.join(format!("{}.log", service.name));
+  let log = project.config.log_of(&service.name);
   string(&mut out, "StandardOutPath", &log.display().to_string());
   string(&mut out, "StandardErrorPath", &log.display().to_string());
   out.push_str("  <key>RunAtLoad</key>\n  <true/>\n");

@@ -68,7 +68,7 @@ pub(super) fn systemd(project: &Project, service: &Service, ports: &PortMap) -> 
   };
   let _ = writeln!(out, "Restart={restart}");
   let _ = writeln!(out, "RestartSec={}ms", service.restart.delay_ms);
-  let log = project.config.log_dir.join(format!("{}.log", service.name));
+  let log = project.config.log_of(&service.name);
   let _ = writeln!(
     out,
     "StandardOutput=append:{}\nStandardError=inherit",

@@ -63,7 +63,7 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
   let mut merged: Vec<Line> = Vec::new();
   let mut followers = Vec::new();
   for (index, name) in names.iter().enumerate() {
-    let path = project.config.log_dir.join(format!("{name}.log"));
+    let path = project.config.log_of(name);
     let current = std::fs::read(&path).unwrap_or_default();
     let mut text = Vec::new();
     // Not enough here? The newest rotated file holds the lines just before.

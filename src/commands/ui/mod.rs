@@ -58,7 +58,10 @@ pub(crate) fn ui(project: &Project) -> Result<()> {
   }
   let mut names = project.service_names();
   names.extend(project.orphans());
-  let logs: Vec<PathBuf> = names.iter().map(|name| log_of(project, name)).collect();
+  let logs: Vec<PathBuf> = names
+    .iter()
+    .map(|name| project.config.log_of(name))
+    .collect();
   let (probe_now, probe_requests) = mpsc::channel();
   let (health_sender, health) = mpsc::channel();
   thread::scope(|scope| {
@@ -67,10 +70,6 @@ pub(crate) fn ui(project: &Project) -> Result<()> {
     drop(probe_now);
     result
   })
-}
-
-fn log_of(project: &Project, service: &str) -> PathBuf {
-  project.config.log_dir.join(format!("{service}.log"))
 }
 
 /// Probes every running service, again and again, until the dashboard is gone.
@@ -210,7 +209,7 @@ impl Dashboard<'_> {
         Err(error) => format!("cannot copy: {error}"),
       },
       Action::Pager(service) => {
-        let log = self.project.config.log_dir.join(format!("{service}.log"));
+        let log = self.project.config.log_of(&service);
         screen.suspended(|| match act::pager_command(&log).status() {
           Ok(_) => String::new(),
           Err(error) => format!("cannot run the pager: {error} (set $PAGER)"),
@@ -243,7 +242,7 @@ impl Dashboard<'_> {
     if self.rows_due <= Instant::now() {
       for name in self.project.state.services() {
         if !self.names.contains(&name) {
-          self.feed.add(log_of(self.project, &name));
+          self.feed.add(self.project.config.log_of(&name));
           self.names.push(name);
         }
       }

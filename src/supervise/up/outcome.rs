@@ -213,10 +213,7 @@ impl Run<'_> {
 
 /// Where a service's output went.
 fn log_of(project: &Project, name: &str, recorded: Option<&ServiceState>) -> PathBuf {
-  recorded.map_or_else(
-    || project.config.log_dir.join(format!("{name}.log")),
-    |state| state.log.clone(),
-  )
+  recorded.map_or_else(|| project.config.log_of(name), |state| state.log.clone())
 }
 
 /// The words servers use when their port is taken (Python, Node, Go, Ruby, Java, uvicorn).
