@@ -19,9 +19,7 @@ fn the_table_shows_states_and_ports_and_keys_restart_stop_and_start() {
   ui.wait_for("└ web");
   ui.wait_until("both ready", |screen| screen.matches("ready").count() >= 2);
   ui.keys(&["r"]);
-  wait_until("api restarted by `r`", Duration::from_secs(20), || {
-    test.pid_of("api").is_some_and(|pid| pid != first)
-  });
+  test.wait_for_a_new_pid("api", first);
   ui.wait_for("dev api-restart: ✓");
   ui.keys(&["s"]);
   ui.wait_for("dev api-stop: ■ api stopped");
@@ -194,9 +192,7 @@ fn the_pager_force_open_and_probe_keys_do_what_they_say() {
   ui.keys(&["h"]);
   ui.wait_for("probing…");
   ui.keys(&["K"]);
-  wait_until("api hard-restarted by `K`", Duration::from_secs(20), || {
-    test.pid_of("api").is_some_and(|pid| pid != first)
-  });
+  test.wait_for_a_new_pid("api", first);
   ui.wait_for("dev api-force");
   ui.keys(&["q"]);
   ui.wait_for("dev exited with 0");

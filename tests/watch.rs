@@ -26,9 +26,7 @@ fn a_saved_file_restarts_the_service_on_its_port_and_ignored_paths_never_do() {
   test.args(&["up", "-d"]).status(0).run();
   let first = test.pid_of("api").unwrap();
   test.write("app/main.py", "x = 2\n");
-  wait_until("a new pid", Duration::from_secs(10), || {
-    test.pid_of("api").is_some_and(|pid| pid != first)
-  });
+  test.wait_for_a_new_pid("api", first);
   wait_until_else(
     "listening again, and said so",
     Duration::from_secs(10),
@@ -75,24 +73,9 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     .field("watch: {paths: [app], debounce: 20ms}")]);
   test.write("app/main.py", "0\n");
   test.args(&["up", "-d"]).status(0).run();
-  // Counted by the server's "listening" lines (`listening <port> pid <pid> …`): waiting for
-  // "a pid other than the last" would never end if the pid counter were rewound meanwhile.
-  let listening_pids = || -> Vec<String> {
-    test
-      .log("api")
-      .lines()
-      .filter_map(|line| {
-        Some(
-          line
-            .strip_prefix("listening ")?
-            .split(' ')
-            .nth(2)?
-            .to_owned(),
-        )
-      })
-      .collect()
-  };
-  let listeners = || listening_pids().len();
+  // Counted by the server's "listening" lines: waiting for "a pid other than the last" would
+  // never end if the pid counter were rewound meanwhile.
+  let listeners = || test.listening_pids("api").len();
   // Ready means listening; the line saying so may reach the log a moment later.
   wait_until("the first listener", Duration::from_secs(10), || {
     listeners() == 1
@@ -111,7 +94,7 @@ fn fifty_edits_of_a_server_slow_to_release_its_port_never_hit_address_in_use() {
     !log.to_lowercase().contains("address already in use"),
     "{log}"
   );
-  let pids = listening_pids();
+  let pids = test.listening_pids("api");
   assert!(
     pids.windows(2).all(|pair| pair[0] != pair[1]),
     "every restart is a new process: {pids:?}"

@@ -268,11 +268,17 @@ mod tests {
     }
   }
 
-  #[test]
-  fn strips_colors_even_when_a_sequence_is_split_across_chunks() {
+  /// `a.log` in a new directory, rotated past `max_size`.
+  fn new_log(max_size: u64) -> (tempfile::TempDir, PathBuf, LogFile) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.log");
-    let mut log = LogFile::open(&path, settings(1 << 20), None).unwrap();
+    let log = LogFile::open(&path, settings(max_size), None).unwrap();
+    (dir, path, log)
+  }
+
+  #[test]
+  fn strips_colors_even_when_a_sequence_is_split_across_chunks() {
+    let (_dir, path, mut log) = new_log(1 << 20);
     log.write(b"\x1b[1;3").unwrap();
     log
       .write(b"2mgreen\x1b[0m and \x1b]8;;http://x\x07link\x1b]8;;\x1b\\ done\n")
@@ -282,9 +288,7 @@ mod tests {
 
   #[test]
   fn rotates_only_between_lines_and_keeps_the_newest_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut log = LogFile::open(&path, settings(10), None).unwrap();
+    let (dir, _path, mut log) = new_log(10);
     for chunk in [
       "line one\nline t",
       "wo\nline three\n",
@@ -302,9 +306,7 @@ mod tests {
 
   #[test]
   fn a_note_in_the_middle_of_a_line_gets_a_line_of_its_own_and_the_line_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.log");
-    let mut log = LogFile::open(&path, settings(1 << 20), None).unwrap();
+    let (_dir, path, mut log) = new_log(1 << 20);
     log.write(b"half a").unwrap();
     log.write_note("──── note").unwrap();
     log.write(b"\nnext\n").unwrap();

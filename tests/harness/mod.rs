@@ -229,18 +229,40 @@ impl Test {
     done.json()
   }
 
-  /// The pid `server.py` printed last in the service's log (`listening <port> pid <pid> …`).
+  /// Every pid `server.py` printed in the service's log (`listening <port> pid <pid> …`), in
+  /// order: one per process that listened.
+  pub(crate) fn listening_pids(&self, service: &str) -> Vec<u32> {
+    self
+      .log(service)
+      .lines()
+      .filter_map(|line| {
+        line
+          .strip_prefix("listening ")?
+          .split(" pid ")
+          .nth(1)?
+          .split(' ')
+          .next()?
+          .parse()
+          .ok()
+      })
+      .collect()
+  }
+
+  /// The pid `server.py` printed last in the service's log.
   pub(crate) fn listening_pid(&self, service: &str) -> Option<u32> {
-    self.log(service).lines().rev().find_map(|line| {
-      line
-        .strip_prefix("listening ")?
-        .split(" pid ")
-        .nth(1)?
-        .split(' ')
-        .next()?
-        .parse()
-        .ok()
-    })
+    self.listening_pids(service).pop()
+  }
+
+  /// Waits (bounded: 20 s) until `dev status` shows the service running as another process
+  /// than `old`; returns the new pid.
+  #[track_caller]
+  pub(crate) fn wait_for_a_new_pid(&self, service: &str, old: u32) -> u32 {
+    wait_until(
+      &format!("{service} running as another process than {old}"),
+      Duration::from_secs(20),
+      || self.pid_of(service).is_some_and(|pid| pid != old),
+    );
+    self.pid_of(service).unwrap()
   }
 
   /// The service's pid as `dev status --json` reports it, if running.
