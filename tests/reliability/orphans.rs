@@ -68,9 +68,10 @@ fn a_hundred_cycles_leave_no_survivor_and_a_bindable_port(how: Containment) {
             is_listening(port),
             "cycle {cycle}: not listening after restart"
           );
+          let ours = test.processes();
           let left: Vec<u32> = before
             .iter()
-            .filter(|seen| seen.is_alive() && test.processes().contains(&seen.pid))
+            .filter(|seen| seen.is_alive() && ours.contains(&seen.pid))
             .map(|seen| seen.pid)
             .filter(|pid| {
               // The keeper stays across a restart; the service's processes do not.
