@@ -67,12 +67,24 @@ pub(crate) enum Command {
     #[arg(value_enum)]
     shell: clap_complete::Shell,
   },
-  /// Print the man page (roff): `dev man | man -l -`
-  Man,
+  /// Print the man page (roff): `dev man | man -l -`; `--dir` writes one page per command
+  Man {
+    /// Write dev.1, dev-up.1, dev-port-free.1, … into this directory (e.g.
+    /// ~/.local/share/man/man1) instead of printing dev.1
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+  },
   /// Who holds a port, free it safely, find free ones
   Port {
     #[command(subcommand)]
     command: PortCommand,
+  },
+  /// Internal: what the shell may offer for word CURRENT of WORDS (the completion scripts)
+  #[command(name = "__complete", hide = true)]
+  Complete {
+    current: usize,
+    #[arg(raw = true)]
+    words: Vec<String>,
   },
   /// Internal: the per-service keeper process
   #[command(name = "__keep", hide = true)]

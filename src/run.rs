@@ -90,7 +90,8 @@ impl Session {
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
-      Some(Command::Man) => completions::man().map(ok),
+      Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(ok),
+      Some(Command::Complete { current, words }) => completions::complete(current, &words).map(ok),
       Some(Command::Init { force }) => {
         let root =
           std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
