@@ -1,6 +1,5 @@
 //! `dev doctor` findings on a real broken project, and the generated man page.
 
-
 use crate::harness::{Test, free_port};
 
 #[test]
