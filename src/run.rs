@@ -112,22 +112,19 @@ impl Session {
     let project = self.project()?;
     match resolve(project, words)? {
       Resolved::Command(command) => self.in_project(command).map(ok),
-      Resolved::Task(name, mut arguments) => {
-        // `dev test --watch` as well as `dev --watch test` (not after `--`: the task's own).
-        let end = arguments.iter().position(|word| word == "--");
-        let flag = arguments[..end.unwrap_or(arguments.len())]
-          .iter()
-          .position(|word| word == "--watch");
-        let watch = self.options.watch || flag.is_some();
-        if let Some(at) = flag {
-          arguments.remove(at);
-        }
-        if watch && !self.options.dry_run {
-          return task::watch_task(project, &name, &arguments, self.options).map(ok);
-        }
-        task::run_task(project, &name, &arguments, self.options).map(ok)
-      }
+      Resolved::Task(name, words) => self.task(project, &name, &words),
     }
+  }
+
+  /// A task with the words after its name: `dev`'s own flags among them (`dev test
+  /// --watch`, `dev reset --dry-run`) mean what they mean before the name.
+  fn task(&self, project: &Project, name: &str, words: &[OsString]) -> Result<i32> {
+    let mut options = self.options;
+    let arguments = task::take_flags(name, words, &mut options)?;
+    if options.watch && !options.dry_run {
+      return task::watch_task(project, name, &arguments, options).map(ok);
+    }
+    task::run_task(project, name, &arguments, options).map(ok)
   }
 
   /// The commands about this project's services and task file.
@@ -262,21 +259,19 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
 
 enum Resolved {
   Command(ProjectCommand),
-  Task(String, Vec<String>),
+  Task(String, Vec<OsString>),
 }
 
 /// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
 fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
-  let words: Vec<String> = words
-    .iter()
-    .map(|w| w.to_string_lossy().into_owned())
-    .collect();
   let (name, rest) = words.split_first().expect("clap passes at least the name");
+  // Names are ASCII; the words after one pass on byte for byte.
+  let name = &name.to_string_lossy().into_owned();
   let config = &project.config;
   let reparse = |command: &str, service: &str| -> Result<Resolved> {
     let argv = ["dev", command, service]
       .into_iter()
-      .map(String::from)
+      .map(OsString::from)
       .chain(rest.iter().cloned());
     match Cli::try_parse_from(argv) {
       Ok(Cli {

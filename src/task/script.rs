@@ -1,7 +1,9 @@
 //! What the shell gets for one command of a task: the script with `${svc.port}` filled in
 //! and `"$@"` placed, the task's arguments as variables, the extra words after `--`.
 
-use super::runner::Runner;
+use std::ffi::OsString;
+
+use super::{arguments::Value, runner::Runner};
 use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
@@ -37,20 +39,33 @@ impl Runner<'_> {
   }
 
   /// The task's arguments as shell variables: given ones for the task named on the command
-  /// line, defaults for a dep (run_task made sure it has them all).
-  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, String)> {
-    if task.name == self.invoked.name {
-      return self.bound.values.clone();
-    }
-    task
-      .args
-      .iter()
-      .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
+  /// line, defaults for a dep (run_task made sure it has them all). A default's
+  /// `${svc.port}` is filled in; a given word is passed as it is.
+  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, OsString)> {
+    let values: Vec<(String, Value)> = if task.name == self.invoked.name {
+      self.bound.values.clone()
+    } else {
+      task
+        .args
+        .iter()
+        .filter_map(|arg| Some((arg.name.clone(), Value::Default(arg.default.clone()?))))
+        .collect()
+    };
+    let reference = port_reference(&self.ports);
+    values
+      .into_iter()
+      .map(|(name, value)| match value {
+        Value::Given(word) => (name, word),
+        Value::Default(text) => (
+          name,
+          interpolate::expand_references(&text, &reference).into(),
+        ),
+      })
       .collect()
   }
 
   /// The words after `--` (only the task named on the command line gets them).
-  pub(crate) fn words(&self, task: &Task) -> &[String] {
+  pub(crate) fn words(&self, task: &Task) -> &[OsString] {
     if task.name == self.invoked.name {
       &self.bound.extra
     } else {
@@ -63,11 +78,14 @@ impl Runner<'_> {
     let mut parts: Vec<String> = self
       .arguments(task)
       .iter()
-      .map(|(name, value)| format!("{name}={}", shell_quote(value)))
+      .map(|(name, value)| format!("{name}={}", shell_quote(&value.to_string_lossy())))
       .collect();
     let words = self.words(task);
     if !words.is_empty() {
-      let quoted: Vec<String> = words.iter().map(|word| shell_quote(word)).collect();
+      let quoted: Vec<String> = words
+        .iter()
+        .map(|word| shell_quote(&word.to_string_lossy()))
+        .collect();
       parts.push(format!("\"$@\" = {}", quoted.join(" ")));
     }
     if parts.is_empty() {

@@ -35,7 +35,7 @@ enum Happened {
 pub(crate) fn watch_task(
   project: &Project,
   name: &str,
-  words: &[String],
+  words: &[std::ffi::OsString],
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;
@@ -131,7 +131,7 @@ fn until_next(
 fn start_run(
   project: &Project,
   name: &str,
-  words: &[String],
+  words: &[std::ffi::OsString],
   options: TaskOptions,
 ) -> Result<Child> {
   let exe = env::current_exe().map_err(Error::io("cannot find the dev executable"))?;
