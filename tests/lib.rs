@@ -9,6 +9,7 @@ mod export;
 mod harness;
 mod http_probe;
 mod init;
+mod interpolation;
 mod json_schemas;
 mod lifecycle;
 mod logs;

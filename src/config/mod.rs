@@ -10,9 +10,11 @@ mod log;
 mod names;
 mod port;
 mod raw;
+mod references;
 mod scalars;
 mod service;
 pub(crate) mod source;
+pub(crate) mod substitute;
 mod task;
 mod watch;
 mod yaml_error;
@@ -273,7 +275,7 @@ impl Checker<'_> {
       tasks,
       reserved,
     };
-    self.check_port_references(&raw, &config)?;
+    self.check_references(&raw, &config)?;
     self.check_cycles(&raw, &config)?;
     Ok(config)
   }

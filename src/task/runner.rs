@@ -270,7 +270,8 @@ impl<'a> Runner<'a> {
         .iter()
         .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned())),
     );
-    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
+    let whose = format!("task `{}`", task.name);
+    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports), &whose)?;
     // Checked now, not when the file was read: a dep may be what creates it.
     shell
       .current_dir(task.cwd.checked()?)
