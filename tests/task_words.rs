@@ -72,3 +72,43 @@ fn words_that_are_not_utf8_reach_the_script_byte_for_byte() {
     b"caf\xe9-\xff"
   );
 }
+
+#[test]
+fn a_single_quoted_dollar_one_is_the_programs_and_the_words_still_arrive() {
+  let test = Test::with_config("tasks:\n  names: awk '{print $1}' > out\n");
+  test.write("users.txt", "ada lovelace\nalan turing\n");
+  test.args(&["names", "users.txt"]).status(0).run();
+  assert_eq!(read(&test, "out"), "ada\nalan\n");
+}
+
+#[test]
+fn extra_words_never_become_a_command_or_go_to_the_wrong_one() {
+  let test = Test::with_config(
+    "tasks:
+  semi: echo start;
+  background: sleep 0 &
+  fallback: 'false || true'
+  piped: echo a | cat
+",
+  );
+  test.args(&["semi", "touch INJECTED"]).status(0).run();
+  for task in ["background", "fallback", "piped"] {
+    test
+      .args(&[task, "touch INJECTED"])
+      .status(2)
+      .stderr_contains("has no one place for them")
+      .stderr_contains("put \"$@\" in its `run:` where they go, or declare them with `args:`")
+      .run();
+  }
+  assert!(
+    !test.path().join("INJECTED").exists(),
+    "an extra word ran as a command"
+  );
+}
+
+#[test]
+fn words_go_to_the_last_command_of_an_and_list() {
+  let test = Test::with_config("tasks:\n  say: mkdir -p sub && cd sub && printf '%s|' > said\n");
+  test.args(&["say", "a b", "c"]).status(0).run();
+  assert_eq!(read(&test, "sub/said"), "a b|c|");
+}

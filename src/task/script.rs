@@ -8,34 +8,40 @@ use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
   plan::port_reference,
-  shell,
+  shell::{self, Placement},
   ui::format::shell_quote,
 };
 
 impl Runner<'_> {
   /// The script the shell gets for one command: `${svc.port}` filled in (a port is a
-  /// number: nothing to quote), and `"$@"` after a one-line command when extra words were
-  /// given and it does not place them itself. Arguments and extra words are never pasted
+  /// number: nothing to quote), and, when extra words were given, `"$@"` after its one
+  /// command unless it places them itself. Arguments and extra words are never pasted
   /// into it: they reach the shell as variables and positional parameters.
   pub(crate) fn script(&self, task: &Task, command: &str) -> Result<String> {
     let script = interpolate::expand_references(command, &port_reference(&self.ports));
-    if self.words(task).is_empty() || shell::uses_positional(&script) {
+    let words = self.words(task);
+    if words.is_empty() {
       return Ok(script);
     }
-    let line = script.trim_end();
-    if line.contains('\n') {
-      return Err(Error::Usage {
-        message: format!(
-          "task `{}` runs a script of several lines, and extra words were given: put \"$@\" where they go",
-          task.name
-        ),
-        usage: task.usage(),
-      });
+    match shell::place_words(&script) {
+      Placement::Itself => Ok(script),
+      Placement::At(at) => Ok(format!("{} \"$@\"{}", &script[..at], &script[at..])),
+      Placement::Nowhere(why) => {
+        let words: Vec<String> = words
+          .iter()
+          .map(|word| shell_quote(&word.to_string_lossy()))
+          .collect();
+        Err(Error::Usage {
+          message: format!(
+            "task `{}` was given extra words ({}), and `{}` has no one place for them: {why}; put \"$@\" in its `run:` where they go, or declare them with `args:`",
+            task.name,
+            words.join(" "),
+            command.trim()
+          ),
+          usage: task.usage(),
+        })
+      }
     }
-    Ok(match shell::comment_start(line) {
-      Some(at) => format!("{} \"$@\" {}", line[..at].trim_end(), &line[at..]),
-      None => format!("{line} \"$@\""),
-    })
   }
 
   /// The task's arguments as shell variables: given ones for the task named on the command
