@@ -73,6 +73,7 @@ impl Session {
     match command {
       Some(Command::Project(command)) => self.in_project(command).map(ok),
       Some(Command::External(words)) => self.named(&words),
+      Some(Command::Run { words }) => self.run_task(&words),
       // The project's `default:` instead of starting everything.
       None => match &self.project()?.config.default {
         Some(name) => self.named(&[name.into()]),
@@ -114,6 +115,27 @@ impl Session {
       Resolved::Command(command) => self.in_project(command).map(ok),
       Resolved::Task(name, words) => self.task(project, &name, &words),
     }
+  }
+
+  /// `dev run <task> …`: a task by name, also one that a built-in shadows (`dev run init`).
+  fn run_task(&self, words: &[OsString]) -> Result<i32> {
+    let project = self.project()?;
+    let (name, rest) = words.split_first().expect("clap requires the task's name");
+    let name = name.to_string_lossy().into_owned();
+    if project.config.task(&name).is_none() {
+      let known: Vec<&str> = project
+        .config
+        .tasks
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+      return Err(Error::UnknownTarget {
+        suggestion: suggest(&name, known.iter().copied()),
+        name,
+        config: project.config.path.clone(),
+      });
+    }
+    self.task(project, &name, rest)
   }
 
   /// A task with the words after its name: `dev`'s own flags among them (`dev test
@@ -248,7 +270,7 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
           };
           report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
           let text = init::procfile_config(&procfile, cwd.join(".env").exists());
-          return Config::parse(cwd.join("Procfile"), text);
+          return Config::from_procfile(cwd.join("Procfile"), &procfile, text);
         }
         Err(error) => return Err(error),
       }

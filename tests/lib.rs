@@ -14,6 +14,7 @@ mod json_schemas;
 mod lifecycle;
 mod logs;
 mod machine;
+mod names;
 mod orphans;
 mod pipes;
 mod ports;

@@ -4,6 +4,7 @@
 mod cycles;
 mod duration;
 mod env_file;
+mod generated;
 mod health;
 pub(crate) mod interpolate;
 mod log;
@@ -47,10 +48,12 @@ use crate::{
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
 
-/// Commands of `dev` itself (and a few it reserves); services, tasks and aliases may not
-/// take these names: `dev <name>` would never reach them.
-pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
+/// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
+/// never breaks a task file; a service or task may still take such a name (`ui` is a
+/// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
+pub(crate) const BUILTIN_COMMANDS: [&str; 19] = [
   "up",
+  "run",
   "stop",
   "restart",
   "force",
@@ -62,13 +65,10 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
   "help",
   "init",
   "doctor",
-  "config",
-  "ps",
   "export",
   "completions",
   "man",
   "ui",
-  "mcp",
   "__names",
   "__keep",
 ];

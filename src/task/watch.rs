@@ -140,7 +140,8 @@ fn start_run(
   if options.yes {
     command.arg("--yes");
   }
-  command.arg(name).args(words);
+  // `run`: the task even when a built-in has its name (`dev run init`).
+  command.arg("run").arg(name).args(words);
   sys::start_own_group(&mut command);
   command.spawn().map_err(|source| Error::Spawn {
     command: format!("dev {name}"),
