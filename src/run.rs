@@ -122,6 +122,12 @@ impl Session {
     let project = self.project()?;
     let (name, rest) = words.split_first().expect("clap requires the task's name");
     let name = name.to_string_lossy().into_owned();
+    if project.config.task(&name).is_none() && project.config.service(&name).is_some() {
+      return Err(Error::Usage {
+        message: format!("`{name}` is a service, and `dev run` runs tasks"),
+        usage: format!("dev up {name}"),
+      });
+    }
     if project.config.task(&name).is_none() {
       let known: Vec<&str> = project
         .config

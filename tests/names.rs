@@ -85,3 +85,14 @@ fn a_task_file_dev_init_writes_with_a_ui_directory_loads() {
     .stdout_contains("[dev up ui: `dev ui` is the built-in]")
     .run();
 }
+
+#[test]
+fn dev_run_names_the_verb_for_a_service() {
+  let test = Test::with_config(NAMED_LIKE_BUILTINS);
+  test
+    .args(&["run", "ui"])
+    .status(2)
+    .stderr_contains("`ui` is a service, and `dev run` runs tasks")
+    .stderr_contains("usage: dev up ui")
+    .run();
+}
