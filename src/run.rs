@@ -11,10 +11,11 @@ use crate::{
     port::{self, PortContext},
     restart, status, stop, ui,
   },
-  config::{Config, DERIVED_SUFFIXES},
+  config::Config,
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
+  resolve::{Resolved, names, resolve},
   supervise::{
     keeper,
     up::{self, Start},
@@ -283,79 +284,6 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
     }
   };
   Config::load(&path)
-}
-
-enum Resolved {
-  Command(ProjectCommand),
-  Task(String, Vec<OsString>),
-}
-
-/// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
-fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
-  let (name, rest) = words.split_first().expect("clap passes at least the name");
-  // Names are ASCII; the words after one pass on byte for byte.
-  let name = &name.to_string_lossy().into_owned();
-  let config = &project.config;
-  let reparse = |command: &str, service: &str| -> Result<Resolved> {
-    let argv = ["dev", command, service]
-      .into_iter()
-      .map(OsString::from)
-      .chain(rest.iter().cloned());
-    match Cli::try_parse_from(argv) {
-      Ok(Cli {
-        command: Some(Command::Project(command)),
-        ..
-      }) => Ok(Resolved::Command(command)),
-      Ok(_) => Err(Error::config(
-        format!("invalid arguments for `dev {name}`"),
-        None,
-      )),
-      Err(error) => {
-        let _ = error.print();
-        Err(Error::config(
-          format!("invalid arguments for `dev {name}`"),
-          None,
-        ))
-      }
-    }
-  };
-  if config.service(name).is_some() {
-    return reparse("up", name);
-  }
-  if config.task(name).is_some() {
-    return Ok(Resolved::Task(name.clone(), rest.to_vec()));
-  }
-  if let Some((service, suffix)) = name.rsplit_once('-')
-    && config.service(service).is_some()
-    && DERIVED_SUFFIXES.contains(&suffix)
-  {
-    return reparse(suffix, service);
-  }
-  let known = names(config);
-  Err(Error::UnknownTarget {
-    name: name.clone(),
-    config: config.path.clone(),
-    suggestion: suggest(name, known.iter().map(String::as_str)),
-  })
-}
-
-/// Every name `dev <name>` accepts from the task file: services, their derived commands,
-/// tasks and aliases.
-fn names(config: &Config) -> Vec<String> {
-  let mut known: Vec<String> = Vec::new();
-  for service in &config.services {
-    known.push(service.name.clone());
-    known.extend(
-      DERIVED_SUFFIXES
-        .iter()
-        .map(|suffix| format!("{}-{suffix}", service.name)),
-    );
-  }
-  for task in &config.tasks {
-    known.push(task.name.clone());
-    known.extend(task.aliases.iter().cloned());
-  }
-  known
 }
 
 /// Every service named on the command line must exist.

@@ -112,3 +112,14 @@ fn words_go_to_the_last_command_of_an_and_list() {
   test.args(&["say", "a b", "c"]).status(0).run();
   assert_eq!(read(&test, "sub/said"), "a b|c|");
 }
+
+#[test]
+fn color_after_a_service_name_is_refused_not_ignored() {
+  let test = Test::with_config("services:\n  api:\n    run: sleep 30\n");
+  test
+    .args(&["api-logs", "--color", "always"])
+    .status(2)
+    .stderr_contains("`--color` is an option of `dev` itself: give it before the name")
+    .run();
+  test.args(&["api-logs", "--color", "auto"]).status(0).run();
+}
