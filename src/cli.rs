@@ -20,6 +20,8 @@ Examples:
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
   dev test                  run the task `test` (after its deps)
+  dev run init              run the task `init` (`dev init` is the built-in); `dev up ui`
+                            starts a service named `ui`
   dev deploy prod -- -v     a task with its argument, and extra words for its command
   dev --dry-run deploy      print what the task would run, resolved
   dev stop                  stop everything";
@@ -56,6 +58,12 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
   #[command(flatten)]
   Project(ProjectCommand),
+  /// Run a task by name, also one named like a built-in command: `dev run init -- -v`
+  Run {
+    /// The task (or alias), then its arguments, then `--` and extra words for its command
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "TASK [WORDS]")]
+    words: Vec<OsString>,
+  },
   /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
   Init {
     /// Replace an existing devtasks.yaml
@@ -290,9 +298,9 @@ mod tests {
     Cli::command().debug_assert();
   }
 
-  /// A task named like a subcommand could never run: every subcommand is a reserved name.
+  /// `dev list` tells a service or task named like a subcommand by this list.
   #[test]
-  fn every_subcommand_is_a_reserved_name() {
+  fn every_subcommand_is_a_builtin_name() {
     for command in Cli::command().get_subcommands() {
       assert!(
         crate::config::BUILTIN_COMMANDS.contains(&command.get_name()),

@@ -258,7 +258,9 @@ fn arguments(command: &Command, names: &Names, taken: &[String]) -> Vec<Candidat
   };
   match positional.get_id().as_str() {
     "services" => from_names(&names.services),
-    "task" | "tasks" => from_names(&names.tasks),
+    // `dev run <task> [words]`: the task, then its own words (the shell's files).
+    "words" if command.get_name() == "run" && taken.is_empty() => from_names(&names.tasks),
+    "words" => Vec::new(),
     _ if taken.is_empty() => values_of(positional),
     _ => Vec::new(),
   }
@@ -338,5 +340,7 @@ mod tests {
   fn after_a_task_name_the_words_are_the_tasks_own() {
     assert!(offered("dev test ", &project()).is_empty());
     assert!(offered("dev backend ", &project()).is_empty());
+    assert_eq!(offered("dev run ", &project()), ["test"]);
+    assert!(offered("dev run test ", &project()).is_empty());
   }
 }

@@ -113,7 +113,7 @@ fn check_programs(project: &Project) -> Vec<Finding> {
     if let Some(file) = &task.env_file {
       env.extend(file.load().unwrap_or_default());
     }
-    crate::config::interpolate::extend_env(&mut env, &task.env, &|_, _| None);
+    let _ = crate::config::interpolate::extend_env(&mut env, &task.env, &|_, _| None, "");
     if !task.cwd.path.is_dir() {
       findings.push(Finding {
         level: Level::Warning,

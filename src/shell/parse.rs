@@ -34,7 +34,7 @@ pub(crate) fn programs(command: &str) -> Vec<(String, String)> {
   let mut index = 0;
   while index < tokens.len() {
     match &tokens[index] {
-      Token::Separator | Token::Paren(_) => at_command = true,
+      Token::Separator(_) | Token::Paren(_) => at_command = true,
       Token::Redirect { .. } => index += 1, // its file
       Token::Word { text, dynamic } => {
         if !at_command {
@@ -44,7 +44,7 @@ pub(crate) fn programs(command: &str) -> Vec<(String, String)> {
         let text = text.as_str();
         if text == "for" || text == "select" {
           // `for x in a b c` up to the separator: no commands there.
-          index = skip_until(&tokens, index, |t| *t == Token::Separator);
+          index = skip_until(&tokens, index, |t| matches!(t, Token::Separator(_)));
           continue;
         }
         if text == "case" {
@@ -99,37 +99,6 @@ pub(crate) fn programs(command: &str) -> Vec<(String, String)> {
   found
 }
 
-/// Where a comment starts on a one-line command (`echo hi # note` → 8), as the shell
-/// reads it: a `#` that begins a word, outside quotes.
-pub(crate) fn comment_start(line: &str) -> Option<usize> {
-  let (mut quote, mut escaped, mut in_word) = (None::<char>, false, false);
-  for (at, c) in line.char_indices() {
-    if escaped {
-      escaped = false;
-      continue;
-    }
-    match (quote, c) {
-      (Some(open), c) if c == open => quote = None,
-      (Some('"'), '\\') => escaped = true,
-      (Some(_), _) => {}
-      (None, '\\') => (escaped, in_word) = (true, true),
-      (None, '\'' | '"') => (quote, in_word) = (Some(c), true),
-      (None, '#') if !in_word => return Some(at),
-      (None, ' ' | '\t' | ';' | '&' | '|' | '(' | ')') => in_word = false,
-      (None, _) => in_word = true,
-    }
-  }
-  None
-}
-
-/// Whether a script places its positional parameters itself (`"$@"`, `$*`, `$1`).
-pub(crate) fn uses_positional(script: &str) -> bool {
-  ["$@", "${@", "$*", "${*"]
-    .iter()
-    .any(|needle| script.contains(needle))
-    || (1..=9).any(|n| script.contains(&format!("${n}")) || script.contains(&format!("${{{n}")))
-}
-
 /// The index of the first token from `from` on that `stop` accepts (or the end).
 fn skip_until(tokens: &[Token], from: usize, stop: impl Fn(&Token) -> bool) -> usize {
   (from..tokens.len())
@@ -137,7 +106,7 @@ fn skip_until(tokens: &[Token], from: usize, stop: impl Fn(&Token) -> bool) -> u
     .unwrap_or(tokens.len())
 }
 
-fn is_assignment(word: &str) -> bool {
+pub(super) fn is_assignment(word: &str) -> bool {
   word.split_once('=').is_some_and(|(name, _)| {
     !name.is_empty()
       && !name.starts_with(|c: char| c.is_ascii_digit())
@@ -194,17 +163,6 @@ mod tests {
     for (command, expected) in cases {
       assert_eq!(names(command), expected, "{command:?}");
     }
-  }
-
-  #[test]
-  fn comments_start_where_the_shell_says() {
-    assert_eq!(comment_start("echo hi # note"), Some(8));
-    assert_eq!(comment_start("echo a#b"), None);
-    assert_eq!(comment_start("echo '# not' \"# no\" \\# no"), None);
-    assert_eq!(comment_start("x;# yes"), Some(2));
-    assert!(uses_positional("pytest \"$@\""));
-    assert!(uses_positional("echo $1"));
-    assert!(!uses_positional("echo $PORT $$"));
   }
 
   #[test]
