@@ -177,7 +177,7 @@ impl Config {
   }
 
   pub(crate) fn state_dir(&self) -> PathBuf {
-    self.root.join(".dev")
+    crate::state::state_dir_of(&self.root)
   }
 
   /// The variables of the top-level `env_file`, read now.

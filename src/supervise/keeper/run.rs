@@ -128,10 +128,7 @@ impl Keeper {
   /// longer being the one we hold tells; the directory, the lock, the spec and the state are
   /// made again — only while the project is where it was started.
   fn keep_state_in_place(&mut self) {
-    let lock_path = self
-      .state_dir
-      .path
-      .join(format!("{}.lock", self.spec.service));
+    let lock_path = self.state_dir.lock_path(&self.spec.service);
     if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) || !self.project_is_here() {
       return;
     }
