@@ -6,6 +6,7 @@ mod bad_input;
 mod doctor;
 mod edits;
 mod export;
+mod from_state;
 mod harness;
 mod http_probe;
 mod init;

@@ -84,7 +84,8 @@ impl Row {
       exit_code: None,
       exit_signal: None,
       mode: None,
-      in_config: project.config.service(name).is_some(),
+      // Without a readable task file nothing is known to be missing from it.
+      in_config: project.config.service(name).is_some() || !project.task_file_read,
       log: log.display().to_string(),
     };
     match project.check(name) {

@@ -53,7 +53,7 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
     }
     // A keeper that exits cleanly removes its state; anything else is checked for survivors.
     project.check(name);
-    let gone = if project.config.service(name).is_none() {
+    let gone = if project.task_file_read && project.config.service(name).is_none() {
       "; it is no longer in devtasks.yaml"
     } else {
       ""

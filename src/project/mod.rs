@@ -1,5 +1,7 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
+mod from_state;
+
 use crate::{
   config::Config,
   ports::ledger::Ledger,
@@ -20,6 +22,8 @@ pub(crate) struct Project {
   pub(crate) report: Reporter,
   /// Color for stdout (service output, tables).
   pub(crate) color: Color,
+  /// False when the task file could not be read and only the state is known.
+  pub(crate) task_file_read: bool,
 }
 
 impl Project {
@@ -33,6 +37,7 @@ impl Project {
       state,
       report,
       color,
+      task_file_read: true,
     }
   }
 
