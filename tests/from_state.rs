@@ -44,3 +44,50 @@ fn stop_and_status_work_from_the_state_when_the_task_file_is_gone() {
     fs::remove_file(test.path().join("devtasks.yaml")).unwrap();
   });
 }
+
+/// A server whose main process forks a child that keeps the listening socket and ignores
+/// SIGTERM, then crashes once `crash` exists.
+const CRASHING_PARENT: &str = r#"import os, signal, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(os.environ["PORT"])))
+s.listen()
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(1)
+print("up", flush=True)
+while not os.path.exists("crash"):
+    time.sleep(0.05)
+sys.exit(1)
+"#;
+
+#[test]
+fn a_dead_main_process_is_never_shown_running_nor_healthy_while_its_child_ends() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: exec python3 -u parent.py\n    port: {port}\n    stop: {{ grace: 15s }}\n    health: {{ tcp: '127.0.0.1:{port}' }}\n"
+  ));
+  test.write("parent.py", CRASHING_PARENT);
+  test.run(&["up", "-d"]).success();
+  let main = test.pid_of("api").unwrap();
+  test.write("crash", "");
+  wait_until("the main process exited", Duration::from_secs(10), || {
+    !is_alive(main)
+  });
+  assert!(is_listening(port), "the child still holds the port");
+  let status = test.status_json();
+  assert_eq!(status[0]["state"], "ending", "{status}");
+  assert_eq!(status[0]["pid"], serde_json::Value::Null, "{status}");
+  let table = test.run(&["status"]);
+  assert!(
+    table.stdout().contains("exited, 1 process still ending"),
+    "{}",
+    table.stdout()
+  );
+  let health = test.run(&["health"]);
+  assert_ne!(health.code(), 0, "{}", health.stdout());
+  assert!(!health.stdout().contains(" healthy"), "{}", health.stdout());
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(25));
+}

@@ -20,7 +20,7 @@ impl Project {
     color: Color,
     report: Reporter,
   ) -> Option<Self> {
-    let root = root_of(file)?;
+    let root = root_of(file).filter(|root| has_state(root))?;
     report.warning(&format!(
       "could not read the task file ({error}); acting on what runs, from the state in {}",
       state_dir_of(&root).display()
@@ -30,6 +30,13 @@ impl Project {
     project.task_file_read = false;
     Some(project)
   }
+}
+
+/// True when `dev` has recorded something in `root`: a state directory, or state an older
+/// `dev` left in `.dev/`.
+fn has_state(root: &Path) -> bool {
+  let state = state_dir_of(root);
+  state.is_dir() || !StateDir::new(state, None).services().is_empty()
 }
 
 /// The directory of the task file, wherever it is and whatever is in it; without one, the
@@ -46,10 +53,7 @@ fn root_of(file: Option<&Path>) -> Option<PathBuf> {
     Ok(path) | Err(Error::ConfigRead { path, .. }) => path.parent().map(Path::to_path_buf),
     Err(_) => cwd
       .ancestors()
-      .find(|dir| {
-        let state = state_dir_of(dir);
-        state.is_dir() || !StateDir::new(state, None).services().is_empty()
-      })
+      .find(|dir| has_state(dir))
       .map(Path::to_path_buf),
   }
 }

@@ -143,6 +143,18 @@ impl ServiceState {
     }
   }
 
+  /// The main process is gone while its keeper still runs and has recorded no exit yet: the
+  /// keeper is ending what is left of the tree (a child that still holds the port, for up
+  /// to the grace). Not running, whatever the port says.
+  pub(crate) fn main_has_ended(&self) -> bool {
+    self.exit.is_none() && self.process.is_some_and(|process| !process.is_alive())
+  }
+
+  /// How many processes of this run are still alive (each carries its `DEV_INSTANCE`).
+  pub(crate) fn processes_left(&self) -> usize {
+    sys::processes_with_env(INSTANCE_VARIABLE, &self.token).len()
+  }
+
   /// Every live process that provably belongs to this service although its keeper is gone:
   /// members of the recorded process group while its leader is the very process we started,
   /// and any process carrying this instance's unique `DEV_INSTANCE` marker.
