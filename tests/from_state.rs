@@ -91,3 +91,115 @@ fn a_dead_main_process_is_never_shown_running_nor_healthy_while_its_child_ends()
   test.run(&["stop"]).success();
   test.wait_for_no_processes(Duration::from_secs(25));
 }
+
+/// `dev <args>` in `dir`: (exit code, stdout, stderr).
+fn run_in(test: &Test, dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+  let output = test
+    .command(args)
+    .current_dir(dir)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .output()
+    .unwrap();
+  (
+    output.status.code(),
+    String::from_utf8_lossy(&output.stdout).into_owned(),
+    String::from_utf8_lossy(&output.stderr).into_owned(),
+  )
+}
+
+fn moved_path(test: &Test) -> std::path::PathBuf {
+  let original = test.path();
+  original.with_file_name(format!(
+    "{}-moved",
+    original.file_name().unwrap().to_string_lossy()
+  ))
+}
+
+#[test]
+fn a_moved_project_whose_state_was_deleted_still_sees_and_stops_its_services() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  let moved = moved_path(&test);
+  fs::rename(test.path(), &moved).unwrap();
+  fs::remove_dir_all(moved.join(".dev")).unwrap();
+  let (code, out, err) = run_in(&test, &moved, &["status"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(
+    out.contains("running") && out.contains(&pid.to_string()),
+    "{out}"
+  );
+  let (code, _, err) = run_in(&test, &moved, &["up", "-d"]);
+  assert_eq!(code, Some(1), "{err}");
+  assert!(err.contains("api is already running"), "{err}");
+  let (code, _, err) = run_in(&test, &moved, &["stop"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(err.contains("api stopped"), "{err}");
+  fs::rename(&moved, test.path()).unwrap();
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_touches_none() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  let moved = moved_path(&test);
+  fs::rename(test.path(), &moved).unwrap();
+  let copied = std::process::Command::new("cp")
+    .arg("-r")
+    .arg(&moved)
+    .arg(test.path())
+    .status()
+    .unwrap();
+  assert!(copied.success());
+  let (code, out, err) = run_in(&test, test.path(), &["stop"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(
+    is_alive(pid),
+    "the copy stopped the original's service: {out}{err}"
+  );
+  let (code, out, err) = run_in(&test, &moved, &["status"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(out.contains("running"), "{out}");
+  let (code, _, err) = run_in(&test, &moved, &["stop"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(err.contains("api stopped"), "{err}");
+  wait_until(
+    "the original's service ended",
+    Duration::from_secs(10),
+    || !is_alive(pid),
+  );
+  fs::remove_dir_all(test.path()).unwrap();
+  fs::rename(&moved, test.path()).unwrap();
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(is_bindable(port));
+}
+
+#[test]
+fn a_renamed_service_whose_state_was_deleted_is_still_shown_and_stopped() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  fs::remove_dir_all(test.path().join(".dev")).unwrap();
+  test.write("devtasks.yaml", "services:\n  other:\n    run: sleep 60\n");
+  let status = test.run(&["status"]);
+  assert!(
+    status
+      .stdout()
+      .contains("api (not in devtasks.yaml)  running"),
+    "{}",
+    status.stdout()
+  );
+  let stop = test.run(&["stop"]);
+  stop.success();
+  assert!(stop.stderr().contains("api stopped"), "{}", stop.stderr());
+  wait_until("api ended", Duration::from_secs(10), || !is_alive(pid));
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(is_bindable(port));
+}

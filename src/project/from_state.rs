@@ -32,11 +32,13 @@ impl Project {
   }
 }
 
-/// True when `dev` has recorded something in `root`: a state directory, or state an older
-/// `dev` left in `.dev/`.
+/// True when `dev` has recorded something in `root`: a state directory, state an older
+/// `dev` left in `.dev/`, or a service running for it by the machine's ledger.
 fn has_state(root: &Path) -> bool {
   let state = state_dir_of(root);
-  state.is_dir() || !StateDir::new(state, None).services().is_empty()
+  state.is_dir()
+    || !StateDir::new(state, None).services().is_empty()
+    || !super::running_in_ledger(super::ProjectId::of(root)).is_empty()
 }
 
 /// The directory of the task file, wherever it is and whatever is in it; without one, the
