@@ -11,13 +11,15 @@ use std::{
   path::{Path, PathBuf},
 };
 
-use super::{ServiceState, legacy, write_atomically};
+use super::{
+  ServiceState,
+  files::{read_own, remove_if_own, service_of_state_file, spec_file, state_file},
+  legacy, write_atomically,
+};
 use crate::{
   error::{Error, Result},
   sys::DirectoryId,
 };
-
-const STATE_SUFFIX: &str = ".state.json";
 
 /// Where a project's state lives: `<root>/.dev/state`.
 pub(crate) fn state_dir_of(root: &Path) -> PathBuf {
@@ -51,17 +53,17 @@ impl StateDir {
       fs::write(&ignore, "*\n")
         .map_err(Error::io(format!("cannot write `{}`", ignore.display())))?;
     }
-    legacy::migrate(self);
+    legacy::migrate(&self.path);
     Ok(())
   }
 
   pub(crate) fn state_path(&self, service: &str) -> PathBuf {
-    self.path.join(format!("{service}{STATE_SUFFIX}"))
+    state_file(&self.path, service)
   }
 
   /// Where a start writes the service's spec.
   pub(crate) fn spec_path(&self, service: &str) -> PathBuf {
-    self.path.join(format!("{service}.spec.json"))
+    spec_file(&self.path, service)
   }
 
   /// Where the service's spec is read from: here, else where an older `dev` wrote it.
@@ -70,7 +72,7 @@ impl StateDir {
     if path.exists() {
       return path;
     }
-    legacy::spec_path(self, service).unwrap_or(path)
+    legacy::spec_path(&self.path, service).unwrap_or(path)
   }
 
   pub(crate) fn lock_path(&self, service: &str) -> PathBuf {
@@ -83,7 +85,7 @@ impl StateDir {
   /// original's, not the copy's.
   pub(crate) fn read(&self, service: &str) -> Option<ServiceState> {
     let state =
-      read_own(&self.state_path(service), service).or_else(|| legacy::read(self, service))?;
+      read_own(&self.state_path(service), service).or_else(|| legacy::read(&self.path, service))?;
     if !self.is_foreign(&state) {
       return Some(state);
     }
@@ -106,14 +108,10 @@ impl StateDir {
       .flatten()
       .flatten()
       .filter_map(|entry| {
-        let name = entry
-          .file_name()
-          .to_str()?
-          .strip_suffix(STATE_SUFFIX)?
-          .to_owned();
+        let name = service_of_state_file(entry.file_name().to_str()?)?.to_owned();
         read_own(&entry.path(), &name).map(|_| name)
       })
-      .chain(legacy::services(self))
+      .chain(legacy::services(&self.path))
       .collect();
     names.sort();
     names.dedup();
@@ -130,7 +128,7 @@ impl StateDir {
   /// Removes the service's state, here and where an older `dev` wrote it.
   pub(crate) fn remove(&self, service: &str) {
     remove_if_own(&self.state_path(service), service);
-    legacy::remove(self, service);
+    legacy::remove(&self.path, service);
   }
 
   pub(crate) fn write_spec(&self, service: &str, spec: &[u8]) -> Result<()> {
@@ -155,28 +153,5 @@ impl StateDir {
         path.display()
       ))(error)),
     }
-  }
-}
-
-/// The state at `path` when it is the one `dev` wrote for `service`.
-pub(super) fn read_own(path: &Path, service: &str) -> Option<ServiceState> {
-  let text = fs::read_to_string(path).ok()?;
-  serde_json::from_str::<ServiceState>(&text)
-    .ok()
-    .filter(|state| state.service == service)
-}
-
-/// True when `path` holds a JSON object `dev` wrote for `service` (a state or a spec).
-pub(super) fn is_own(path: &Path, service: &str) -> bool {
-  fs::read(path)
-    .ok()
-    .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-    .is_some_and(|value| value.get("service").and_then(|v| v.as_str()) == Some(service))
-}
-
-/// Removes `path` only when it is `dev`'s own file for `service`.
-pub(super) fn remove_if_own(path: &Path, service: &str) {
-  if is_own(path, service) {
-    let _ = fs::remove_file(path);
   }
 }

@@ -13,24 +13,24 @@ use std::{
 
 use super::{
   ServiceState,
-  dir::{StateDir, is_own, read_own, remove_if_own},
+  files::{is_own, read_own, remove_if_own, spec_file, state_file},
 };
 
 /// `.dev/`, the parent of `.dev/state/`.
-fn dir(state: &StateDir) -> Option<&Path> {
-  state.path.parent()
+fn dir(state: &Path) -> Option<&Path> {
+  state.parent()
 }
 
-fn state_path(state: &StateDir, service: &str) -> Option<PathBuf> {
+fn state_path(state: &Path, service: &str) -> Option<PathBuf> {
   Some(dir(state)?.join(format!("{service}.json")))
 }
 
-pub(super) fn read(state: &StateDir, service: &str) -> Option<ServiceState> {
+pub(super) fn read(state: &Path, service: &str) -> Option<ServiceState> {
   read_own(&state_path(state, service)?, service)
 }
 
 /// The services an older `dev` recorded in `.dev/`.
-pub(super) fn services(state: &StateDir) -> Vec<String> {
+pub(super) fn services(state: &Path) -> Vec<String> {
   let Some(dir) = dir(state) else {
     return Vec::new();
   };
@@ -49,13 +49,13 @@ pub(super) fn services(state: &StateDir) -> Vec<String> {
     .collect()
 }
 
-pub(super) fn remove(state: &StateDir, service: &str) {
+pub(super) fn remove(state: &Path, service: &str) {
   if let Some(path) = state_path(state, service) {
     remove_if_own(&path, service);
   }
 }
 
-pub(super) fn spec_path(state: &StateDir, service: &str) -> Option<PathBuf> {
+pub(super) fn spec_path(state: &Path, service: &str) -> Option<PathBuf> {
   let path = dir(state)?.join(format!("{service}.spec.json"));
   is_own(&path, service).then_some(path)
 }
@@ -64,7 +64,7 @@ pub(super) fn spec_path(state: &StateDir, service: &str) -> Option<PathBuf> {
 /// service whose keeper is gone (a live one still writes where it always did) with its lock
 /// (empty and no longer held), then the `.gitignore` of `*` once nothing of `dev`'s is left
 /// beside the user's files.
-pub(super) fn migrate(state: &StateDir) {
+pub(super) fn migrate(state: &Path) {
   let Some(dir) = dir(state) else {
     return;
   };
@@ -75,7 +75,7 @@ pub(super) fn migrate(state: &StateDir) {
       _ => {
         move_into(
           &dir.join(format!("{service}.json")),
-          &state.state_path(&service),
+          &state_file(state, &service),
         );
         moved = true;
       }
@@ -92,7 +92,7 @@ pub(super) fn migrate(state: &StateDir) {
     if read(state, service).is_some() || !is_own(&entry.path(), service) {
       continue;
     }
-    move_into(&entry.path(), &state.spec_path(service));
+    move_into(&entry.path(), &spec_file(state, service));
     moved = true;
     let lock = dir.join(format!("{service}.lock"));
     if is_free_empty_lock(&lock) {

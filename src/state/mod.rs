@@ -3,6 +3,7 @@
 //! its start time and boot id still match. Where it is kept: `dir.rs`.
 
 mod dir;
+mod files;
 mod legacy;
 
 pub(crate) use dir::{StateDir, state_dir_of};
