@@ -142,8 +142,23 @@ fn a_moved_project_whose_state_was_deleted_still_sees_and_stops_its_services() {
   assert!(is_bindable(port));
 }
 
+/// Every file under `dir` with its contents, to see that nothing was written there.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+  let mut files = Vec::new();
+  for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+    let path = entry.path();
+    if path.is_dir() {
+      files.extend(snapshot(&path));
+    } else {
+      files.push((path.clone(), fs::read(&path).unwrap_or_default()));
+    }
+  }
+  files.sort();
+  files
+}
+
 #[test]
-fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_touches_none() {
+fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_is_never_written() {
   let port = free_port();
   let test = Test::with_config(&server_config("api", port, "plain", "5s"));
   test.run(&["up", "-d"]).success();
@@ -157,12 +172,7 @@ fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_tou
     .status()
     .unwrap();
   assert!(copied.success());
-  let (code, out, err) = run_in(&test, test.path(), &["stop"]);
-  assert_eq!(code, Some(0), "{err}");
-  assert!(
-    is_alive(pid),
-    "the copy stopped the original's service: {out}{err}"
-  );
+  let before = snapshot(&test.path().join(".dev"));
   let (code, out, err) = run_in(&test, &moved, &["status"]);
   assert_eq!(code, Some(0), "{err}");
   assert!(out.contains("running"), "{out}");
@@ -174,6 +184,13 @@ fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_tou
     Duration::from_secs(10),
     || !is_alive(pid),
   );
+  assert!(
+    snapshot(&test.path().join(".dev")) == before,
+    "the original's keeper wrote into the copy's .dev/"
+  );
+  let (code, out, err) = run_in(&test, test.path(), &["status"]);
+  assert_eq!(code, Some(0), "{err}");
+  assert!(out.contains("stopped"), "{out}");
   fs::remove_dir_all(test.path()).unwrap();
   fs::rename(&moved, test.path()).unwrap();
   test.wait_for_no_processes(Duration::from_secs(10));
