@@ -220,3 +220,20 @@ fn a_renamed_service_whose_state_was_deleted_is_still_shown_and_stopped() {
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(is_bindable(port));
 }
+
+#[test]
+fn stop_ends_a_service_whose_state_cannot_be_written_again() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  fs::remove_dir_all(test.path().join(".dev")).unwrap();
+  // In the way of the keeper's re-created state: only the machine's ledger knows it now.
+  test.write(".dev", "not a directory");
+  let stop = test.run(&["stop"]);
+  stop.success();
+  assert!(stop.stderr().contains("api stopped"), "{}", stop.stderr());
+  wait_until("api ended", Duration::from_secs(10), || !is_alive(pid));
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(is_bindable(port));
+}

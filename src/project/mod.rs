@@ -98,6 +98,13 @@ impl Project {
     None
   }
 
+  /// The live keeper of `service` by the machine's ledger: what a stop signals when no state
+  /// can be found or written (`.dev` deleted and in the way), so that none is left running.
+  pub(crate) fn keeper_in_ledger(&self, service: &str) -> Option<crate::sys::ProcessId> {
+    let keeper = self.keepers().iter().find(|(name, _)| name == service)?.1;
+    keeper.is_alive().then_some(keeper)
+  }
+
   /// The live keepers of this project's services by the machine's ledger, read once.
   fn keepers(&self) -> &[(String, crate::sys::ProcessId)] {
     self.keepers.get_or_init(|| running_in_ledger(self.id))
