@@ -159,7 +159,10 @@ impl Session {
 
   /// The commands about this project's services and task file.
   fn in_project(&self, command: ProjectCommand) -> Result<()> {
-    let project = self.project()?;
+    let project = match command {
+      ProjectCommand::Stop { .. } | ProjectCommand::Status { .. } => self.project_or_state()?,
+      _ => self.project()?,
+    };
     if self.options.dry_run {
       return Err(Error::Usage {
         message: "--dry-run shows what a task would run; services start for real".into(),
@@ -242,6 +245,19 @@ impl Session {
         .project
         .get_or_init(|| Project::new(config, self.color, self.report)),
     )
+  }
+
+  /// Stopping and looking at what runs need no task file: with a broken or missing one,
+  /// the project is what its state says.
+  fn project_or_state(&self) -> Result<&Project> {
+    match self.project() {
+      Ok(project) => Ok(project),
+      Err(error) => {
+        let project = Project::from_state(self.file.as_deref(), &error, self.color, self.report)
+          .ok_or(error)?;
+        Ok(self.project.get_or_init(|| project))
+      }
+    }
   }
 
   /// Ports are everyone's business: no task file needed, and a broken one does not stop

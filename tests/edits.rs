@@ -236,7 +236,7 @@ fn a_deleted_state_directory_neither_hides_the_service_nor_lets_a_second_one_sta
   );
   assert_eq!(test.processes().len(), 2, "one keeper, one server");
   assert!(
-    test.path().join(".dev/api.json").exists(),
+    test.path().join(".dev/state/api.state.json").exists(),
     "the keeper re-created its state"
   );
   assert!(

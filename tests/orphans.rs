@@ -64,9 +64,10 @@ fn stop_ends_an_orphaned_daemon_wherever_it_was_reparented(how: Containment) {
   let daemon = test
     .listening_pid("daemon")
     .unwrap_or_else(|| panic!("no listening line:\n{}", test.log("daemon")));
-  let state: serde_json::Value =
-    serde_json::from_str(&fs::read_to_string(test.path().join(".dev/daemon.json")).unwrap())
-      .unwrap();
+  let state: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/daemon.state.json")).unwrap(),
+  )
+  .unwrap();
   let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
   let parent = procs::parent(daemon);
   match how {
@@ -102,8 +103,10 @@ fn next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed(how: Con
     .config(&server_config("tree", port, "tree", "300ms"));
   test.run(&["up", "-d"]).success();
   wait_until("listens", Duration::from_secs(10), || is_listening(port));
-  let state: serde_json::Value =
-    serde_json::from_str(&fs::read_to_string(test.path().join(".dev/tree.json")).unwrap()).unwrap();
+  let state: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/tree.state.json")).unwrap(),
+  )
+  .unwrap();
   let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
   signal(keeper, libc::SIGKILL);
   wait_until("keeper gone", Duration::from_secs(5), || !is_alive(keeper));

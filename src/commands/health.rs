@@ -93,7 +93,11 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
   for service in &selected {
-    let Some(Liveness::Running(state)) = project.check(&service.name) else {
+    let running = match project.check(&service.name) {
+      Some(Liveness::Running(state)) if !state.main_has_ended() => Some(state),
+      _ => None,
+    };
+    let Some(state) = running else {
       let probe = service.health.as_ref().map(|health| health.probe.kind());
       rows.push(probe.map(|probe| Row {
         service: service.name.clone(),

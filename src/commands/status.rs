@@ -12,7 +12,7 @@ use crate::{
   state::{ExitRecord, Liveness, ServiceState, unix_now},
   ui::{
     color::Color,
-    format::{elapsed, port_list, status_text},
+    format::{count, elapsed, port_list, status_text},
     output::{print_json, print_out, table},
   },
 };
@@ -38,6 +38,9 @@ struct Row {
   /// False for a service the task file no longer names (renamed or removed while it ran).
   in_config: bool,
   log: String,
+  /// While `ending`: how many of its processes are still alive.
+  #[serde(skip)]
+  still_ending: usize,
 }
 
 pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<()> {
@@ -84,8 +87,10 @@ impl Row {
       exit_code: None,
       exit_signal: None,
       mode: None,
-      in_config: project.config.service(name).is_some(),
+      // Without a readable task file nothing is known to be missing from it.
+      in_config: project.config.service(name).is_some() || !project.task_file_read,
       log: log.display().to_string(),
+      still_ending: 0,
     };
     match project.check(name) {
       // A keeper that watches for changes keeps a failed service's place until the next save.
@@ -93,6 +98,7 @@ impl Row {
         row.ended(&state, exit);
         row.mode = Some("waiting for a change");
       }
+      Some(Liveness::Running(state)) if state.main_has_ended() => row.ending(&state),
       Some(Liveness::Running(state)) => {
         row.state = "running";
         row.pid = state.process.map(|p| p.pid);
@@ -127,6 +133,15 @@ impl Row {
     self.restarts = state.restarts;
     self.last_failure = state.last_failure.clone();
     self.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+  }
+
+  /// The main process ended while what it started is still being ended by its keeper.
+  fn ending(&mut self, state: &ServiceState) {
+    self.state = "ending";
+    self.port = state.port;
+    self.restarts = state.restarts;
+    self.last_failure = state.last_failure.clone();
+    self.still_ending = state.processes_left();
   }
 
   /// The row of the table.
@@ -185,6 +200,12 @@ impl Row {
           ))
           .to_string()
       }
+      "ending" => color
+        .error(&format!(
+          "exited, {} still ending",
+          count(self.still_ending, "process", "processes")
+        ))
+        .to_string(),
       other => color.dim(other).to_string(),
     }
   }

@@ -28,7 +28,12 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
     match project.check(name) {
       Some(Liveness::Running(state)) => {
         let _ = sys::signal_process(state.keeper.pid, Signal::Term);
-        pending.push((name, state, Instant::now()));
+        pending.push((name, state.keeper, Instant::now()));
+      }
+      // No state, but the ledger proves a keeper of this project's service runs.
+      None if let Some(keeper) = project.keeper_in_ledger(name) => {
+        let _ = sys::signal_process(keeper.pid, Signal::Term);
+        pending.push((name, keeper, Instant::now()));
       }
       Some(Liveness::Exited(_, exit)) => {
         project.state.remove(name);
@@ -42,18 +47,18 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
       None => {}
     }
   }
-  for (name, state, since) in pending {
+  for (name, keeper, since) in pending {
     let (_, grace) = project.stop_settings(name);
-    if !sys::wait_for_exit(state.keeper, grace + KEEPER_SLACK) {
+    if !sys::wait_for_exit(keeper, grace + KEEPER_SLACK) {
       project.report.warning(&format!(
         "{name}'s keeper did not stop in time; ending it and its processes"
       ));
-      let _ = sys::signal_process(state.keeper.pid, Signal::Kill);
-      sys::wait_for_exit(state.keeper, Duration::from_secs(2));
+      let _ = sys::signal_process(keeper.pid, Signal::Kill);
+      sys::wait_for_exit(keeper, Duration::from_secs(2));
     }
     // A keeper that exits cleanly removes its state; anything else is checked for survivors.
     project.check(name);
-    let gone = if project.config.service(name).is_none() {
+    let gone = if project.task_file_read && project.config.service(name).is_none() {
       "; it is no longer in devtasks.yaml"
     } else {
       ""

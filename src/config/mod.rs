@@ -142,6 +142,20 @@ impl Config {
     Self::parse(path, text)
   }
 
+  /// A project whose task file cannot be read: no services, no tasks, the default places.
+  pub(crate) fn without_tasks(path: PathBuf, root: PathBuf) -> Self {
+    Self {
+      path,
+      log_dir: root.join("logs"),
+      root,
+      env_file: None,
+      services: Vec::new(),
+      tasks: Vec::new(),
+      reserved: Vec::new(),
+      default: None,
+    }
+  }
+
   /// A task file's text as if read from `path` (which names the directory it governs).
   pub(crate) fn parse(path: PathBuf, text: String) -> Result<Self> {
     let source = Arc::new(Source { path, text });
@@ -180,7 +194,7 @@ impl Config {
   }
 
   pub(crate) fn state_dir(&self) -> PathBuf {
-    self.root.join(".dev")
+    crate::state::state_dir_of(&self.root)
   }
 
   /// The variables of the top-level `env_file`, read now.

@@ -114,7 +114,7 @@ pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Dura
 /// state file; with the service's grace from its spec.
 fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
   let service = holder.service.as_ref()?;
-  let state_dir = StateDir::new(service.project.join(".dev"), None);
+  let state_dir = StateDir::new(crate::state::state_dir_of(&service.project), None);
   let state = state_dir.read(&service.name)?;
   if state.token != service.instance || !state.keeper.is_alive() {
     return None;

@@ -1,5 +1,5 @@
 //! The keeper's instructions for one service, as `dev` writes them to
-//! `.dev/<svc>.spec.json` before a start or a restart (a restart re-reads them, so edits to
+//! `.dev/state/<svc>.spec.json` before a start or a restart (a restart re-reads them, so edits to
 //! devtasks.yaml take effect), with everything already resolved: ports, environment, probes.
 
 use std::{fs, io, path::PathBuf};
@@ -14,7 +14,7 @@ use crate::{
   sys::{DirectoryId, ProcessId},
 };
 
-/// Everything a keeper needs, written to `.dev/<svc>.spec.json` by whoever starts or
+/// Everything a keeper needs, written to `.dev/state/<svc>.spec.json` by whoever starts or
 /// restarts the service (a restart re-reads it, so edits to devtasks.yaml take effect).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct KeeperSpec {
@@ -77,7 +77,7 @@ pub(crate) enum View {
 impl KeeperSpec {
   /// The spec a service was (or is about to be) started with.
   pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self> {
-    let path = state_dir.spec_path(service);
+    let path = state_dir.spec_to_read(service);
     let text =
       fs::read_to_string(&path).map_err(Error::io(format!("cannot read `{}`", path.display())))?;
     serde_json::from_str(&text).map_err(|error| Error::Io {

@@ -57,7 +57,7 @@ fn an_unwritable_state_directory_is_refused_before_anything_starts() {
   assert!(
     done
       .stderr()
-      .starts_with("error: nothing started: the state directory .dev cannot be created"),
+      .starts_with("error: nothing started: the state directory .dev/state cannot be created"),
     "{}",
     done.stderr()
   );

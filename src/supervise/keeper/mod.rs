@@ -116,7 +116,7 @@ pub(crate) fn keep(state_dir: PathBuf, service: &str) -> i32 {
 
 struct Keeper {
   state_dir: StateDir,
-  /// `.dev/<svc>.lock`, held for the keeper's whole life: "locked" means "a keeper runs
+  /// `.dev/state/<svc>.lock`, held for the keeper's whole life: "locked" means "a keeper runs
   /// this service".
   lock: File,
   spec: KeeperSpec,

@@ -126,13 +126,13 @@ impl Keeper {
   /// `.dev/` deleted while the service runs (`rm -rf .dev`, `git clean -fdx`): without its
   /// state the service would look stopped and a second one could start. The lock file no
   /// longer being the one we hold tells; the directory, the lock, the spec and the state are
-  /// made again — only while the project is where it was started.
+  /// made again — where the project is now, even after a move; never in a copy.
   fn keep_state_in_place(&mut self) {
-    let lock_path = self
-      .state_dir
-      .path
-      .join(format!("{}.lock", self.spec.service));
-    if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) || !self.project_is_here() {
+    if !self.follow_project() {
+      return;
+    }
+    let lock_path = self.state_dir.lock_path(&self.spec.service);
+    if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) {
       return;
     }
     if self.state_dir.ensure().is_err() {
@@ -153,7 +153,9 @@ impl Keeper {
   pub(super) fn stopped(&mut self) -> i32 {
     self.finish_output();
     self.log_line(&format!("{} stopped", self.spec.service));
-    self.state_dir.remove(&self.spec.service);
+    if self.follow_project() {
+      self.state_dir.remove(&self.spec.service);
+    }
     EXIT_STOPPED
   }
 

@@ -165,8 +165,32 @@ impl Keeper {
     }
   }
 
-  /// True while the project is at the path it was started from (not moved, not deleted).
-  pub(super) fn project_is_here(&self) -> bool {
-    self.spec.project.is_at(&self.spec.root)
+  /// Points the state directory at where the project is now; false when it is nowhere to
+  /// be found (deleted, or moved by an older `dev`'s keeper that did not run in its root).
+  /// The keeper runs in the project's root, and a `mv` takes a process's working directory
+  /// along: so a moved project keeps its keeper's state, and a copy put back at the old
+  /// path (`cp -r`) is never written to.
+  pub(super) fn follow_project(&mut self) -> bool {
+    let Some(root) = self.project_dir() else {
+      return false;
+    };
+    let path = crate::state::state_dir_of(&root);
+    if path != self.state_dir.path {
+      self.state_dir = crate::state::StateDir::new(path, None);
+    }
+    true
+  }
+
+  fn project_dir(&self) -> Option<std::path::PathBuf> {
+    let project = self.spec.project;
+    if let Ok(cwd) = std::env::current_dir()
+      && project.is_known()
+      && crate::sys::DirectoryId::of(&cwd) == project
+    {
+      return Some(cwd);
+    }
+    project
+      .is_at(&self.spec.root)
+      .then(|| self.spec.root.clone())
   }
 }

@@ -48,7 +48,7 @@ impl Keeper {
 
   /// Written where `dev ui` looks, before the first signal: a stop's grace can be long.
   fn say_transition(&mut self, transition: Transition) {
-    if self.state.transition != Some(transition) && self.project_is_here() {
+    if self.state.transition != Some(transition) && self.follow_project() {
       self.state.transition = Some(transition);
       let _ = self.state_dir.write(&self.state);
     }

@@ -33,6 +33,9 @@ pub(super) fn spawn_keeper(
     .arg("__keep")
     .arg(&project.state.path)
     .arg(service)
+    // In the project's root: a `mv` of the project takes the keeper's working directory
+    // along, which is how the keeper finds its state after one.
+    .current_dir(&project.config.root)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(if detach {

@@ -1,5 +1,7 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
+mod from_state;
+
 use crate::{
   config::Config,
   ports::ledger::Ledger,
@@ -20,6 +22,8 @@ pub(crate) struct Project {
   pub(crate) report: Reporter,
   /// Color for stdout (service output, tables).
   pub(crate) color: Color,
+  /// False when the task file could not be read and only the state is known.
+  pub(crate) task_file_read: bool,
 }
 
 impl Project {
@@ -33,6 +37,7 @@ impl Project {
       state,
       report,
       color,
+      task_file_read: true,
     }
   }
 
@@ -82,19 +87,7 @@ impl Project {
   /// keeper re-creates the state within a second; waited for, so that it is neither shown
   /// as stopped nor started a second time.
   fn state_recreated_by_keeper(&self, service: &str) -> Option<ServiceState> {
-    let keepers = self.keepers.get_or_init(|| {
-      Ledger::open()
-        .map(|ledger| {
-          ledger
-            .claims
-            .into_iter()
-            .filter(|claim| claim.running && claim.project_id == self.id)
-            .map(|claim| (claim.service, claim.owner))
-            .collect()
-        })
-        .unwrap_or_default()
-    });
-    let keeper = keepers.iter().find(|(name, _)| name == service)?.1;
+    let keeper = self.keepers().iter().find(|(name, _)| name == service)?.1;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
     while keeper.is_alive() && std::time::Instant::now() < deadline {
       if let Some(state) = self.state.read(service) {
@@ -105,15 +98,28 @@ impl Project {
     None
   }
 
-  /// Services with state here that the task file no longer names (renamed or removed while
-  /// they ran): still ours to show and stop.
+  /// The live keeper of `service` by the machine's ledger: what a stop signals when no state
+  /// can be found or written (`.dev` deleted and in the way), so that none is left running.
+  pub(crate) fn keeper_in_ledger(&self, service: &str) -> Option<crate::sys::ProcessId> {
+    let keeper = self.keepers().iter().find(|(name, _)| name == service)?.1;
+    keeper.is_alive().then_some(keeper)
+  }
+
+  /// The live keepers of this project's services by the machine's ledger, read once.
+  fn keepers(&self) -> &[(String, crate::sys::ProcessId)] {
+    self.keepers.get_or_init(|| running_in_ledger(self.id))
+  }
+
+  /// Services with state here, or running for this project by the machine's ledger (its
+  /// `.dev/` deleted), that the task file no longer names (renamed or removed while they
+  /// ran): still ours to show and stop.
   pub(crate) fn orphans(&self) -> Vec<String> {
-    self
-      .state
-      .services()
-      .into_iter()
-      .filter(|name| self.config.service(name).is_none())
-      .collect()
+    let mut names = self.state.services();
+    names.extend(self.keepers().iter().map(|(name, _)| name.clone()));
+    names.sort();
+    names.dedup();
+    names.retain(|name| self.config.service(name).is_none());
+    names
   }
 
   /// How a service stops: from the task file, else (an orphan) from the spec it was
@@ -141,4 +147,19 @@ impl Project {
       .map(|s| s.name.clone())
       .collect()
   }
+}
+
+/// The services of project `id` whose keepers run, by the machine's ledger: it outlives a
+/// deleted `.dev/`, so no running service of a project becomes invisible.
+pub(crate) fn running_in_ledger(id: ProjectId) -> Vec<(String, crate::sys::ProcessId)> {
+  Ledger::open()
+    .map(|ledger| {
+      ledger
+        .claims
+        .into_iter()
+        .filter(|claim| claim.running && claim.project_id == id)
+        .map(|claim| (claim.service, claim.owner))
+        .collect()
+    })
+    .unwrap_or_default()
 }

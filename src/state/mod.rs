@@ -1,9 +1,15 @@
-//! `.dev/`: one JSON file per service (written atomically), the keeper's spec, and a lock per
-//! service held by its keeper for as long as it lives. Nothing read back from here is
-//! trusted: a pid counts only while its start time and boot id still match.
+//! What `dev` records about a started service (`ServiceState`) and what it means once
+//! checked against the live system. Nothing read back is trusted: a pid counts only while
+//! its start time and boot id still match. Where it is kept: `dir.rs`.
+
+mod dir;
+mod files;
+mod legacy;
+
+pub(crate) use dir::{StateDir, state_dir_of};
 
 use std::{
-  fs::{self, File, OpenOptions},
+  fs::{self, File},
   io::Write,
   path::{Path, PathBuf},
   time::{Duration, SystemTime, UNIX_EPOCH},
@@ -138,6 +144,18 @@ impl ServiceState {
     }
   }
 
+  /// The main process is gone while its keeper still runs and has recorded no exit yet: the
+  /// keeper is ending what is left of the tree (a child that still holds the port, for up
+  /// to the grace). Not running, whatever the port says.
+  pub(crate) fn main_has_ended(&self) -> bool {
+    self.exit.is_none() && self.process.is_some_and(|process| !process.is_alive())
+  }
+
+  /// How many processes of this run are still alive (each carries its `DEV_INSTANCE`).
+  pub(crate) fn processes_left(&self) -> usize {
+    sys::processes_with_env(INSTANCE_VARIABLE, &self.token).len()
+  }
+
   /// Every live process that provably belongs to this service although its keeper is gone:
   /// members of the recorded process group while its leader is the very process we started,
   /// and any process carrying this instance's unique `DEV_INSTANCE` marker.
@@ -177,128 +195,6 @@ pub(crate) fn unix_now() -> u64 {
   SystemTime::now()
     .duration_since(UNIX_EPOCH)
     .map_or(0, |d| d.as_secs())
-}
-
-/// The `.dev/` directory of a project.
-#[derive(Clone, Debug)]
-pub(crate) struct StateDir {
-  pub(crate) path: PathBuf,
-  /// The project it belongs to: state recorded by another project (the original of a
-  /// `cp -r` copy) is not this one's. `None` for a keeper, which trusts its own directory.
-  project: Option<DirectoryId>,
-}
-
-impl StateDir {
-  pub(crate) fn new(path: PathBuf, project: Option<DirectoryId>) -> Self {
-    Self { path, project }
-  }
-
-  /// Creates `.dev/` with a `.gitignore` so that state never lands in a commit.
-  pub(crate) fn ensure(&self) -> Result<()> {
-    fs::create_dir_all(&self.path).map_err(Error::io(format!(
-      "cannot create `{}`",
-      self.path.display()
-    )))?;
-    let ignore = self.path.join(".gitignore");
-    if !ignore.exists() {
-      fs::write(&ignore, "*\n")
-        .map_err(Error::io(format!("cannot write `{}`", ignore.display())))?;
-    }
-    Ok(())
-  }
-
-  fn state_path(&self, service: &str) -> PathBuf {
-    self.path.join(format!("{service}.json"))
-  }
-
-  pub(crate) fn spec_path(&self, service: &str) -> PathBuf {
-    self.path.join(format!("{service}.spec.json"))
-  }
-
-  /// The service's state, if any. A file that cannot be parsed is removed: it can prove
-  /// nothing. Nor can one that another project recorded: a copy of a project carries the
-  /// original's `.dev/`, whose services are the original's, not the copy's.
-  pub(crate) fn read(&self, service: &str) -> Option<ServiceState> {
-    let path = self.state_path(service);
-    let text = fs::read_to_string(&path).ok()?;
-    match serde_json::from_str::<ServiceState>(&text) {
-      Ok(state) if self.is_foreign(&state) => {
-        let _ = fs::remove_file(&path);
-        let _ = fs::remove_file(self.spec_path(service));
-        None
-      }
-      Ok(state) => Some(state),
-      Err(_) => {
-        let _ = fs::remove_file(&path);
-        None
-      }
-    }
-  }
-
-  fn is_foreign(&self, state: &ServiceState) -> bool {
-    self
-      .project
-      .is_some_and(|here| state.project.is_known() && state.project != here)
-  }
-
-  /// Every service with a state file here, whatever the task file says now (a renamed or
-  /// removed service still runs until stopped).
-  pub(crate) fn services(&self) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(&self.path) else {
-      return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-      .flatten()
-      .filter_map(|entry| {
-        let name = entry.file_name().to_str()?.to_owned();
-        let service = name.strip_suffix(".json")?;
-        (!service.ends_with(".spec") && !service.contains(".tmp") && service != "ports")
-          .then(|| service.to_owned())
-      })
-      .collect();
-    names.sort();
-    names
-  }
-
-  pub(crate) fn write(&self, state: &ServiceState) -> Result<()> {
-    write_atomically(
-      &self.state_path(&state.service),
-      &serde_json::to_vec_pretty(state).unwrap_or_default(),
-    )
-  }
-
-  pub(crate) fn remove(&self, service: &str) {
-    let _ = fs::remove_file(self.state_path(service));
-  }
-
-  pub(crate) fn write_spec(&self, service: &str, spec: &[u8]) -> Result<()> {
-    write_atomically(&self.spec_path(service), spec)
-  }
-
-  /// Takes the service's lock without waiting. The lock lives as long as the returned file:
-  /// the keeper holds it for its whole life, so "locked" means "a keeper runs this service".
-  pub(crate) fn try_lock(&self, service: &str) -> Result<Option<File>> {
-    let (file, path) = self.lock_file(service)?;
-    match file.try_lock() {
-      Ok(()) => Ok(Some(file)),
-      Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-      Err(std::fs::TryLockError::Error(error)) => Err(Error::io(format!(
-        "cannot lock `{}`",
-        path.display()
-      ))(error)),
-    }
-  }
-
-  fn lock_file(&self, name: &str) -> Result<(File, PathBuf)> {
-    let path = self.path.join(format!("{name}.lock"));
-    let file = OpenOptions::new()
-      .create(true)
-      .truncate(false)
-      .write(true)
-      .open(&path)
-      .map_err(Error::io(format!("cannot open `{}`", path.display())))?;
-    Ok((file, path))
-  }
 }
 
 /// Temp file + rename: readers see the old or the new file, never half of one.
