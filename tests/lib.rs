@@ -16,6 +16,7 @@ mod machine;
 mod orphans;
 mod pipes;
 mod ports;
+mod probe_truth;
 mod readiness;
 mod reliability;
 mod tasks;

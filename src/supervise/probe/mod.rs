@@ -1,6 +1,9 @@
 //! One health probe of one service, resolved and run: an HTTP GET, a TCP connect, a command,
 //! a line in the service's log, or "its processes listen on its port". Each run returns an
-//! `Outcome` (never an error): a failing probe is a normal answer.
+//! `Outcome` (never an error): a failing probe is a normal answer. `ownership` says whether
+//! an answer came from the service's own processes.
+
+mod ownership;
 
 use std::{
   net::{SocketAddr, TcpStream, ToSocketAddrs},
@@ -14,9 +17,7 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
-  ports::holders,
   shell,
-  state::PROJECT_VARIABLE,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
   sys::{self, ExitStatus, ProcessId},
 };
@@ -28,10 +29,13 @@ pub(crate) struct Check {
   pub(crate) probe: Probe,
   pub(crate) health: Health,
   pub(crate) port: Option<u16>,
+  /// Every port of the service: an answer on one of them must come from its own processes.
+  ports: Vec<u16>,
   log: PathBuf,
   cwd: PathBuf,
   env: Vec<(String, String)>,
-  /// The service's keeper, whose tree must hold the port for `Listening`.
+  /// The service's keeper, whose tree must hold the port for `Listening`, and a probed port
+  /// of the service's for an `http` or `tcp` answer to count.
   pub(crate) keeper: Option<ProcessId>,
   /// Inside a keeper, whose reaper also reaps the `exec` probe's shell.
   reaped: Option<ReapedStatuses>,
@@ -70,6 +74,12 @@ impl Check {
       probe: health.probe.clone(),
       health,
       port: spec.port,
+      ports: spec
+        .ports
+        .iter()
+        .map(|(_, port)| *port)
+        .chain(spec.port)
+        .collect(),
       log: spec.log.clone(),
       cwd: spec.cwd.clone(),
       env: spec.env.clone(),
@@ -192,53 +202,6 @@ impl Check {
         }
       }
     }
-  }
-
-  /// The port is listened on, by this service's processes when we know them.
-  fn listening(&self) -> (bool, String, Option<u16>) {
-    let Some(port) = self.port else {
-      return (false, "the service has no port".into(), None);
-    };
-    let tree = self
-      .keeper
-      .map(|keeper| sys::descendants(keeper.pid))
-      .unwrap_or_default();
-    let sockets = sys::port_sockets(port, sys::SocketScope::Listening, &tree);
-    if sockets.is_empty() {
-      return (false, format!("nothing listens on port {port}"), None);
-    }
-    // With the keeper known, only the service's own tree counts: a service that died of
-    // EADDRINUSE leaves the port to whoever had it, and that is not the service being ready.
-    if self.keeper.is_some()
-      && !sockets.iter().any(|socket| {
-        socket
-          .owners
-          .iter()
-          .any(|pid| tree.contains(pid) || self.marks(*pid))
-      })
-    {
-      return (
-        false,
-        format!("port {port} is held by another process"),
-        None,
-      );
-    }
-    (true, format!("listening on port {port}"), None)
-  }
-}
-
-impl Check {
-  /// The process carries this service's markers: a daemon that double-forked away from its
-  /// keeper's tree where there is no subreaper (macOS) is still the service's own.
-  fn marks(&self, pid: sys::Pid) -> bool {
-    let project = self
-      .env
-      .iter()
-      .find(|(key, _)| key == PROJECT_VARIABLE)
-      .map(|(_, value)| value.as_str());
-    holders::dev_service(pid).is_some_and(|service| {
-      service.name == self.service && Some(service.project.to_string_lossy().as_ref()) == project
-    })
   }
 }
 
