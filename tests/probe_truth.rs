@@ -48,3 +48,30 @@ fn a_foreign_answer_while_a_crash_looping_service_runs_again_is_not_readiness() 
   );
   assert!(!stderr.contains("api ready"), "{stderr}");
 }
+
+/// A server that takes connections but never answers, from its very first request: its
+/// liveness probe times out, and that counts before any good answer (the start deadline,
+/// 60 s by default, is for a service that is not listening yet).
+#[test]
+fn a_server_that_hangs_before_its_first_answer_is_restarted_by_its_liveness_probe() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)
+    .env("HANG", 0)
+    .mode("http")
+    .field(
+      "liveness: { http: 'http://127.0.0.1:$PORT/', interval: 200ms, timeout: 300ms, retries: 3 }",
+    )
+    .field("max_restarts: 1")
+    .field("restart_delay: 50ms")]);
+  test.run(&["up", "-d"]).success();
+  wait_until("api restarted as hung", Duration::from_secs(15), || {
+    test.log("api").contains("gave up after 1 restart")
+  });
+  let log = test.log("api");
+  assert_eq!(log.matches("; stopping it").count(), 2, "{log}");
+  assert!(
+    log.contains("api was not responding (3 liveness probes failed in a row"),
+    "{log}"
+  );
+  test.wait_for_no_processes(Duration::from_secs(5));
+}

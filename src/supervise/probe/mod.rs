@@ -51,6 +51,14 @@ pub(crate) struct Outcome {
   pub(crate) latency: Duration,
 }
 
+impl Outcome {
+  /// The probe reached the service and no answer came within its timeout: how a hung
+  /// server looks, as opposed to one that is not listening yet.
+  pub(crate) fn timed_out(&self) -> bool {
+    !self.ok && self.detail.contains("timed out")
+  }
+}
+
 fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
   serializer.serialize_f64((duration.as_secs_f64() * 1e6).round() / 1e3)
 }
