@@ -75,3 +75,33 @@ fn a_server_that_hangs_before_its_first_answer_is_restarted_by_its_liveness_prob
   );
   test.wait_for_no_processes(Duration::from_secs(5));
 }
+
+/// A service with neither a port nor a probe that crashed is in `dev health`'s verdict: exit
+/// 1, with how it ended. One that completed (exit 0) is not a failure.
+#[test]
+fn health_counts_a_crashed_service_that_has_no_probe() {
+  let test = Test::with_config(
+    "services:
+  worker:
+    run: echo working; exit 3
+  once:
+    run: echo done
+",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("both ended", Duration::from_secs(10), || {
+    test.processes().is_empty()
+  });
+  let done = test.args(&["health", "--json"]).status(1).run();
+  assert!(
+    done.stderr().contains("1 service is unhealthy: worker"),
+    "{}",
+    done.stderr()
+  );
+  let rows = done.json();
+  let rows = rows.as_array().unwrap();
+  assert_eq!(rows.len(), 1, "{rows:?}");
+  assert_eq!(rows[0]["service"], "worker");
+  assert_eq!(rows[0]["healthy"], false);
+  assert_eq!(rows[0]["detail"], "exited with code 3");
+}

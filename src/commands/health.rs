@@ -1,6 +1,7 @@
 //! `dev health [svc…] [--json] [--watch]`: probe every running service once, all at the
 //! same time, from any terminal, wherever dev started it (here, elsewhere, detached). A
-//! service that is not running is unhealthy: "not running".
+//! service that is not running is unhealthy: "not running", or how it exited — a crashed
+//! service counts even when it has no probe.
 
 use std::{collections::HashMap, thread, time::Duration};
 
@@ -12,11 +13,14 @@ use crate::{
   project::Project,
   state::Liveness,
   supervise::probe::{Check, Outcome},
+  sys::ExitStatus,
   ui::{
-    format::count,
+    format::{count, status_text},
     output::{print_json, print_out, table},
   },
 };
+
+const NOT_RUNNING: &str = "not running";
 
 #[derive(Serialize)]
 pub(crate) struct Row {
@@ -93,20 +97,12 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
   for service in &selected {
-    let Some(Liveness::Running(state)) = project.check(&service.name) else {
-      let probe = service.health.as_ref().map(|health| health.probe.kind());
-      rows.push(probe.map(|probe| Row {
-        service: service.name.clone(),
-        probe,
-        target: "-".into(),
-        healthy: false,
-        failures: 0,
-        retries: 0,
-        status: None,
-        latency_ms: 0.0,
-        detail: "not running".into(),
-      }));
-      continue;
+    let state = match project.check(&service.name) {
+      Some(Liveness::Running(state)) => state,
+      ended => {
+        rows.push(not_running(service, ended.as_ref()));
+        continue;
+      }
     };
     // The spec it was started with: its environment, even if the task file changed since.
     let spec = crate::supervise::spec::KeeperSpec::read(&project.state, &service.name)
@@ -154,6 +150,34 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   rows.into_iter().flatten().collect()
 }
 
+/// The row of a service that is not running: unhealthy, whatever its probe would say. A
+/// service without a probe has a row only once it failed (a crash is not left out of the
+/// verdict); one that was never started or completed has none.
+fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Option<Row> {
+  let failed = match ended {
+    Some(Liveness::Exited(_, exit)) if exit.status() != ExitStatus::Code(0) => {
+      Some(status_text(exit.status()))
+    }
+    _ => None,
+  };
+  let probe = match &service.health {
+    Some(health) => health.probe.kind(),
+    None if failed.is_some() => "process",
+    None => return None,
+  };
+  Some(Row {
+    service: service.name.clone(),
+    probe,
+    target: "-".into(),
+    healthy: false,
+    failures: 0,
+    retries: 0,
+    status: None,
+    latency_ms: 0.0,
+    detail: failed.unwrap_or_else(|| NOT_RUNNING.into()),
+  })
+}
+
 fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()> {
   if json {
     return print_json(rows);
@@ -168,7 +192,7 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()>
         row.target.clone(),
         if row.healthy {
           color.good("healthy").to_string()
-        } else if row.detail == "not running" {
+        } else if row.detail == NOT_RUNNING {
           color.dim("not running").to_string()
         } else if watch && row.failures < row.retries {
           // Watching: one failed probe is not yet a verdict.
