@@ -105,3 +105,37 @@ fn health_counts_a_crashed_service_that_has_no_probe() {
   assert_eq!(rows[0]["healthy"], false);
   assert_eq!(rows[0]["detail"], "exited with code 3");
 }
+
+/// A `log:` probe matched once is a fact of that run: after its line rotated out of the log
+/// file, a dependent started later does not wait for it again, and `dev health` says healthy.
+#[test]
+fn a_log_line_rotated_out_of_the_file_still_counts_for_its_run() {
+  let test = Test::with_config(
+    "services:
+  logp:
+    run: echo logp ready; sleep 0.5; for i in $(seq 300); do echo filler line $i; done; sleep 60
+    health: { log: 'logp ready', start_timeout: 3s }
+    log: { max_size: 1KB, keep: 1 }
+  after:
+    run: sleep 60
+    depends_on: { logp: healthy }
+",
+  );
+  test.run(&["up", "-d", "logp"]).success();
+  wait_until(
+    "the line rotated out of the files",
+    Duration::from_secs(10),
+    || {
+      test.log("logp").contains("filler line 300")
+        && !test.log("logp").contains("logp ready")
+        && !std::fs::read_to_string(test.path().join("logs/logp.log.1"))
+          .unwrap_or_default()
+          .contains("logp ready")
+    },
+  );
+  let done = test.args(&["up", "-d", "after"]).status(0).run();
+  assert!(!done.stderr().contains("not ready"), "{}", done.stderr());
+  let health = test.args(&["health", "--json", "logp"]).status(0).run();
+  assert_eq!(health.json()[0]["healthy"], true, "{}", health.stdout());
+  test.run(&["stop"]).success();
+}

@@ -118,7 +118,10 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let probed: Vec<(usize, Row)> = thread::scope(|scope| {
     let running: Vec<_> = checks
       .iter()
-      .map(|(index, check)| (*index, check, scope.spawn(|| check.run())))
+      .map(|(index, check)| {
+        let probe = || check.run_in_run(&project.state);
+        (*index, check, scope.spawn(probe))
+      })
       .collect();
     running
       .into_iter()

@@ -85,7 +85,7 @@ fn looks<'a>(
   cancel: &'a AtomicBool,
 ) -> impl FnMut() -> Look + 'a {
   looks_with(
-    || check.run(),
+    || check.run_in_run(state),
     || its_own_answer(check, state),
     || check.keeper.is_some_and(|keeper| !keeper.is_alive()),
     cancel,

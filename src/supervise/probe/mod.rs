@@ -1,9 +1,11 @@
 //! One health probe of one service, resolved and run: an HTTP GET, a TCP connect, a command,
 //! a line in the service's log, or "its processes listen on its port". Each run returns an
 //! `Outcome` (never an error): a failing probe is a normal answer. `ownership` says whether
-//! an answer came from the service's own processes.
+//! an answer came from the service's own processes; `seen` keeps a log line's match for the
+//! rest of its run.
 
 mod ownership;
+mod seen;
 
 use std::{
   net::{SocketAddr, TcpStream, ToSocketAddrs},
