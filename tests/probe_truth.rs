@@ -139,3 +139,42 @@ fn a_log_line_rotated_out_of_the_file_still_counts_for_its_run() {
   assert_eq!(health.json()[0]["healthy"], true, "{}", health.stdout());
   test.run(&["stop"]).success();
 }
+
+/// A failing `exec` probe's output is its reason, and it is in no log: `dev up` shows its
+/// last lines when the service is not ready in time, and `dev health` with the verdict.
+#[test]
+fn a_failing_exec_probe_shows_what_it_printed() {
+  let test = Test::with_config(
+    "services:
+  api:
+    run: sleep 60
+    health: { exec: 'echo checking; test -f ok || { echo \"no ok file here\" >&2; exit 1; }', start_timeout: 1s }
+",
+  );
+  let done = test.args(&["up", "-d"]).status(1).run();
+  assert!(
+    done
+      .stderr()
+      .contains("the probe's last output:\n  │ checking\n  │ no ok file here"),
+    "{}",
+    done.stderr()
+  );
+  test.write("ok", "");
+  test.run(&["up", "-d"]).success();
+  std::fs::remove_file(test.path().join("ok")).unwrap();
+  let health = test.args(&["health", "--json"]).status(1).run();
+  let row = &health.json()[0];
+  assert_eq!(row["detail"], "exit code 1", "{row}");
+  assert_eq!(
+    row["output"],
+    serde_json::json!(["checking", "no ok file here"]),
+    "{row}"
+  );
+  let table = test.args(&["health"]).status(1).run();
+  assert!(
+    table.stdout().contains("exit code 1: no ok file here"),
+    "{}",
+    table.stdout()
+  );
+  test.run(&["stop"]).success();
+}

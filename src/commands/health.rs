@@ -35,6 +35,9 @@ pub(crate) struct Row {
   status: Option<u16>,
   pub(crate) latency_ms: f64,
   pub(crate) detail: String,
+  /// The last lines a failing `exec` probe printed.
+  #[serde(skip_serializing_if = "Vec::is_empty")]
+  output: Vec<String>,
 }
 
 pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: bool) -> Result<()> {
@@ -131,6 +134,7 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           detail: "probe panicked".into(),
           status: None,
           latency: Duration::ZERO,
+          output: Vec::new(),
         });
         let row = Row {
           service: check.service.clone(),
@@ -142,6 +146,7 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           status: outcome.status,
           latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
           detail: outcome.detail,
+          output: outcome.output,
         };
         (index, row)
       })
@@ -178,6 +183,7 @@ fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Op
     status: None,
     latency_ms: 0.0,
     detail: failed.unwrap_or_else(|| NOT_RUNNING.into()),
+    output: Vec::new(),
   })
 }
 
@@ -207,7 +213,11 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()>
         },
         row.status.map_or("-".into(), |s| s.to_string()),
         format!("{:.1} ms", row.latency_ms),
-        row.detail.clone(),
+        // The probe's last words say why: `exit code 1: connection refused`.
+        match row.output.last() {
+          Some(line) => format!("{}: {line}", row.detail),
+          None => row.detail.clone(),
+        },
       ]
     })
     .collect();

@@ -244,6 +244,7 @@ mod tests {
         detail: "connection refused".into(),
         status: None,
         latency: Duration::ZERO,
+        output: Vec::new(),
       },
     }
   }
@@ -304,6 +305,7 @@ mod tests {
       detail: "HTTP 200".into(),
       status: Some(200),
       latency: Duration::ZERO,
+      output: Vec::new(),
     };
     let gone = || {
       looked += 1;

@@ -128,7 +128,11 @@ impl Keeper {
         }
         failures += 1;
         if failures >= check.health.retries {
-          let detail = format!("{} → {}", check.target(), outcome.detail);
+          let mut detail = format!("{} → {}", check.target(), outcome.detail);
+          // What a command probe printed last is its reason.
+          if let Some(line) = outcome.output.last() {
+            detail.push_str(&format!(": {line}"));
+          }
           let _ = events.send(Event::Unresponsive {
             run,
             failures,

@@ -2,15 +2,15 @@
 //! a line in the service's log, or "its processes listen on its port". Each run returns an
 //! `Outcome` (never an error): a failing probe is a normal answer. `ownership` says whether
 //! an answer came from the service's own processes; `seen` keeps a log line's match for the
-//! rest of its run.
+//! rest of its run; `exec` runs a command probe and keeps what it printed.
 
+mod exec;
 mod ownership;
 mod seen;
 
 use std::{
   net::{SocketAddr, TcpStream, ToSocketAddrs},
   path::PathBuf,
-  process::Stdio,
   time::{Duration, Instant},
 };
 
@@ -19,9 +19,8 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
-  shell,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
-  sys::{self, ExitStatus, ProcessId},
+  sys::ProcessId,
 };
 
 /// A probe with `$PORT` and `${svc.port}` resolved, ready to run again and again.
@@ -51,6 +50,9 @@ pub(crate) struct Outcome {
   pub(crate) status: Option<u16>,
   #[serde(rename = "latency_ms", serialize_with = "as_millis")]
   pub(crate) latency: Duration,
+  /// The last lines a failing `exec` probe printed (stdout and stderr): why it failed.
+  #[serde(skip_serializing_if = "Vec::is_empty")]
+  pub(crate) output: Vec<String>,
 }
 
 impl Outcome {
@@ -135,6 +137,7 @@ impl Check {
 
   pub(crate) fn run(&self) -> Outcome {
     let started = Instant::now();
+    let mut output = Vec::new();
     let (ok, detail, status) = match &self.probe {
       Probe::Http { url, status, body } => {
         http_probe(url, *status, body.as_deref(), self.health.timeout)
@@ -149,7 +152,11 @@ impl Check {
         }
         Err(error) => (false, error, None),
       },
-      Probe::Exec { command } => self.exec(command),
+      Probe::Exec { command } => {
+        let (ok, detail, printed) = self.exec(command);
+        output = printed;
+        (ok, detail, None)
+      }
       Probe::Log { pattern } => log_matches(&self.log, pattern),
       Probe::Listening => self.listening(),
     };
@@ -158,59 +165,7 @@ impl Check {
       detail,
       status,
       latency: started.elapsed(),
-    }
-  }
-
-  fn exec(&self, command: &str) -> (bool, String, Option<u16>) {
-    let mut shell = shell::command(command);
-    shell
-      .current_dir(&self.cwd)
-      .envs(self.env.iter().map(|(k, v)| (k, v)))
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null());
-    sys::start_own_group(&mut shell);
-    let mut child = match shell.spawn() {
-      Ok(child) => child,
-      Err(error) => return (false, format!("cannot run {}: {error}", shell::SHELL), None),
-    };
-    let deadline = Instant::now() + self.health.timeout;
-    // Once reaped elsewhere, the pid (and so the group number) may belong to someone else.
-    let mut reaped_elsewhere = false;
-    loop {
-      let status = match child.try_wait() {
-        Ok(Some(status)) => Some(sys::exit_status(status)),
-        Ok(None) => None,
-        // Reaped by the keeper's reaper (or it is about to record it).
-        Err(_) => {
-          reaped_elsewhere = true;
-          self
-            .reaped
-            .as_ref()
-            .and_then(|reaped| reaped.take(child.id()))
-        }
-      };
-      match status {
-        Some(ExitStatus::Code(0)) => return (true, "exit code 0".into(), None),
-        Some(ExitStatus::Code(code)) => return (false, format!("exit code {code}"), None),
-        Some(status) => return (false, crate::ui::format::status_text(status), None),
-        None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
-        None => {
-          // Our own probe's group: started just above, in a group of its own.
-          if !reaped_elsewhere {
-            let _ = sys::signal_group(child.id(), sys::Signal::Kill);
-          }
-          let _ = child.wait();
-          return (
-            false,
-            format!(
-              "timed out after {}",
-              crate::ui::format::elapsed(self.health.timeout)
-            ),
-            None,
-          );
-        }
-      }
+      output: if ok { Vec::new() } else { output },
     }
   }
 }

@@ -28,6 +28,7 @@ impl Check {
         detail: "matched earlier in this run".into(),
         status: None,
         latency: std::time::Duration::ZERO,
+        output: Vec::new(),
       };
     }
     let outcome = self.run();
