@@ -178,3 +178,42 @@ fn a_failing_exec_probe_shows_what_it_printed() {
   );
   test.run(&["stop"]).success();
 }
+
+/// During a restart back-off, `dev status` says the service comes back by itself, and when:
+/// not "waiting for a change" (it watches nothing), and no uptime for a service that is down.
+#[test]
+fn status_during_a_restart_back_off_says_when_it_restarts() {
+  let test = Test::with_config(
+    "services:
+  api:
+    run: sleep 0.3; echo crashing; exit 7
+    restart: on-failure
+    max_restarts: 3
+    restart_delay: 5s
+",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("api backs off", Duration::from_secs(10), || {
+    test.log("api").contains("restarting in 5.0s (1 of 3)")
+  });
+  let status = test.status_json();
+  let row = &status[0];
+  assert_eq!(row["state"], "exited", "{row}");
+  assert_eq!(row["mode"], "restarting", "{row}");
+  assert_eq!(row["uptime_seconds"], serde_json::Value::Null, "{row}");
+  assert_eq!(row["next_restart"]["attempt"], 1, "{row}");
+  assert_eq!(row["next_restart"]["max"], 3, "{row}");
+  assert!(
+    row["next_restart"]["in_ms"].as_u64().unwrap() <= 5000,
+    "{row}"
+  );
+  let table = test.run(&["status"]);
+  assert!(
+    table.stdout().contains("exited with code 7")
+      && table.stdout().contains("(attempt 1 of 3)")
+      && !table.stdout().contains("waiting for a change"),
+    "{}",
+    table.stdout()
+  );
+  test.run(&["stop"]).success();
+}

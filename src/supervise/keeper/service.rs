@@ -95,6 +95,7 @@ impl Keeper {
     self.state.started_at_ms = now_millis();
     self.state.exit = None;
     self.state.transition = None;
+    self.state.pending_restart = None;
     self.ended = None;
     self.state_dir.write(&self.state)
   }
