@@ -212,6 +212,7 @@ impl Keeper {
     self.state.restarts += 1;
     if let Err(error) = self.spawn_service() {
       self.log_line(&format!("restart failed: {error}"));
+      self.state.pending_restart = None;
       let _ = self.state_dir.write(&self.state);
       return Some(EXIT_SERVICE_ENDED);
     }
