@@ -20,6 +20,7 @@ mod names;
 mod orphans;
 mod pipes;
 mod ports;
+mod probe_truth;
 mod readiness;
 mod reliability;
 mod state_files;

@@ -6,9 +6,12 @@ use std::{fs, time::Duration};
 use crate::harness::{DEV, Test, wait_child, wait_until, wait_until_else};
 
 /// Prints `line 0` … `line N-1` (argv 1), pausing argv 2 seconds after each.
+/// `chatty.py N PAUSE [PER_WRITE]`: `line 0` … `line N-1`, PER_WRITE lines (1) in each write.
 const CHATTY: &str = "import sys, time
-for i in range(int(sys.argv[1])):
-    print(f'line {i}', flush=True)
+n = int(sys.argv[1]); per = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+for i in range(0, n, per):
+    sys.stdout.write(''.join(f'line {j}\\n' for j in range(i, min(i + per, n))))
+    sys.stdout.flush()
     time.sleep(float(sys.argv[2]))
 ";
 
@@ -33,8 +36,9 @@ fn numbers_in_files(test: &Test, service: &str, keep: u32) -> Vec<Vec<u32>> {
 
 #[test]
 fn rotation_cuts_between_lines_and_keeps_the_newest_files() {
+  // 50 lines a write: a rotation falls inside a chunk, with lines of it already buffered.
   let test = Test::with_config(
-    "services:\n  chatty:\n    run: python3 chatty.py 3000 0\n    log: { max_size: 8KB, keep: 2 }\n",
+    "services:\n  chatty:\n    run: python3 chatty.py 3000 0 50\n    log: { max_size: 8KB, keep: 2 }\n",
   );
   test.write("chatty.py", CHATTY);
   test.run(&["up", "-d"]).success();

@@ -47,6 +47,9 @@ fn projects_started_at_once_with_the_same_ports_get_distinct_ports_and_all_get_r
     .collect();
   for (code, stderr) in up_at_once(&tests, runtime.path()) {
     assert_eq!(code, 0, "{stderr}");
+    // The ledger keeps the choices apart up front: a retry after a collision is a repair,
+    // not the ledger working.
+    assert!(!stderr.contains("taken while it started"), "{stderr}");
   }
   let mut ports: Vec<u64> = Vec::new();
   for test in &tests {

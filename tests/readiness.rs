@@ -300,11 +300,15 @@ fn a_crashing_service_is_restarted_with_backoff_then_given_up_on() {
 
 #[test]
 fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
+  // Both with a short delay and one restart allowed, so a wrong restart of `once` would have
+  // happened, and its keeper ended, by the time both keepers are gone.
   let test = Test::with_config(
     "services:
   once:
     run: echo done
     restart: on-failure
+    max_restarts: 1
+    restart_delay: 10ms
   again:
     run: echo again
     restart: always
@@ -313,14 +317,26 @@ fn on_failure_does_not_restart_a_clean_exit_but_always_does() {
 ",
   );
   test.run(&["up", "-d"]).success();
-  wait_until("again gave up", Duration::from_secs(10), || {
-    test.log("again").contains("gave up after 1 restart\n")
-  });
-  wait_until("once ended", Duration::from_secs(10), || {
-    test.log("once").contains("once exited with code 0")
-  });
-  assert_eq!(test.log("once").matches("\ndone").count(), 1);
-  assert_eq!(test.log("again").matches("\nagain").count(), 2);
+  test.wait_for_no_processes(Duration::from_secs(10));
+  let once = test.log("once");
+  assert_eq!(once.matches("\ndone").count(), 1, "{once}");
+  // The line that ends the keeper, whole: "…; restarting in …" also starts this way.
+  assert!(once.ends_with("once exited with code 0\n"), "{once}");
+  assert!(!once.contains("restarting"), "{once}");
+  let again = test.log("again");
+  assert_eq!(again.matches("\nagain").count(), 2, "{again}");
+  assert!(again.contains("gave up after 1 restart\n"), "{again}");
+  let status = test.status_json();
+  let restarts = |name: &str| {
+    status
+      .as_array()
+      .unwrap()
+      .iter()
+      .find(|row| row["service"] == name)
+      .map(|row| row["restarts"].clone())
+  };
+  assert_eq!(restarts("once"), Some(0.into()), "{status}");
+  assert_eq!(restarts("again"), Some(1.into()), "{status}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `dev health [svc…] [--json] [--watch]`: probe every running service once, all at the
 //! same time, from any terminal, wherever dev started it (here, elsewhere, detached). A
-//! service that is not running is unhealthy: "not running".
+//! service that is not running is unhealthy: "not running", or how it exited — a crashed
+//! service counts even when it has no probe.
 
 use std::{collections::HashMap, thread, time::Duration};
 
@@ -12,11 +13,14 @@ use crate::{
   project::Project,
   state::Liveness,
   supervise::probe::{Check, Outcome},
+  sys::ExitStatus,
   ui::{
-    format::count,
+    format::{count, status_text},
     output::{print_json, print_out, table},
   },
 };
+
+const NOT_RUNNING: &str = "not running";
 
 #[derive(Serialize)]
 pub(crate) struct Row {
@@ -31,6 +35,9 @@ pub(crate) struct Row {
   status: Option<u16>,
   pub(crate) latency_ms: f64,
   pub(crate) detail: String,
+  /// The last lines a failing `exec` probe printed.
+  #[serde(skip_serializing_if = "Vec::is_empty")]
+  output: Vec<String>,
 }
 
 pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: bool) -> Result<()> {
@@ -93,24 +100,13 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
   for service in &selected {
-    let running = match project.check(&service.name) {
-      Some(Liveness::Running(state)) if !state.main_has_ended() => Some(state),
-      _ => None,
-    };
-    let Some(state) = running else {
-      let probe = service.health.as_ref().map(|health| health.probe.kind());
-      rows.push(probe.map(|probe| Row {
-        service: service.name.clone(),
-        probe,
-        target: "-".into(),
-        healthy: false,
-        failures: 0,
-        retries: 0,
-        status: None,
-        latency_ms: 0.0,
-        detail: "not running".into(),
-      }));
-      continue;
+    let state = match project.check(&service.name) {
+      Some(Liveness::Running(state)) if !state.main_has_ended() => state,
+      // Not running, or only what its ended main process left is still being ended.
+      ended => {
+        rows.push(not_running(service, ended.as_ref()));
+        continue;
+      }
     };
     // The spec it was started with: its environment, even if the task file changed since.
     let spec = crate::supervise::spec::KeeperSpec::read(&project.state, &service.name)
@@ -126,7 +122,10 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let probed: Vec<(usize, Row)> = thread::scope(|scope| {
     let running: Vec<_> = checks
       .iter()
-      .map(|(index, check)| (*index, check, scope.spawn(|| check.run())))
+      .map(|(index, check)| {
+        let probe = || check.run_in_run(&project.state);
+        (*index, check, scope.spawn(probe))
+      })
       .collect();
     running
       .into_iter()
@@ -136,6 +135,7 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           detail: "probe panicked".into(),
           status: None,
           latency: Duration::ZERO,
+          output: Vec::new(),
         });
         let row = Row {
           service: check.service.clone(),
@@ -147,6 +147,7 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
           status: outcome.status,
           latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
           detail: outcome.detail,
+          output: outcome.output,
         };
         (index, row)
       })
@@ -156,6 +157,35 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
     rows[index] = Some(row);
   }
   rows.into_iter().flatten().collect()
+}
+
+/// The row of a service that is not running: unhealthy, whatever its probe would say. A
+/// service without a probe has a row only once it failed (a crash is not left out of the
+/// verdict); one that was never started or completed has none.
+fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Option<Row> {
+  let failed = match ended {
+    Some(Liveness::Exited(_, exit)) if exit.status() != ExitStatus::Code(0) => {
+      Some(status_text(exit.status()))
+    }
+    _ => None,
+  };
+  let probe = match &service.health {
+    Some(health) => health.probe.kind(),
+    None if failed.is_some() => "process",
+    None => return None,
+  };
+  Some(Row {
+    service: service.name.clone(),
+    probe,
+    target: "-".into(),
+    healthy: false,
+    failures: 0,
+    retries: 0,
+    status: None,
+    latency_ms: 0.0,
+    detail: failed.unwrap_or_else(|| NOT_RUNNING.into()),
+    output: Vec::new(),
+  })
 }
 
 fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()> {
@@ -172,7 +202,7 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()>
         row.target.clone(),
         if row.healthy {
           color.good("healthy").to_string()
-        } else if row.detail == "not running" {
+        } else if row.detail == NOT_RUNNING {
           color.dim("not running").to_string()
         } else if watch && row.failures < row.retries {
           // Watching: one failed probe is not yet a verdict.
@@ -184,7 +214,11 @@ fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()>
         },
         row.status.map_or("-".into(), |s| s.to_string()),
         format!("{:.1} ms", row.latency_ms),
-        row.detail.clone(),
+        // The probe's last words say why: `exit code 1: connection refused`.
+        match row.output.last() {
+          Some(line) => format!("{}: {line}", row.detail),
+          None => row.detail.clone(),
+        },
       ]
     })
     .collect();

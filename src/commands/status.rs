@@ -14,6 +14,7 @@ use crate::{
     color::Color,
     format::{count, elapsed, port_list, status_text},
     output::{print_json, print_out, table},
+    timestamp::now_millis,
   },
 };
 
@@ -33,14 +34,27 @@ struct Row {
   last_failure: Option<String>,
   exit_code: Option<i32>,
   exit_signal: Option<i32>,
-  /// `foreground` (a `dev` shows its output) or `background` (detached).
+  /// `foreground` (a `dev` shows its output) or `background` (detached); for an exited
+  /// service whose keeper still runs, `restarting` (a back-off) or `waiting for a change`.
   mode: Option<&'static str>,
+  /// While a restart back-off runs: when the next run starts, and which restart it is.
+  next_restart: Option<NextRestart>,
+  /// How long ago an exited service ended (the table's "… 3s ago").
+  #[serde(skip)]
+  ended_ago: Option<Duration>,
   /// False for a service the task file no longer names (renamed or removed while it ran).
   in_config: bool,
   log: String,
   /// While `ending`: how many of its processes are still alive.
   #[serde(skip)]
   still_ending: usize,
+}
+
+#[derive(Serialize)]
+struct NextRestart {
+  in_ms: u64,
+  attempt: u32,
+  max: u32,
 }
 
 pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<()> {
@@ -87,6 +101,8 @@ impl Row {
       exit_code: None,
       exit_signal: None,
       mode: None,
+      next_restart: None,
+      ended_ago: None,
       // Without a readable task file nothing is known to be missing from it.
       in_config: project.config.service(name).is_some() || !project.task_file_read,
       log: log.display().to_string(),
@@ -94,9 +110,18 @@ impl Row {
     };
     match project.check(name) {
       // A keeper that watches for changes keeps a failed service's place until the next save.
+      // Or, in a restart back-off, comes back by itself.
       Some(Liveness::Running(state)) if let Some(exit) = state.exit => {
         row.ended(&state, exit);
-        row.mode = Some("waiting for a change");
+        row.next_restart = state.pending_restart.map(|next| NextRestart {
+          in_ms: next.at_ms.saturating_sub(now_millis()),
+          attempt: next.attempt,
+          max: next.max,
+        });
+        row.mode = Some(match row.next_restart {
+          Some(_) => "restarting",
+          None => "waiting for a change",
+        });
       }
       Some(Liveness::Running(state)) if state.main_has_ended() => row.ending(&state),
       Some(Liveness::Running(state)) => {
@@ -124,7 +149,7 @@ impl Row {
     row
   }
 
-  /// The service ended by itself (`uptime_seconds` then says how long ago).
+  /// The service ended by itself: no uptime, how long ago it ended.
   fn ended(&mut self, state: &ServiceState, exit: ExitRecord) {
     self.state = "exited";
     self.exit_code = exit.code;
@@ -132,7 +157,7 @@ impl Row {
     self.port = state.port;
     self.restarts = state.restarts;
     self.last_failure = state.last_failure.clone();
-    self.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+    self.ended_ago = Some(Duration::from_secs(unix_now().saturating_sub(exit.at)));
   }
 
   /// The main process ended while what it started is still being ended by its keeper.
@@ -187,11 +212,17 @@ impl Row {
           at: 0,
         }
         .status();
-        let ago = Duration::from_secs(self.uptime_seconds.unwrap_or(0));
-        let waiting = self
-          .mode
-          .map(|mode| format!(", {mode}"))
-          .unwrap_or_default();
+        let ago = self.ended_ago.unwrap_or_default();
+        let waiting = match (&self.next_restart, self.mode) {
+          (Some(next), _) => format!(
+            ", restarting in {} (attempt {} of {})",
+            elapsed(Duration::from_millis(next.in_ms)),
+            next.attempt,
+            next.max
+          ),
+          (None, Some(mode)) => format!(", {mode}"),
+          (None, None) => String::new(),
+        };
         color
           .error(&format!(
             "{} {} ago{waiting}",

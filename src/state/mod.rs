@@ -65,6 +65,18 @@ pub(crate) struct ServiceState {
   /// dashboard) sees the restart or stop from its first moment, not only once the run is gone.
   #[serde(default, skip_serializing_if = "Option::is_none")]
   pub(crate) transition: Option<Transition>,
+  /// Set by the keeper while it waits out a restart back-off: when the next run starts.
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) pending_restart: Option<PendingRestart>,
+}
+
+/// A restart the policy has scheduled: at `at_ms` (Unix milliseconds), restart `attempt` of
+/// at most `max` in a row.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct PendingRestart {
+  pub(crate) at_ms: u64,
+  pub(crate) attempt: u32,
+  pub(crate) max: u32,
 }
 
 /// What a keeper is doing to its running service.

@@ -1,8 +1,10 @@
 //! Waiting for a started service to be ready: probe fast first, back off, and notice at once
 //! when the service dies instead, or when it listens on a port other than its own.
 //!
-//! A probe that passes counts only if the service is still alive afterwards: an answer from
-//! another process on the same port (the service itself died of EADDRINUSE) is not readiness.
+//! A probe that passes counts only if the service is still alive afterwards and, for an answer
+//! on one of its ports, holds that port: an answer from another process on the same port (the
+//! service died of EADDRINUSE, or crash-loops while something else took its port) is not
+//! readiness.
 //! How a service that died ended is not decided here but by whoever saw its keeper exit.
 
 use std::{
@@ -75,17 +77,34 @@ pub(crate) fn wait_quietly(check: &Check, state: &StateDir, cancel: &AtomicBool)
   wait(&mut RealClock(Instant::now()), &check.health, looks, |_| {})
 }
 
-/// One look at the service each time it is called: the probe, then whether it still runs.
+/// One look at the service each time it is called: the probe, then whether its answer was
+/// the service's own.
 fn looks<'a>(
   check: &'a Check,
   state: &'a StateDir,
   cancel: &'a AtomicBool,
 ) -> impl FnMut() -> Look + 'a {
+  looks_with(
+    || check.run_in_run(state),
+    || its_own_answer(check, state),
+    || check.keeper.is_some_and(|keeper| !keeper.is_alive()),
+    cancel,
+  )
+}
+
+/// `looks` with the probe and the two questions about the service as functions, so the unit
+/// tests below can answer them.
+fn looks_with<'a>(
+  mut probe: impl FnMut() -> Outcome + 'a,
+  mut own: impl FnMut() -> bool + 'a,
+  mut gone: impl FnMut() -> bool + 'a,
+  cancel: &'a AtomicBool,
+) -> impl FnMut() -> Look + 'a {
   move || {
-    let outcome = check.run();
+    let outcome = probe();
     Look {
-      ready: outcome.ok && still_running(check, state),
-      gone: check.keeper.is_some_and(|keeper| !keeper.is_alive()),
+      ready: outcome.ok && own(),
+      gone: gone(),
       cancelled: cancel.load(Ordering::Relaxed),
       outcome,
     }
@@ -94,7 +113,7 @@ fn looks<'a>(
 
 /// What one look at a starting service saw.
 struct Look {
-  /// The probe passed, and the service was still running after it.
+  /// The probe passed, answered by the service's current run.
   ready: bool,
   /// Its keeper is gone.
   gone: bool,
@@ -149,10 +168,12 @@ fn wait(
   }
 }
 
-/// True while the service's current run is alive: its keeper, and the main process the
-/// keeper recorded (a keeper backing off before a restart has none). A process that is alive
-/// after the probe passed was alive while it passed.
-fn still_running(check: &Check, state: &StateDir) -> bool {
+/// True when a probe that just passed was answered by the service's current run: its
+/// keeper and the main process the keeper recorded are alive (a keeper backing off before a
+/// restart has none; a process alive after the probe was alive while it passed), and a probed
+/// port of the service's is held by its own processes (a crash-looping service's port may be
+/// answered by whatever took it between two runs).
+fn its_own_answer(check: &Check, state: &StateDir) -> bool {
   let Some(keeper) = check.keeper else {
     return true;
   };
@@ -162,6 +183,7 @@ fn still_running(check: &Check, state: &StateDir) -> bool {
         && recorded.exit.is_none()
         && recorded.process.is_some_and(ProcessId::is_alive)
     })
+    && check.answered_by_the_service()
 }
 
 /// Vite and Next move to 5174 / 3001 without a word when their port is taken: say so.
@@ -222,6 +244,7 @@ mod tests {
         detail: "connection refused".into(),
         status: None,
         latency: Duration::ZERO,
+        output: Vec::new(),
       },
     }
   }
@@ -272,16 +295,29 @@ mod tests {
 
   #[test]
   fn a_pass_from_a_service_that_died_meanwhile_is_not_readiness() {
-    // `ready` is false when the probe passed but the service was gone after it (another
-    // process answered on its port): the wait goes on to say it is gone.
+    // Every probe passes (another process answers on the port), but the answer is never the
+    // service's own; after a few looks its keeper is gone too. The wait must say gone.
     let mut clock = FakeClock(Duration::ZERO);
-    let verdict = wait(
-      &mut clock,
-      &health(Duration::from_secs(60)),
-      || look(false, true, false),
-      |_| {},
-    );
+    let cancel = AtomicBool::new(false);
+    let mut looked = 0;
+    let passing = || Outcome {
+      ok: true,
+      detail: "HTTP 200".into(),
+      status: Some(200),
+      latency: Duration::ZERO,
+      output: Vec::new(),
+    };
+    let gone = || {
+      looked += 1;
+      looked > 3
+    };
+    let looks = looks_with(passing, || false, gone, &cancel);
+    let verdict = wait(&mut clock, &health(Duration::from_secs(60)), looks, |_| {});
     assert!(matches!(verdict, Verdict::Gone));
+    // The same passes from the service's own run are readiness, at the first look.
+    let looks = looks_with(passing, || true, || false, &cancel);
+    let verdict = wait(&mut clock, &health(Duration::from_secs(60)), looks, |_| {});
+    assert!(matches!(verdict, Verdict::Ready(_)));
   }
 
   #[test]

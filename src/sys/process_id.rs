@@ -62,3 +62,30 @@ impl ProcessId {
     os::unix_time_of(self.start)
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_reused_pid_is_not_the_process_recorded_under_it() {
+    let me = ProcessId::of(std::process::id()).unwrap();
+    assert!(me.is_alive());
+    // The same number with another start: what a pid the kernel gave to a new process
+    // looks like from a state file.
+    let reused = ProcessId {
+      start: me.start.wrapping_add(1),
+      ..me
+    };
+    assert!(!reused.is_alive());
+    // A number recorded during an earlier boot, even with the same start.
+    let earlier_boot = ProcessId {
+      boot: me.boot.wrapping_add(1),
+      ..me
+    };
+    assert!(!earlier_boot.is_alive() && !earlier_boot.is_this_boot());
+    // State from an older dev has no boot: the start alone decides.
+    assert!(ProcessId { boot: 0, ..me }.is_alive());
+    assert!(!ProcessId::gone(me.pid).is_alive());
+  }
+}

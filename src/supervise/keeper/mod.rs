@@ -201,6 +201,7 @@ impl Keeper {
       exit: None,
       last_failure: None,
       transition: None,
+      pending_restart: None,
     };
     let mut keeper = Self {
       state_dir,

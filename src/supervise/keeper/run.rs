@@ -8,10 +8,13 @@ use std::{
 
 use super::{EXIT_SERVICE_ENDED, EXIT_STOPPED, Event, Keeper, backoff, stop::Ending};
 use crate::{
-  state::ExitRecord,
+  state::{ExitRecord, PendingRestart},
   supervise::spec::KeeperSpec,
   sys::{self, ExitStatus, Signal},
-  ui::format::{count, elapsed, status_text},
+  ui::{
+    format::{count, elapsed, status_text},
+    timestamp::now_millis,
+  },
 };
 
 impl Keeper {
@@ -184,6 +187,12 @@ impl Keeper {
     );
     self.log_line(&notice);
     self.announce(&notice);
+    // `dev status` says the service will come back by itself, and when.
+    self.state.pending_restart = Some(PendingRestart {
+      at_ms: now_millis() + delay.as_millis() as u64,
+      attempt: self.backoff.in_a_row(),
+      max: policy.max,
+    });
     let _ = self.state_dir.write(&self.state);
     // Stay responsive while backing off: a stop ends the wait, and the keeper; a restart
     // request ends only the wait.
@@ -205,6 +214,7 @@ impl Keeper {
     self.state.restarts += 1;
     if let Err(error) = self.spawn_service() {
       self.log_line(&format!("restart failed: {error}"));
+      self.state.pending_restart = None;
       let _ = self.state_dir.write(&self.state);
       return Some(EXIT_SERVICE_ENDED);
     }

@@ -95,13 +95,16 @@ impl Keeper {
     self.state.started_at_ms = now_millis();
     self.state.exit = None;
     self.state.transition = None;
+    self.state.pending_restart = None;
     self.ended = None;
     self.state_dir.write(&self.state)
   }
 
   /// Probes the new run's liveness in a thread of its own; `retries` failures in a row
-  /// report it unresponsive. Failures count once the probe has passed, or once the start
-  /// deadline is over (a service that hangs while starting is hung too).
+  /// report it unresponsive. Before the first good answer, a probe that timed out (the
+  /// service took the connection, or the command ran, and nothing came back in time) counts
+  /// at once — a server that hangs from its start is hung, not starting; other failures
+  /// (nothing listens yet) count only once the start deadline is over.
   fn watch_liveness(&mut self) {
     self.run += 1;
     self.liveness_watch = None;
@@ -121,12 +124,16 @@ impl Keeper {
           (passed, failures) = (true, 0);
           continue;
         }
-        if !passed && started.elapsed() < check.health.start_timeout {
+        if !passed && !outcome.timed_out() && started.elapsed() < check.health.start_timeout {
           continue;
         }
         failures += 1;
         if failures >= check.health.retries {
-          let detail = format!("{} → {}", check.target(), outcome.detail);
+          let mut detail = format!("{} → {}", check.target(), outcome.detail);
+          // What a command probe printed last is its reason.
+          if let Some(line) = outcome.output.last() {
+            detail.push_str(&format!(": {line}"));
+          }
           let _ = events.send(Event::Unresponsive {
             run,
             failures,

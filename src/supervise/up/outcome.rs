@@ -45,12 +45,19 @@ impl Run<'_> {
       .service(&name)
       .and_then(|s| s.health.as_ref())
       .map_or(Duration::ZERO, |h| h.start_timeout);
-    let reason = format!(
+    let mut reason = format!(
       "was not ready after {}: {target} → {} ({})",
       elapsed(deadline),
       last.detail,
       count(tries as usize, "probe", "probes")
     );
+    // A command probe's reason is in what it printed, which is in no log.
+    if !last.output.is_empty() {
+      reason.push_str("\n  the probe's last output:");
+      for line in &last.output {
+        reason.push_str(&format!("\n  │ {line}"));
+      }
+    }
     if !self.start.detach {
       self.project.report.failure(&format!("{name} {reason}"));
     }

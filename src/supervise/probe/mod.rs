@@ -1,11 +1,16 @@
 //! One health probe of one service, resolved and run: an HTTP GET, a TCP connect, a command,
 //! a line in the service's log, or "its processes listen on its port". Each run returns an
-//! `Outcome` (never an error): a failing probe is a normal answer.
+//! `Outcome` (never an error): a failing probe is a normal answer. `ownership` says whether
+//! an answer came from the service's own processes; `seen` keeps a log line's match for the
+//! rest of its run; `exec` runs a command probe and keeps what it printed.
+
+mod exec;
+mod ownership;
+mod seen;
 
 use std::{
   net::{SocketAddr, TcpStream, ToSocketAddrs},
   path::PathBuf,
-  process::Stdio,
   time::{Duration, Instant},
 };
 
@@ -14,11 +19,8 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
-  ports::holders,
-  shell,
-  state::PROJECT_VARIABLE,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
-  sys::{self, ExitStatus, ProcessId},
+  sys::ProcessId,
 };
 
 /// A probe with `$PORT` and `${svc.port}` resolved, ready to run again and again.
@@ -28,10 +30,13 @@ pub(crate) struct Check {
   pub(crate) probe: Probe,
   pub(crate) health: Health,
   pub(crate) port: Option<u16>,
+  /// Every port of the service: an answer on one of them must come from its own processes.
+  ports: Vec<u16>,
   log: PathBuf,
   cwd: PathBuf,
   env: Vec<(String, String)>,
-  /// The service's keeper, whose tree must hold the port for `Listening`.
+  /// The service's keeper, whose tree must hold the port for `Listening`, and a probed port
+  /// of the service's for an `http` or `tcp` answer to count.
   pub(crate) keeper: Option<ProcessId>,
   /// Inside a keeper, whose reaper also reaps the `exec` probe's shell.
   reaped: Option<ReapedStatuses>,
@@ -45,6 +50,17 @@ pub(crate) struct Outcome {
   pub(crate) status: Option<u16>,
   #[serde(rename = "latency_ms", serialize_with = "as_millis")]
   pub(crate) latency: Duration,
+  /// The last lines a failing `exec` probe printed (stdout and stderr): why it failed.
+  #[serde(skip_serializing_if = "Vec::is_empty")]
+  pub(crate) output: Vec<String>,
+}
+
+impl Outcome {
+  /// The probe reached the service and no answer came within its timeout: how a hung
+  /// server looks, as opposed to one that is not listening yet.
+  pub(crate) fn timed_out(&self) -> bool {
+    !self.ok && self.detail.contains("timed out")
+  }
 }
 
 fn as_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
@@ -70,6 +86,12 @@ impl Check {
       probe: health.probe.clone(),
       health,
       port: spec.port,
+      ports: spec
+        .ports
+        .iter()
+        .map(|(_, port)| *port)
+        .chain(spec.port)
+        .collect(),
       log: spec.log.clone(),
       cwd: spec.cwd.clone(),
       env: spec.env.clone(),
@@ -115,6 +137,7 @@ impl Check {
 
   pub(crate) fn run(&self) -> Outcome {
     let started = Instant::now();
+    let mut output = Vec::new();
     let (ok, detail, status) = match &self.probe {
       Probe::Http { url, status, body } => {
         http_probe(url, *status, body.as_deref(), self.health.timeout)
@@ -129,7 +152,11 @@ impl Check {
         }
         Err(error) => (false, error, None),
       },
-      Probe::Exec { command } => self.exec(command),
+      Probe::Exec { command } => {
+        let (ok, detail, printed) = self.exec(command);
+        output = printed;
+        (ok, detail, None)
+      }
       Probe::Log { pattern } => log_matches(&self.log, pattern),
       Probe::Listening => self.listening(),
     };
@@ -138,107 +165,8 @@ impl Check {
       detail,
       status,
       latency: started.elapsed(),
+      output: if ok { Vec::new() } else { output },
     }
-  }
-
-  fn exec(&self, command: &str) -> (bool, String, Option<u16>) {
-    let mut shell = shell::command(command);
-    shell
-      .current_dir(&self.cwd)
-      .envs(self.env.iter().map(|(k, v)| (k, v)))
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null());
-    sys::start_own_group(&mut shell);
-    let mut child = match shell.spawn() {
-      Ok(child) => child,
-      Err(error) => return (false, format!("cannot run {}: {error}", shell::SHELL), None),
-    };
-    let deadline = Instant::now() + self.health.timeout;
-    // Once reaped elsewhere, the pid (and so the group number) may belong to someone else.
-    let mut reaped_elsewhere = false;
-    loop {
-      let status = match child.try_wait() {
-        Ok(Some(status)) => Some(sys::exit_status(status)),
-        Ok(None) => None,
-        // Reaped by the keeper's reaper (or it is about to record it).
-        Err(_) => {
-          reaped_elsewhere = true;
-          self
-            .reaped
-            .as_ref()
-            .and_then(|reaped| reaped.take(child.id()))
-        }
-      };
-      match status {
-        Some(ExitStatus::Code(0)) => return (true, "exit code 0".into(), None),
-        Some(ExitStatus::Code(code)) => return (false, format!("exit code {code}"), None),
-        Some(status) => return (false, crate::ui::format::status_text(status), None),
-        None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
-        None => {
-          // Our own probe's group: started just above, in a group of its own.
-          if !reaped_elsewhere {
-            let _ = sys::signal_group(child.id(), sys::Signal::Kill);
-          }
-          let _ = child.wait();
-          return (
-            false,
-            format!(
-              "timed out after {}",
-              crate::ui::format::elapsed(self.health.timeout)
-            ),
-            None,
-          );
-        }
-      }
-    }
-  }
-
-  /// The port is listened on, by this service's processes when we know them.
-  fn listening(&self) -> (bool, String, Option<u16>) {
-    let Some(port) = self.port else {
-      return (false, "the service has no port".into(), None);
-    };
-    let tree = self
-      .keeper
-      .map(|keeper| sys::descendants(keeper.pid))
-      .unwrap_or_default();
-    let sockets = sys::port_sockets(port, sys::SocketScope::Listening, &tree);
-    if sockets.is_empty() {
-      return (false, format!("nothing listens on port {port}"), None);
-    }
-    // With the keeper known, only the service's own tree counts: a service that died of
-    // EADDRINUSE leaves the port to whoever had it, and that is not the service being ready.
-    if self.keeper.is_some()
-      && !sockets.iter().any(|socket| {
-        socket
-          .owners
-          .iter()
-          .any(|pid| tree.contains(pid) || self.marks(*pid))
-      })
-    {
-      return (
-        false,
-        format!("port {port} is held by another process"),
-        None,
-      );
-    }
-    (true, format!("listening on port {port}"), None)
-  }
-}
-
-impl Check {
-  /// The process carries this service's markers: a daemon that double-forked away from its
-  /// keeper's tree where there is no subreaper (macOS) is still the service's own.
-  fn marks(&self, pid: sys::Pid) -> bool {
-    let project = self
-      .env
-      .iter()
-      .find(|(key, _)| key == PROJECT_VARIABLE)
-      .map(|(_, value)| value.as_str());
-    holders::dev_service(pid).is_some_and(|service| {
-      service.name == self.service && Some(service.project.to_string_lossy().as_ref()) == project
-    })
   }
 }
 
