@@ -204,7 +204,7 @@ pub(crate) enum PortCommand {
     #[arg(long)]
     json: bool,
   },
-  /// Stop what listens on the port: SIGTERM to its group and tree, the grace, then SIGKILL
+  /// Stop what listens on the port: SIGTERM to it and its own children, the grace, then SIGKILL
   Free {
     #[arg(value_parser = parse_port, allow_negative_numbers = true)]
     port: u16,
@@ -214,6 +214,9 @@ pub(crate) enum PortCommand {
     /// Stop processes dev did not start without asking
     #[arg(short, long)]
     yes: bool,
+    /// Also another user's process (root only; never without this, even for root)
+    #[arg(long)]
+    other_users: bool,
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,

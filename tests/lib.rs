@@ -15,6 +15,7 @@ mod logs;
 mod machine;
 mod orphans;
 mod pipes;
+mod port_free;
 mod ports;
 mod readiness;
 mod reliability;
