@@ -152,6 +152,7 @@ impl Session {
       } => {
         let start = Start {
           detach: detach || ui,
+          tied: false,
           force: false,
           overrides: PortOverrides(ports),
           open,

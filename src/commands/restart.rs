@@ -67,6 +67,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       overrides: PortOverrides::default(),
       open: false,
       watch: None,
+      tied: false,
     };
     up::up(project, &moved, &start)?;
   }
@@ -83,6 +84,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       overrides: PortOverrides::default(),
       open: false,
       watch: None,
+      tied: false,
     };
     up::up(project, &not_running, &start)?;
   }

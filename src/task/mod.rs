@@ -119,6 +119,7 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
     .collect();
   let start = Start {
     detach: true,
+    tied: true,
     force: false,
     overrides: PortOverrides::default(),
     open: false,

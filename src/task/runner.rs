@@ -266,6 +266,8 @@ impl<'a> Runner<'a> {
     env.extend(self.arguments(task));
     // Checked now, not when the file was read: a dep may be what creates it.
     shell.current_dir(task.cwd.checked()?).envs(env);
+    // A `dev` killed with -9 takes its task's shell with it (as it does its keepers).
+    sys::end_child_with_us(&mut shell, Signal::Term);
     Ok(shell)
   }
 

@@ -50,6 +50,8 @@ pub(crate) struct Start {
   pub(crate) quiet: bool,
   /// `--watch` (`Some(true)`) or `--no-watch` (`Some(false)`), over the task file.
   pub(crate) watch: Option<bool>,
+  /// Detached, but ended with this `dev` even by SIGKILL: a task's `needs:`.
+  pub(crate) tied: bool,
 }
 
 /// What the threads of one `dev up` tell its event loop. Each carries the launch it is
