@@ -178,6 +178,12 @@ pub(crate) enum ProjectCommand {
     /// Write the file(s) into this directory instead of printing them
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Replace files already in DIR
+    #[arg(long)]
+    force: bool,
+    /// Copy the env files' values (secrets) into the export instead of referencing the files
+    #[arg(long)]
+    inline_env: bool,
   },
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]

@@ -195,7 +195,20 @@ impl Session {
       }
       ProjectCommand::List { json } => list::list(project, json),
       ProjectCommand::Doctor => doctor::doctor(project),
-      ProjectCommand::Export { format, dir } => export::export(project, format, dir.as_deref()),
+      ProjectCommand::Export {
+        format,
+        dir,
+        force,
+        inline_env,
+      } => export::export(
+        project,
+        format,
+        &export::Options {
+          dir,
+          force,
+          inline_env,
+        },
+      ),
       ProjectCommand::Names => {
         let text: String = names(&project.config)
           .iter()

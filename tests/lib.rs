@@ -6,6 +6,7 @@ mod bad_input;
 mod doctor;
 mod edits;
 mod export;
+mod export_safety;
 mod harness;
 mod http_probe;
 mod init;
