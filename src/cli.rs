@@ -175,15 +175,8 @@ pub(crate) enum ProjectCommand {
   Export {
     #[arg(value_enum)]
     format: crate::commands::export::Format,
-    /// Write the file(s) into this directory instead of printing them
-    #[arg(long, value_name = "DIR")]
-    dir: Option<PathBuf>,
-    /// Replace files already in DIR
-    #[arg(long)]
-    force: bool,
-    /// Copy the env files' values (secrets) into the export instead of referencing the files
-    #[arg(long)]
-    inline_env: bool,
+    #[command(flatten)]
+    options: crate::commands::export::Options,
   },
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]

@@ -195,20 +195,7 @@ impl Session {
       }
       ProjectCommand::List { json } => list::list(project, json),
       ProjectCommand::Doctor => doctor::doctor(project),
-      ProjectCommand::Export {
-        format,
-        dir,
-        force,
-        inline_env,
-      } => export::export(
-        project,
-        format,
-        &export::Options {
-          dir,
-          force,
-          inline_env,
-        },
-      ),
+      ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => {
         let text: String = names(&project.config)
           .iter()

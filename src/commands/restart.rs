@@ -64,10 +64,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       quiet: true,
       detach: true,
       force: hard,
-      overrides: PortOverrides::default(),
-      open: false,
-      watch: None,
-      tied: false,
+      ..Start::default()
     };
     up::up(project, &moved, &start)?;
   }
@@ -81,10 +78,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       quiet: false,
       detach,
       force: hard,
-      overrides: PortOverrides::default(),
-      open: false,
-      watch: None,
-      tied: false,
+      ..Start::default()
     };
     up::up(project, &not_running, &start)?;
   }

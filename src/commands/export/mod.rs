@@ -40,13 +40,16 @@ pub(crate) enum Format {
 }
 
 /// Where and how to write.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub(crate) struct Options {
-  /// Write the file(s) here instead of printing them.
+  /// Write the file(s) into this directory instead of printing them
+  #[arg(long, value_name = "DIR")]
   pub(crate) dir: Option<PathBuf>,
-  /// Replace files that are already there.
+  /// Replace files already in DIR
+  #[arg(long)]
   pub(crate) force: bool,
-  /// Copy the env files' values into the export.
+  /// Copy the env files' values (secrets) into the export instead of referencing the files
+  #[arg(long)]
   pub(crate) inline_env: bool,
 }
 

@@ -40,6 +40,7 @@ use schedule::Schedule;
 
 /// How to start: in the background or not, whether to stop foreign port holders, and
 /// ports fixed on the command line.
+#[derive(Default)]
 pub(crate) struct Start {
   pub(crate) detach: bool,
   pub(crate) force: bool,
