@@ -77,6 +77,9 @@ pub(crate) enum Command {
   /// Internal: the per-service keeper process
   #[command(name = "__keep", hide = true)]
   Keep { state_dir: PathBuf, service: String },
+  /// Internal: ends a task's shell and what it started when the task's dev dies
+  #[command(name = "__guard", hide = true)]
+  Guard { shell: u32 },
   /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
   #[command(external_subcommand)]
   External(Vec<OsString>),

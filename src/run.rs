@@ -89,6 +89,7 @@ impl Session {
           .map(ok),
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
+      Some(Command::Guard { shell }) => Ok(task::guard::guard(shell)),
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
       Some(Command::Man) => completions::man().map(ok),
       Some(Command::Init { force }) => {

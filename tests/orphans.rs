@@ -190,8 +190,8 @@ fn a_service_that_crashes_takes_its_children_with_it(how: Containment) {
   );
 }
 
-/// `dev e2e` with `needs: [api]`, SIGKILLed mid-task: the service it started for itself and
-/// the task's shell end with it, as `dev up`'s services do; a service that was already
+/// `dev e2e` with `needs: [api]`, SIGKILLed mid-task: the service it started for itself,
+/// the task's shell and what the shell started end with it, as `dev up`'s services do; a service that was already
 /// running before the task is left running.
 #[test]
 fn kill_9_of_a_task_ends_the_needs_it_started_and_its_shell_but_not_what_ran_before() {
@@ -206,7 +206,7 @@ fn kill_9_of_a_task_ends_the_needs_it_started_and_its_shell_but_not_what_ran_bef
     port: {db}
 tasks:
   e2e:
-    run: echo $$ > started; exec python3 -c 'import time; time.sleep(60)'
+    run: python3 -c 'import time; time.sleep(60)' & echo $$ $! > started; wait; echo after
     needs: [api, db]
 "
   ));
@@ -217,11 +217,12 @@ tasks:
     test.path().join("started").exists()
   });
   let api_pid = test.pid_of("api").expect("api started for the task");
-  let shell: u32 = fs::read_to_string(test.path().join("started"))
+  // The task's shell, and a child it waits for.
+  let pids: Vec<u32> = fs::read_to_string(test.path().join("started"))
     .unwrap()
-    .trim()
-    .parse()
-    .unwrap();
+    .split_whitespace()
+    .map(|pid| pid.parse().unwrap())
+    .collect();
   signal(dev.id(), libc::SIGKILL);
   wait_child(&mut dev, Duration::from_secs(5));
   wait_until_else(
@@ -248,7 +249,7 @@ tasks:
         .join("\n")
     },
   );
-  assert!(!is_alive(api_pid) && !is_alive(shell));
+  assert!(!is_alive(api_pid) && !is_alive(pids[0]) && !is_alive(pids[1]));
   assert!(is_bindable(api));
   let status = test.status_json();
   let state = |name: &str| {

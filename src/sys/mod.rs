@@ -9,8 +9,7 @@
 //!   owning pids (no socket inodes above the seam), `listening_ports_of` a tree;
 //! - **containment**: a keeper's `Tree` (every descendant stays findable and can be ended,
 //!   even after `setsid` or a double fork: a subreaper on Linux, parentage + markers where
-//!   there is none), `end_with_parent` and `end_child_with_us` (nothing survives a SIGKILLed
-//!   `dev`),
+//!   there is none), `end_with_parent` (nothing survives a SIGKILLed `dev`),
 //!   `reap_any_child`, `wait_for_exit`;
 //! - **stop semantics**: `Signal`, `signal_process`, `signal_group`, `listen_for_signals`;
 //! - **files and the terminal**: private directories, free space, file identities, stdout
@@ -58,9 +57,8 @@ pub(crate) use tree::Tree;
 pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
   command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports_of,
-  port_sockets, process_cwd, process_info, process_uid,
-  signal_child_when_we_die as end_child_with_us, signal_when_parent_dies as end_with_parent, usage,
-  wait_for_exit,
+  port_sockets, process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
+  usage, wait_for_exit,
 };
 #[cfg(unix)]
 pub(crate) use unix::{

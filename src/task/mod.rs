@@ -3,6 +3,7 @@
 //! first when they are not running, and stopped again afterwards: left as they were.
 
 mod arguments;
+pub(crate) mod guard;
 mod runner;
 mod script;
 mod steps;

@@ -2,7 +2,7 @@
 //! keeper, never to init), the parent-death signal (a foreground `dev` killed with -9 takes
 //! its keepers with it), and exact waits on a process's end through a pidfd.
 
-use std::{fs, io, os::unix::process::CommandExt, process::Command};
+use std::{fs, io};
 
 use crate::sys::{Pid, Signal};
 
@@ -27,27 +27,6 @@ pub(crate) fn signal_when_parent_dies(signal: Signal, expected_parent: Pid) -> i
     return Err(io::Error::last_os_error());
   }
   Ok(super::process::parent_pid() == expected_parent)
-}
-
-/// The child gets `signal` when this process dies, even by SIGKILL: a task's `sh -c` ends
-/// with its `dev`. The setting survives exec, so a shell that execs its one command hands it
-/// on. (Linux ties it to the forking thread: callers spawn and wait on the same thread.)
-pub(crate) fn signal_child_when_we_die(command: &mut Command, signal: Signal) {
-  let parent = std::process::id() as libc::pid_t;
-  let number = signal.number();
-  // SAFETY: prctl, getppid and raise are async-signal-safe, as pre_exec requires.
-  unsafe {
-    command.pre_exec(move || {
-      if libc::prctl(libc::PR_SET_PDEATHSIG, number, 0, 0, 0) != 0 {
-        return Err(io::Error::last_os_error());
-      }
-      // We died between the fork and prctl: the signal will never come, so it is due now.
-      if libc::getppid() != parent {
-        libc::raise(number);
-      }
-      Ok(())
-    });
-  }
 }
 
 /// Waits until the process is gone (or is a zombie), up to `timeout`. True when it is gone.

@@ -16,8 +16,7 @@ pub(crate) const SEES_EVERY_SOCKET: bool = true;
 pub(crate) const HAS_SUBREAPER: bool = true;
 
 pub(crate) use containment::{
-  become_subreaper, grow_stdout_pipe, signal_child_when_we_die, signal_when_parent_dies,
-  wait_for_exit,
+  become_subreaper, grow_stdout_pipe, signal_when_parent_dies, wait_for_exit,
 };
 pub(crate) use net::{listening_ports_of, port_sockets};
 pub(crate) use process::{

@@ -81,11 +81,6 @@ pub(crate) fn signal_when_parent_dies(signal: Signal, expected_parent: Pid) -> i
   Ok(true)
 }
 
-/// Linux's parent-death signal for a child we start: macOS has none that survives exec
-/// (the keeper's watcher thread cannot live in a shell). Not done here: a task's shell
-/// outlives a SIGKILLed `dev` on macOS; a SIGTERMed or interrupted `dev` still stops it.
-pub(crate) fn signal_child_when_we_die(_command: &mut std::process::Command, _signal: Signal) {}
-
 /// Waits until the process is gone (or a zombie), up to `timeout`. True when it is gone.
 pub(crate) fn wait_for_exit(process: ProcessId, timeout: Duration) -> bool {
   if !process.is_alive() {

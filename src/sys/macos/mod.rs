@@ -14,8 +14,7 @@ use std::{
 };
 
 pub(crate) use containment::{
-  become_subreaper, grow_stdout_pipe, signal_child_when_we_die, signal_when_parent_dies,
-  wait_for_exit,
+  become_subreaper, grow_stdout_pipe, signal_when_parent_dies, wait_for_exit,
 };
 pub(crate) use net::{listening_ports_of, port_sockets};
 pub(crate) use process::{
