@@ -47,7 +47,7 @@ pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
 
 /// Commands of `dev` itself (and a few it reserves); services, tasks and aliases may not
 /// take these names: `dev <name>` would never reach them.
-pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
+pub(crate) const BUILTIN_COMMANDS: [&str; 22] = [
   "up",
   "stop",
   "restart",
@@ -69,6 +69,7 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
   "mcp",
   "__names",
   "__keep",
+  "__guard",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.
