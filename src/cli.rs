@@ -97,6 +97,9 @@ pub(crate) enum Command {
   /// Internal: the per-service keeper process
   #[command(name = "__keep", hide = true)]
   Keep { state_dir: PathBuf, service: String },
+  /// Internal: ends a task's shell and what it started when the task's dev dies
+  #[command(name = "__guard", hide = true)]
+  Guard { shell: u32 },
   /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
   #[command(external_subcommand)]
   External(Vec<OsString>),
@@ -195,9 +198,8 @@ pub(crate) enum ProjectCommand {
   Export {
     #[arg(value_enum)]
     format: crate::commands::export::Format,
-    /// Write the file(s) into this directory instead of printing them
-    #[arg(long, value_name = "DIR")]
-    dir: Option<PathBuf>,
+    #[command(flatten)]
+    options: crate::commands::export::Options,
   },
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]
@@ -224,7 +226,7 @@ pub(crate) enum PortCommand {
     #[arg(long)]
     json: bool,
   },
-  /// Stop what listens on the port: SIGTERM to its group and tree, the grace, then SIGKILL
+  /// Stop what listens on the port: SIGTERM to it and its own children, the grace, then SIGKILL
   Free {
     #[arg(value_parser = parse_port, allow_negative_numbers = true)]
     port: u16,
@@ -234,6 +236,9 @@ pub(crate) enum PortCommand {
     /// Stop processes dev did not start without asking
     #[arg(short, long)]
     yes: bool,
+    /// Also another user's process (root only; never without this, even for root)
+    #[arg(long)]
+    other_users: bool,
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,

@@ -214,6 +214,7 @@ pub(crate) fn keeper_spec(
     watch_override: None,
     dependents: dependents_of(config, &service.name),
     supervisor,
+    dies_with: None,
     view: if sys::stdout_is_file() {
       View::File
     } else {

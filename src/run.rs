@@ -91,6 +91,7 @@ impl Session {
           .map(ok),
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
+      Some(Command::Guard { shell }) => Ok(task::guard::guard(shell)),
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
       Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(ok),
       Some(Command::Complete { current, words }) => completions::complete(current, &words).map(ok),
@@ -182,6 +183,7 @@ impl Session {
       } => {
         let start = Start {
           detach: detach || ui,
+          tied: false,
           force: false,
           overrides: PortOverrides(ports),
           open,
@@ -224,7 +226,7 @@ impl Session {
       }
       ProjectCommand::List { json } => list::list(project, json),
       ProjectCommand::Doctor => doctor::doctor(project),
-      ProjectCommand::Export { format, dir } => export::export(project, format, dir.as_deref()),
+      ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => {
         let text: String = names(&project.config)
           .iter()

@@ -159,7 +159,10 @@ fn awkward() -> Test {
 #[test]
 fn compose_keeps_every_dollar_and_validates_against_the_compose_spec() {
   let test = awkward();
-  let done = test.args(&["export", "compose"]).status(0).run();
+  let done = test
+    .args(&["export", "compose", "--inline-env"])
+    .status(0)
+    .run();
   let text = done.stdout();
   assert!(text.contains("first line $$PORT 100%"), "{text}");
   assert!(text.contains("SECRET: \"abc$$def\""), "{text}");
@@ -183,7 +186,13 @@ fn systemd_units_of_awkward_services_pass_systemd_analyze() {
   let test = awkward();
   let dir = test.path().join("units");
   test
-    .run(&["export", "systemd", "--dir", dir.to_str().unwrap()])
+    .run(&[
+      "export",
+      "systemd",
+      "--inline-env",
+      "--dir",
+      dir.to_str().unwrap(),
+    ])
     .success();
   let unit = std::fs::read_to_string(dir.join("dev-api.service")).unwrap();
   assert!(
@@ -244,7 +253,13 @@ fn launchd_agents_parse_as_property_lists_and_run_what_dev_runs() {
   let test = awkward();
   let dir = test.path().join("agents");
   test
-    .args(&["export", "launchd", "--dir", dir.to_str().unwrap()])
+    .args(&[
+      "export",
+      "launchd",
+      "--inline-env",
+      "--dir",
+      dir.to_str().unwrap(),
+    ])
     .status(0)
     .stderr_contains(".api.plist")
     .run();

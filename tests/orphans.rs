@@ -192,3 +192,83 @@ fn a_service_that_crashes_takes_its_children_with_it(how: Containment) {
     test.processes()
   );
 }
+
+/// `dev e2e` with `needs: [api]`, SIGKILLed mid-task: the service it started for itself,
+/// the task's shell and what the shell started end with it, as `dev up`'s services do; a service that was already
+/// running before the task is left running.
+#[test]
+fn kill_9_of_a_task_ends_the_needs_it_started_and_its_shell_but_not_what_ran_before() {
+  let (api, db) = (free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:
+  api:
+    run: exec python3 -u server.py
+    port: {api}
+  db:
+    run: exec python3 -u server.py
+    port: {db}
+tasks:
+  e2e:
+    run: python3 -c 'import time; time.sleep(60)' & echo $$ $! > started; wait; echo after
+    needs: [api, db]
+"
+  ));
+  test.run(&["up", "-d", "db"]).success();
+  let db_pid = test.pid_of("db");
+  let mut dev = test.spawn(&["e2e"]);
+  wait_until("the task started", Duration::from_secs(20), || {
+    test.path().join("started").exists()
+  });
+  let api_pid = test.pid_of("api").expect("api started for the task");
+  // The task's shell, and a child it waits for.
+  let pids: Vec<u32> = fs::read_to_string(test.path().join("started"))
+    .unwrap()
+    .split_whitespace()
+    .map(|pid| pid.parse().unwrap())
+    .collect();
+  signal(dev.id(), libc::SIGKILL);
+  wait_child(&mut dev, Duration::from_secs(5));
+  wait_until_else(
+    "the task's shell and api end with their dev",
+    Duration::from_secs(10),
+    || {
+      let left: Vec<u32> = test
+        .processes()
+        .into_iter()
+        .filter(|pid| {
+          let args = procs::arguments(*pid).join(" ");
+          !(args.contains("__keep") && args.ends_with(" db"))
+        })
+        .filter(|pid| Some(*pid) != db_pid)
+        .collect();
+      left.is_empty()
+    },
+    || {
+      test
+        .processes()
+        .into_iter()
+        .map(procs::describe)
+        .collect::<Vec<_>>()
+        .join("\n")
+    },
+  );
+  assert!(!is_alive(api_pid) && !is_alive(pids[0]) && !is_alive(pids[1]));
+  assert!(is_bindable(api));
+  let status = test.status_json();
+  let state = |name: &str| {
+    status
+      .as_array()
+      .unwrap()
+      .iter()
+      .find(|row| row["service"] == name)
+      .map(|row| row["state"].clone())
+  };
+  assert_eq!(state("api"), Some("stopped".into()), "{status:#}");
+  assert_eq!(state("db"), Some("running".into()), "{status:#}");
+  assert_eq!(
+    test.pid_of("db"),
+    db_pid,
+    "db ran before the task: not its to stop"
+  );
+  test.run(&["stop"]).success();
+}

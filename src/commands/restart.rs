@@ -64,9 +64,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       quiet: true,
       detach: true,
       force: hard,
-      overrides: PortOverrides::default(),
-      open: false,
-      watch: None,
+      ..Start::default()
     };
     up::up(project, &moved, &start)?;
   }
@@ -80,9 +78,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       quiet: false,
       detach,
       force: hard,
-      overrides: PortOverrides::default(),
-      open: false,
-      watch: None,
+      ..Start::default()
     };
     up::up(project, &not_running, &start)?;
   }

@@ -51,7 +51,7 @@ pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
 /// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
 /// never breaks a task file; a service or task may still take such a name (`ui` is a
 /// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
-pub(crate) const BUILTIN_COMMANDS: [&str; 20] = [
+pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
   "up",
   "run",
   "stop",
@@ -72,6 +72,7 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 20] = [
   "__names",
   "__keep",
   "__complete",
+  "__guard",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.

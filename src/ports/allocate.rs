@@ -14,7 +14,7 @@ use super::{
   holders::{self, PortReport},
   is_bindable,
   ledger::Ledger,
-  release::{self, Released},
+  release::{self, Released, Targets},
   taken::{Obstacle, describe, label, taken_error},
 };
 use crate::{
@@ -231,7 +231,7 @@ fn free_for(
   if own {
     return Ok(Some(release::release(
       report.port,
-      &report.holders,
+      Targets::of(&report.holders),
       service.stop_signal,
       service.grace,
     )));
@@ -244,12 +244,16 @@ fn free_for(
   {
     return Ok(None);
   }
-  Ok(Some(release::release(
+  let freed = release::release(
     report.port,
-    &report.holders,
+    Targets::of(&report.holders),
     Signal::Term,
     FOREIGN_GRACE,
-  )))
+  );
+  if let Some(note) = release::parents_note(&freed.parents_left) {
+    project.report.step(&format!("{}: {note}", service.name));
+  }
+  Ok(Some(freed))
 }
 
 fn report_release(project: &Project, service: &Service, port: u16, freed: &Released) {

@@ -1,7 +1,10 @@
-//! Stopping what holds a port, and nothing else: the holders, their wrappers and their
-//! descendants; never PID 1, this `dev`, its ancestors (the user's shell) or another user's
-//! processes. A service that `dev` started is stopped through its keeper, which knows its
-//! stop signal and grace and reports the stop to a foreground `dev`.
+//! Stopping what holds a port, and nothing else: the holders and their own descendants —
+//! never a holder's parent (an editor's extension host that runs a debugged server is the
+//! user's, and may be their editor), PID 1, this `dev`, its ancestors (the user's shell) or,
+//! unless asked by name, another user's processes. Everything that will be signalled is known
+//! before it is asked about (`Targets`), so that the question and the report list exactly
+//! those. A service that `dev` started is stopped through its keeper, which knows its stop
+//! signal and grace and reports the stop to a foreground `dev`.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +16,9 @@ use crate::{
   sys::{self, Pid, ProcessId, Signal},
 };
 
-/// Why a holder must not be stopped; `None` when it may be.
-pub(crate) fn refusal(holder: &Holder, other_users_allowed: bool) -> Option<String> {
+/// Why a holder must not be stopped; `None` when it may be. Another user's process only
+/// with `other_users` (`--other-users`), and only for root: `--yes` alone never reaches it.
+pub(crate) fn refusal(holder: &Holder, other_users: bool) -> Option<String> {
   let me = std::process::id();
   if holder.pid == 1 {
     return Some("it is PID 1 (init)".into());
@@ -26,11 +30,18 @@ pub(crate) fn refusal(holder: &Holder, other_users_allowed: bool) -> Option<Stri
     return Some("it is an ancestor of this dev (your shell or terminal)".into());
   }
   let euid = sys::effective_uid();
-  if holder.uid != euid && !(euid == 0 && other_users_allowed) {
-    return Some(format!(
-      "it belongs to user {} (only root can stop it, with --yes)",
-      holder.user
-    ));
+  if holder.uid != euid && !(euid == 0 && other_users) {
+    return Some(if euid == 0 {
+      format!(
+        "it belongs to user {}, not to you (`--other-users` stops another user's process)",
+        holder.user
+      )
+    } else {
+      format!(
+        "it belongs to user {} (only root can stop it, with `--other-users`)",
+        holder.user
+      )
+    });
   }
   None
 }
@@ -44,45 +55,120 @@ pub(crate) struct Stopped {
   pub(crate) service: Option<String>,
 }
 
+/// A process left running that may start a holder again: a holder's parent.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct Parent {
+  pub(crate) pid: Pid,
+  pub(crate) command: String,
+}
+
+/// What a release will signal, decided before anyone is asked.
+#[derive(Debug)]
+pub(crate) struct Targets {
+  /// Holders that are dev services, stopped through their keepers (keeper, grace, holder).
+  services: Vec<(ProcessId, Duration, Stopped)>,
+  /// Everything signalled directly: the other holders and their own descendants.
+  processes: Vec<(ProcessId, String)>,
+  /// The holders' parents, left running.
+  pub(crate) parents_left: Vec<Parent>,
+}
+
+impl Targets {
+  pub(crate) fn of(holders: &[Holder]) -> Self {
+    let mut services: Vec<(ProcessId, Duration, Stopped)> = Vec::new();
+    let mut plain: Vec<&Holder> = Vec::new();
+    for holder in holders {
+      match keeper_of(holder) {
+        Some((keeper, grace)) => services.push((
+          keeper,
+          grace,
+          Stopped {
+            process: Ended {
+              pid: holder.pid,
+              command: holder.command.clone(),
+              killed: false,
+            },
+            service: holder.service.as_ref().map(|s| s.name.clone()),
+          },
+        )),
+        None => plain.push(holder),
+      }
+    }
+    let processes: Vec<(ProcessId, String)> = own_trees(&plain)
+      .into_iter()
+      .map(|process| {
+        let command = sys::command_line(process.pid).unwrap_or_else(|| "?".into());
+        (process, command)
+      })
+      .collect();
+    let parents_left = parents_left(&plain, &processes);
+    Targets {
+      services,
+      processes,
+      parents_left,
+    }
+  }
+
+  /// One line per process that will be signalled (or stopped through its keeper).
+  pub(crate) fn lines(&self) -> Vec<String> {
+    let services = self.services.iter().map(|(keeper, _, stopped)| {
+      format!(
+        "dev service {} (pid {}, through its keeper pid {})",
+        stopped.service.as_deref().unwrap_or("?"),
+        stopped.process.pid,
+        keeper.pid
+      )
+    });
+    let processes = self
+      .processes
+      .iter()
+      .map(|(process, command)| format!("pid {} ({command})", process.pid));
+    services.chain(processes).collect()
+  }
+}
+
+/// A line naming the parents left running, and how to stop one that starts the holder again.
+pub(crate) fn parents_note(parents: &[Parent]) -> Option<String> {
+  let names: Vec<String> = parents
+    .iter()
+    .map(|p| format!("pid {} ({})", p.pid, p.command))
+    .collect();
+  let first = parents.first()?;
+  Some(format!(
+    "left running: its parent {} — if it starts it again, stop it yourself (`kill {}`)",
+    names.join(", "),
+    first.pid
+  ))
+}
+
 /// What `release` did.
 #[derive(Debug)]
 pub(crate) struct Released {
   pub(crate) stopped: Vec<Stopped>,
   /// From the first signal until a trial bind succeeded; `None` if it never did.
   pub(crate) bindable_after: Option<Duration>,
+  /// The holders' parents, which were not signalled.
+  pub(crate) parents_left: Vec<Parent>,
 }
 
 /// How long the port may stay unbindable after its holders are gone.
 const UNBIND_WAIT: Duration = Duration::from_secs(3);
 
-/// Stops every holder (the caller checked `refusal` first): `signal` to each process of the
-/// holders' groups and trees, up to `grace`, then SIGKILL; then waits for the port.
-pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Duration) -> Released {
+/// Stops the targets (the caller checked `refusal` first): `signal` to each, up to `grace`,
+/// then SIGKILL; dev services through their keepers; then waits for the port.
+pub(crate) fn release(port: u16, targets: Targets, signal: Signal, grace: Duration) -> Released {
   let started = Instant::now();
   let mut stopped = Vec::new();
   let mut keepers: Vec<(ProcessId, Duration)> = Vec::new();
-  let mut plain: Vec<&Holder> = Vec::new();
-  for holder in holders {
-    match keeper_of(holder) {
-      Some((keeper, service_grace)) => {
-        if !keepers.iter().any(|(k, _)| *k == keeper) {
-          let _ = sys::signal_process(keeper.pid, Signal::Term);
-          keepers.push((keeper, service_grace));
-        }
-        stopped.push(Stopped {
-          process: Ended {
-            pid: holder.pid,
-            command: holder.command.clone(),
-            killed: false,
-          },
-          service: holder.service.as_ref().map(|s| s.name.clone()),
-        });
-      }
-      None => plain.push(holder),
+  for (keeper, service_grace, holder) in targets.services {
+    if !keepers.iter().any(|(k, _)| *k == keeper) {
+      let _ = sys::signal_process(keeper.pid, Signal::Term);
+      keepers.push((keeper, service_grace));
     }
+    stopped.push(holder);
   }
-
-  let ended = terminate(&targets(&plain), signal, grace);
+  let processes: Vec<ProcessId> = targets.processes.iter().map(|(p, _)| *p).collect();
+  let ended = terminate(&processes, signal, grace);
   stopped.extend(ended.into_iter().map(|process| Stopped {
     process,
     service: None,
@@ -107,6 +193,7 @@ pub(crate) fn release(port: u16, holders: &[Holder], signal: Signal, grace: Dura
   Released {
     stopped,
     bindable_after,
+    parents_left: targets.parents_left,
   }
 }
 
@@ -126,26 +213,17 @@ fn keeper_of(holder: &Holder) -> Option<(ProcessId, Duration)> {
   Some((state.keeper, grace))
 }
 
-/// The processes to signal: each holder, its descendants, and the chain of its ancestors
-/// in the same process group (the `npm` and `sh` that wrap a `node`, which would otherwise
-/// linger or respawn it). Never the group's other branches: a script that started two
-/// servers in one group loses only the one that holds this port.
-fn targets(holders: &[&Holder]) -> Vec<ProcessId> {
+/// The processes to signal: each holder and its own descendants. Never its ancestors, even
+/// in its process group: an editor, its extension host and the server it debugs share one
+/// group and one user, and only the server holds the port (a wrapper such as `npm` or
+/// `sh -c` ends by itself once its child is gone).
+fn own_trees(holders: &[&Holder]) -> Vec<ProcessId> {
   let me = std::process::id();
   let mut untouchable = sys::ancestors(me);
   untouchable.extend([me, 1]);
   let mut pids: Vec<Pid> = Vec::new();
   for holder in holders {
     pids.push(holder.pid);
-    let mut current = holder.pid;
-    while let Some(parent) = sys::process_info(current).map(|info| info.ppid)
-      && !untouchable.contains(&parent)
-      && sys::process_info(parent).is_some_and(|info| info.pgid == holder.pgid)
-      && sys::process_uid(parent) == Some(holder.uid)
-    {
-      pids.push(parent);
-      current = parent;
-    }
     pids.extend(sys::descendants(holder.pid));
   }
   let mut seen = Vec::new();
@@ -165,4 +243,26 @@ fn targets(holders: &[&Holder]) -> Vec<ProcessId> {
       (!reused).then_some(process)
     })
     .collect()
+}
+
+/// The holders' parents that stay: not signalled, not PID 1, not this `dev` or its shell.
+fn parents_left(holders: &[&Holder], signalled: &[(ProcessId, String)]) -> Vec<Parent> {
+  let me = std::process::id();
+  let mine = sys::ancestors(me);
+  let mut parents: Vec<Parent> = Vec::new();
+  for holder in holders {
+    let pid = holder.ppid;
+    if pid <= 1
+      || pid == me
+      || mine.contains(&pid)
+      || signalled.iter().any(|(p, _)| p.pid == pid)
+      || parents.iter().any(|p| p.pid == pid)
+    {
+      continue;
+    }
+    if let Some(command) = sys::command_line(pid) {
+      parents.push(Parent { pid, command });
+    }
+  }
+  parents
 }

@@ -58,6 +58,10 @@ pub(crate) struct KeeperSpec {
   pub(crate) dependents: Vec<String>,
   /// The foreground `dev` this keeper reports to; `None` when detached.
   pub(crate) supervisor: Option<ProcessId>,
+  /// The `dev` whose death ends this keeper (and the service, gracefully) without being
+  /// its supervisor: a task's `dev`, for the `needs:` it started for itself.
+  #[serde(default)]
+  pub(crate) dies_with: Option<ProcessId>,
   /// Where that `dev` shows the output: a file never has lines skipped.
   #[serde(default)]
   pub(crate) view: View,

@@ -4,6 +4,7 @@
 
 mod arguments;
 mod flags;
+pub(crate) mod guard;
 mod runner;
 mod script;
 mod steps;
@@ -121,6 +122,7 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
     .collect();
   let start = Start {
     detach: true,
+    tied: true,
     force: false,
     overrides: PortOverrides::default(),
     open: false,

@@ -222,6 +222,8 @@ impl<'a> Runner<'a> {
     // The child has its copies of the pipe's write end; ours would keep EOF from coming.
     drop(shell);
     let pid = child.id();
+    // A `dev` killed with -9 takes its task's shell and what it started with it.
+    let guard = super::guard::spawn(pid);
     {
       let mut running = self.lock_running();
       // A sibling failed between the check above and the spawn: it could not see us.
@@ -233,6 +235,9 @@ impl<'a> Runner<'a> {
     }
     let pumps_done = pump_prefixed(prefixer, output);
     let status = child.wait();
+    if let Some(mut guard) = guard {
+      let _ = guard.wait();
+    }
     self.lock_running().retain(|running| *running != pid);
     // The last lines, unless a leftover process still holds the pipe open.
     let _ = pumps_done.recv_timeout(Duration::from_millis(200));

@@ -9,4 +9,4 @@ mod model;
 mod orphans;
 mod startup;
 mod volume;
-mod wrong_kills;
+pub(crate) mod wrong_kills;

@@ -148,6 +148,7 @@ fn no_unrelated_process_is_ever_signalled(how: Containment) {
     (vec!["port", "free", &foreign_s], Some(1)),
     (vec!["up", "-d", "held"], Some(1)),
     (vec!["port", "free", &theirs_s], None),
+    (vec!["port", "free", &theirs_s, "--yes"], None),
     (vec!["up", "-d", "theirs"], None),
     (vec!["theirs-force"], None),
     (vec!["stop"], Some(0)),

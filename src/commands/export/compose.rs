@@ -1,11 +1,11 @@
 //! `dev export compose`: a docker-compose.yml with healthchecks using what the guessed image
 //! has, `condition: service_healthy`, other services reached by name, the stop signal and
-//! grace. Every string compose interpolates has its `$` doubled: `$PORT` in a command is the
+//! grace; the env files through `env_file:`. Every string compose interpolates has its `$` doubled: `$PORT` in a command is the
 //! container shell's, and `abc$def` in an env file stays `abc$def`.
 
 use std::fmt::Write as _;
 
-use super::{command, environment, relative};
+use super::{EnvOf, command, relative};
 use crate::{
   config::{Condition, Probe, Restart, Service},
   error::Result,
@@ -61,7 +61,7 @@ pub(super) fn image(run: &str) -> &'static str {
   }
 }
 
-pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
+pub(super) fn compose(project: &Project, ports: &PortMap, env_of: &EnvOf<'_>) -> Result<String> {
   let mut out = String::from(
     "# Written by `dev export compose` from devtasks.yaml. The images are guesses from each\n\
      # command: check them. In a container a server must listen on 0.0.0.0, not 127.0.0.1.\n\
@@ -83,10 +83,20 @@ pub(super) fn compose(project: &Project, ports: &PortMap) -> Result<String> {
       "    command: [\"sh\", \"-c\", {}]",
       yaml_quote(&literal(&run))
     );
-    let env = environment(project, service, ports)?;
-    if !env.is_empty() {
+    let env = env_of(service)?;
+    if !env.files.is_empty() {
+      // Compose reads them itself (relative to this file); `environment:` wins over them,
+      // as `env:` and the ports win over the env files in `dev`.
+      let files: Vec<String> = env
+        .files
+        .iter()
+        .map(|file| yaml_quote(&format!("./{}", relative(project, file))))
+        .collect();
+      let _ = writeln!(out, "    env_file: [{}]", files.join(", "));
+    }
+    if !env.inline.is_empty() {
       let _ = writeln!(out, "    environment:");
-      for (key, value) in env {
+      for (key, value) in env.inline {
         let _ = writeln!(
           out,
           "      {key}: {}",

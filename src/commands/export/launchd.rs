@@ -3,12 +3,13 @@
 //! output appended to its log, restarted by its policy, and given its grace to stop (launchd
 //! sends SIGTERM, then SIGKILL after `ExitTimeOut`, to the job's whole process group).
 
-use std::fmt::Write as _;
+use std::{fmt::Write as _, path::PathBuf};
 
-use super::{command, environment};
+use super::{EnvOf, command};
 use crate::{
+  config::source::display_path,
   config::{Restart, Service},
-  error::Result,
+  error::{Error, Result},
   plan::PortMap,
   project::Project,
   sys::Signal,
@@ -35,7 +36,32 @@ pub(super) fn label(project: &Project, service: &Service) -> String {
   format!("dev.{slug}.{}", service.name)
 }
 
-pub(super) fn launchd(project: &Project, service: &Service, ports: &PortMap) -> Result<String> {
+/// launchd reads no env file: an agent can only carry the values themselves, so they are
+/// written only when asked (`--inline-env`).
+pub(super) fn check_env_files(referenced: &[PathBuf]) -> Result<()> {
+  let Some(first) = referenced.first() else {
+    return Ok(());
+  };
+  let names: Vec<String> = referenced.iter().map(|path| display_path(path)).collect();
+  Err(Error::Config {
+    message: format!(
+      "launchd has no env file: the agents would have to carry the values of {} themselves",
+      names.join(", ")
+    ),
+    location: None,
+    hint: Some(format!(
+      "`dev export launchd --inline-env` writes them into the agents (keep those out of version control: {} holds secrets)",
+      display_path(first)
+    )),
+  })
+}
+
+pub(super) fn launchd(
+  project: &Project,
+  service: &Service,
+  ports: &PortMap,
+  env_of: &EnvOf<'_>,
+) -> Result<String> {
   let mut out = String::from(concat!(
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
     "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" ",
@@ -57,7 +83,7 @@ pub(super) fn launchd(project: &Project, service: &Service, ports: &PortMap) -> 
     &service.cwd.path.display().to_string(),
   );
   out.push_str("  <key>EnvironmentVariables</key>\n  <dict>\n");
-  for (key, value) in environment(project, service, ports)? {
+  for (key, value) in env_of(service)?.inline {
     let _ = writeln!(
       out,
       "    <key>{}</key>\n    <string>{}</string>",

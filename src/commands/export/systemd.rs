@@ -1,6 +1,6 @@
 //! `dev export systemd`: a user unit per service that stops like `dev` does
-//! (`KillMode=control-group`, the stop signal, `TimeoutStopSec` = the grace), written so that
-//! `systemd-analyze verify` takes it: quoted one-line values, `%` and `$` escaped, a
+//! (`KillMode=control-group`, the stop signal, `TimeoutStopSec` = the grace), the env files
+//! read through `EnvironmentFile=`, written so that `systemd-analyze verify` takes it: quoted one-line values, `%` and `$` escaped, a
 //! normalized working directory.
 
 use std::{
@@ -8,7 +8,7 @@ use std::{
   path::{Component, Path, PathBuf},
 };
 
-use super::{command, environment};
+use super::{EnvOf, command};
 use crate::{
   config::{Restart, Service, source::display_path},
   error::Result,
@@ -21,7 +21,12 @@ pub(super) fn unit_name(service: &Service) -> String {
   format!("dev-{}.service", service.name)
 }
 
-pub(super) fn systemd(project: &Project, service: &Service, ports: &PortMap) -> Result<String> {
+pub(super) fn systemd(
+  project: &Project,
+  service: &Service,
+  ports: &PortMap,
+  env_of: &EnvOf<'_>,
+) -> Result<String> {
   let mut out = String::from("[Unit]\n");
   let description = service.description.as_deref().unwrap_or(&service.name);
   let _ = writeln!(
@@ -47,7 +52,16 @@ pub(super) fn systemd(project: &Project, service: &Service, ports: &PortMap) -> 
     "WorkingDirectory={}",
     specifiers(&normalized(&service.cwd.path).display().to_string())
   );
-  for (key, value) in environment(project, service, ports)? {
+  let env = env_of(service)?;
+  for file in &env.files {
+    // systemd reads KEY=VALUE lines itself; a value set here too is taken from the file.
+    let _ = writeln!(
+      out,
+      "EnvironmentFile={}",
+      specifiers(&normalized(file).display().to_string())
+    );
+  }
+  for (key, value) in env.inline {
     let _ = writeln!(
       out,
       "Environment={}",

@@ -14,7 +14,7 @@ use crate::{
   ports::{
     holders::{self, Holder, PortReport},
     is_bindable,
-    release::{self, Released, refusal},
+    release::{self, Released, Targets, parents_note, refusal},
   },
   sys::{self, ProcessId, Signal},
   ui::{format::elapsed, output::print_json},
@@ -24,7 +24,7 @@ pub(super) fn free(
   context: &PortContext,
   port: u16,
   grace: Duration,
-  yes: bool,
+  consent: Consent,
   json: bool,
 ) -> Result<()> {
   let report = holders::inspect(port, &context.known_processes());
@@ -34,6 +34,7 @@ pub(super) fn free(
         port,
         stopped: Vec::new(),
         bindable_after_ms: Some(0),
+        parents_left: Vec::new(),
       })?;
     } else {
       context
@@ -45,8 +46,9 @@ pub(super) fn free(
   if report.holders.is_empty() {
     return Err(nothing_to_stop(port, &report));
   }
-  consent(context, port, &report, yes)?;
-  let released = release::release(port, &report.holders, Signal::Term, grace);
+  let targets = Targets::of(&report.holders);
+  ask(context, port, &report, &targets, consent)?;
+  let released = release::release(port, targets, Signal::Term, grace);
   say_released(context, port, &released, json)?;
   if released.bindable_after.is_some()
     && let Some(error) = taken_again(port, &report.holders, &released.stopped)
@@ -78,7 +80,13 @@ fn nothing_to_stop(port: u16, report: &PortReport) -> Error {
         "port {port} is held by a process of user {} (uid {}) that dev cannot see",
         socket.user, socket.uid
       ),
-      hint: format!("if you mean it: `sudo dev port free {port} --yes`"),
+      hint: if sys::effective_uid() == 0 {
+        "even root sees no process for it here: it may be another container's or \
+         namespace's; stop it there"
+          .into()
+      } else {
+        format!("if you mean it: `sudo dev port free {port} --yes --other-users`")
+      },
     },
     None => Error::Port {
       message: format!(
@@ -90,14 +98,30 @@ fn nothing_to_stop(port: u16, report: &PortReport) -> Error {
   }
 }
 
+/// How far `dev port free` may go without asking.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Consent {
+  /// `--yes`: stop a process dev did not start without asking.
+  pub(super) yes: bool,
+  /// `--other-users`: another user's process too (root only).
+  pub(super) other_users: bool,
+}
+
 /// What may be stopped: never what `refusal` forbids; a process dev did not start only
-/// with `--yes` or a "y" on the terminal.
-fn consent(context: &PortContext, port: u16, report: &PortReport, yes: bool) -> Result<()> {
+/// with `--yes` or a "y" on the terminal, after every process to be signalled is listed.
+fn ask(
+  context: &PortContext,
+  port: u16,
+  report: &PortReport,
+  targets: &Targets,
+  consent: Consent,
+) -> Result<()> {
   let refusals: Vec<String> = report
     .holders
     .iter()
     .filter_map(|holder| {
-      refusal(holder, yes).map(|why| format!("pid {} ({}): {why}", holder.pid, holder.command))
+      refusal(holder, consent.other_users)
+        .map(|why| format!("pid {} ({}): {why}", holder.pid, holder.command))
     })
     .collect();
   if !refusals.is_empty() {
@@ -120,19 +144,25 @@ fn consent(context: &PortContext, port: u16, report: &PortReport, yes: bool) -> 
       )
     })
     .collect();
-  if foreign.is_empty() || yes {
+  if foreign.is_empty() || consent.yes {
     return Ok(());
   }
-  let question = format!(
-    "port {port} is held by {}, which dev did not start",
-    foreign.join(" and ")
+  let mut question = format!(
+    "port {port} is held by {}, which dev did not start\n  it would signal: {}",
+    foreign.join(" and "),
+    targets.lines().join(", ")
   );
+  if let Some(note) = parents_note(&targets.parents_left) {
+    question.push_str(&format!("\n  {note}"));
+  }
   if confirm(context, &question) {
     return Ok(());
   }
   Err(Error::Port {
     message: question,
-    hint: format!("`dev port free {port} --yes` stops it (SIGTERM, then SIGKILL after the grace)"),
+    hint: format!(
+      "`dev port free {port} --yes` stops them (SIGTERM, then SIGKILL after the grace)"
+    ),
   })
 }
 
@@ -143,6 +173,7 @@ fn say_released(context: &PortContext, port: u16, released: &Released, json: boo
       port,
       bindable_after_ms: released.bindable_after.map(|d| d.as_millis() as u64),
       stopped: released.stopped.clone(),
+      parents_left: released.parents_left.clone(),
     });
   }
   for stopped in &released.stopped {
@@ -155,6 +186,9 @@ fn say_released(context: &PortContext, port: u16, released: &Released, json: boo
       "{how} pid {} ({})",
       stopped.process.pid, stopped.process.command
     ));
+  }
+  if let Some(note) = parents_note(&released.parents_left) {
+    context.report.step(&note);
   }
   Ok(())
 }
@@ -206,6 +240,8 @@ struct Freed {
   port: u16,
   stopped: Vec<release::Stopped>,
   bindable_after_ms: Option<u64>,
+  /// The holders' parents, not signalled: one may start the holder again.
+  parents_left: Vec<release::Parent>,
 }
 
 /// Asks on the terminal; never when stdin is not one (scripts must say `--yes`).
@@ -216,7 +252,7 @@ fn confirm(context: &PortContext, question: &str) -> bool {
   let mut stderr = std::io::stderr();
   let _ = write!(
     stderr,
-    "{} {question}. Stop it? [y/N] ",
+    "{} {question}\n  Stop them? [y/N] ",
     context.color.warning("?")
   );
   let _ = stderr.flush();

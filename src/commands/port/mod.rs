@@ -49,8 +49,16 @@ pub(crate) fn run(context: &PortContext, command: PortCommand) -> Result<i32> {
       port,
       grace,
       yes,
+      other_users,
       json,
-    } => free::free(context, port, grace, yes, json).map(|()| 0),
+    } => free::free(
+      context,
+      port,
+      grace,
+      free::Consent { yes, other_users },
+      json,
+    )
+    .map(|()| 0),
     PortCommand::Find { from, count, json } => find::find(context, from, count, json).map(|()| 0),
   }
 }

@@ -156,8 +156,9 @@ impl Keeper {
   fn start(state_dir: StateDir, spec: KeeperSpec, lock: File) -> Result<(Self, Receiver<Event>)> {
     let tree =
       Tree::hold(INSTANCE_VARIABLE).map_err(Error::io("cannot hold the service's processes"))?;
-    if let Some(supervisor) = spec.supervisor {
-      // Die with the foreground `dev` (and take the service down with us, gracefully).
+    if let Some(supervisor) = spec.supervisor.or(spec.dies_with) {
+      // Die with the foreground `dev`, or the task's `dev` that started us for its `needs:`
+      // (and take the service down with us, gracefully).
       let watching = sys::end_with_parent(Signal::Term, supervisor.pid)
         .map_err(Error::io("cannot watch dev"))?;
       if !watching {

@@ -74,6 +74,7 @@ impl Keeper {
       Ok(spec) => {
         self.spec = KeeperSpec {
           supervisor: self.spec.supervisor,
+          dies_with: self.spec.dies_with,
           view: self.spec.view,
           watch_override: self.spec.watch_override,
           ..spec

@@ -61,6 +61,9 @@ impl<'a> Run<'a> {
     self.ports.insert(service.name.clone(), chosen);
     let mut spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
     spec.watch_override = self.start.watch;
+    if self.start.tied {
+      spec.dies_with = ProcessId::of(std::process::id());
+    }
     project.state.write_spec(
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),

@@ -40,6 +40,7 @@ use schedule::Schedule;
 
 /// How to start: in the background or not, whether to stop foreign port holders, and
 /// ports fixed on the command line.
+#[derive(Default)]
 pub(crate) struct Start {
   pub(crate) detach: bool,
   pub(crate) force: bool,
@@ -50,6 +51,8 @@ pub(crate) struct Start {
   pub(crate) quiet: bool,
   /// `--watch` (`Some(true)`) or `--no-watch` (`Some(false)`), over the task file.
   pub(crate) watch: Option<bool>,
+  /// Detached, but ended with this `dev` even by SIGKILL: a task's `needs:`.
+  pub(crate) tied: bool,
 }
 
 /// What the threads of one `dev up` tell its event loop. Each carries the launch it is
