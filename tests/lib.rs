@@ -18,6 +18,7 @@ mod pipes;
 mod ports;
 mod readiness;
 mod reliability;
+mod stop_wins;
 mod tasks;
 mod terminal;
 mod ui;

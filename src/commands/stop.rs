@@ -9,7 +9,7 @@ use crate::{
   plan,
   project::Project,
   state::Liveness,
-  supervise::keeper::KEEPER_SLACK,
+  supervise::{keeper::KEEPER_SLACK, stops},
   sys::{self, Signal},
   ui::format::{elapsed, status_text},
 };
@@ -23,6 +23,9 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
       .into_iter()
       .filter(|name| names.is_empty() || names.contains(name)),
   );
+  // A `dev up` starting services waits while this stop looks and signals, and will not
+  // start what this stop names once it has.
+  let announced = stops::announce(&project.state, names);
   let mut pending = Vec::new();
   for name in &order {
     match project.check(name) {
@@ -42,6 +45,7 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
       None => {}
     }
   }
+  drop(announced);
   for (name, state, since) in pending {
     let (_, grace) = project.stop_settings(name);
     if !sys::wait_for_exit(state.keeper, grace + KEEPER_SLACK) {

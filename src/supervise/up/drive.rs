@@ -24,6 +24,11 @@ impl Run<'_> {
         return Err(error);
       }
       if self.start.detach && !self.stopping && self.schedule.settled() {
+        // A stop since the start began wins: no "running" for what it stopped.
+        if let Err(error) = self.heed_stops(None) {
+          self.stop_all();
+          return Err(error);
+        }
         if !self.start.quiet {
           self.project.report.success(
             "running in the background; `dev status` to see them, `dev stop` to stop them",

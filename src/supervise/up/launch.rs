@@ -37,10 +37,26 @@ impl<'a> Run<'a> {
     while let Some(name) = self.schedule.next(&self.project.config)? {
       let service = self.project.config.service(&name).cloned();
       if let Some(service) = service {
+        crate::test_hook::delay("DEV_TEST_LAUNCH_DELAY_MS");
+        // Held until the keeper's state is written: a `dev stop` either sees it or is seen.
+        let _starting = self.stops.starting();
+        self.heed_stops(Some(&name))?;
         self.launch(&service)?;
       }
     }
     Ok(())
+  }
+
+  /// An error when a `dev stop` since this run began stopped any of its services: the stop
+  /// wins over what is still being started.
+  pub(super) fn heed_stops(&self, next: Option<&str>) -> Result<()> {
+    match self.stops.stopped(&self.order) {
+      None => Ok(()),
+      Some(what) => Err(Error::StoppedWhileStarting {
+        not_started: next.map(str::to_owned),
+        what,
+      }),
+    }
   }
 
   fn launch(&mut self, service: &Service) -> Result<()> {

@@ -31,7 +31,7 @@ use crate::{
   plan::{self, PortMap, PortOverrides},
   project::Project,
   state::Liveness,
-  supervise::{preflight, probe::Outcome},
+  supervise::{preflight, probe::Outcome, stops::StopNotices},
   sys::{self, ProcessId, Signal},
 };
 
@@ -92,6 +92,9 @@ struct Run<'a> {
   failure: Option<Error>,
   /// The watch on devtasks.yaml, in the foreground.
   edits: Option<crate::supervise::watch::Watching>,
+  /// Stops since this run began, and every service it may start: a stop wins.
+  stops: StopNotices,
+  order: Vec<String>,
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
@@ -123,6 +126,8 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     stopping: false,
     failure: None,
     edits: None,
+    stops: StopNotices::from_now(&project.state),
+    order: order.iter().map(|s| s.name.clone()).collect(),
   };
   for service in &order {
     run.take_over(&service.name, &order)?;
