@@ -22,4 +22,5 @@ mod stop_wins;
 mod tasks;
 mod terminal;
 mod ui;
+mod verbs;
 mod watch;

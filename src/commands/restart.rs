@@ -71,10 +71,21 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     up::up(project, &moved, &start)?;
   }
   if !not_running.is_empty() {
+    // The way they last ran: a restart in a script (`dev api-restart && run-tests`) must
+    // not turn into a foreground `dev` that never returns.
+    let detach = detach
+      || !not_running
+        .iter()
+        .all(|name| ran_in_foreground(project, name));
     project.report.step(&format!(
-      "{} not running; starting {}",
+      "{} not running; starting {} {}",
       count(not_running.len(), "service was", "services were"),
-      not_running.join(", ")
+      not_running.join(", "),
+      if detach {
+        "in the background"
+      } else {
+        "in the foreground, as it last ran (Ctrl+C stops it; `-d` starts it in the background)"
+      }
     ));
     let start = Start {
       quiet: false,
@@ -106,6 +117,12 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       })
     }
   }
+}
+
+/// Whether the service's last run was shown by a foreground `dev` (its spec stays after a
+/// stop). One that never ran is started in the background, as a restart from any terminal.
+fn ran_in_foreground(project: &Project, name: &str) -> bool {
+  KeeperSpec::read(&project.state, name).is_ok_and(|spec| spec.supervisor.is_some())
 }
 
 /// One running service, restarted by its keeper with the task file as it is now: a new
