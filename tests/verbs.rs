@@ -1,0 +1,59 @@
+//! The lifecycle verbs on a project that is partly or not running: `<svc>-restart` of a
+//! stopped service, `up -d` beside running services, `stop` of a stopped (SIGSTOP) one.
+
+use std::time::Duration;
+
+use crate::harness::*;
+
+/// `dev api-restart && run-tests`: a restart of a service stopped after a background run
+/// starts it in the background again and returns. Before, it became a foreground `dev`
+/// that never returned.
+#[test]
+fn restart_of_a_stopped_background_service_starts_it_in_the_background_and_returns() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["api", "-d"]).success();
+  test.run(&["stop"]).success();
+
+  let mut restart = test.spawn(&["api-restart"]);
+  let code = wait_child(&mut restart, Duration::from_secs(30));
+  let (_, stderr) = test.spawned_output();
+  assert_eq!(code, 0, "{stderr}");
+  assert!(
+    stderr.contains("1 service was not running; starting api in the background"),
+    "{stderr}"
+  );
+  assert!(is_listening(port), "{stderr}");
+  assert_eq!(test.status_json()[0]["mode"], "background");
+  test.run(&["stop"]).success();
+}
+
+/// `dev up -d` with one of two services running starts the other and uses the running one,
+/// as `docker compose up -d` does. Before, it refused: "web is already running".
+#[test]
+fn up_detached_on_a_partly_running_project_starts_what_is_missing() {
+  let (web, api) = (free_port(), free_port());
+  let test = Test::new().servers(&[server("web", web), server("api", api)]);
+  test.run(&["web", "-d"]).success();
+  let web_pid = test.pid_of("web").unwrap();
+
+  let up = test.run(&["up", "-d"]);
+  up.success();
+  assert!(
+    up.stderr().contains("web is already running (pid"),
+    "{}",
+    up.stderr()
+  );
+  wait_until("api listens", Duration::from_secs(10), || is_listening(api));
+  assert_eq!(test.pid_of("web"), Some(web_pid), "web is used as it is");
+
+  // Everything runs now: nothing to start, said as before.
+  let again = test.run(&["up", "-d"]);
+  assert_eq!(again.code(), 1, "{}", again.stderr());
+  assert!(
+    again.stderr().contains("is already running"),
+    "{}",
+    again.stderr()
+  );
+  test.run(&["stop"]).success();
+}
