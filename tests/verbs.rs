@@ -57,3 +57,32 @@ fn up_detached_on_a_partly_running_project_starts_what_is_missing() {
   );
   test.run(&["stop"]).success();
 }
+
+/// A service stopped with SIGSTOP (Ctrl+Z in its terminal, a debugger) ends on its stop
+/// signal at once: SIGCONT goes with it. Before, the signal stayed pending and the stop
+/// waited out the whole grace, then SIGKILLed it: no graceful shutdown.
+#[test]
+fn stop_of_a_sigstopped_service_wakes_it_for_its_graceful_shutdown() {
+  let test = Test::with_config(
+    "services:\n  api:\n    run: exec python3 -u graceful.py\n    stop: { grace: 10s }\n",
+  );
+  test.write(
+    "graceful.py",
+    "import signal, sys, time\n\ndef bye(*_):\n    print('graceful shutdown', flush=True)\n    sys.exit(0)\n\nsignal.signal(signal.SIGTERM, bye)\nprint('up', flush=True)\ntime.sleep(600)\n",
+  );
+  test.run(&["api", "-d"]).success();
+  wait_until("api runs", Duration::from_secs(10), || {
+    test.log("api").contains("up")
+  });
+  let pid = test.pid_of("api").unwrap();
+  signal(pid, libc::SIGSTOP);
+  wait_until("api is stopped", Duration::from_secs(5), || {
+    procs::is_stopped(pid)
+  });
+  test.run(&["stop"]).success();
+  assert!(
+    test.log("api").contains("graceful shutdown"),
+    "{}",
+    test.log("api")
+  );
+}
