@@ -86,3 +86,31 @@ fn stop_of_a_sigstopped_service_wakes_it_for_its_graceful_shutdown() {
     test.log("api")
   );
 }
+
+/// Ctrl+C starts a graceful stop and says how to hurry it; a second Ctrl+C forces it, long
+/// before the grace is over. Before, nothing said so, and users reached for `kill -9`.
+#[test]
+fn a_second_ctrl_c_forces_the_graceful_stop_and_the_first_says_so() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "ignore-term", "60s"));
+  let mut dev = test.spawn(&[]);
+  wait_until("api listens", Duration::from_secs(15), || {
+    is_listening(port)
+  });
+  signal(dev.id(), libc::SIGINT);
+  wait_until_else(
+    "the hint",
+    Duration::from_secs(10),
+    || {
+      test
+        .spawned_output()
+        .1
+        .contains("press Ctrl+C again to force")
+    },
+    || test.spawned_output().1,
+  );
+  signal(dev.id(), libc::SIGINT);
+  wait_child(&mut dev, Duration::from_secs(20));
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(is_bindable(port));
+}

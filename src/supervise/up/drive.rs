@@ -19,7 +19,7 @@ impl Run<'_> {
       if !self.stopping
         && let Err(error) = self.start_what_may_start()
       {
-        self.report_stopping();
+        self.report_stopping(false);
         self.stop_all();
         return Err(error);
       }
@@ -59,7 +59,7 @@ impl Run<'_> {
         }
       };
       if let Some(error) = failure {
-        self.begin_stopping();
+        self.begin_stopping(matches!(error, Error::Interrupted));
         // In the background, the keepers have been waited for: nothing is left to show.
         if self.start.detach {
           return Err(error);
@@ -84,9 +84,11 @@ impl Run<'_> {
     Error::Interrupted
   }
 
-  fn begin_stopping(&mut self) {
+  /// `interrupted`: by Ctrl+C or its kin, which a second one hurries — said, since a grace
+  /// can be long and a user otherwise reaches for `kill -9`.
+  fn begin_stopping(&mut self, interrupted: bool) {
     if !self.stopping {
-      self.report_stopping();
+      self.report_stopping(interrupted);
       self.stopping = true;
       self.stop_all();
     }
@@ -121,7 +123,7 @@ impl Run<'_> {
     }
   }
 
-  fn report_stopping(&self) {
+  fn report_stopping(&self, interrupted: bool) {
     let live: Vec<&str> = self
       .schedule
       .keepers()
@@ -129,10 +131,15 @@ impl Run<'_> {
       .map(|(name, _)| name)
       .collect();
     if !live.is_empty() {
+      let force = if interrupted && !self.start.detach {
+        " (press Ctrl+C again to force)"
+      } else {
+        ""
+      };
       self
         .project
         .report
-        .step(&format!("stopping {}…", live.join(", ")));
+        .step(&format!("stopping {}…{force}", live.join(", ")));
     }
   }
 
