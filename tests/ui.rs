@@ -226,3 +226,31 @@ fn a_service_is_starting_until_its_probe_passes_then_ready_then_unhealthy_when_i
   ui.keys(&["q"]);
   test.args(&["stop"]).status(0).run();
 }
+
+/// `kill` of the dashboard (TERM, INT, HUP) gives the terminal back as a quit does: main
+/// screen, cursor shown, cooked mode. Before, the shell came back raw, on the alternate
+/// screen, with no cursor.
+#[test]
+fn a_killed_dashboard_gives_the_terminal_back() {
+  for (name, number) in [
+    ("TERM", libc::SIGTERM),
+    ("INT", libc::SIGINT),
+    ("HUP", libc::SIGHUP),
+  ] {
+    let test = Test::with_config("services:\n  idle:\n    run: sleep 60\n");
+    let ui = Tmux::start(&test, "ui", 100, 20);
+    ui.wait_for("q quits");
+    let dashboard = test
+      .processes()
+      .into_iter()
+      .find(|pid| procs::command_line(*pid).ends_with(" ui"))
+      .expect("the dashboard's process");
+    signal(dashboard, number);
+    ui.wait_for("dev exited with");
+    let state = ui.terminal_state();
+    assert!(
+      state.starts_with("alternate screen: 0, cursor shown: 1") && state.contains(" icanon"),
+      "after SIG{name}: {state}"
+    );
+  }
+}

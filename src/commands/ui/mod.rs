@@ -37,6 +37,7 @@ use crate::{
   commands::health,
   error::{Error, Result},
   project::Project,
+  sys::{self, Signal},
 };
 
 /// News (log lines, keys) is looked for this often when nothing happens.
@@ -132,9 +133,17 @@ fn show(
   let palette = Palette {
     colors: project.color.is_enabled(),
   };
+  // `kill` of the dashboard (TERM, INT, HUP) would otherwise end it with the terminal
+  // still raw, on the alternate screen, with no cursor: heard here, it quits and the
+  // screen is given back. (In raw mode Ctrl+C is a key, not a signal.)
+  let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
+    .map_err(Error::io("cannot install signal handlers"))?;
   let mut screen = Screen::open()?;
   let (mut drawn, mut dirty) = (Instant::now(), true);
   loop {
+    if signals.try_recv().is_ok() {
+      return Err(Error::Interrupted);
+    }
     let wait = if dirty {
       FRAME.saturating_sub(drawn.elapsed())
     } else {
