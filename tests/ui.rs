@@ -254,3 +254,40 @@ fn a_killed_dashboard_gives_the_terminal_back() {
     );
   }
 }
+
+/// A restarted service is `starting` until its new run listens, not `ready` on the strength
+/// of the previous run's probe. Before, the old probe was credited to the new pid: `ready`
+/// before it listened, then `unhealthy`, never `starting`.
+#[test]
+fn a_restarted_service_shows_starting_until_its_new_run_is_ready() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "$(cat delay)")]);
+  test.write("delay", "0");
+  test.args(&["up", "-d"]).status(0).run();
+  let old = test.pid_of("api").unwrap();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  let row_says = |state: &'static str| {
+    move |screen: &str| {
+      screen
+        .lines()
+        // Its row, not its log lines (server.py prints "starting at …").
+        .any(|line| line.starts_with("api ") && line.contains(state) && !line.contains("│"))
+    }
+  };
+  ui.wait_until("api ready", row_says("ready"));
+  // The new run takes 30 s to listen.
+  test.write("delay", "30");
+  let _restart = test
+    .command(&["api-restart"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  test.wait_for_a_new_pid("api", old);
+  ui.wait_until("api starting", row_says("starting"));
+  assert!(
+    !is_listening(port),
+    "it was shown starting only after it listened"
+  );
+  ui.keys(&["q"]);
+}

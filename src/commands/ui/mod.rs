@@ -80,6 +80,7 @@ fn prober(
   results: &mpsc::Sender<HashMap<String, Probed>>,
 ) {
   loop {
+    let at_ms = crate::ui::timestamp::now_millis();
     let probed = health::probe_all(project, &[])
       .into_iter()
       .map(|row| {
@@ -87,6 +88,7 @@ fn prober(
           healthy: row.healthy,
           latency_ms: row.latency_ms,
           detail: row.detail,
+          at_ms,
         };
         (row.service, probed)
       })
