@@ -291,3 +291,32 @@ fn a_restarted_service_shows_starting_until_its_new_run_is_ready() {
   );
   ui.keys(&["q"]);
 }
+
+/// A stop from another terminal whose main process ends at once while the rest of its tree
+/// takes the grace shows `stopping…`, not `restarting…`.
+#[test]
+fn a_stop_whose_main_process_is_gone_shows_stopping_for_the_whole_grace() {
+  // `tree`: the main process ends on SIGTERM, a setsid grandchild ignores it.
+  let test = Test::new().servers(&[server("slow", free_port())
+    .mode("tree")
+    .field("stop: { grace: 5s }")]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  let row_says = |state: &'static str| {
+    move |screen: &str| {
+      screen
+        .lines()
+        .any(|line| line.starts_with("slow ") && line.contains(state) && !line.contains("│"))
+    }
+  };
+  ui.wait_until("slow ready", row_says("ready"));
+  let main = test.pid_of("slow").unwrap();
+  let mut stop = test.command(&["slow-stop"]).spawn().unwrap();
+  wait_until("the main process is gone", Duration::from_secs(10), || {
+    !is_alive(main)
+  });
+  ui.wait_until("slow stopping", row_says("stopping…"));
+  assert!(!row_says("restarting…")(&ui.screen()), "{}", ui.screen());
+  assert_eq!(wait_child(&mut stop, Duration::from_secs(20)), 0);
+  ui.keys(&["q"]);
+}

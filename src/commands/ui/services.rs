@@ -117,6 +117,8 @@ impl Reader {
         let earlier_run = probed.is_some_and(|probe| probe.at_ms < state.started_at_ms);
         let probed = probed.filter(|_| !earlier_run);
         row.state = match probed {
+          // First: a stop's main process may be gone long before the rest of its tree.
+          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
           // From the keeper's first signal to the new run's start (a restart from anywhere:
           // a CLI verb, a watched file, the restart policy — whose old run is already gone).
           _ if state.transition == Some(Transition::Restarting)
@@ -124,7 +126,6 @@ impl Reader {
           {
             "restarting…".into()
           }
-          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
           None if earlier_run && state.uptime() < start_timeout => "starting".into(),
           None => "running".into(),
           Some(probe) if probe.healthy => {
