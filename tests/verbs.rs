@@ -114,3 +114,30 @@ fn a_second_ctrl_c_forces_the_graceful_stop_and_the_first_says_so() {
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(is_bindable(port));
 }
+
+/// A restart whose new run is stopped by `dev stop` before it is ready says it was stopped.
+/// Before, it said "exited before it was ready again".
+#[test]
+fn a_restart_cut_short_by_a_stop_says_it_was_stopped() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "$(cat delay)")]);
+  test.write("delay", "0");
+  test.run(&["up", "-d"]).success();
+  let old = test.pid_of("api").unwrap();
+  test.write("delay", "30");
+  let restart = test
+    .command(&["api-restart"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+  test.wait_for_a_new_pid("api", old);
+  test.run(&["stop"]).success();
+  let restart = restart.wait_with_output().unwrap();
+  let said = String::from_utf8_lossy(&restart.stderr);
+  assert_eq!(restart.status.code(), Some(1), "{said}");
+  assert!(
+    said.contains("api was stopped before it was ready again"),
+    "{said}"
+  );
+}

@@ -176,6 +176,11 @@ fn restart_in_place(
       ));
       Ok(())
     }
+    // A keeper that ends on a stop removes the state; one whose service ended by itself
+    // records how.
+    Verdict::Gone if project.state.read(name).is_none() => Err(failure(
+      "was stopped before it was ready again (by `dev stop` or a signal to its keeper)".into(),
+    )),
     Verdict::Gone => Err(failure("exited before it was ready again".into())),
     Verdict::TimedOut(_, last) => Err(failure(format!(
       "was not ready again: {} → {}",
