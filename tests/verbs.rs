@@ -141,3 +141,51 @@ fn a_restart_cut_short_by_a_stop_says_it_was_stopped() {
     "{said}"
   );
 }
+
+/// A restart that moves a service back to its primary port (free again) restarts the
+/// running services that were given its old port, so they follow it. Before, they were
+/// left on the old port with a warning.
+#[test]
+fn a_restart_back_to_the_primary_port_restarts_the_services_given_the_old_one() {
+  let (port, fallback) = (free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:
+  backend:
+    run: exec python3 -u server.py
+    port: {port}
+    fallback: [{fallback}]
+  frontend:
+    run: echo \"api at $API_URL\"; exec sleep 30
+    env: {{ API_URL: \"http://127.0.0.1:${{backend.port}}\" }}
+    depends_on: [backend]
+"
+  ));
+  let holder = test.foreign(port, "127.0.0.1", "plain");
+  test.run(&["up", "-d"]).success();
+  let at = |port: u16| format!("api at http://127.0.0.1:{port}");
+  wait_until(
+    "frontend uses the fallback",
+    Duration::from_secs(10),
+    || test.log("frontend").contains(&at(fallback)),
+  );
+  drop(holder);
+  wait_until("the primary port is free", Duration::from_secs(10), || {
+    is_bindable(port)
+  });
+  let restart = test.run(&["backend-restart"]);
+  restart.success();
+  assert!(
+    restart
+      .stderr()
+      .contains("restarting frontend too, it was given the old port"),
+    "{}",
+    restart.stderr()
+  );
+  wait_until_else(
+    "frontend follows backend to its primary port",
+    Duration::from_secs(10),
+    || test.log("frontend").contains(&at(port)),
+    || test.log("frontend"),
+  );
+  test.run(&["stop"]).success();
+}

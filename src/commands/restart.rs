@@ -35,7 +35,11 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
   let mut moved = Vec::new();
   let mut failed: Vec<Error> = Vec::new();
   project.state.ensure()?;
-  for name in &targets {
+  let mut targets = targets;
+  let mut next = 0;
+  while let Some(name) = targets.get(next).cloned() {
+    next += 1;
+    let name = &name;
     let Some(service) = project.config.service(name) else {
       continue;
     };
@@ -54,8 +58,16 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       moved.push(name.clone());
       continue;
     }
-    if let Err(error) = restart_in_place(project, service, &state, hard) {
-      failed.push(error);
+    match restart_in_place(project, service, &state, hard) {
+      // Those that were given its old port are restarted after it, with the new one.
+      Ok(users) => {
+        let again: Vec<String> = users
+          .into_iter()
+          .filter(|user| !targets[next..].contains(user))
+          .collect();
+        targets.extend(again);
+      }
+      Err(error) => failed.push(error),
     }
   }
   if !moved.is_empty() {
@@ -132,9 +144,9 @@ fn restart_in_place(
   service: &Service,
   state: &ServiceState,
   hard: bool,
-) -> Result<()> {
+) -> Result<Vec<String>> {
   let name = &service.name;
-  let (spec, ports) = rewrite_spec(project, service, state, hard)?;
+  let (spec, ports, users) = rewrite_spec(project, service, state, hard)?;
   let since = Instant::now();
   let _ = sys::signal_process(
     state.keeper.pid,
@@ -161,7 +173,7 @@ fn restart_in_place(
   ));
   // Health starts over with the new process: wait for it as on a first start.
   let Some(check) = Check::new(service, &spec, &ports, Some(state.keeper)) else {
-    return Ok(());
+    return Ok(users);
   };
   match wait_ready(
     &check,
@@ -174,7 +186,7 @@ fn restart_in_place(
         "{name} ready again ({} after the restart)",
         elapsed(since.elapsed().max(after))
       ));
-      Ok(())
+      Ok(users)
     }
     // A keeper that ends on a stop removes the state; one whose service ended by itself
     // records how.
@@ -187,19 +199,20 @@ fn restart_in_place(
       check.target(),
       last.detail
     ))),
-    Verdict::Cancelled => Ok(()),
+    Verdict::Cancelled => Ok(users),
   }
 }
 
 /// The keeper's spec for the restart, written: ports as a start would choose them (the ones
 /// the service holds counting as free, so an edited `port:` is taken now), handed over in
-/// the machine's ledger, a move said.
+/// the machine's ledger, a move said — with the running services that were given the old
+/// port, to restart after it.
 fn rewrite_spec(
   project: &Project,
   service: &Service,
   state: &ServiceState,
   hard: bool,
-) -> Result<(KeeperSpec, PortMap)> {
+) -> Result<(KeeperSpec, PortMap, Vec<String>)> {
   let name = &service.name;
   let how = Allocation {
     force: hard,
@@ -216,7 +229,9 @@ fn rewrite_spec(
     .state
     .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
   up::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
+  let mut users = Vec::new();
   if before != after && !before.is_empty() {
+    users = port_users(project, name);
     let list = |ports: &[u16]| {
       ports
         .iter()
@@ -228,10 +243,10 @@ fn rewrite_spec(
       "{name} moves from port {} to {}{}",
       list(&before),
       list(&after),
-      dependents_note(project, name)
+      users_note(&users)
     ));
   }
-  Ok((spec, ports))
+  Ok((spec, ports, users))
 }
 
 /// The state of the new run once the keeper has started it. `Err(Some(why))` when the
@@ -264,11 +279,11 @@ fn next_run(
   }
 }
 
-/// `; restart frontend too, it uses ${api.port}`, for the running services that use the
-/// port of one that moved.
-fn dependents_note(project: &Project, moved: &str) -> String {
+/// The running services given the port of one that moved (`${api.port}` in their `run:`
+/// or `env:`): left alone they would talk to the old port.
+fn port_users(project: &Project, moved: &str) -> Vec<String> {
   let reference = format!("${{{moved}.");
-  let using: Vec<&str> = project
+  project
     .config
     .services
     .iter()
@@ -280,18 +295,18 @@ fn dependents_note(project: &Project, moved: &str) -> String {
           .any(|(_, value)| value.contains(&reference))
     })
     .filter(|other| project.is_running(&other.name))
-    .map(|other| other.name.as_str())
-    .collect();
-  if using.is_empty() {
-    return String::new();
+    .map(|other| other.name.clone())
+    .collect()
+}
+
+/// `; restarting frontend too, it was given the old port`.
+fn users_note(users: &[String]) -> String {
+  match users {
+    [] => String::new(),
+    [one] => format!("; restarting {one} too, it was given the old port"),
+    many => format!(
+      "; restarting {} too, they were given the old port",
+      many.join(", ")
+    ),
   }
-  let commands: Vec<String> = using
-    .iter()
-    .map(|name| format!("`dev {name}-restart`"))
-    .collect();
-  format!(
-    "; {} still use the old port: {}",
-    using.join(", "),
-    commands.join(", ")
-  )
 }
