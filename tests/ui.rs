@@ -320,3 +320,39 @@ fn a_stop_whose_main_process_is_gone_shows_stopping_for_the_whole_grace() {
   assert_eq!(wait_child(&mut stop, Duration::from_secs(20)), 0);
   ui.keys(&["q"]);
 }
+
+/// The dashboard promises no side effects: what a keeper killed without a word left is
+/// shown, not ended (the next CLI command ends it and says so). Before, its health probes
+/// went through the CLI's check and ended it.
+#[test]
+fn the_dashboard_leaves_what_a_killed_keeper_left_to_the_next_cli_command() {
+  let (port, web) = (free_port(), free_port());
+  let test = Test::new().servers(&[server("api", port), server("web", web)]);
+  test.args(&["up", "-d"]).status(0).run();
+  wait_until("api listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let state: serde_json::Value =
+    serde_json::from_str(&std::fs::read_to_string(test.path().join(".dev/api.json")).unwrap())
+      .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  let api = test.listening_pid("api").unwrap();
+  signal(keeper, libc::SIGKILL);
+  wait_until("keeper gone", Duration::from_secs(5), || !is_alive(keeper));
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  // web's `ready` comes from a probe of every service, api's look included.
+  ui.wait_until("web ready", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("web ") && line.contains("ready"))
+  });
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  assert!(is_alive(api), "the dashboard ended api's survivor");
+  let stop = test.run(&["stop"]);
+  assert!(
+    stop.stderr().contains("api's keeper was killed; stopped"),
+    "{}",
+    stop.stderr()
+  );
+}

@@ -81,7 +81,7 @@ fn prober(
 ) {
   loop {
     let at_ms = crate::ui::timestamp::now_millis();
-    let probed = health::probe_all(project, &[])
+    let probed = health::probe_all_looking(project)
       .into_iter()
       .map(|row| {
         let probed = Probed {
