@@ -356,3 +356,31 @@ fn the_dashboard_leaves_what_a_killed_keeper_left_to_the_next_cli_command() {
     stop.stderr()
   );
 }
+
+/// A service added to devtasks.yaml while the dashboard is open, then started, is shown
+/// and probed by its config. Before, the dashboard kept the file it opened with: the row
+/// said "not in devtasks.yaml", in red, and was never probed.
+#[test]
+fn a_service_added_to_the_task_file_while_the_dashboard_is_open_is_shown_by_its_config() {
+  let (api, added) = (free_port(), free_port());
+  let test = Test::new().servers(&[server("api", api)]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  ui.wait_until("api ready", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("api ") && line.contains("ready"))
+  });
+  test.write(
+    "devtasks.yaml",
+    &services(&[server("api", api), server("added", added)]),
+  );
+  test.args(&["up", "-d", "added"]).status(0).run();
+  ui.wait_until("added ready, by its config", |screen| {
+    screen.lines().any(|line| {
+      line.starts_with("added ") && line.contains("ready") && !line.contains("not in devtasks")
+    })
+  });
+  ui.keys(&["q"]);
+  test.run(&["stop"]).success();
+}
