@@ -384,3 +384,25 @@ fn a_service_added_to_the_task_file_while_the_dashboard_is_open_is_shown_by_its_
   ui.keys(&["q"]);
   test.run(&["stop"]).success();
 }
+
+/// Below 120 columns the PORT column shows the port, not a URL cut to "http://".
+#[test]
+fn a_narrow_dashboard_shows_ports_not_cut_urls() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 100, 20);
+  ui.wait_until("api's port", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("api ") && line.contains(&port.to_string()))
+  });
+  let screen = ui.screen();
+  let row = screen
+    .lines()
+    .find(|line| line.starts_with("api "))
+    .unwrap();
+  assert!(!row.contains("http"), "{screen}");
+  ui.keys(&["q"]);
+  test.run(&["stop"]).success();
+}
