@@ -277,7 +277,7 @@ fn a_restarted_service_shows_starting_until_its_new_run_is_ready() {
   ui.wait_until("api ready", row_says("ready"));
   // The new run takes 30 s to listen.
   test.write("delay", "30");
-  let _restart = test
+  let mut restart = test
     .command(&["api-restart"])
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null())
@@ -290,6 +290,10 @@ fn a_restarted_service_shows_starting_until_its_new_run_is_ready() {
     "it was shown starting only after it listened"
   );
   ui.keys(&["q"]);
+  // The restart waits for a readiness 30 s away: ours to end.
+  let _ = restart.kill();
+  let _ = restart.wait();
+  test.run(&["stop"]).success();
 }
 
 /// A stop from another terminal whose main process ends at once while the rest of its tree
