@@ -189,3 +189,27 @@ fn a_restart_back_to_the_primary_port_restarts_the_services_given_the_old_one() 
   );
   test.run(&["stop"]).success();
 }
+
+/// `dev stop` of a service that takes its grace says Ctrl+C forces it, and Ctrl+C does.
+/// Before, Ctrl+C only killed `dev stop` and the service went on taking its whole grace.
+#[test]
+fn ctrl_c_during_dev_stop_forces_it() {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "ignore-term", "60s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  let mut stop = test.spawn(&["stop"]);
+  wait_until_else(
+    "the hint",
+    Duration::from_secs(10),
+    || test.spawned_output().1.contains("press Ctrl+C to force"),
+    || test.spawned_output().1,
+  );
+  signal(stop.id(), libc::SIGINT);
+  assert_eq!(wait_child(&mut stop, Duration::from_secs(20)), 0);
+  let (_, stderr) = test.spawned_output();
+  assert!(stderr.contains("stopping now (SIGKILL)"), "{stderr}");
+  assert!(stderr.contains("api stopped"), "{stderr}");
+  assert!(!is_alive(pid), "{stderr}");
+  test.wait_for_no_processes(Duration::from_secs(10));
+}

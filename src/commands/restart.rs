@@ -30,12 +30,11 @@ use crate::{
 /// showing their output); services that are not running are started.
 pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: bool) -> Result<()> {
   // Dependencies first: a frontend restarted after its backend finds the new one.
-  let targets = plan::restart_order(&project.config, names);
+  let mut targets = plan::restart_order(&project.config, names);
   let mut not_running = Vec::new();
   let mut moved = Vec::new();
   let mut failed: Vec<Error> = Vec::new();
   project.state.ensure()?;
-  let mut targets = targets;
   let mut next = 0;
   while let Some(name) = targets.get(next).cloned() {
     next += 1;
@@ -83,51 +82,63 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     up::up(project, &moved, &start)?;
   }
   if !not_running.is_empty() {
-    // The way they last ran: a restart in a script (`dev api-restart && run-tests`) must
-    // not turn into a foreground `dev` that never returns.
-    let detach = detach
-      || !not_running
-        .iter()
-        .all(|name| ran_in_foreground(project, name));
-    project.report.step(&format!(
-      "{} not running; starting {} {}",
-      count(not_running.len(), "service was", "services were"),
-      not_running.join(", "),
-      if detach {
-        "in the background"
-      } else {
-        "in the foreground, as it last ran (Ctrl+C stops it; `-d` starts it in the background)"
-      }
-    ));
-    let start = Start {
-      quiet: false,
-      detach,
-      force: hard,
-      overrides: PortOverrides::default(),
-      open: false,
-      watch: None,
-    };
-    up::up(project, &not_running, &start)?;
+    start_not_running(project, &not_running, hard, detach)?;
   }
   match failed.len() {
     0 => Ok(()),
     1 => Err(failed.remove(0)),
-    _ => {
-      for error in &failed {
-        project.report.failure(&error.to_string());
-      }
-      let names: Vec<String> = failed
-        .iter()
-        .filter_map(|error| match error {
-          Error::RestartFailed { service, .. } => Some(service.clone()),
-          _ => None,
-        })
-        .collect();
-      Err(Error::RestartFailed {
-        service: names.join(", "),
-        reason: "did not restart".into(),
-      })
+    _ => Err(all_failed(project, &failed)),
+  }
+}
+
+/// Services a restart found stopped, started the way they last ran: a restart in a script
+/// (`dev api-restart && run-tests`) must not turn into a foreground `dev` that never returns.
+fn start_not_running(
+  project: &Project,
+  not_running: &[String],
+  hard: bool,
+  detach: bool,
+) -> Result<()> {
+  let detach = detach
+    || !not_running
+      .iter()
+      .all(|name| ran_in_foreground(project, name));
+  project.report.step(&format!(
+    "{} not running; starting {} {}",
+    count(not_running.len(), "service was", "services were"),
+    not_running.join(", "),
+    if detach {
+      "in the background"
+    } else {
+      "in the foreground, as it last ran (Ctrl+C stops it; `-d` starts it in the background)"
     }
+  ));
+  let start = Start {
+    quiet: false,
+    detach,
+    force: hard,
+    overrides: PortOverrides::default(),
+    open: false,
+    watch: None,
+  };
+  up::up(project, not_running, &start)
+}
+
+/// Several restarts failed: each said, and one error naming them all.
+fn all_failed(project: &Project, failed: &[Error]) -> Error {
+  for error in failed {
+    project.report.failure(&error.to_string());
+  }
+  let names: Vec<String> = failed
+    .iter()
+    .filter_map(|error| match error {
+      Error::RestartFailed { service, .. } => Some(service.clone()),
+      _ => None,
+    })
+    .collect();
+  Error::RestartFailed {
+    service: names.join(", "),
+    reason: "did not restart".into(),
   }
 }
 
