@@ -14,7 +14,10 @@ use crate::{
   plan,
   project::Project,
   state::Liveness,
-  supervise::{keeper::KEEPER_SLACK, stops},
+  supervise::{
+    keeper::{HURRY, KEEPER_SLACK},
+    stops,
+  },
   sys::{self, ProcessId, Signal},
   ui::format::{elapsed, status_text},
 };
@@ -132,7 +135,7 @@ impl Waiting {
       {
         project.report.step("stopping now (SIGKILL)");
         for keeper in keepers {
-          let _ = sys::signal_process(keeper.pid, Signal::Term);
+          let _ = sys::signal_process(keeper.pid, HURRY);
         }
       }
     }

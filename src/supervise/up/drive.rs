@@ -7,6 +7,7 @@ use std::{
 };
 
 use super::{Run, UpEvent, relay::open_browser};
+use crate::supervise::keeper::HURRY;
 use crate::{
   error::{Error, Result},
   sys::{self, ProcessId, Signal},
@@ -79,7 +80,7 @@ impl Run<'_> {
     self.cancel.store(true, Ordering::Relaxed);
     if self.stopping {
       self.project.report.step("stopping now (SIGKILL)");
-      self.stop_all();
+      self.signal_all(HURRY);
     }
     Error::Interrupted
   }
@@ -146,16 +147,22 @@ impl Run<'_> {
   /// Every keeper this `dev` started, stopped; in the background, waited for (bounded), so
   /// that a failed start never leaves its first half running.
   fn stop_all(&self) {
-    let keepers: Vec<ProcessId> = self.schedule.keepers().map(|(_, k)| k).collect();
-    for keeper in &keepers {
-      if keeper.is_alive() {
-        let _ = sys::signal_process(keeper.pid, Signal::Term);
-      }
-    }
+    let keepers = self.signal_all(Signal::Term);
     if self.start.detach {
       for keeper in &keepers {
         sys::wait_for_exit(*keeper, Duration::from_secs(60));
       }
     }
+  }
+
+  /// `signal` to every live keeper this `dev` started; all of them, to wait for.
+  fn signal_all(&self, signal: Signal) -> Vec<ProcessId> {
+    let keepers: Vec<ProcessId> = self.schedule.keepers().map(|(_, k)| k).collect();
+    for keeper in &keepers {
+      if keeper.is_alive() {
+        let _ = sys::signal_process(keeper.pid, signal);
+      }
+    }
+    keepers
   }
 }

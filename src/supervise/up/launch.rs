@@ -47,10 +47,19 @@ impl<'a> Run<'a> {
     Ok(())
   }
 
-  /// An error when a `dev stop` since this run began stopped any of its services: the stop
-  /// wins over what is still being started.
+  /// An error when a `dev stop` since this run began stopped the service about to start or
+  /// one it depends on (`None`: any of this run's): the stop wins over what is still being
+  /// started. A stop of an unrelated service (then an edit that adds one, in the
+  /// foreground) stops nothing more.
   pub(super) fn heed_stops(&self, next: Option<&str>) -> Result<()> {
-    match self.stops.stopped(&self.order) {
+    let concerned: Vec<String> = match next {
+      Some(name) => plan::start_order(&self.project.config, &[name.to_owned()])
+        .into_iter()
+        .map(|service| service.name.clone())
+        .collect(),
+      None => self.order.clone(),
+    };
+    match self.stops.stopped(&concerned) {
       None => Ok(()),
       Some(what) => Err(Error::StoppedWhileStarting {
         not_started: next.map(str::to_owned),
