@@ -10,6 +10,16 @@ use crate::harness::*;
 /// after the stop, without the dependency it requires, and `up -d` said "running".
 #[test]
 fn a_stop_while_up_starts_dependents_stops_them_and_up_says_so() {
+  stop_while_web_is_ready(&["stop"], "every service");
+}
+
+/// The same with `dev stop web`: `api` needs `web`, so it is not started either.
+#[test]
+fn a_stop_of_the_dependency_while_up_starts_its_dependent_stops_the_start() {
+  stop_while_web_is_ready(&["stop", "web"], "web");
+}
+
+fn stop_while_web_is_ready(stop_args: &[&str], what: &str) {
   let (web, api) = (free_port(), free_port());
   let test = Test::new().servers(&[
     server("web", web).mode("http"),
@@ -30,8 +40,7 @@ fn a_stop_while_up_starts_dependents_stops_them_and_up_says_so() {
     || said().contains("web ready"),
     said,
   );
-  let stop = test.run(&["stop"]);
-  stop.success();
+  test.run(stop_args).success();
   let code = wait_child(&mut up, Duration::from_secs(30));
   let said = said();
   assert_ne!(
@@ -40,7 +49,9 @@ fn a_stop_while_up_starts_dependents_stops_them_and_up_says_so() {
   );
   assert!(!said.contains("running in the background"), "{said}");
   assert!(
-    said.contains("api was not started: `dev stop` stopped every service while it started"),
+    said.contains(&format!(
+      "api was not started: `dev stop` stopped {what} while it started"
+    )),
     "{said}"
   );
   assert!(!is_listening(api), "api runs without web");
