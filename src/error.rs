@@ -112,6 +112,14 @@ pub(crate) enum Error {
   #[error("interrupted")]
   Interrupted,
 
+  /// `dev stop` stopped this project (or these services) while `dev up` was starting them:
+  /// the stop wins, and what it had not reached yet is not started.
+  #[error("{}`dev stop` stopped {what} while it started", not_started.as_ref().map(|s| format!("{s} was not started: ")).unwrap_or_default())]
+  StoppedWhileStarting {
+    not_started: Option<String>,
+    what: String,
+  },
+
   /// The foreground `dev` a keeper was to report to was gone before the service started.
   #[error("dev exited before the service started")]
   SupervisorGone,

@@ -38,7 +38,15 @@ fn commands_whose_reader_went_away_end_quietly_with_0() {
     .mode("http")
     .field("health: { http: 'http://127.0.0.1:$PORT/', interval: 100ms }")]);
   test.run(&["up", "-d"]).success();
-  let ports: Vec<String> = (18000..18400).map(|p| p.to_string()).collect();
+  // 400 ports to check, free now: the test passes beside other listeners on the machine
+  // (it assumed 18000–18399 free). One of ours listens in the range, to prove it.
+  let held = free_port();
+  let _listener = std::net::TcpListener::bind(("127.0.0.1", held)).unwrap();
+  let ports: Vec<String> = (held..u16::MAX)
+    .filter(|port| is_bindable(*port))
+    .take(400)
+    .map(|p| p.to_string())
+    .collect();
   let mut check = vec!["port", "check"];
   check.extend(ports.iter().map(String::as_str));
   let commands: Vec<Vec<&str>> = vec![

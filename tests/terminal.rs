@@ -29,6 +29,8 @@ fn colors_follow_no_color_clicolor_and_force_color() {
   // NO_COLOR wins over everything; FORCE_COLOR=0 forces nothing.
   assert!(!status_with(&test, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains(ESCAPE));
   assert!(!status_with(&test, &[("FORCE_COLOR", "0")]).contains(ESCAPE));
+  // CLICOLOR_FORCE=0 is off, not set: it forced color into a pipe.
+  assert!(!status_with(&test, &[("CLICOLOR_FORCE", "0")]).contains(ESCAPE));
 }
 
 #[test]
@@ -51,6 +53,8 @@ fn on_a_terminal_clicolor_0_and_term_dumb_mean_no_color() {
   assert!(terminal(&[]).contains(ESCAPE), "a terminal gets colors");
   assert!(!terminal(&[("CLICOLOR", "0")]).contains(ESCAPE));
   assert!(!terminal(&[("TERM", "dumb")]).contains(ESCAPE));
+  // Node's FORCE_COLOR=0: no color, even on a terminal (it colored before).
+  assert!(!terminal(&[("FORCE_COLOR", "0")]).contains(ESCAPE));
 }
 
 /// Removes ANSI escape sequences.

@@ -226,3 +226,188 @@ fn a_service_is_starting_until_its_probe_passes_then_ready_then_unhealthy_when_i
   ui.keys(&["q"]);
   test.args(&["stop"]).status(0).run();
 }
+
+/// `kill` of the dashboard (TERM, INT, HUP) gives the terminal back as a quit does: main
+/// screen, cursor shown, cooked mode. Before, the shell came back raw, on the alternate
+/// screen, with no cursor.
+#[test]
+fn a_killed_dashboard_gives_the_terminal_back() {
+  for (name, number) in [
+    ("TERM", libc::SIGTERM),
+    ("INT", libc::SIGINT),
+    ("HUP", libc::SIGHUP),
+  ] {
+    let test = Test::with_config("services:\n  idle:\n    run: sleep 60\n");
+    let ui = Tmux::start(&test, "ui", 100, 20);
+    ui.wait_for("q quits");
+    let dashboard = test
+      .processes()
+      .into_iter()
+      .find(|pid| procs::command_line(*pid).ends_with(" ui"))
+      .expect("the dashboard's process");
+    signal(dashboard, number);
+    ui.wait_for("dev exited with");
+    let state = ui.terminal_state();
+    assert!(
+      state.starts_with("alternate screen: 0, cursor shown: 1") && state.contains(" icanon"),
+      "after SIG{name}: {state}"
+    );
+  }
+}
+
+/// A restarted service is `starting` until its new run listens, not `ready` on the strength
+/// of the previous run's probe. Before, the old probe was credited to the new pid: `ready`
+/// before it listened, then `unhealthy`, never `starting`.
+#[test]
+fn a_restarted_service_shows_starting_until_its_new_run_is_ready() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "$(cat delay)")]);
+  test.write("delay", "0");
+  test.args(&["up", "-d"]).status(0).run();
+  let old = test.pid_of("api").unwrap();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  let row_says = |state: &'static str| {
+    move |screen: &str| {
+      screen
+        .lines()
+        // Its row, not its log lines (server.py prints "starting at …").
+        .any(|line| line.starts_with("api ") && line.contains(state) && !line.contains("│"))
+    }
+  };
+  ui.wait_until("api ready", row_says("ready"));
+  // The new run takes 30 s to listen.
+  test.write("delay", "30");
+  let mut restart = test
+    .command(&["api-restart"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  test.wait_for_a_new_pid("api", old);
+  ui.wait_until("api starting", row_says("starting"));
+  assert!(
+    !is_listening(port),
+    "it was shown starting only after it listened"
+  );
+  ui.keys(&["q"]);
+  // The restart waits for a readiness 30 s away: ours to end.
+  let _ = restart.kill();
+  let _ = restart.wait();
+  test.run(&["stop"]).success();
+}
+
+/// A stop from another terminal whose main process ends at once while the rest of its tree
+/// takes the grace shows `stopping…`, not `restarting…`.
+#[test]
+fn a_stop_whose_main_process_is_gone_shows_stopping_for_the_whole_grace() {
+  // `tree`: the main process ends on SIGTERM, a setsid grandchild ignores it.
+  let test = Test::new().servers(&[server("slow", free_port())
+    .mode("tree")
+    .field("stop: { grace: 5s }")]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  let row_says = |state: &'static str| {
+    move |screen: &str| {
+      screen
+        .lines()
+        .any(|line| line.starts_with("slow ") && line.contains(state) && !line.contains("│"))
+    }
+  };
+  ui.wait_until("slow ready", row_says("ready"));
+  let main = test.pid_of("slow").unwrap();
+  let mut stop = test.command(&["slow-stop"]).spawn().unwrap();
+  wait_until("the main process is gone", Duration::from_secs(10), || {
+    !is_alive(main)
+  });
+  ui.wait_until("slow stopping", row_says("stopping…"));
+  assert!(!row_says("restarting…")(&ui.screen()), "{}", ui.screen());
+  assert_eq!(wait_child(&mut stop, Duration::from_secs(20)), 0);
+  ui.keys(&["q"]);
+}
+
+/// The dashboard promises no side effects: what a keeper killed without a word left is
+/// shown, not ended (the next CLI command ends it and says so). Before, its health probes
+/// went through the CLI's check and ended it.
+#[test]
+fn the_dashboard_leaves_what_a_killed_keeper_left_to_the_next_cli_command() {
+  let (port, web) = (free_port(), free_port());
+  let test = Test::new().servers(&[server("api", port), server("web", web)]);
+  test.args(&["up", "-d"]).status(0).run();
+  wait_until("api listens", Duration::from_secs(10), || {
+    is_listening(port)
+  });
+  let state: serde_json::Value = serde_json::from_str(
+    &std::fs::read_to_string(test.path().join(".dev/state/api.state.json")).unwrap(),
+  )
+  .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  let api = test.listening_pid("api").unwrap();
+  signal(keeper, libc::SIGKILL);
+  wait_until("keeper gone", Duration::from_secs(5), || !is_alive(keeper));
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  // web's `ready` comes from a probe of every service, api's look included.
+  ui.wait_until("web ready", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("web ") && line.contains("ready"))
+  });
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  assert!(is_alive(api), "the dashboard ended api's survivor");
+  let stop = test.run(&["stop"]);
+  assert!(
+    stop.stderr().contains("api's keeper was killed; stopped"),
+    "{}",
+    stop.stderr()
+  );
+}
+
+/// A service added to devtasks.yaml while the dashboard is open, then started, is shown
+/// and probed by its config. Before, the dashboard kept the file it opened with: the row
+/// said "not in devtasks.yaml", in red, and was never probed.
+#[test]
+fn a_service_added_to_the_task_file_while_the_dashboard_is_open_is_shown_by_its_config() {
+  let (api, added) = (free_port(), free_port());
+  let test = Test::new().servers(&[server("api", api)]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 120, 24);
+  ui.wait_until("api ready", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("api ") && line.contains("ready"))
+  });
+  test.write(
+    "devtasks.yaml",
+    &services(&[server("api", api), server("added", added)]),
+  );
+  test.args(&["up", "-d", "added"]).status(0).run();
+  ui.wait_until("added ready, by its config", |screen| {
+    screen.lines().any(|line| {
+      line.starts_with("added ") && line.contains("ready") && !line.contains("not in devtasks")
+    })
+  });
+  ui.keys(&["q"]);
+  test.run(&["stop"]).success();
+}
+
+/// Below 120 columns the PORT column shows the port, not a URL cut to "http://".
+#[test]
+fn a_narrow_dashboard_shows_ports_not_cut_urls() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)]);
+  test.args(&["up", "-d"]).status(0).run();
+  let ui = Tmux::start(&test, "ui", 100, 20);
+  ui.wait_until("api's port", |screen| {
+    screen
+      .lines()
+      .any(|line| line.starts_with("api ") && line.contains(&port.to_string()))
+  });
+  let screen = ui.screen();
+  let row = screen
+    .lines()
+    .find(|line| line.starts_with("api "))
+    .unwrap();
+  assert!(!row.contains("http"), "{screen}");
+  ui.keys(&["q"]);
+  test.run(&["stop"]).success();
+}

@@ -90,6 +90,20 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
 /// its probe would say: something else may answer on its port, and a `log:` probe would
 /// match the last run's line.
 pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
+  probe_each(project, names, |name| project.check(name))
+}
+
+/// `probe_all` for the dashboard, which promises no side effects: a keeper killed without
+/// a word is only looked at, what it left is for the next CLI command to end.
+pub(crate) fn probe_all_looking(project: &Project) -> Vec<Row> {
+  probe_each(project, &[], |name| project.look(name))
+}
+
+fn probe_each(
+  project: &Project,
+  names: &[String],
+  liveness: impl Fn(&str) -> Option<Liveness>,
+) -> Vec<Row> {
   let ports = plan::known_ports(&project.config, &project.state, &PortOverrides::default());
   let selected: Vec<&crate::config::Service> = project
     .config
@@ -100,7 +114,7 @@ pub(crate) fn probe_all(project: &Project, names: &[String]) -> Vec<Row> {
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
   for service in &selected {
-    let state = match project.check(&service.name) {
+    let state = match liveness(&service.name) {
       Some(Liveness::Running(state)) if !state.main_has_ended() => state,
       // Not running, or only what its ended main process left is still being ended.
       ended => {

@@ -30,12 +30,15 @@ use crate::{
 /// showing their output); services that are not running are started.
 pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: bool) -> Result<()> {
   // Dependencies first: a frontend restarted after its backend finds the new one.
-  let targets = plan::restart_order(&project.config, names);
+  let mut targets = plan::restart_order(&project.config, names);
   let mut not_running = Vec::new();
   let mut moved = Vec::new();
   let mut failed: Vec<Error> = Vec::new();
   project.state.ensure()?;
-  for name in &targets {
+  let mut next = 0;
+  while let Some(name) = targets.get(next).cloned() {
+    next += 1;
+    let name = &name;
     let Some(service) = project.config.service(name) else {
       continue;
     };
@@ -54,8 +57,16 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       moved.push(name.clone());
       continue;
     }
-    if let Err(error) = restart_in_place(project, service, &state, hard) {
-      failed.push(error);
+    match restart_in_place(project, service, &state, hard) {
+      // Those that were given its old port are restarted after it, with the new one.
+      Ok(users) => {
+        let again: Vec<String> = users
+          .into_iter()
+          .filter(|user| !targets[next..].contains(user))
+          .collect();
+        targets.extend(again);
+      }
+      Err(error) => failed.push(error),
     }
   }
   if !moved.is_empty() {
@@ -69,39 +80,68 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     up::up(project, &moved, &start)?;
   }
   if !not_running.is_empty() {
-    project.report.step(&format!(
-      "{} not running; starting {}",
-      count(not_running.len(), "service was", "services were"),
-      not_running.join(", ")
-    ));
-    let start = Start {
-      quiet: false,
-      detach,
-      force: hard,
-      ..Start::default()
-    };
-    up::up(project, &not_running, &start)?;
+    start_not_running(project, &not_running, hard, detach)?;
   }
   match failed.len() {
     0 => Ok(()),
     1 => Err(failed.remove(0)),
-    _ => {
-      for error in &failed {
-        project.report.failure(&error.to_string());
-      }
-      let names: Vec<String> = failed
-        .iter()
-        .filter_map(|error| match error {
-          Error::RestartFailed { service, .. } => Some(service.clone()),
-          _ => None,
-        })
-        .collect();
-      Err(Error::RestartFailed {
-        service: names.join(", "),
-        reason: "did not restart".into(),
-      })
-    }
+    _ => Err(all_failed(project, &failed)),
   }
+}
+
+/// Services a restart found stopped, started the way they last ran: a restart in a script
+/// (`dev api-restart && run-tests`) must not turn into a foreground `dev` that never returns.
+fn start_not_running(
+  project: &Project,
+  not_running: &[String],
+  hard: bool,
+  detach: bool,
+) -> Result<()> {
+  let detach = detach
+    || !not_running
+      .iter()
+      .all(|name| ran_in_foreground(project, name));
+  project.report.step(&format!(
+    "{} not running; starting {} {}",
+    count(not_running.len(), "service was", "services were"),
+    not_running.join(", "),
+    if detach {
+      "in the background"
+    } else {
+      "in the foreground, as it last ran (Ctrl+C stops it; `-d` starts it in the background)"
+    }
+  ));
+  let start = Start {
+    quiet: false,
+    detach,
+    force: hard,
+    ..Start::default()
+  };
+  up::up(project, not_running, &start)
+}
+
+/// Several restarts failed: each said, and one error naming them all.
+fn all_failed(project: &Project, failed: &[Error]) -> Error {
+  for error in failed {
+    project.report.failure(&error.to_string());
+  }
+  let names: Vec<String> = failed
+    .iter()
+    .filter_map(|error| match error {
+      Error::RestartFailed { service, .. } => Some(service.clone()),
+      _ => None,
+    })
+    .collect();
+  Error::RestartFailed {
+    service: names.join(", "),
+    reason: "did not restart".into(),
+  }
+}
+
+/// Whether the service's last run was shown by a foreground `dev` (its spec stays after a
+/// stop). One that never ran is started in the background, as a restart from any terminal.
+fn ran_in_foreground(project: &Project, name: &str) -> bool {
+  KeeperSpec::read(&project.state, name).is_ok_and(|spec| spec.supervisor.is_some())
 }
 
 /// One running service, restarted by its keeper with the task file as it is now: a new
@@ -111,9 +151,9 @@ fn restart_in_place(
   service: &Service,
   state: &ServiceState,
   hard: bool,
-) -> Result<()> {
+) -> Result<Vec<String>> {
   let name = &service.name;
-  let (spec, ports) = rewrite_spec(project, service, state, hard)?;
+  let (spec, ports, users) = rewrite_spec(project, service, state, hard)?;
   let since = Instant::now();
   let _ = sys::signal_process(
     state.keeper.pid,
@@ -140,7 +180,7 @@ fn restart_in_place(
   ));
   // Health starts over with the new process: wait for it as on a first start.
   let Some(check) = Check::new(service, &spec, &ports, Some(state.keeper)) else {
-    return Ok(());
+    return Ok(users);
   };
   match wait_ready(
     &check,
@@ -153,27 +193,33 @@ fn restart_in_place(
         "{name} ready again ({} after the restart)",
         elapsed(since.elapsed().max(after))
       ));
-      Ok(())
+      Ok(users)
     }
+    // A keeper that ends on a stop removes the state; one whose service ended by itself
+    // records how.
+    Verdict::Gone if project.state.read(name).is_none() => Err(failure(
+      "was stopped before it was ready again (by `dev stop` or a signal to its keeper)".into(),
+    )),
     Verdict::Gone => Err(failure("exited before it was ready again".into())),
     Verdict::TimedOut(_, last) => Err(failure(format!(
       "was not ready again: {} → {}",
       check.target(),
       last.detail
     ))),
-    Verdict::Cancelled => Ok(()),
+    Verdict::Cancelled => Ok(users),
   }
 }
 
 /// The keeper's spec for the restart, written: ports as a start would choose them (the ones
 /// the service holds counting as free, so an edited `port:` is taken now), handed over in
-/// the machine's ledger, a move said.
+/// the machine's ledger, a move said — with the running services that were given the old
+/// port, to restart after it.
 fn rewrite_spec(
   project: &Project,
   service: &Service,
   state: &ServiceState,
   hard: bool,
-) -> Result<(KeeperSpec, PortMap)> {
+) -> Result<(KeeperSpec, PortMap, Vec<String>)> {
   let name = &service.name;
   let how = Allocation {
     force: hard,
@@ -190,7 +236,9 @@ fn rewrite_spec(
     .state
     .write_spec(name, &serde_json::to_vec_pretty(&spec).unwrap_or_default())?;
   up::claim_for_keeper(project, name, Some(state.keeper), &spec.ports);
+  let mut users = Vec::new();
   if before != after && !before.is_empty() {
+    users = port_users(project, name);
     let list = |ports: &[u16]| {
       ports
         .iter()
@@ -202,10 +250,10 @@ fn rewrite_spec(
       "{name} moves from port {} to {}{}",
       list(&before),
       list(&after),
-      dependents_note(project, name)
+      users_note(&users)
     ));
   }
-  Ok((spec, ports))
+  Ok((spec, ports, users))
 }
 
 /// The state of the new run once the keeper has started it. `Err(Some(why))` when the
@@ -238,11 +286,11 @@ fn next_run(
   }
 }
 
-/// `; restart frontend too, it uses ${api.port}`, for the running services that use the
-/// port of one that moved.
-fn dependents_note(project: &Project, moved: &str) -> String {
+/// The running services given the port of one that moved (`${api.port}` in their `run:`
+/// or `env:`): left alone they would talk to the old port.
+fn port_users(project: &Project, moved: &str) -> Vec<String> {
   let reference = format!("${{{moved}.");
-  let using: Vec<&str> = project
+  project
     .config
     .services
     .iter()
@@ -254,18 +302,18 @@ fn dependents_note(project: &Project, moved: &str) -> String {
           .any(|(_, value)| value.contains(&reference))
     })
     .filter(|other| project.is_running(&other.name))
-    .map(|other| other.name.as_str())
-    .collect();
-  if using.is_empty() {
-    return String::new();
+    .map(|other| other.name.clone())
+    .collect()
+}
+
+/// `; restarting frontend too, it was given the old port`.
+fn users_note(users: &[String]) -> String {
+  match users {
+    [] => String::new(),
+    [one] => format!("; restarting {one} too, it was given the old port"),
+    many => format!(
+      "; restarting {} too, they were given the old port",
+      many.join(", ")
+    ),
   }
-  let commands: Vec<String> = using
-    .iter()
-    .map(|name| format!("`dev {name}-restart`"))
-    .collect();
-  format!(
-    "; {} still use the old port: {}",
-    using.join(", "),
-    commands.join(", ")
-  )
 }

@@ -48,6 +48,12 @@ impl Project {
     matches!(self.check(service), Some(Liveness::Running(_)))
   }
 
+  /// The state of a service, checked against the system, and nothing done about it: what
+  /// a keeper killed without a word left is left to the next CLI command (`check`).
+  pub(crate) fn look(&self, service: &str) -> Option<Liveness> {
+    self.state.read(service).map(ServiceState::liveness)
+  }
+
   pub(crate) fn check(&self, service: &str) -> Option<Liveness> {
     let state = self
       .state

@@ -12,6 +12,7 @@ pub(crate) mod pump;
 pub(crate) mod readiness;
 pub(crate) mod reaped;
 pub(crate) mod spec;
+pub(crate) mod stops;
 pub(crate) mod terminate;
 pub(crate) mod up;
 pub(crate) mod watch;

@@ -11,6 +11,9 @@ pub(crate) enum Signal {
   Kill,
   Usr1,
   Usr2,
+  /// Sent with a stop signal, never configured: a stopped (SIGSTOP, Ctrl+Z) process only
+  /// acts on its stop signal once it runs again.
+  Cont,
 }
 
 impl Signal {
@@ -42,6 +45,7 @@ impl Signal {
       Self::Kill => libc::SIGKILL,
       Self::Usr1 => libc::SIGUSR1,
       Self::Usr2 => libc::SIGUSR2,
+      Self::Cont => libc::SIGCONT,
     }
   }
 
@@ -54,6 +58,7 @@ impl Signal {
       Self::Kill => "SIGKILL",
       Self::Usr1 => "SIGUSR1",
       Self::Usr2 => "SIGUSR2",
+      Self::Cont => "SIGCONT",
     }
   }
 

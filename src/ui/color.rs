@@ -88,17 +88,24 @@ pub(crate) fn service_palette_index(index: usize) -> u8 {
 }
 
 fn auto(is_terminal: bool) -> bool {
-  let force_color =
-    std::env::var("FORCE_COLOR").is_ok_and(|value| !matches!(value.as_str(), "0" | "false" | "no"));
-  if anstyle_query::no_color() {
-    false
-  } else if anstyle_query::clicolor_force() || force_color {
-    true
-  } else if anstyle_query::clicolor() == Some(false) {
-    false
-  } else {
-    is_terminal && anstyle_query::term_supports_color()
+  match (set("FORCE_COLOR"), set("CLICOLOR_FORCE")) {
+    _ if anstyle_query::no_color() => false,
+    // FORCE_COLOR=0 asks for none (Node's convention), even on a terminal.
+    (Some(false), _) => false,
+    // `CLICOLOR_FORCE=0` is off, not "set": it forces nothing.
+    (Some(true), _) | (_, Some(true)) => true,
+    _ if anstyle_query::clicolor() == Some(false) => false,
+    _ => is_terminal && anstyle_query::term_supports_color(),
   }
+}
+
+/// A variable's yes or no: `None` unset or empty, `Some(false)` for 0, false or no.
+fn set(name: &str) -> Option<bool> {
+  let value = std::env::var(name).ok().filter(|value| !value.is_empty())?;
+  Some(!matches!(
+    value.to_ascii_lowercase().as_str(),
+    "0" | "false" | "no"
+  ))
 }
 
 /// `--color auto|always|never`.

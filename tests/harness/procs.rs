@@ -143,6 +143,11 @@ pub(crate) fn is_alive(pid: u32) -> bool {
   imp::state(pid).is_some_and(|(state, _)| state != 'Z')
 }
 
+/// Stopped by SIGSTOP (or a terminal's Ctrl+Z).
+pub(crate) fn is_stopped(pid: u32) -> bool {
+  imp::state(pid).is_some_and(|(state, _)| state == 'T')
+}
+
 pub(crate) fn parent(pid: u32) -> Option<u32> {
   imp::state(pid).map(|(_, parent)| parent)
 }

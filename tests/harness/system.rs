@@ -66,7 +66,7 @@ fn claim(port: u16) -> bool {
 /// readiness probes of the tests beside it), and the restarted server then dies of
 /// EADDRINUSE. That made a 50-restart watch test fail once in CI.
 pub(crate) fn free_port() -> u16 {
-  // 20000–31999: clear of the fixed ports some tests check (1024–6000, 18000–18399).
+  // 20000–31999: clear of the ports `free_port_where` looks through (1024–6000).
   const FIRST: u16 = 20_000;
   const COUNT: u16 = 12_000;
   static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);

@@ -107,6 +107,25 @@ impl Tmux {
     self.run(&["resize-window", "-t", "0", "-x", &size[0], "-y", &size[1]]);
   }
 
+  /// What the program left of the terminal: `alternate screen: 0, cursor shown: 1`, then
+  /// `stty -a` of the pane (`icanon` when cooked, `-icanon` when raw).
+  pub(crate) fn terminal_state(&self) -> String {
+    let modes = self.run(&[
+      "display",
+      "-p",
+      "-t",
+      "0",
+      "alternate screen: #{alternate_on}, cursor shown: #{cursor_flag}",
+    ]);
+    let tty = self.run(&["display", "-p", "-t", "0", "#{pane_tty}"]);
+    let stty = Command::new("stty")
+      .args(["-F", tty.trim(), "-a"])
+      .output()
+      .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+      .unwrap_or_default();
+    format!("{}\n{stty}", modes.trim())
+  }
+
   /// What `y` put on tmux's clipboard (OSC 52, `set-clipboard on`).
   pub(crate) fn clipboard(&self) -> String {
     self.run(&["show-buffer"])

@@ -157,8 +157,10 @@ impl Board {
       KeyCode::Char('n') => self.find(true),
       KeyCode::Char('N') => self.find(false),
       KeyCode::Esc => {
-        self.search = None;
-        self.filter = None;
+        // The footer said the search ("/tick"): it goes with it.
+        if self.search.take().is_some() | self.filter.take().is_some() {
+          self.message.clear();
+        }
         self.follow_newest();
       }
       _ => {}
@@ -297,6 +299,16 @@ mod tests {
       };
       board.key(KeyEvent::new(code, KeyModifiers::NONE));
     }
+  }
+
+  #[test]
+  fn esc_clears_the_search_and_its_line_in_the_footer() {
+    let mut board = board(50, 10);
+    press(&mut board, "/line 3\n");
+    assert_eq!(board.message, "/line 3");
+    press(&mut board, "\u{1b}");
+    assert_eq!(board.search, None);
+    assert_eq!(board.message, "");
   }
 
   fn shown(board: &Board) -> Vec<String> {

@@ -80,16 +80,26 @@ fn printable(bytes: &[u8]) -> String {
   let mut chars = text.chars();
   while let Some(c) = chars.next() {
     match c {
-      '\u{1b}' => {
-        // CSI: ESC [ parameters… final byte in @..~; any other escape: one more char.
-        if chars.next() == Some('[') {
+      '\u{1b}' => match chars.next() {
+        // CSI: ESC [ parameters… final byte in @..~.
+        Some('[') => {
           for c in chars.by_ref() {
             if ('@'..='~').contains(&c) {
               break;
             }
           }
         }
-      }
+        // OSC (a title, a hyperlink, a notification): ESC ] … ended by BEL or ESC \.
+        Some(']') => {
+          while let Some(c) = chars.next() {
+            if c == '\u{7}' || (c == '\u{1b}' && chars.next().is_some()) {
+              break;
+            }
+          }
+        }
+        // Any other escape: one more char.
+        _ => {}
+      },
       '\t' => shown.push(' '),
       c if c.is_control() => {}
       c => shown.push(c),
@@ -105,6 +115,14 @@ mod tests {
     assert_eq!(
       super::printable(b"\x1b[31mred\x1b[0m\tok\x07 \xff"),
       "red ok \u{fffd}"
+    );
+  }
+
+  #[test]
+  fn osc_sequences_are_not_shown_as_text() {
+    assert_eq!(
+      super::printable(b"\x1b]0;my title\x07see \x1b]8;;http://x/\x1b\\docs\x1b]8;;\x1b\\ now"),
+      "see docs now"
     );
   }
 }

@@ -12,6 +12,7 @@ mod board;
 mod feed;
 mod screen;
 mod services;
+mod task_file;
 mod view;
 
 use std::{
@@ -31,12 +32,14 @@ use self::{
   feed::Feed,
   screen::{Screen, terminal_error},
   services::{Probed, Reader},
+  task_file::TaskFile,
   view::Palette,
 };
 use crate::{
   commands::health,
   error::{Error, Result},
   project::Project,
+  sys::{self, Signal},
 };
 
 /// News (log lines, keys) is looked for this often when nothing happens.
@@ -78,14 +81,18 @@ fn prober(
   requests: &Receiver<()>,
   results: &mpsc::Sender<HashMap<String, Probed>>,
 ) {
+  let mut task_file = TaskFile::new(project);
   loop {
-    let probed = health::probe_all(project, &[])
+    task_file.refresh();
+    let at_ms = crate::ui::timestamp::now_millis();
+    let probed = health::probe_all_looking(task_file.project())
       .into_iter()
       .map(|row| {
         let probed = Probed {
           healthy: row.healthy,
           latency_ms: row.latency_ms,
           detail: row.detail,
+          at_ms,
         };
         (row.service, probed)
       })
@@ -109,7 +116,7 @@ fn show(
   let (feed, backlog) = Feed::open(logs);
   let (done, outcomes) = mpsc::channel();
   let mut dashboard = Dashboard {
-    project,
+    task_file: TaskFile::new(project),
     names,
     board: Board {
       lines: backlog.into(),
@@ -132,9 +139,17 @@ fn show(
   let palette = Palette {
     colors: project.color.is_enabled(),
   };
+  // `kill` of the dashboard (TERM, INT, HUP) would otherwise end it with the terminal
+  // still raw, on the alternate screen, with no cursor: heard here, it quits and the
+  // screen is given back. (In raw mode Ctrl+C is a key, not a signal.)
+  let signals = sys::listen_for_signals(&[Signal::Int, Signal::Term, Signal::Hup])
+    .map_err(Error::io("cannot install signal handlers"))?;
   let mut screen = Screen::open()?;
   let (mut drawn, mut dirty) = (Instant::now(), true);
   loop {
+    if signals.try_recv().is_ok() {
+      return Err(Error::Interrupted);
+    }
     let wait = if dirty {
       FRAME.saturating_sub(drawn.elapsed())
     } else {
@@ -168,7 +183,8 @@ fn show(
 
 /// The board and what feeds it: logs, rows, probes, the outcomes of actions.
 struct Dashboard<'a> {
-  project: &'a Project,
+  /// devtasks.yaml as it is now.
+  task_file: TaskFile,
   /// The services shown: the task file's, then any other found running (a service added to
   /// the file and started since the dashboard opened, one removed while it ran).
   names: Vec<String>,
@@ -209,7 +225,7 @@ impl Dashboard<'_> {
         Err(error) => format!("cannot copy: {error}"),
       },
       Action::Pager(service) => {
-        let log = self.project.config.log_of(&service);
+        let log = self.task_file.project().config.log_of(&service);
         screen.suspended(|| match act::pager_command(&log).status() {
           Ok(_) => String::new(),
           Err(error) => format!("cannot run the pager: {error} (set $PAGER)"),
@@ -240,15 +256,18 @@ impl Dashboard<'_> {
       changed = true;
     }
     if self.rows_due <= Instant::now() {
-      for name in self.project.state.services() {
+      self.task_file.refresh();
+      let project = self.task_file.project();
+      let (named, running) = (project.service_names(), project.state.services());
+      for name in named.into_iter().chain(running) {
         if !self.names.contains(&name) {
-          self.feed.add(self.project.config.log_of(&name));
+          self.feed.add(project.config.log_of(&name));
           self.names.push(name);
         }
       }
       let rows = self
         .reader
-        .read(self.project, &self.names, &self.health, &self.busy);
+        .read(project, &self.names, &self.health, &self.busy);
       changed |= rows != self.board.services;
       self.board.services = rows;
       self.rows_due = Instant::now() + ROWS_EVERY;

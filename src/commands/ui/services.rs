@@ -19,6 +19,9 @@ pub(crate) struct Probed {
   pub(crate) healthy: bool,
   pub(crate) latency_ms: f64,
   pub(crate) detail: String,
+  /// When the probes began (Unix ms): one from before a run started is about an earlier
+  /// run, and says nothing of this one.
+  pub(crate) at_ms: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -109,7 +112,13 @@ impl Reader {
           .and_then(|s| s.health.as_ref())
           .map_or(Duration::from_secs(60), |health| health.start_timeout);
         let pid = row.pid.unwrap_or(0);
+        // A restarted run is not credited with its predecessor's probe (it said "ready"
+        // before the new run listened, then "unhealthy" without ever "starting").
+        let earlier_run = probed.is_some_and(|probe| probe.at_ms < state.started_at_ms);
+        let probed = probed.filter(|_| !earlier_run);
         row.state = match probed {
+          // First: a stop's main process may be gone long before the rest of its tree.
+          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
           // From the keeper's first signal to the new run's start (a restart from anywhere:
           // a CLI verb, a watched file, the restart policy — whose old run is already gone).
           _ if state.transition == Some(Transition::Restarting)
@@ -117,7 +126,7 @@ impl Reader {
           {
             "restarting…".into()
           }
-          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
+          None if earlier_run && state.uptime() < start_timeout => "starting".into(),
           None => "running".into(),
           Some(probe) if probe.healthy => {
             self.ready_runs.insert(name.into(), pid);

@@ -16,6 +16,9 @@ use super::{
 };
 use crate::ui::{color::service_palette_index, format::elapsed};
 
+/// From this width on, every column has its full width and the PORT column shows URLs.
+const WIDE: u16 = 120;
+
 /// Smaller than this, the dashboard says so instead of drawing a mess.
 pub(crate) const SMALLEST: (u16, u16) = (60, 12);
 
@@ -113,7 +116,11 @@ fn services(frame: &mut Frame, area: Rect, board: &Board, palette: &Palette) {
       Cell::from(format!("{indent}{}", service.name)).style(palette.service(index)),
       Cell::from(service.state.clone()).style(palette.state(&service.state)),
       Cell::from(service.pid.map(|p| p.to_string()).unwrap_or_default()),
-      Cell::from(service.url.clone().unwrap_or(service.ports.clone())),
+      // The URL only where its column is wide enough: squeezed, it was just "http://".
+      Cell::from(match &service.url {
+        Some(url) if area.width >= WIDE => url.clone(),
+        _ => service.ports.clone(),
+      }),
       Cell::from(health(service)),
       Cell::from(match service.restarts {
         0 => String::new(),

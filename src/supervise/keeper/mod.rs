@@ -54,6 +54,11 @@ pub(crate) enum Handshake {
   Failed { message: String },
 }
 
+/// A second stop request, which makes a keeper skip the rest of its grace. Not SIGTERM
+/// again: two SIGTERMs that reach a keeper before it runs are one pending signal, and the
+/// graceful stop went on (seen under load); a different signal is not merged with it.
+pub(crate) const HURRY: Signal = Signal::Int;
+
 /// How long past its grace a keeper may take before `dev` ends it itself.
 pub(crate) const KEEPER_SLACK: Duration = Duration::from_secs(5);
 

@@ -82,6 +82,7 @@ impl Keeper {
       for pid in found {
         if !signalled.contains(&pid) {
           let _ = sys::signal_process(pid, signal);
+          wake(|| sys::signal_process(pid, Signal::Cont), signal);
           signalled.push(pid);
         }
       }
@@ -116,6 +117,7 @@ impl Keeper {
       .collect();
     if !members.is_empty() {
       let _ = sys::signal_group(group, signal);
+      wake(|| sys::signal_group(group, Signal::Cont), signal);
     }
     members
   }
@@ -156,5 +158,13 @@ impl Keeper {
         false
       }
     }
+  }
+}
+
+/// SIGCONT after a stop signal: a process stopped by SIGSTOP or Ctrl+Z keeps the stop signal
+/// pending until it runs again, and the stop would wait its whole grace. SIGKILL needs none.
+fn wake(send: impl FnOnce() -> std::io::Result<()>, after: Signal) {
+  if after != Signal::Kill {
+    let _ = send();
   }
 }

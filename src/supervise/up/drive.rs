@@ -7,6 +7,7 @@ use std::{
 };
 
 use super::{Run, UpEvent, relay::open_browser};
+use crate::supervise::keeper::HURRY;
 use crate::{
   error::{Error, Result},
   sys::{self, ProcessId, Signal},
@@ -19,11 +20,16 @@ impl Run<'_> {
       if !self.stopping
         && let Err(error) = self.start_what_may_start()
       {
-        self.report_stopping();
+        self.report_stopping(false);
         self.stop_all();
         return Err(error);
       }
       if self.start.detach && !self.stopping && self.schedule.settled() {
+        // A stop since the start began wins: no "running" for what it stopped.
+        if let Err(error) = self.heed_stops(None) {
+          self.stop_all();
+          return Err(error);
+        }
         if !self.start.quiet {
           self.project.report.success(
             "running in the background; `dev status` to see them, `dev stop` to stop them",
@@ -54,7 +60,7 @@ impl Run<'_> {
         }
       };
       if let Some(error) = failure {
-        self.begin_stopping();
+        self.begin_stopping(matches!(error, Error::Interrupted));
         // In the background, the keepers have been waited for: nothing is left to show.
         if self.start.detach {
           return Err(error);
@@ -74,14 +80,16 @@ impl Run<'_> {
     self.cancel.store(true, Ordering::Relaxed);
     if self.stopping {
       self.project.report.step("stopping now (SIGKILL)");
-      self.stop_all();
+      self.signal_all(HURRY);
     }
     Error::Interrupted
   }
 
-  fn begin_stopping(&mut self) {
+  /// `interrupted`: by Ctrl+C or its kin, which a second one hurries — said, since a grace
+  /// can be long and a user otherwise reaches for `kill -9`.
+  fn begin_stopping(&mut self, interrupted: bool) {
     if !self.stopping {
-      self.report_stopping();
+      self.report_stopping(interrupted);
       self.stopping = true;
       self.stop_all();
     }
@@ -116,7 +124,7 @@ impl Run<'_> {
     }
   }
 
-  fn report_stopping(&self) {
+  fn report_stopping(&self, interrupted: bool) {
     let live: Vec<&str> = self
       .schedule
       .keepers()
@@ -124,26 +132,37 @@ impl Run<'_> {
       .map(|(name, _)| name)
       .collect();
     if !live.is_empty() {
+      let force = if interrupted && !self.start.detach {
+        " (press Ctrl+C again to force)"
+      } else {
+        ""
+      };
       self
         .project
         .report
-        .step(&format!("stopping {}…", live.join(", ")));
+        .step(&format!("stopping {}…{force}", live.join(", ")));
     }
   }
 
   /// Every keeper this `dev` started, stopped; in the background, waited for (bounded), so
   /// that a failed start never leaves its first half running.
   fn stop_all(&self) {
-    let keepers: Vec<ProcessId> = self.schedule.keepers().map(|(_, k)| k).collect();
-    for keeper in &keepers {
-      if keeper.is_alive() {
-        let _ = sys::signal_process(keeper.pid, Signal::Term);
-      }
-    }
+    let keepers = self.signal_all(Signal::Term);
     if self.start.detach {
       for keeper in &keepers {
         sys::wait_for_exit(*keeper, Duration::from_secs(60));
       }
     }
+  }
+
+  /// `signal` to every live keeper this `dev` started; all of them, to wait for.
+  fn signal_all(&self, signal: Signal) -> Vec<ProcessId> {
+    let keepers: Vec<ProcessId> = self.schedule.keepers().map(|(_, k)| k).collect();
+    for keeper in &keepers {
+      if keeper.is_alive() {
+        let _ = sys::signal_process(keeper.pid, signal);
+      }
+    }
+    keepers
   }
 }

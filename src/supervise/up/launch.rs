@@ -37,10 +37,35 @@ impl<'a> Run<'a> {
     while let Some(name) = self.schedule.next(&self.project.config)? {
       let service = self.project.config.service(&name).cloned();
       if let Some(service) = service {
+        crate::test_hook::delay("DEV_TEST_LAUNCH_DELAY_MS");
+        // Held until the keeper's state is written: a `dev stop` either sees it or is seen.
+        let _starting = self.stops.starting();
+        self.heed_stops(Some(&name))?;
         self.launch(&service)?;
       }
     }
     Ok(())
+  }
+
+  /// An error when a `dev stop` since this run began stopped the service about to start or
+  /// one it depends on (`None`: any of this run's): the stop wins over what is still being
+  /// started. A stop of an unrelated service (then an edit that adds one, in the
+  /// foreground) stops nothing more.
+  pub(super) fn heed_stops(&self, next: Option<&str>) -> Result<()> {
+    let concerned: Vec<String> = match next {
+      Some(name) => plan::start_order(&self.project.config, &[name.to_owned()])
+        .into_iter()
+        .map(|service| service.name.clone())
+        .collect(),
+      None => self.order.clone(),
+    };
+    match self.stops.stopped(&concerned) {
+      None => Ok(()),
+      Some(what) => Err(Error::StoppedWhileStarting {
+        not_started: next.map(str::to_owned),
+        what,
+      }),
+    }
   }
 
   fn launch(&mut self, service: &Service) -> Result<()> {

@@ -31,7 +31,7 @@ use crate::{
   plan::{self, PortMap, PortOverrides},
   project::Project,
   state::Liveness,
-  supervise::{preflight, probe::Outcome},
+  supervise::{preflight, probe::Outcome, stops::StopNotices},
   sys::{self, ProcessId, Signal},
 };
 
@@ -95,6 +95,9 @@ struct Run<'a> {
   failure: Option<Error>,
   /// The watch on devtasks.yaml, in the foreground.
   edits: Option<crate::supervise::watch::Watching>,
+  /// Stops since this run began, and every service it may start: a stop wins.
+  stops: StopNotices,
+  order: Vec<String>,
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
@@ -126,9 +129,14 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     stopping: false,
     failure: None,
     edits: None,
+    stops: StopNotices::from_now(&project.state),
+    order: order.iter().map(|s| s.name.clone()).collect(),
   };
+  // `dev up` with no name starts what is missing, as `docker compose up` does; with
+  // everything running already there is nothing to do, and that is said as an error.
+  let everything_runs = order.iter().all(|s| run.project.is_running(&s.name));
   for service in &order {
-    run.take_over(&service.name, &order)?;
+    run.take_over(&service.name, &order, everything_runs)?;
   }
   if !start.detach {
     run.edits = edits::watch_task_file(&run);
@@ -155,13 +163,13 @@ fn forward_signals(sender: Sender<UpEvent>) -> Result<()> {
 impl Run<'_> {
   /// A service to start, or one already running that this run uses as it is. One the user
   /// named that is running already is an error: starting it twice would not do what they
-  /// asked.
-  fn take_over(&mut self, name: &str, order: &[&Service]) -> Result<()> {
+  /// asked; so is a `dev up` of a project whose every service runs.
+  fn take_over(&mut self, name: &str, order: &[&Service], everything_runs: bool) -> Result<()> {
     let Some(Liveness::Running(state)) = self.project.check(name) else {
       self.schedule.wait_for(name);
       return Ok(());
     };
-    if self.names.iter().any(|named| named == name) || self.names.is_empty() {
+    if self.names.iter().any(|named| named == name) || everything_runs {
       return Err(state.already_running());
     }
     let pid = state.process.map_or(0, |p| p.pid);
