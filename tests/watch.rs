@@ -377,3 +377,51 @@ fn a_save_while_a_crashed_service_is_cleaned_up_starts_it_again() {
   );
   test.args(&["stop"]).status(0).run();
 }
+
+/// `rm -rf app && mkdir app && cp …`, as `git checkout` of another branch does: the old
+/// directories' watches end with them; the new ones must be watched again.
+#[test]
+fn a_watch_survives_its_directories_being_replaced_as_by_a_checkout() {
+  let port = free_port();
+  let test =
+    Test::new().servers(&[server("api", port).field("watch: {paths: [app], debounce: 50ms}")]);
+  test.write("app/main.py", "0\n");
+  test.write("app/lib/util.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let listeners = || test.listening_pids("api").len();
+  wait_until("the first listener", Duration::from_secs(10), || {
+    listeners() == 1
+  });
+  let cycles = 5;
+  for cycle in 1..=cycles {
+    // The whole root replaced (odd cycles), or a directory below it (even ones).
+    let replaced = if cycle % 2 == 1 { "app" } else { "app/lib" };
+    let before = listeners();
+    fs::remove_dir_all(test.path().join(replaced)).unwrap();
+    test.write("app/main.py", &format!("checkout {cycle}\n"));
+    test.write("app/lib/util.py", &format!("checkout {cycle}\n"));
+    wait_until_else(
+      &format!("cycle {cycle}: the replacement of {replaced} restarts it"),
+      Duration::from_secs(20),
+      || listeners() > before,
+      || test.log("api"),
+    );
+    // Let the restarts the replacement causes settle, then save: it must be seen.
+    std::thread::sleep(Duration::from_secs(2));
+    let settled = listeners();
+    test.write(
+      "app/lib/util.py",
+      &format!("saved after checkout {cycle}\n"),
+    );
+    wait_until_else(
+      &format!("cycle {cycle}: a save after {replaced} was replaced restarts it"),
+      Duration::from_secs(20),
+      || listeners() > settled,
+      || format!("status: {}\nlog:\n{}", test.status_json(), test.log("api")),
+    );
+  }
+  eprintln!(
+    "figure: {cycles} of {cycles} saves after a checkout-like replacement (of the watched root or a directory below it) restarted the service"
+  );
+  test.args(&["stop"]).status(0).run();
+}

@@ -201,6 +201,8 @@ impl Keeper {
       exit: None,
       last_failure: None,
       transition: None,
+      watch_trouble: None,
+      log_trouble: None,
     };
     let mut keeper = Self {
       state_dir,

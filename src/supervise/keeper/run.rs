@@ -28,6 +28,10 @@ impl Keeper {
           Some(self.stopped())
         }
         Event::Changed(paths) => self.changed(events, paths),
+        Event::WatchTrouble(trouble) => {
+          self.watch_trouble(trouble);
+          None
+        }
         Event::Said(line) => {
           self.log_line(&line);
           self.announce(&line);
