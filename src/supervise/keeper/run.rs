@@ -46,6 +46,7 @@ impl Keeper {
         } if run == self.run => self.unresponsive(events, failures, &detail),
         Event::Tick => {
           self.keep_state_in_place();
+          self.say_log_trouble();
           None
         }
         Event::Unresponsive { .. } | Event::Exited(..) => None,

@@ -269,6 +269,12 @@ fn next_burst(
       EventKind::Create(_) => &event.paths,
       _ => &[],
     };
+    if matches!(
+      event.kind,
+      EventKind::Remove(_) | EventKind::Modify(notify::event::ModifyKind::Name(_))
+    ) {
+      filter.roots.gone(&event.paths);
+    }
     let replaced = filter.keep_up(adder, created, heard);
     for path in filter.relevant(&event).into_iter().chain(replaced) {
       if !batch.contains(&path) {

@@ -19,6 +19,8 @@ struct Root {
   /// The directory watched for it, and what that directory was (its identity) when its
   /// watches were added: another identity means it was replaced.
   watched: Option<(PathBuf, (u64, u64))>,
+  /// Watched once already: watched again, it was replaced.
+  ever: bool,
 }
 
 impl Root {
@@ -48,6 +50,7 @@ impl Roots {
         path: path.clone(),
         is_file: path.exists() && !path.is_dir(),
         watched: None,
+        ever: false,
       })
       .collect();
     Self {
@@ -93,12 +96,25 @@ impl Roots {
         watcher.watch(&target, RecursiveMode::NonRecursive)?;
         1
       };
-      if itself && root.watched.is_some() {
+      if itself && root.ever {
         replaced.push(root.path.clone());
       }
+      root.ever |= itself;
       root.watched = Some((target, identity));
     }
     Ok((count, replaced))
+  }
+
+  /// A directory was deleted or moved away. notify drops its watch *by path* once it has
+  /// passed the event on — and that may be the watch just added for a new root of the same
+  /// name, when the new one was seen first (`rm -rf src && mkdir src`). A root named so is
+  /// watched again now, after notify's removal.
+  pub(super) fn gone(&mut self, paths: &[PathBuf]) {
+    for root in &mut self.roots {
+      if paths.contains(&root.directory()) {
+        root.watched = None;
+      }
+    }
   }
 
   /// A directory that appeared: watched when it is below a root (not when it is a sibling
