@@ -177,11 +177,14 @@ impl Follower {
       self.partial.drain(..=end);
       self.cut = false;
     }
-    while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
-      let mut line: Vec<u8> = self.partial.drain(..=end).collect();
-      line.pop();
-      lines.push(line);
+    // Split in one pass, then drop what was split off at once: draining line by line from
+    // the front moved the whole rest each time, quadratic in a flood's megabytes.
+    let mut start = 0;
+    while let Some(end) = self.partial[start..].iter().position(|b| *b == b'\n') {
+      lines.push(self.partial[start..start + end].to_vec());
+      start += end + 1;
     }
+    self.partial.drain(..start);
   }
 }
 

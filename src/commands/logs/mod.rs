@@ -133,6 +133,9 @@ fn follow(
     }
     let mut any = false;
     for (index, follower) in followers.iter_mut().enumerate() {
+      // One write per look, not one per line: a write (and a flush) per line made a
+      // follower of a flood fall so far behind that rotated files were deleted unread.
+      let (mut batch, mut kept) = (Vec::new(), 0);
       for text in follower.new_lines() {
         any = true;
         // New lines are as recent as it gets: only `--grep` applies.
@@ -142,8 +145,15 @@ fn follow(
           text,
         };
         if keep(&line) {
-          print_line(&prefixers[index], &line.text)?;
+          if kept > 0 {
+            batch.push(b'\n');
+          }
+          batch.extend_from_slice(&line.text);
+          kept += 1;
         }
+      }
+      if kept > 0 {
+        prefixers[index].lines(&batch).map_err(output_error)?;
       }
     }
     // A look that found lines looks again at once: a flood is read as fast as the reader
