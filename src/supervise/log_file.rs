@@ -2,6 +2,7 @@
 //! sequences taken out (the terminal keeps them), optionally a UTC time before each line,
 //! and rotated by size — only at a line boundary, so no line is ever cut in two files.
 //! `api.log` becomes `api.log.1`, `api.log.1` becomes `api.log.2`, and so on up to `keep`.
+//! A write that fails (a full disk) never leaves half a line: see `log_outage`.
 
 use std::{
   fs::{self, File, OpenOptions},
@@ -10,7 +11,7 @@ use std::{
   time::{Duration, Instant},
 };
 
-use super::log_outage::Outage;
+use super::{log_colors::Escape, log_outage::Outage};
 use crate::{
   config::LogSettings,
   sys::{self, DirectoryId},
@@ -60,20 +61,6 @@ pub(crate) struct LogFile {
   escape: Escape,
   /// Reused for each chunk's cleaned bytes.
   buffer: Vec<u8>,
-}
-
-/// Where the color-stripping state machine is, across chunk boundaries.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Escape {
-  None,
-  /// After ESC.
-  Start,
-  /// Inside `ESC [ … final`.
-  Csi,
-  /// Inside `ESC ] … BEL` or `ESC ] … ESC \`.
-  Osc,
-  /// ESC inside an OSC: the `\` after it ends it.
-  OscEnd,
 }
 
 /// A line longer than this is cut for rotation anyway (the rest goes on in the next file).
@@ -222,7 +209,7 @@ impl LogFile {
       .timestamps
       .then(|| format!("{} ", utc_millis(now_millis())));
     for &byte in chunk {
-      if self.settings.strip_colors && self.strips(byte) {
+      if self.settings.strip_colors && self.escape.strips(byte) {
         continue;
       }
       if self.at_line_start {
@@ -291,26 +278,6 @@ impl LogFile {
     self.write_marker(line)?;
     self.owes_newline = cut;
     Ok(())
-  }
-
-  /// True when `byte` belongs to a color or cursor sequence.
-  fn strips(&mut self, byte: u8) -> bool {
-    const ESC: u8 = 0x1b;
-    self.escape = match (self.escape, byte) {
-      (Escape::None, ESC) => Escape::Start,
-      (Escape::None, _) => return false,
-      (Escape::Start, b'[') => Escape::Csi,
-      (Escape::Start, b']') => Escape::Osc,
-      // A two-byte sequence (ESC 7, ESC =, …).
-      (Escape::Start, _) => Escape::None,
-      (Escape::Csi, 0x40..=0x7e) => Escape::None,
-      (Escape::Csi, _) => Escape::Csi,
-      (Escape::Osc, 0x07) => Escape::None,
-      (Escape::Osc, ESC) => Escape::OscEnd,
-      (Escape::Osc, _) => Escape::Osc,
-      (Escape::OscEnd, _) => Escape::None,
-    };
-    true
   }
 
   fn rotate(&mut self) -> io::Result<()> {
