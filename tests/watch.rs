@@ -425,3 +425,35 @@ fn a_watch_survives_its_directories_being_replaced_as_by_a_checkout() {
   );
   test.args(&["stop"]).status(0).run();
 }
+
+/// `dev <task> --watch` shares the service's watch: a replaced `src` is watched again.
+#[test]
+fn a_watched_task_still_runs_on_a_save_after_its_directory_was_replaced() {
+  let test = Test::with_config(
+    "tasks:\n  check:\n    run: 'echo run $(cat src/v) >> runs'\n    watch: {paths: [src], debounce: 50ms}\n",
+  );
+  test.write("src/v", "1");
+  let mut watcher = test.spawn(&["check", "--watch"]);
+  let runs = |test: &Test| fs::read_to_string(test.path().join("runs")).unwrap_or_default();
+  wait_until("the first run", Duration::from_secs(10), || {
+    runs(&test).contains("run 1")
+  });
+  fs::remove_dir_all(test.path().join("src")).unwrap();
+  test.write("src/v", "2");
+  wait_until(
+    "a run after the replacement",
+    Duration::from_secs(10),
+    || runs(&test).contains("run 2"),
+  );
+  // Let the runs the replacement causes settle, then save.
+  std::thread::sleep(Duration::from_secs(2));
+  test.write("src/v", "3");
+  wait_until_else(
+    "a run on the save after the replacement",
+    Duration::from_secs(10),
+    || runs(&test).contains("run 3"),
+    || format!("{}\n{}", runs(&test), test.spawned_output().1),
+  );
+  signal(watcher.id(), libc::SIGINT);
+  wait_child(&mut watcher, Duration::from_secs(10));
+}
