@@ -4,7 +4,9 @@
 //! On Linux every directory is watched on its own (inotify has no recursive mode), found by
 //! a walk that never enters ignored ones — so `node_modules` or `.git` cost no watch at all,
 //! and a directory created later is added when it appears. macOS's FSEvents watches a tree
-//! in one go; there the ignore rules filter the events instead.
+//! in one go; there the ignore rules filter the events instead. A watched directory that is
+//! replaced (`git checkout`, `rm -rf src && mkdir src`) is watched again (`roots.rs`), and a
+//! watch that cannot watch says so (`Heard::Trouble`) instead of going deaf.
 
 mod roots;
 mod rules;
