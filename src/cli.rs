@@ -262,13 +262,15 @@ pub(crate) struct Ports(pub(crate) Vec<u16>);
 
 /// Every port of the arguments, in order, each once.
 pub(crate) fn all_ports(arguments: &[Ports]) -> Vec<u16> {
-  let mut ports: Vec<u16> = Vec::new();
-  for port in arguments.iter().flat_map(|Ports(ports)| ports) {
-    if !ports.contains(port) {
-      ports.push(*port);
-    }
-  }
-  ports
+  // A set, not `Vec::contains`: `1024-65535` is 64 512 ports, and a quadratic pass over
+  // them took most of a minute before the first port was looked at.
+  let mut seen = std::collections::HashSet::new();
+  arguments
+    .iter()
+    .flat_map(|Ports(ports)| ports)
+    .copied()
+    .filter(|port| seen.insert(*port))
+    .collect()
 }
 
 fn parse_ports(text: &str) -> Result<Ports, String> {

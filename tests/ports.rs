@@ -536,3 +536,84 @@ while True:
   let _ = restarter.kill();
   let _ = restarter.wait();
 }
+
+#[test]
+fn check_and_who_name_a_port_a_dev_is_still_starting_a_service_on() {
+  let port = free_port();
+  let runtime = tempfile::tempdir().unwrap();
+  let runtime_dir = runtime.path().to_str().unwrap();
+  // The server takes 30 s before it binds: meanwhile only the ledger knows the port is taken.
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: exec python3 -u server.py\n    port: {port}\n    env:\n      DELAY: \"30\"\n"
+  ));
+  let mut up = test
+    .command(&["up", "-d"])
+    .env("DEV_RUNTIME_DIR", runtime_dir)
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  let ledger = runtime.path().join("ledger.json");
+  wait_until("the port claimed", Duration::from_secs(10), || {
+    fs::read_to_string(&ledger).is_ok_and(|text| text.contains(&port.to_string()))
+  });
+  assert!(is_bindable(port), "the server bound already");
+  let env = [("DEV_RUNTIME_DIR", runtime_dir)];
+  let check = test.run_with_env(&["port", "check", &port.to_string()], &env);
+  assert_eq!(check.code(), 5, "{}{}", check.stdout(), check.stderr());
+  assert!(
+    check.stdout().contains("claimed by dev for `api` of")
+      && check.stdout().contains("the service is starting"),
+    "{}",
+    check.stdout()
+  );
+  let who = test.run_with_env(&["port", "who", "--json", &port.to_string()], &env);
+  who.success();
+  let report = &who.json()[0];
+  assert_eq!(report["status"], "claimed", "{report}");
+  assert_eq!(report["claim"]["service"], "api");
+  test.run_with_env(&["stop"], &env).success();
+  let _ = up.kill();
+  let _ = up.wait();
+}
+
+#[test]
+fn a_range_streams_its_reports_and_stops_quietly_when_the_reader_goes_away() {
+  use std::io::{BufRead, BufReader};
+  let test = Test::new();
+  for json in [false, true] {
+    let mut args = vec!["port", "who", "1024-65535"];
+    if json {
+      args.push("--json");
+    }
+    let mut who = test
+      .command(&args)
+      .stdout(std::process::Stdio::piped())
+      .stderr(std::process::Stdio::piped())
+      .spawn()
+      .unwrap();
+    // The first line, read by a thread: the 64 000 ports take minutes, the wait is bounded.
+    let (lines, first_line) = std::sync::mpsc::channel();
+    let stdout = who.stdout.take().unwrap();
+    std::thread::spawn(move || {
+      let mut reader = BufReader::new(stdout);
+      let mut first = String::new();
+      reader.read_line(&mut first).unwrap();
+      let _ = lines.send((first, reader));
+    });
+    let (first, reader) = first_line
+      .recv_timeout(Duration::from_secs(20))
+      .expect("no output within 20 s: the reports were held until the end");
+    assert!(
+      first.starts_with("port 1024") || first.starts_with('['),
+      "{first:?}"
+    );
+    // `| head -1`: the reader goes away; dev stops, quietly, with 0.
+    drop(reader);
+    let code = wait_child(&mut who, Duration::from_secs(10));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut who.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+  }
+}

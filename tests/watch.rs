@@ -377,3 +377,83 @@ fn a_save_while_a_crashed_service_is_cleaned_up_starts_it_again() {
   );
   test.args(&["stop"]).status(0).run();
 }
+
+/// `rm -rf app && mkdir app && cp …`, as `git checkout` of another branch does: the old
+/// directories' watches end with them; the new ones must be watched again.
+#[test]
+fn a_watch_survives_its_directories_being_replaced_as_by_a_checkout() {
+  let port = free_port();
+  let test =
+    Test::new().servers(&[server("api", port).field("watch: {paths: [app], debounce: 50ms}")]);
+  test.write("app/main.py", "0\n");
+  test.write("app/lib/util.py", "0\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let listeners = || test.listening_pids("api").len();
+  wait_until("the first listener", Duration::from_secs(10), || {
+    listeners() == 1
+  });
+  let cycles = 5;
+  for cycle in 1..=cycles {
+    // The whole root replaced (odd cycles), or a directory below it (even ones).
+    let replaced = if cycle % 2 == 1 { "app" } else { "app/lib" };
+    let before = listeners();
+    fs::remove_dir_all(test.path().join(replaced)).unwrap();
+    test.write("app/main.py", &format!("checkout {cycle}\n"));
+    test.write("app/lib/util.py", &format!("checkout {cycle}\n"));
+    wait_until_else(
+      &format!("cycle {cycle}: the replacement of {replaced} restarts it"),
+      Duration::from_secs(20),
+      || listeners() > before,
+      || test.log("api"),
+    );
+    // Let the restarts the replacement causes settle, then save: it must be seen.
+    std::thread::sleep(Duration::from_secs(2));
+    let settled = listeners();
+    test.write(
+      "app/lib/util.py",
+      &format!("saved after checkout {cycle}\n"),
+    );
+    wait_until_else(
+      &format!("cycle {cycle}: a save after {replaced} was replaced restarts it"),
+      Duration::from_secs(20),
+      || listeners() > settled,
+      || format!("status: {}\nlog:\n{}", test.status_json(), test.log("api")),
+    );
+  }
+  eprintln!(
+    "figure: {cycles} of {cycles} saves after a checkout-like replacement (of the watched root or a directory below it) restarted the service"
+  );
+  test.args(&["stop"]).status(0).run();
+}
+
+/// `dev <task> --watch` shares the service's watch: a replaced `src` is watched again.
+#[test]
+fn a_watched_task_still_runs_on_a_save_after_its_directory_was_replaced() {
+  let test = Test::with_config(
+    "tasks:\n  check:\n    run: 'echo run $(cat src/v) >> runs'\n    watch: {paths: [src], debounce: 50ms}\n",
+  );
+  test.write("src/v", "1");
+  let mut watcher = test.spawn(&["check", "--watch"]);
+  let runs = |test: &Test| fs::read_to_string(test.path().join("runs")).unwrap_or_default();
+  wait_until("the first run", Duration::from_secs(10), || {
+    runs(&test).contains("run 1")
+  });
+  fs::remove_dir_all(test.path().join("src")).unwrap();
+  test.write("src/v", "2");
+  wait_until(
+    "a run after the replacement",
+    Duration::from_secs(10),
+    || runs(&test).contains("run 2"),
+  );
+  // Let the runs the replacement causes settle, then save.
+  std::thread::sleep(Duration::from_secs(2));
+  test.write("src/v", "3");
+  wait_until_else(
+    "a run on the save after the replacement",
+    Duration::from_secs(10),
+    || runs(&test).contains("run 3"),
+    || format!("{}\n{}", runs(&test), test.spawned_output().1),
+  );
+  signal(watcher.id(), libc::SIGINT);
+  wait_child(&mut watcher, Duration::from_secs(10));
+}

@@ -45,6 +45,9 @@ struct Row {
   /// False for a service the task file no longer names (renamed or removed while it ran).
   in_config: bool,
   log: String,
+  /// What its keeper cannot do right now: write the log (a full disk), watch for changes.
+  #[serde(skip_serializing_if = "Vec::is_empty")]
+  troubles: Vec<String>,
   /// While `ending`: how many of its processes are still alive.
   #[serde(skip)]
   still_ending: usize,
@@ -81,6 +84,13 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   for note in claimed_elsewhere(project, &rows) {
     project.report.step(&note);
   }
+  for row in &rows {
+    for trouble in &row.troubles {
+      project
+        .report
+        .warning(&format!("{}: {trouble}", row.service));
+    }
+  }
   Ok(())
 }
 
@@ -107,6 +117,7 @@ impl Row {
       in_config: project.config.service(name).is_some() || !project.task_file_read,
       log: log.display().to_string(),
       still_ending: 0,
+      troubles: Vec::new(),
     };
     match project.check(name) {
       // A keeper that watches for changes keeps a failed service's place until the next save.
@@ -137,6 +148,8 @@ impl Row {
         row.uptime = Some(state.uptime());
         row.restarts = state.restarts;
         row.last_failure = state.last_failure.clone();
+        row.troubles.extend(state.log_trouble.iter().cloned());
+        row.troubles.extend(state.watch_trouble.iter().cloned());
         row.mode = Some(if state.supervisor.is_some() {
           "foreground"
         } else {

@@ -20,6 +20,9 @@ pub(crate) enum PortStatus {
   /// Bound by a socket that does not listen (yet): a server starting up, or a client.
   Bound,
   Listening,
+  /// Nothing holds it yet, but a `dev` (of any project on this machine) claimed it for a
+  /// service it is starting: it will be taken in a moment.
+  Claimed,
 }
 
 impl PortStatus {
@@ -41,6 +44,17 @@ pub(crate) struct PortReport {
   pub(crate) connections: Option<usize>,
   /// Likewise `None` when a listener was found.
   pub(crate) time_wait: Option<TimeWait>,
+  /// The claim of a `dev` service on the port, in the machine's ledger (set by `dev port`).
+  pub(crate) claim: Option<PortClaim>,
+}
+
+/// A service of some project that `dev` is starting (or runs) on the port.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct PortClaim {
+  pub(crate) service: String,
+  pub(crate) project: PathBuf,
+  /// False while the service is being started.
+  pub(crate) running: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -171,6 +185,7 @@ pub(crate) fn inspect(port: u16, known: &[Pid]) -> PortReport {
     unseen,
     connections,
     time_wait,
+    claim: None,
   }
 }
 

@@ -65,6 +65,13 @@ pub(crate) struct ServiceState {
   /// dashboard) sees the restart or stop from its first moment, not only once the run is gone.
   #[serde(default, skip_serializing_if = "Option::is_none")]
   pub(crate) transition: Option<Transition>,
+  /// Set by the keeper while its watch cannot watch (why): saves are not seen.
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) watch_trouble: Option<String>,
+  /// Set by the keeper while the log cannot be written (why, since when): the service
+  /// runs and its output is shown, but not kept.
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) log_trouble: Option<String>,
   /// Set by the keeper while it waits out a restart back-off: when the next run starts.
   #[serde(default, skip_serializing_if = "Option::is_none")]
   pub(crate) pending_restart: Option<PendingRestart>,

@@ -2,6 +2,7 @@
 //! sequences taken out (the terminal keeps them), optionally a UTC time before each line,
 //! and rotated by size — only at a line boundary, so no line is ever cut in two files.
 //! `api.log` becomes `api.log.1`, `api.log.1` becomes `api.log.2`, and so on up to `keep`.
+//! A write that fails (a full disk) never leaves half a line: see `log_outage`.
 
 use std::{
   fs::{self, File, OpenOptions},
@@ -10,6 +11,7 @@ use std::{
   time::{Duration, Instant},
 };
 
+use super::{log_colors::Escape, log_outage::Outage};
 use crate::{
   config::LogSettings,
   sys::{self, DirectoryId},
@@ -45,6 +47,11 @@ pub(crate) struct LogFile {
   project: Option<(PathBuf, DirectoryId)>,
   checked: Instant,
   size: u64,
+  /// The file's size at its last line boundary: a write that fails half-way (a full disk)
+  /// is taken back to it, so that the file never holds half a line.
+  line_start: u64,
+  /// Set while writing fails: the output is counted, not kept.
+  outage: Option<Outage>,
   settings: LogSettings,
   /// The next byte starts a line.
   at_line_start: bool,
@@ -54,20 +61,6 @@ pub(crate) struct LogFile {
   escape: Escape,
   /// Reused for each chunk's cleaned bytes.
   buffer: Vec<u8>,
-}
-
-/// Where the color-stripping state machine is, across chunk boundaries.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Escape {
-  None,
-  /// After ESC.
-  Start,
-  /// Inside `ESC [ … final`.
-  Csi,
-  /// Inside `ESC ] … BEL` or `ESC ] … ESC \`.
-  Osc,
-  /// ESC inside an OSC: the `\` after it ends it.
-  OscEnd,
 }
 
 /// A line longer than this is cut for rotation anyway (the rest goes on in the next file).
@@ -90,6 +83,8 @@ impl LogFile {
       project,
       checked: Instant::now(),
       size,
+      line_start: size,
+      outage: None,
       settings,
       at_line_start,
       owes_newline: false,
@@ -98,8 +93,94 @@ impl LogFile {
     })
   }
 
-  /// Writes a chunk of the service's output. Rotation happens between lines.
-  pub(crate) fn write(&mut self, mut chunk: &[u8]) -> io::Result<()> {
+  /// Writes a chunk of the service's output. Rotation happens between lines. When the log
+  /// cannot be written (a full disk) the chunk is counted as lost, the line it cut is
+  /// taken back, and writing is tried again — from the next line — once a second.
+  pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+    let chunk = match self.outage.as_mut() {
+      None => chunk,
+      Some(outage) => {
+        // Only a whole line may follow the gap: from the next line start on.
+        let resume = if self.at_line_start {
+          Some(0)
+        } else {
+          chunk
+            .iter()
+            .position(|byte| *byte == b'\n')
+            .map(|end| end + 1)
+        };
+        let Some(resume) = resume.filter(|_| outage.may_retry()) else {
+          outage.lost(chunk);
+          self.at_line_start = chunk.last().map_or(self.at_line_start, |b| *b == b'\n');
+          return Ok(());
+        };
+        outage.lost(&chunk[..resume]);
+        self.at_line_start = true;
+        if !self.end_outage() {
+          return self.write(&chunk[resume..]);
+        }
+        &chunk[resume..]
+      }
+    };
+    if let Err(error) = self.write_kept(chunk) {
+      self.lose(&error, chunk);
+      return Err(error);
+    }
+    Ok(())
+  }
+
+  /// Writes the note of the gap, which ends the outage, if it can. False when it cannot.
+  fn end_outage(&mut self) -> bool {
+    let Some(note) = self.outage.as_ref().map(Outage::note) else {
+      return true;
+    };
+    if self.write_marker(&note).is_err() {
+      return false;
+    }
+    self.outage = None;
+    true
+  }
+
+  /// Once a second (the keeper's tick): while the log cannot be written and the service is
+  /// between two lines, tries again — a service that went quiet must not keep its log
+  /// stopped until it prints again.
+  pub(crate) fn retry(&mut self) {
+    let due = self.at_line_start && self.outage.as_mut().is_some_and(Outage::may_retry);
+    if due {
+      self.end_outage();
+    }
+  }
+
+  /// Why the log cannot be written now, if it cannot.
+  pub(crate) fn trouble(&self) -> Option<String> {
+    self.outage.as_ref().map(Outage::trouble)
+  }
+
+  /// A write failed: what it wrote of a line is taken back and the outage begins (or goes
+  /// on); `chunk` is counted as lost.
+  fn lose(&mut self, error: &io::Error, chunk: &[u8]) {
+    let _ = self.file.set_len(self.line_start);
+    self.size = self.line_start;
+    self.escape = Escape::None;
+    self.owes_newline = false;
+    self
+      .outage
+      .get_or_insert_with(|| Outage::new(error))
+      .lost(chunk);
+    self.at_line_start = chunk.last().map_or(self.at_line_start, |b| *b == b'\n');
+  }
+
+  /// Appends bytes to the file, keeping count of its size and of its last line boundary.
+  fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+    self.file.write_all(bytes)?;
+    if let Some(end) = bytes.iter().rposition(|byte| *byte == b'\n') {
+      self.line_start = self.size + end as u64 + 1;
+    }
+    self.size += bytes.len() as u64;
+    Ok(())
+  }
+
+  fn write_kept(&mut self, mut chunk: &[u8]) -> io::Result<()> {
     if std::mem::take(&mut self.owes_newline)
       && let Some(rest) = chunk.strip_prefix(b"\n")
     {
@@ -115,8 +196,7 @@ impl LogFile {
     let plain = !self.settings.timestamps
       && (!self.settings.strip_colors || (self.escape == Escape::None && !chunk.contains(&0x1b)));
     if plain && self.size + (chunk.len() as u64) < self.settings.max_size {
-      self.file.write_all(chunk)?;
-      self.size += chunk.len() as u64;
+      self.append(chunk)?;
       if let Some(last) = chunk.last() {
         self.at_line_start = *last == b'\n';
       }
@@ -129,13 +209,12 @@ impl LogFile {
       .timestamps
       .then(|| format!("{} ", utc_millis(now_millis())));
     for &byte in chunk {
-      if self.settings.strip_colors && self.strips(byte) {
+      if self.settings.strip_colors && self.escape.strips(byte) {
         continue;
       }
       if self.at_line_start {
         if self.size + buffer.len() as u64 >= self.settings.max_size {
-          self.file.write_all(&buffer)?;
-          self.size += buffer.len() as u64;
+          self.append(&buffer)?;
           buffer.clear();
           self.rotate()?;
         }
@@ -149,9 +228,9 @@ impl LogFile {
         self.at_line_start = true;
       }
     }
-    self.file.write_all(&buffer)?;
-    self.size += buffer.len() as u64;
+    let written = self.append(&buffer);
     self.buffer = buffer;
+    written?;
     if !self.at_line_start && self.size >= self.settings.max_size + LONGEST_LINE {
       self.rotate()?;
     }
@@ -167,8 +246,12 @@ impl LogFile {
     }
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');
-    self.file.write_all(&bytes)?;
-    self.size += bytes.len() as u64;
+    if let Err(error) = self.append(&bytes) {
+      // A note is a line of its own: all of it, or none.
+      let _ = self.file.set_len(self.line_start);
+      self.size = self.line_start;
+      return Err(error);
+    }
     self.at_line_start = true;
     Ok(())
   }
@@ -185,31 +268,16 @@ impl LogFile {
   /// A line of dev's own while the service runs (`──── … restarted`): on a line of its own
   /// even when the service is in the middle of one, which then goes on after it.
   pub(crate) fn write_note(&mut self, line: &str) -> io::Result<()> {
+    // While the log cannot be written, the note is part of the gap the next note counts.
+    if let Some(outage) = &mut self.outage {
+      outage.lost(format!("{line}\n").as_bytes());
+      return Ok(());
+    }
     self.follow_path()?;
     let cut = !self.at_line_start;
     self.write_marker(line)?;
     self.owes_newline = cut;
     Ok(())
-  }
-
-  /// True when `byte` belongs to a color or cursor sequence.
-  fn strips(&mut self, byte: u8) -> bool {
-    const ESC: u8 = 0x1b;
-    self.escape = match (self.escape, byte) {
-      (Escape::None, ESC) => Escape::Start,
-      (Escape::None, _) => return false,
-      (Escape::Start, b'[') => Escape::Csi,
-      (Escape::Start, b']') => Escape::Osc,
-      // A two-byte sequence (ESC 7, ESC =, …).
-      (Escape::Start, _) => Escape::None,
-      (Escape::Csi, 0x40..=0x7e) => Escape::None,
-      (Escape::Csi, _) => Escape::Csi,
-      (Escape::Osc, 0x07) => Escape::None,
-      (Escape::Osc, ESC) => Escape::OscEnd,
-      (Escape::Osc, _) => Escape::Osc,
-      (Escape::OscEnd, _) => Escape::None,
-    };
-    true
   }
 
   fn rotate(&mut self) -> io::Result<()> {
@@ -233,6 +301,7 @@ impl LogFile {
     self.file = create(&self.path)?;
     self.identity = sys::file_identity(&self.file);
     self.size = 0;
+    self.line_start = 0;
     Ok(())
   }
 
@@ -247,6 +316,7 @@ impl LogFile {
     self.file = create(&self.path)?;
     self.identity = sys::file_identity(&self.file);
     self.size = self.file.metadata()?.len();
+    self.line_start = self.size;
     self.at_line_start = true;
     self.write_marker(&format!(
       "──── {} · {why}",

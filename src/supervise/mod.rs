@@ -4,7 +4,9 @@
 
 pub(crate) mod http;
 pub(crate) mod keeper;
+pub(crate) mod log_colors;
 pub(crate) mod log_file;
+pub(crate) mod log_outage;
 pub(crate) mod log_tail;
 pub(crate) mod preflight;
 pub(crate) mod probe;

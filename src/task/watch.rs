@@ -18,7 +18,7 @@ use crate::{
   config::Watch,
   error::{Error, Result},
   project::Project,
-  supervise::watch::{self, WatchSpec},
+  supervise::watch::{self, Heard, WatchSpec},
   sys::{self, ExitStatus, ProcessId, Signal},
   ui::format::{elapsed, status_text},
 };
@@ -48,8 +48,18 @@ pub(crate) fn watch_task(
   );
   let (sender, happened) = mpsc::channel();
   let changes = sender.clone();
-  let watching = watch::watch(&spec, move |paths| {
-    let _ = changes.send(Happened::Changed(paths));
+  let report = project.report;
+  let watching = watch::watch(&spec, move |heard| match heard {
+    Heard::Changed(paths) => {
+      let _ = changes.send(Happened::Changed(paths));
+    }
+    // Never deaf without a word: the task would not run again on the next save.
+    Heard::Trouble(Some(why)) => {
+      report.failure(&format!(
+        "cannot watch for changes any more: {why}; saves are not seen"
+      ));
+    }
+    Heard::Trouble(None) => report.step("watching for changes again"),
   })
   .map_err(|error| Error::Io {
     context: format!("cannot watch {}", task.cwd.path.display()),

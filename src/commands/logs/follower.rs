@@ -26,6 +26,15 @@ pub(crate) struct Follower {
   most: Option<u64>,
   /// Bytes skipped so far.
   pub(crate) skipped: u64,
+  /// Places where rotated files were deleted before they could be read.
+  pub(crate) gaps: u64,
+}
+
+/// The line shown where rotated files were deleted before they could be read.
+pub(crate) const GAP: &str = "[dev] lines missing here: the log was rotated faster than it was read, and at least one rotated file was deleted before it could be (they are not on disk any more; `log: {keep: N}` keeps more)";
+
+fn modified(file: &File) -> Option<std::time::SystemTime> {
+  file.metadata().ok()?.modified().ok()
 }
 
 impl Follower {
@@ -42,6 +51,7 @@ impl Follower {
       cut: false,
       most: None,
       skipped: 0,
+      gaps: 0,
     }
   }
 
@@ -110,9 +120,17 @@ impl Follower {
         newer.push((identity, file));
       }
     }
-    // The old file deleted, not rotated: the rotated ones are history, not news.
-    if !old_one_found {
-      newer.clear();
+    if !old_one_found && self.file.is_some() {
+      // The old file is gone from the rotated ones: deleted (then they are history, not
+      // news), or rotated away before this look — a writer faster than the reader, more
+      // rotations than `keep` between two looks. Then the rotated files written since it
+      // are news, and what was in those deleted meanwhile is lost: said where it was.
+      let since = self.file.as_ref().and_then(modified);
+      newer.retain(|(_, file)| since.is_some_and(|since| modified(file) >= Some(since)));
+      if !newer.is_empty() {
+        lines.push(GAP.as_bytes().to_vec());
+        self.gaps += 1;
+      }
     }
     let size: u64 = newer
       .iter()
@@ -159,11 +177,14 @@ impl Follower {
       self.partial.drain(..=end);
       self.cut = false;
     }
-    while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
-      let mut line: Vec<u8> = self.partial.drain(..=end).collect();
-      line.pop();
-      lines.push(line);
+    // Split in one pass, then drop what was split off at once: draining line by line from
+    // the front moved the whole rest each time, quadratic in a flood's megabytes.
+    let mut start = 0;
+    while let Some(end) = self.partial[start..].iter().position(|b| *b == b'\n') {
+      lines.push(self.partial[start..start + end].to_vec());
+      start += end + 1;
     }
+    self.partial.drain(..start);
   }
 }
 
@@ -223,5 +244,35 @@ mod tests {
     let seen = follower.new_lines();
     assert_eq!(seen.len(), 2_001);
     assert_eq!(follower.skipped, 0);
+  }
+
+  /// `keep: 2`, rotated four times between two looks: the file the follower was reading and
+  /// the next one are deleted before it looks again. What is left is read, and the gap said.
+  #[test]
+  fn files_rotated_away_before_a_look_leave_a_gap_that_is_said_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("api.log");
+    fs::write(&log, lines_of(10, 0)).unwrap();
+    let mut follower = Follower::at_end(log.clone(), 0);
+    assert_eq!(follower.new_lines().len(), 10);
+    for round in 1..=4 {
+      // As the keeper rotates: the oldest deleted, the others shifted, the current renamed.
+      let _ = fs::remove_file(rotated(&log, 2));
+      let _ = fs::rename(rotated(&log, 1), rotated(&log, 2));
+      fs::rename(&log, rotated(&log, 1)).unwrap();
+      std::thread::sleep(std::time::Duration::from_millis(10));
+      fs::write(&log, lines_of(10, round * 10)).unwrap();
+    }
+    let seen = follower.new_lines();
+    let text: Vec<String> = seen
+      .iter()
+      .map(|line| String::from_utf8_lossy(line).into_owned())
+      .collect();
+    // The file of round 1 deleted unread; those of rounds 2 and 3 (now .2 and .1) and 4
+    // (current) read, after the gap.
+    assert_eq!(text[0], GAP, "{text:?}");
+    assert_eq!(text[1], "line 000020");
+    assert_eq!(text.len(), 1 + 30, "{text:?}");
+    assert_eq!(follower.gaps, 1);
   }
 }

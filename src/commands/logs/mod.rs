@@ -6,6 +6,7 @@
 use std::{thread, time::Duration};
 
 mod follower;
+mod history;
 
 pub(crate) use follower::{Follower, rotated};
 
@@ -64,25 +65,28 @@ fn print_logs(project: &Project, names: &[String], query: &Query) -> Result<()> 
   let mut followers = Vec::new();
   for (index, name) in names.iter().enumerate() {
     let path = project.config.log_of(name);
-    let current = std::fs::read(&path).unwrap_or_default();
-    let mut text = Vec::new();
-    // Not enough here? The newest rotated file holds the lines just before.
-    if current.iter().filter(|b| **b == b'\n').count() < query.lines || cutoff.is_some() {
-      text = std::fs::read(rotated(&path, 1)).unwrap_or_default();
-    }
-    text.extend_from_slice(&current);
-    if text.is_empty() && !query.follow {
+    let files = history::read(&path, query.lines, cutoff.is_some());
+    if files.iter().all(|file| file.text.is_empty()) && !query.follow {
       project.report.stopped(&format!(
         "{name} has no log yet ({})",
         project.report.path(&path)
       ));
     }
-    let lines: Vec<Line> = timed_lines(&text, index)
-      .into_iter()
-      .filter(|l| keep(l))
-      .collect();
+    let mut time = 0.0;
+    let mut lines: Vec<Line> = Vec::new();
+    for file in &files {
+      // A file's lines were written after the file before it was last written to: a floor
+      // for lines without a time of their own (a rotated log's first lines).
+      time = f64::max(time, file.floor);
+      lines.extend(
+        timed_lines_from(&file.text, index, &mut time)
+          .into_iter()
+          .filter(|l| keep(l)),
+      );
+    }
     merged.extend(lines.into_iter().rev().take(query.lines).rev());
-    followers.push(Follower::at_end(path, current.len() as u64));
+    let current = files.last().map_or(0, |file| file.text.len());
+    followers.push(Follower::at_end(path, current as u64));
   }
   // Stable: lines of one service, and lines of unknown time, keep their order.
   merged.sort_by(|a, b| a.time.total_cmp(&b.time));
@@ -127,8 +131,13 @@ fn follow(
     if sys::stdout_closed() {
       return Err(Error::OutputClosed);
     }
+    let mut any = false;
     for (index, follower) in followers.iter_mut().enumerate() {
+      // One write per look, not one per line: a write (and a flush) per line made a
+      // follower of a flood fall so far behind that rotated files were deleted unread.
+      let (mut batch, mut kept) = (Vec::new(), 0);
       for text in follower.new_lines() {
+        any = true;
         // New lines are as recent as it gets: only `--grep` applies.
         let line = Line {
           time: f64::MAX,
@@ -136,11 +145,22 @@ fn follow(
           text,
         };
         if keep(&line) {
-          print_line(&prefixers[index], &line.text)?;
+          if kept > 0 {
+            batch.push(b'\n');
+          }
+          batch.extend_from_slice(&line.text);
+          kept += 1;
         }
       }
+      if kept > 0 {
+        prefixers[index].lines(&batch).map_err(output_error)?;
+      }
     }
-    thread::sleep(Duration::from_millis(100));
+    // A look that found lines looks again at once: a flood is read as fast as the reader
+    // takes it, and rotated away unread only when the reader cannot keep up.
+    if !any {
+      thread::sleep(Duration::from_millis(100));
+    }
   }
 }
 
@@ -148,11 +168,15 @@ fn follow(
 /// (`2026-11-23T07:45:12.345Z …`), a keeper line's (`──── 2026-11-23 07:45:12 UTC · …`), or
 /// the last time seen above it.
 pub(crate) fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
+  timed_lines_from(text, service, &mut 0.0)
+}
+
+/// `timed_lines`, for a text that follows one whose last time was `time` (updated).
+fn timed_lines_from(text: &[u8], service: usize, time: &mut f64) -> Vec<Line> {
   let text = text.strip_suffix(b"\n").unwrap_or(text);
   if text.is_empty() {
     return Vec::new();
   }
-  let mut time = 0.0;
   text
     .split(|b| *b == b'\n')
     .map(|line| {
@@ -162,10 +186,10 @@ pub(crate) fn timed_lines(text: &[u8], service: usize) -> Vec<Line> {
         .and_then(parse_utc)
         .or_else(|| parse_utc(&head));
       if let Some(stamp) = stamp {
-        time = stamp;
+        *time = stamp;
       }
       Line {
-        time,
+        time: *time,
         service,
         text: line.to_vec(),
       }

@@ -3,23 +3,24 @@
 
 mod find;
 mod free;
+mod stream;
 
 use std::time::Duration;
 
 use crate::{
   cli::{PortCommand, all_ports},
   config::source::display_path,
-  error::Result,
+  error::{Error, Result},
   ports::{
     allocate::dev_processes,
-    holders::{self, Holder, PortReport, PortStatus},
+    holders::{Holder, PortReport, PortStatus},
   },
   project::Project,
   sys,
   ui::{
     color::Color,
     format::{count, elapsed},
-    output::{Reporter, print_json, print_out, table},
+    output::{Reporter, table},
   },
 };
 
@@ -27,6 +28,8 @@ use crate::{
 const CHECK_LISTENING: i32 = 1;
 const CHECK_BOUND: i32 = 3;
 const CHECK_TIME_WAIT: i32 = 4;
+/// Free to a trial bind, but a `dev` is starting a service on it.
+const CHECK_CLAIMED: i32 = 5;
 
 pub(crate) struct PortContext<'a> {
   pub(crate) project: Option<&'a Project>,
@@ -64,19 +67,13 @@ pub(crate) fn run(context: &PortContext, command: PortCommand) -> Result<i32> {
 }
 
 fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
-  let known = context.known_processes();
-  let reports: Vec<PortReport> = ports.iter().map(|p| holders::inspect(*p, &known)).collect();
-  if json {
-    return print_json(&reports);
-  }
   let color = context.color;
-  let mut out = String::new();
-  for report in &reports {
-    out.push_str(&format!(
+  stream::each_report(context, ports, json, |report| {
+    let mut out = format!(
       "{} {}\n",
       color.bold(&format!("port {}", report.port)),
       status_phrase(report)
-    ));
+    );
     if !report.holders.is_empty() {
       let rows: Vec<Vec<String>> = report.holders.iter().map(holder_row).collect();
       let table = table(
@@ -97,15 +94,16 @@ fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
     if let Some(note) = time_wait_note(report) {
       out.push_str(&format!("  {}\n", color.dim(&note)));
     }
-    if report.holders.is_empty() && report.unseen.is_empty() && !sys::SEES_EVERY_SOCKET {
+    let unexplained = report.holders.is_empty() && report.unseen.is_empty();
+    if unexplained && report.claim.is_none() && !sys::SEES_EVERY_SOCKET {
       // Said rather than guessed: there is no socket table to read without root.
       out.push_str(&format!(
         "  {}\n",
         color.dim("this system shows neither TIME_WAIT leftovers nor other users' sockets to dev")
       ));
     }
-  }
-  print_out(&out)
+    out
+  })
 }
 
 fn holder_row(holder: &Holder) -> Vec<String> {
@@ -134,6 +132,14 @@ fn status_phrase(report: &PortReport) -> String {
     PortStatus::TimeWait => "free for servers (only TIME_WAIT left; SO_REUSEADDR binds)".into(),
     PortStatus::Bound => "bound but not listening".into(),
     PortStatus::Listening => "in use (listening)".into(),
+    PortStatus::Claimed => match &report.claim {
+      Some(claim) => format!(
+        "claimed by dev for `{}` of {}: nothing listens on it yet, the service is starting",
+        claim.service,
+        display_path(&claim.project),
+      ),
+      None => "claimed by dev".into(),
+    },
   }
 }
 
@@ -149,28 +155,9 @@ fn time_wait_note(report: &PortReport) -> Option<String> {
 }
 
 fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
-  let known = context.known_processes();
-  let reports: Vec<PortReport> = ports.iter().map(|p| holders::inspect(*p, &known)).collect();
-  let code = reports
-    .iter()
-    .map(|report| match report.status {
-      PortStatus::Listening => CHECK_LISTENING,
-      PortStatus::Bound => CHECK_BOUND,
-      PortStatus::TimeWait => CHECK_TIME_WAIT,
-      PortStatus::Free => 0,
-    })
-    .min_by_key(|code| match *code {
-      0 => i32::MAX,
-      code => code,
-    })
-    .unwrap_or(0);
-  if json {
-    // The same shape as `dev port who --json`: one concept, one shape.
-    print_json(&reports)?;
-    return Ok(code);
-  }
-  let mut out = String::new();
-  for report in &reports {
+  let mut code = 0;
+  let result = stream::each_report(context, ports, json, |report| {
+    code = more_severe(code, check_code(report.status));
     let detail = match report.status {
       PortStatus::Listening | PortStatus::Bound if !report.holders.is_empty() => {
         let holders: Vec<String> = report.holders.iter().map(Holder::short).collect();
@@ -182,8 +169,35 @@ fn check(context: &PortContext, ports: &[u16], json: bool) -> Result<i32> {
       .filter(|_| report.status != PortStatus::TimeWait)
       .map(|note| format!(" · {note}"))
       .unwrap_or_default();
-    out.push_str(&format!("{}  {detail}{note}\n", report.port));
+    format!("{}  {detail}{note}\n", report.port)
+  });
+  // The reader gone (`| head -1`): what it read is all it wanted; quietly 0.
+  match result {
+    Err(Error::OutputClosed) => Ok(0),
+    Err(error) => Err(error),
+    Ok(()) => Ok(code),
   }
-  print_out(&out)?;
-  Ok(code)
+}
+
+fn check_code(status: PortStatus) -> i32 {
+  match status {
+    PortStatus::Listening => CHECK_LISTENING,
+    PortStatus::Bound => CHECK_BOUND,
+    PortStatus::Claimed => CHECK_CLAIMED,
+    PortStatus::TimeWait => CHECK_TIME_WAIT,
+    PortStatus::Free => 0,
+  }
+}
+
+/// The worse of two exit codes of `check`: listening, bound, claimed, TIME_WAIT, free.
+fn more_severe(a: i32, b: i32) -> i32 {
+  const ORDER: [i32; 5] = [
+    CHECK_LISTENING,
+    CHECK_BOUND,
+    CHECK_CLAIMED,
+    CHECK_TIME_WAIT,
+    0,
+  ];
+  let rank = |code| ORDER.iter().position(|c| *c == code).unwrap_or(0);
+  if rank(a) <= rank(b) { a } else { b }
 }

@@ -138,6 +138,13 @@ impl Reader {
           }
           Some(_) => "unhealthy".into(),
         };
+        // What the keeper cannot do now, said where the user looks (details: `dev status`).
+        if state.log_trouble.is_some() {
+          row.state.push_str(" · log not written");
+        }
+        if state.watch_trouble.is_some() {
+          row.state.push_str(" · not watching");
+        }
         row.health = probed.cloned();
         let usage = tree_usage(state.keeper.pid);
         let now = Instant::now();

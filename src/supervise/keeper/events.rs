@@ -25,6 +25,8 @@ pub(super) enum Event {
   Tick,
   /// Watched files changed (a burst, debounced): relative paths.
   Changed(Vec<PathBuf>),
+  /// Watching for changes failed (`Some`: why; no save is seen meanwhile) or works again.
+  WatchTrouble(Option<String>),
   /// A line from a helper thread, for the log and the foreground `dev`.
   Said(String),
   /// The liveness probe of run `run` failed `failures` times in a row; the last answer.

@@ -208,6 +208,8 @@ impl Keeper {
       last_failure: None,
       transition: None,
       pending_restart: None,
+      watch_trouble: None,
+      log_trouble: None,
     };
     let mut keeper = Self {
       state_dir,

@@ -31,6 +31,10 @@ impl Keeper {
           Some(self.stopped())
         }
         Event::Changed(paths) => self.changed(events, paths),
+        Event::WatchTrouble(trouble) => {
+          self.watch_trouble(trouble);
+          None
+        }
         Event::Said(line) => {
           self.log_line(&line);
           self.announce(&line);
@@ -45,6 +49,7 @@ impl Keeper {
         } if run == self.run => self.unresponsive(events, failures, &detail),
         Event::Tick => {
           self.keep_state_in_place();
+          self.say_log_trouble();
           None
         }
         Event::Unresponsive { .. } | Event::Exited(..) => None,

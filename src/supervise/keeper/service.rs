@@ -165,6 +165,31 @@ impl Keeper {
     }
   }
 
+  /// A log that cannot be written (a full disk) or can again: said once to the foreground
+  /// `dev` and kept in the state for `dev status`; the log itself notes the gap.
+  pub(super) fn say_log_trouble(&mut self) {
+    let Some(log) = &self.log else {
+      return;
+    };
+    let trouble = {
+      let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+      log.retry();
+      log.trouble()
+    };
+    if trouble == self.state.log_trouble {
+      return;
+    }
+    match &trouble {
+      Some(why) => self.announce(&format!("✗ {}: {why}", self.spec.service)),
+      None => self.announce(&format!(
+        "{}: its log is written again (the gap is noted in it)",
+        self.spec.service
+      )),
+    }
+    self.state.log_trouble = trouble;
+    let _ = self.state_dir.write(&self.state);
+  }
+
   /// A line for the foreground `dev` (shown with the service's prefix), when there is one.
   pub(super) fn announce(&self, message: &str) {
     if self.spec.supervisor.is_some() {

@@ -23,7 +23,7 @@ use crate::{
     probe::Check,
     readiness::{Verdict, wait_quietly},
     spec::KeeperSpec,
-    watch::{self, WatchSpec},
+    watch::{self, Heard, WatchSpec},
   },
   sys::{self, Signal},
   ui::format::elapsed,
@@ -54,8 +54,11 @@ impl Keeper {
       return;
     };
     let events = self.events.clone();
-    match watch::watch(&spec, move |changed| {
-      let _ = events.send(Event::Changed(changed));
+    match watch::watch(&spec, move |heard| {
+      let _ = events.send(match heard {
+        Heard::Changed(changed) => Event::Changed(changed),
+        Heard::Trouble(trouble) => Event::WatchTrouble(trouble),
+      });
     }) {
       Ok(watching) => {
         self.log_line(&format!(
@@ -70,6 +73,24 @@ impl Keeper {
         self.announce(&notice);
       }
     }
+  }
+
+  /// A watch that cannot watch any more (or can again): said in the log, to the foreground
+  /// `dev`, and in the state for `dev status` and the dashboard — a deaf watch is never
+  /// silent.
+  pub(super) fn watch_trouble(&mut self, trouble: Option<String>) {
+    let notice = match &trouble {
+      Some(why) => format!(
+        "✗ {}: cannot watch for changes any more: {why}; saves are not seen",
+        self.spec.service
+      ),
+      None => format!("{}: watching for changes again", self.spec.service),
+    };
+    self.log_line(&notice);
+    self.announce(&notice);
+    self.state.watch_trouble =
+      trouble.map(|why| format!("cannot watch for changes: {why}; saves are not seen"));
+    let _ = self.state_dir.write(&self.state);
   }
 
   pub(super) fn is_watching(&self) -> bool {

@@ -33,8 +33,10 @@ pub(super) fn watch_task_file(run: &Run) -> Option<Watching> {
     restart_dependents: false,
   };
   let sender = run.sender.clone();
-  watch::watch(&spec, move |_| {
-    let _ = sender.send(UpEvent::Edited);
+  watch::watch(&spec, move |heard| {
+    if let watch::Heard::Changed(_) = heard {
+      let _ = sender.send(UpEvent::Edited);
+    }
   })
   .ok()
 }

@@ -4,8 +4,11 @@
 //! On Linux every directory is watched on its own (inotify has no recursive mode), found by
 //! a walk that never enters ignored ones — so `node_modules` or `.git` cost no watch at all,
 //! and a directory created later is added when it appears. macOS's FSEvents watches a tree
-//! in one go; there the ignore rules filter the events instead.
+//! in one go; there the ignore rules filter the events instead. A watched directory that is
+//! replaced (`git checkout`, `rm -rf src && mkdir src`) is watched again (`roots.rs`), and a
+//! watch that cannot watch says so (`Heard::Trouble`) instead of going deaf.
 
+mod roots;
 mod rules;
 
 use std::{
@@ -18,12 +21,17 @@ use std::{
   time::{Duration, Instant},
 };
 
-use notify::{EventKind, RecursiveMode, Watcher as _};
+use notify::EventKind;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Watch;
 
+use roots::Roots;
 pub(crate) use rules::Rules;
+
+/// How often the roots are looked at when no event comes: a root replaced while nothing
+/// below it was watched sends none.
+const RESYNC: Duration = Duration::from_secs(1);
 
 /// Files whose rules say what is not watched (and whose edits are not changes).
 const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
@@ -80,29 +88,41 @@ pub(crate) struct Watching {
   pub(crate) watched: usize,
 }
 
-/// Starts watching. `changed` is called from a thread of its own once per burst, with the
-/// paths that changed (relative to the root where they can be).
+/// What a watch tells its owner, from a thread of its own.
+pub(crate) enum Heard {
+  /// A burst of changes: the paths (relative to the root where they can be).
+  Changed(Vec<PathBuf>),
+  /// Watching failed (the system's limit of watches, a directory it may not read): no
+  /// change below it is seen until it works again. `None` once it does.
+  Trouble(Option<String>),
+}
+
+/// Starts watching; `heard` is called once per burst of changes, and when watching fails
+/// or works again.
 pub(crate) fn watch(
   spec: &WatchSpec,
-  mut changed: impl FnMut(Vec<PathBuf>) + Send + 'static,
+  mut heard: impl FnMut(Heard) + Send + 'static,
 ) -> notify::Result<Watching> {
   let (sender, events) = mpsc::channel();
   let mut watcher = notify::recommended_watcher(move |event| {
     let _ = sender.send(event);
   })?;
   let mut rules = Rules::new(&spec.ignore);
-  let mut watched = 0;
-  for path in &spec.paths {
-    watched += add(&mut watcher, &mut rules, &spec.root, path)?;
-  }
+  let mut roots = Roots::new(&spec.paths, &spec.root);
+  let (watched, _) = roots.resync(&mut watcher, &mut rules)?;
   let spec = spec.clone();
-  let mut filter = Filter { spec, rules };
+  let mut filter = Filter {
+    spec,
+    rules,
+    roots,
+    trouble: None,
+  };
   let watcher = Arc::new(Mutex::new(watcher));
   // Weak: once `Watching` is dropped the watcher goes, its events end, and so does this.
   let adder = Arc::downgrade(&watcher);
   thread::spawn(move || {
-    while let Some(batch) = next_burst(&events, &mut filter, &adder) {
-      changed(batch);
+    while let Some(batch) = next_burst(&events, &mut filter, &adder, &mut heard) {
+      heard(Heard::Changed(batch));
     }
   });
   Ok(Watching {
@@ -115,9 +135,54 @@ pub(crate) fn watch(
 struct Filter {
   spec: WatchSpec,
   rules: Rules,
+  roots: Roots,
+  /// What was last said about a failure to watch.
+  trouble: Option<String>,
 }
 
 impl Filter {
+  /// Watches what appeared (`created`, a directory) and what replaced a root; says when
+  /// watching fails, once, and when it works again. Returns the roots watched again after
+  /// they were replaced (relative to the root), which count as changed.
+  fn keep_up(
+    &mut self,
+    adder: &Weak<Mutex<notify::RecommendedWatcher>>,
+    created: &[PathBuf],
+    heard: &mut dyn FnMut(Heard),
+  ) -> Vec<PathBuf> {
+    let Some(watcher) = adder.upgrade() else {
+      return Vec::new();
+    };
+    let mut watcher = watcher.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut replaced = Vec::new();
+    let mut result = self
+      .roots
+      .resync(&mut watcher, &mut self.rules)
+      .map(|(_, roots)| replaced = roots);
+    for directory in created.iter().filter(|path| path.is_dir()) {
+      let added = self
+        .roots
+        .appeared(&mut watcher, &mut self.rules, directory);
+      result = result.and(added.map(drop));
+    }
+    let trouble = match result {
+      // Deleted again before its watch was added: the next look catches up.
+      Err(error) if !matches!(error.kind, notify::ErrorKind::PathNotFound) => {
+        Some(error.to_string())
+      }
+      _ => None,
+    };
+    if trouble != self.trouble {
+      self.trouble.clone_from(&trouble);
+      heard(Heard::Trouble(trouble));
+    }
+    let base = &self.spec.root;
+    replaced
+      .iter()
+      .map(|path| path.strip_prefix(base).unwrap_or(path).to_path_buf())
+      .collect()
+  }
+
   /// An ignore file that was saved gives its new rules, and is no change itself.
   fn reload_ignore_files(&mut self, event: &notify::Event) {
     for path in &event.paths {
@@ -181,6 +246,7 @@ fn next_burst(
   events: &Receiver<notify::Result<notify::Event>>,
   filter: &mut Filter,
   adder: &Weak<Mutex<notify::RecommendedWatcher>>,
+  heard: &mut dyn FnMut(Heard),
 ) -> Option<Vec<PathBuf>> {
   let debounce = Duration::from_millis(filter.spec.debounce_ms);
   let longest = (debounce * 10).max(Duration::from_secs(1));
@@ -188,24 +254,31 @@ fn next_burst(
   let mut quiet_until: Option<Instant> = None;
   let mut burst_ends: Option<Instant> = None;
   loop {
-    let event = match quiet_until {
-      None => events.recv().ok()?,
-      Some(until) => match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
-        Ok(event) => event,
-        Err(RecvTimeoutError::Timeout) => return Some(batch),
-        Err(RecvTimeoutError::Disconnected) => return None,
-      },
+    let wait = quiet_until.map_or(RESYNC, |until| {
+      until.saturating_duration_since(Instant::now()).min(RESYNC)
+    });
+    let event = match events.recv_timeout(wait) {
+      Ok(event) => event,
+      Err(RecvTimeoutError::Timeout) if quiet_until.is_some_and(|u| Instant::now() >= u) => {
+        return Some(batch);
+      }
+      Err(RecvTimeoutError::Timeout) => Ok(notify::Event::new(EventKind::Other)),
+      Err(RecvTimeoutError::Disconnected) => return None,
     };
     let Ok(event) = event else { continue };
     filter.reload_ignore_files(&event);
-    if let (Some(watcher), EventKind::Create(_)) = (adder.upgrade(), event.kind) {
-      let mut watcher = watcher.lock().unwrap_or_else(PoisonError::into_inner);
-      for path in event.paths.iter().filter(|path| path.is_dir()) {
-        let root = filter.spec.root.clone();
-        let _ = add(&mut watcher, &mut filter.rules, &root, path);
-      }
+    let created: &[PathBuf] = match event.kind {
+      EventKind::Create(_) => &event.paths,
+      _ => &[],
+    };
+    if matches!(
+      event.kind,
+      EventKind::Remove(_) | EventKind::Modify(notify::event::ModifyKind::Name(_))
+    ) {
+      filter.roots.gone(&event.paths);
     }
-    for path in filter.relevant(&event) {
+    let replaced = filter.keep_up(adder, created, heard);
+    for path in filter.relevant(&event).into_iter().chain(replaced) {
       if !batch.contains(&path) {
         batch.push(path);
       }
@@ -213,57 +286,6 @@ fn next_burst(
       quiet_until = Some((Instant::now() + debounce).min(ends));
     }
   }
-}
-
-/// Watches `path`: on Linux each directory below it that is not ignored (reading the
-/// `.gitignore` and `.ignore` files met on the way), elsewhere the tree at once. Returns the
-/// number of watches added.
-fn add(
-  watcher: &mut notify::RecommendedWatcher,
-  rules: &mut Rules,
-  root: &Path,
-  path: &Path,
-) -> notify::Result<usize> {
-  if !path.is_dir() {
-    // A file is watched through its directory: editors save by writing a new file and
-    // renaming it over the old one, which would end a watch on the file itself.
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty());
-    watcher.watch(
-      directory.unwrap_or(Path::new(".")),
-      RecursiveMode::NonRecursive,
-    )?;
-    return Ok(1);
-  }
-  if !cfg!(target_os = "linux") {
-    watcher.watch(path, RecursiveMode::Recursive)?;
-    return Ok(1);
-  }
-  let mut count = 0;
-  let mut queue = vec![path.to_path_buf()];
-  while let Some(directory) = queue.pop() {
-    let relative = directory.strip_prefix(root).unwrap_or(&directory);
-    if !relative.as_os_str().is_empty() && rules.is_ignored(relative, true) {
-      continue;
-    }
-    let base = rules::parts_of(relative);
-    for name in IGNORE_FILES {
-      let file = directory.join(name);
-      if let Ok(text) = std::fs::read_to_string(&file) {
-        rules.add_file(&file, &text, &base);
-      }
-    }
-    watcher.watch(&directory, RecursiveMode::NonRecursive)?;
-    count += 1;
-    if let Ok(entries) = std::fs::read_dir(&directory) {
-      queue.extend(
-        entries
-          .flatten()
-          .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
-          .map(|entry| entry.path()),
-      );
-    }
-  }
-  Ok(count)
 }
 
 #[cfg(test)]
@@ -292,8 +314,10 @@ mod tests {
     }
     fs::write(root.join(".gitignore"), "*.tmp\n").unwrap();
     let (sender, changes) = mpsc::channel();
-    let watching = watch(&spec(root, &["**/*.py"]), move |batch| {
-      let _ = sender.send(batch);
+    let watching = watch(&spec(root, &["**/*.py"]), move |heard| {
+      if let Heard::Changed(batch) = heard {
+        let _ = sender.send(batch);
+      }
     })
     .unwrap();
     // The root and src: nothing under node_modules, .git or logs.
