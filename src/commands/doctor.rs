@@ -110,9 +110,7 @@ fn check_programs(project: &Project) -> Vec<Finding> {
   }
   for task in &config.tasks {
     let mut env = config.shared_env().unwrap_or_default();
-    if let Some(file) = &task.env_file {
-      env.extend(file.load().unwrap_or_default());
-    }
+    env.extend(task.env_file.load().unwrap_or_default());
     crate::config::interpolate::extend_env(&mut env, &task.env, &|_, _| None);
     if !task.cwd.path.is_dir() {
       findings.push(Finding {

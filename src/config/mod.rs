@@ -2,6 +2,8 @@
 //! Every mistake becomes `Error::Config` with file:line:col and, for names, "did you mean".
 
 mod cycles;
+mod dotenv;
+mod dotenv_expand;
 mod duration;
 mod env_file;
 mod health;
@@ -27,10 +29,10 @@ use std::{
 
 use serde_saphyr::Spanned;
 
-use self::raw::{RawFile, Text};
+use self::raw::{RawFile, Scalars, Text};
 pub(crate) use self::{
   duration::parse_duration,
-  env_file::EnvFile,
+  env_file::{EnvFile, EnvFiles},
   health::{Health, Probe},
   log::LogSettings,
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
@@ -81,7 +83,7 @@ pub(crate) struct Config {
   pub(crate) root: PathBuf,
   pub(crate) log_dir: PathBuf,
   /// The top-level `env_file`, for every service and task (read when they start).
-  pub(crate) env_file: Option<EnvFile>,
+  pub(crate) env_file: EnvFiles,
   pub(crate) services: Vec<Service>,
   pub(crate) tasks: Vec<Task>,
   /// Ports no fallback takes and `dev port find` skips.
@@ -182,7 +184,7 @@ impl Config {
 
   /// The variables of the top-level `env_file`, read now.
   pub(crate) fn shared_env(&self) -> Result<Vec<(String, String)>> {
-    self.env_file.as_ref().map_or(Ok(Vec::new()), EnvFile::load)
+    self.env_file.load()
   }
 }
 
@@ -260,7 +262,7 @@ impl Checker<'_> {
     }
     let config = Config {
       path: self.source.path.clone(),
-      env_file: raw.env_file.as_ref().map(|file| self.env_file(&root, file)),
+      env_file: self.env_files(&root, &raw.env_file),
       log_dir: root.join(
         raw
           .log_dir
@@ -321,13 +323,19 @@ impl Checker<'_> {
     )
   }
 
-  /// An `env_file:`, to be read when something starts (a missing one must not stop `dev
-  /// stop`).
-  fn env_file(&self, base: &Path, file: &Text) -> EnvFile {
-    EnvFile {
-      path: base.join(&file.value),
-      named_at: self.at_location(file),
-    }
+  /// An `env_file:` (one or a list), to be read when something starts (a missing one must
+  /// not stop `dev stop`).
+  fn env_files(&self, base: &Path, files: &Scalars) -> EnvFiles {
+    EnvFiles(
+      files
+        .0
+        .iter()
+        .map(|file| EnvFile {
+          path: base.join(&file.value),
+          named_at: self.at_location(file),
+        })
+        .collect(),
+    )
   }
 
   fn duration(&self, text: &Text) -> Result<Duration> {

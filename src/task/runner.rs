@@ -259,9 +259,7 @@ impl<'a> Runner<'a> {
     let mut shell = shell::command(script);
     shell.arg(&task.name).args(self.words(task));
     let mut env = self.project.config.shared_env()?;
-    if let Some(file) = &task.env_file {
-      env.extend(file.load()?);
-    }
+    env.extend(task.env_file.load()?);
     interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
     env.extend(self.arguments(task));
     // Checked now, not when the file was read: a dep may be what creates it.
