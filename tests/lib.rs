@@ -6,6 +6,7 @@ mod bad_input;
 mod doctor;
 mod dotenv_compat;
 mod edits;
+mod error_texts;
 mod export;
 mod harness;
 mod http_probe;

@@ -70,14 +70,54 @@ impl Checker<'_> {
     {
       message = format!("expected {expected}, found a {found}");
     } else if message == "expected string scalar" {
-      message = "expected a string here".into();
+      message = match self.found_at(location.as_ref()) {
+        Some(found) => format!("expected one value (a string or a number) here, found {found}"),
+        None => "expected one value (a string or a number) here".into(),
+      };
     } else if message == "expected mapping start" {
       message = "expected a mapping (`key: value` lines) here".into();
+    } else if message == "expected sequence start" {
+      message = "expected a list here".into();
+      hint =
+        Some("write even one item as a list: `[name]`, or `- name` on a line of its own".into());
+    } else if message.starts_with("cannot deserialize null into") {
+      message = "a value is missing here (`~`, `null` or nothing means none)".into();
+      hint = Some("write a value; for an empty string write `\"\"`".into());
+    } else if message.starts_with("budget breached") {
+      message = format!(
+        "{} grows too large: its aliases (`*name`) expand to more than 250,000 values",
+        self.file_name()
+      );
+      hint = Some(
+        "an anchor used inside another that is used many times multiplies; use it directly".into(),
+      );
+    } else if message.starts_with("while parsing") || message.starts_with("while scanning") {
+      hint = Some("quote values that contain `{`, `:` or `#` (`run: \"./deploy ${env}\"`)".into());
     }
     Error::Config {
       message,
       location,
       hint,
+    }
+  }
+
+  /// What the text at a location is, when it is a list or a mapping written inline or as
+  /// a block: for "expected one value, found a list".
+  fn found_at(&self, location: Option<&Location>) -> Option<&'static str> {
+    let location = location?;
+    let line = self
+      .source
+      .text
+      .lines()
+      .nth(location.line.saturating_sub(1))?;
+    let rest: String = line
+      .chars()
+      .skip(location.column.saturating_sub(1))
+      .collect();
+    match rest.trim_start().chars().next() {
+      Some('[' | '-') => Some("a list"),
+      Some('{') => Some("a mapping"),
+      _ => None,
     }
   }
 
