@@ -25,7 +25,8 @@ struct Row {
   port: Option<u16>,
   /// Every port by name (`{"port": 8000}` or `{"http": 8080, "ws": 8081}`).
   ports: serde_json::Map<String, serde_json::Value>,
-  uptime_seconds: Option<u64>,
+  /// Milliseconds, as every duration of `--json`.
+  uptime_ms: Option<u64>,
   #[serde(skip)]
   uptime: Option<Duration>,
   restarts: u32,
@@ -77,7 +78,7 @@ impl Row {
       pid: None,
       port: None,
       ports: serde_json::Map::new(),
-      uptime_seconds: None,
+      uptime_ms: None,
       uptime: None,
       restarts: 0,
       last_failure: None,
@@ -102,7 +103,7 @@ impl Row {
           .iter()
           .map(|(name, port)| (name.clone(), (*port).into()))
           .collect();
-        row.uptime_seconds = Some(state.uptime().as_secs());
+        row.uptime_ms = Some(state.uptime().as_millis() as u64);
         row.uptime = Some(state.uptime());
         row.restarts = state.restarts;
         row.last_failure = state.last_failure.clone();
@@ -118,7 +119,7 @@ impl Row {
     row
   }
 
-  /// The service ended by itself (`uptime_seconds` then says how long ago).
+  /// The service ended by itself (`uptime_ms` then says how long ago).
   fn ended(&mut self, state: &ServiceState, exit: ExitRecord) {
     self.state = "exited";
     self.exit_code = exit.code;
@@ -126,7 +127,8 @@ impl Row {
     self.port = state.port;
     self.restarts = state.restarts;
     self.last_failure = state.last_failure.clone();
-    self.uptime_seconds = Some(unix_now().saturating_sub(exit.at));
+    // The exit is recorded to the second.
+    self.uptime_ms = Some(unix_now().saturating_sub(exit.at) * 1000);
   }
 
   /// The row of the table.
@@ -172,7 +174,7 @@ impl Row {
           at: 0,
         }
         .status();
-        let ago = Duration::from_secs(self.uptime_seconds.unwrap_or(0));
+        let ago = Duration::from_millis(self.uptime_ms.unwrap_or(0));
         let waiting = self
           .mode
           .map(|mode| format!(", {mode}"))
