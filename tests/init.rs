@@ -171,7 +171,7 @@ fn a_virtualenv_project_gets_its_own_python_and_its_app_object() {
   assert!(
     doctor
       .stdout()
-      .contains("backend: `.venv/bin/python` cannot import `uvicorn` (ModuleNotFoundError"),
+      .contains("backend: `.venv/bin/python` has no module `uvicorn` (for `-m uvicorn`)"),
     "{}",
     doctor.stdout()
   );

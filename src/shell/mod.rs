@@ -3,10 +3,11 @@
 
 mod lexer;
 mod parse;
+mod wrappers;
 
 use std::process::Command;
 
-pub(crate) use parse::{comment_start, programs, uses_positional};
+pub(crate) use parse::{Program, comment_start, programs, uses_positional};
 
 /// The shell, named in messages.
 pub(crate) const SHELL: &str = "/bin/sh";
