@@ -6,6 +6,7 @@ mod dotenv;
 mod dotenv_expand;
 mod duration;
 mod env_file;
+mod file_name;
 mod health;
 pub(crate) mod interpolate;
 mod log;
@@ -104,7 +105,7 @@ impl Config {
           continue;
         };
         if candidate.is_file() {
-          return Ok(candidate);
+          return file_name::only_one(directory, candidate);
         }
         let what = if meta.is_dir() {
           "it is a directory".to_owned()
