@@ -253,8 +253,10 @@ impl Checker<'_> {
     }
     let aliases = names::aliases(&raw);
     let mut tasks = Vec::new();
+    // A set: each task's deps are looked up in it (a list made 20,000 tasks quadratic).
+    let task_set: HashSet<&str> = task_names.iter().copied().collect();
     for (name, task) in &raw.tasks.0 {
-      tasks.push(self.task(&root, name, task, &task_names, &service_names, &aliases)?);
+      tasks.push(self.task(&root, name, task, &task_set, &service_names, &aliases)?);
     }
     self.check_aliases(&raw, &mut names, &service_names)?;
     let mut reserved = Vec::new();

@@ -117,7 +117,7 @@ impl Checker<'_> {
     root: &Path,
     name: &Text,
     raw: &Spanned<RawTask>,
-    tasks: &[&str],
+    tasks: &HashSet<&str>,
     services: &[&str],
     aliases: &[(&str, &str)],
   ) -> Result<Task> {
@@ -194,7 +194,7 @@ impl Checker<'_> {
     &self,
     name: &Text,
     raw: &[Text],
-    tasks: &[&str],
+    tasks: &HashSet<&str>,
     services: &[&str],
     aliases: &[(&str, &str)],
   ) -> Result<Vec<String>> {
@@ -216,11 +216,12 @@ impl Checker<'_> {
         .find(|(alias, _)| *alias == dep.value)
         .map_or(dep.value.as_str(), |(_, task)| task);
       if !tasks.contains(&task) {
-        let known: Vec<&str> = tasks
+        let mut known: Vec<&str> = tasks
           .iter()
           .copied()
           .chain(aliases.iter().map(|(alias, _)| *alias))
           .collect();
+        known.sort_unstable();
         self.check_known(dep, &known, "task")?;
       }
       if task == name.value {
