@@ -20,6 +20,8 @@ Examples:
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
   dev test                  run the task `test` (after its deps)
+  dev run init              run the task `init` (`dev init` is the built-in); `dev up ui`
+                            starts a service named `ui`
   dev deploy prod -- -v     a task with its argument, and extra words for its command
   dev --dry-run deploy      print what the task would run, resolved
   dev stop                  stop everything";
@@ -56,6 +58,12 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
   #[command(flatten)]
   Project(ProjectCommand),
+  /// Run a task by name, also one named like a built-in command: `dev run init -- -v`
+  Run {
+    /// The task (or alias), then its arguments, then `--` and extra words for its command
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "TASK [WORDS]")]
+    words: Vec<OsString>,
+  },
   /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
   Init {
     /// Replace an existing devtasks.yaml
@@ -67,12 +75,24 @@ pub(crate) enum Command {
     #[arg(value_enum)]
     shell: clap_complete::Shell,
   },
-  /// Print the man page (roff): `dev man | man -l -`
-  Man,
+  /// Print the man page (roff): `dev man | man -l -`; `--dir` writes one page per command
+  Man {
+    /// Write dev.1, dev-up.1, dev-port-free.1, … into this directory (e.g.
+    /// ~/.local/share/man/man1) instead of printing dev.1
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+  },
   /// Who holds a port, free it safely, find free ones
   Port {
     #[command(subcommand)]
     command: PortCommand,
+  },
+  /// Internal: what the shell may offer for word CURRENT of WORDS (the completion scripts)
+  #[command(name = "__complete", hide = true)]
+  Complete {
+    current: usize,
+    #[arg(raw = true)]
+    words: Vec<String>,
   },
   /// Internal: the per-service keeper process
   #[command(name = "__keep", hide = true)]
@@ -278,9 +298,9 @@ mod tests {
     Cli::command().debug_assert();
   }
 
-  /// A task named like a subcommand could never run: every subcommand is a reserved name.
+  /// `dev list` tells a service or task named like a subcommand by this list.
   #[test]
-  fn every_subcommand_is_a_reserved_name() {
+  fn every_subcommand_is_a_builtin_name() {
     for command in Cli::command().get_subcommands() {
       assert!(
         crate::config::BUILTIN_COMMANDS.contains(&command.get_name()),

@@ -190,7 +190,8 @@ pub(crate) fn keeper_spec(
     }
   }
   env.extend(service.env_file.load()?);
-  interpolate::extend_env(&mut env, &service.env, &reference);
+  let whose = format!("service `{}`", service.name);
+  interpolate::extend_env(&mut env, &service.env, &reference, &whose)?;
   let mut spec = KeeperSpec {
     service: service.name.clone(),
     root: config.root.clone(),
@@ -274,7 +275,12 @@ pub(crate) fn resolve_probe(health: &Health, spec: &KeeperSpec, ports: &PortMap)
       .map(|(_, value)| value.clone())
       .or_else(|| std::env::var(name).ok())
   };
-  let expand = |text: &str| interpolate::expand_all(text, &variable, &reference);
+  // A required variable that is missing (`${X:?}`) leaves the text as written: the probe
+  // then fails, naming it, instead of probing an address with a hole in it.
+  let expand = |text: &str| {
+    crate::config::substitute::expand(text, &variable, &reference)
+      .unwrap_or_else(|_| text.to_owned())
+  };
   let probe = match &health.probe {
     Probe::Http { url, status, body } => Probe::Http {
       url: expand(url),

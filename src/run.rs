@@ -11,10 +11,11 @@ use crate::{
     port::{self, PortContext},
     restart, status, stop, ui,
   },
-  config::{Config, DERIVED_SUFFIXES},
+  config::Config,
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
+  resolve::{Resolved, names, resolve},
   supervise::{
     keeper,
     up::{self, Start},
@@ -73,6 +74,7 @@ impl Session {
     match command {
       Some(Command::Project(command)) => self.in_project(command).map(ok),
       Some(Command::External(words)) => self.named(&words),
+      Some(Command::Run { words }) => self.run_task(&words),
       // The project's `default:` instead of starting everything.
       None => match &self.project()?.config.default {
         Some(name) => self.named(&[name.into()]),
@@ -90,7 +92,8 @@ impl Session {
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
-      Some(Command::Man) => completions::man().map(ok),
+      Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(ok),
+      Some(Command::Complete { current, words }) => completions::complete(current, &words).map(ok),
       Some(Command::Init { force }) => {
         let root =
           std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
@@ -112,22 +115,46 @@ impl Session {
     let project = self.project()?;
     match resolve(project, words)? {
       Resolved::Command(command) => self.in_project(command).map(ok),
-      Resolved::Task(name, mut arguments) => {
-        // `dev test --watch` as well as `dev --watch test` (not after `--`: the task's own).
-        let end = arguments.iter().position(|word| word == "--");
-        let flag = arguments[..end.unwrap_or(arguments.len())]
-          .iter()
-          .position(|word| word == "--watch");
-        let watch = self.options.watch || flag.is_some();
-        if let Some(at) = flag {
-          arguments.remove(at);
-        }
-        if watch && !self.options.dry_run {
-          return task::watch_task(project, &name, &arguments, self.options).map(ok);
-        }
-        task::run_task(project, &name, &arguments, self.options).map(ok)
-      }
+      Resolved::Task(name, words) => self.task(project, &name, &words),
     }
+  }
+
+  /// `dev run <task> …`: a task by name, also one that a built-in shadows (`dev run init`).
+  fn run_task(&self, words: &[OsString]) -> Result<i32> {
+    let project = self.project()?;
+    let (name, rest) = words.split_first().expect("clap requires the task's name");
+    let name = name.to_string_lossy().into_owned();
+    if project.config.task(&name).is_none() && project.config.service(&name).is_some() {
+      return Err(Error::Usage {
+        message: format!("`{name}` is a service, and `dev run` runs tasks"),
+        usage: format!("dev up {name}"),
+      });
+    }
+    if project.config.task(&name).is_none() {
+      let known: Vec<&str> = project
+        .config
+        .tasks
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+      return Err(Error::UnknownTarget {
+        suggestion: suggest(&name, known.iter().copied()),
+        name,
+        config: project.config.path.clone(),
+      });
+    }
+    self.task(project, &name, rest)
+  }
+
+  /// A task with the words after its name: `dev`'s own flags among them (`dev test
+  /// --watch`, `dev reset --dry-run`) mean what they mean before the name.
+  fn task(&self, project: &Project, name: &str, words: &[OsString]) -> Result<i32> {
+    let mut options = self.options;
+    let arguments = task::take_flags(name, words, &mut options)?;
+    if options.watch && !options.dry_run {
+      return task::watch_task(project, name, &arguments, options).map(ok);
+    }
+    task::run_task(project, name, &arguments, options).map(ok)
   }
 
   /// The commands about this project's services and task file.
@@ -251,88 +278,13 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
           };
           report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
           let text = init::procfile_config(&procfile, cwd.join(".env").exists());
-          return Config::parse(cwd.join("Procfile"), text);
+          return Config::from_procfile(cwd.join("Procfile"), &procfile, text);
         }
         Err(error) => return Err(error),
       }
     }
   };
   Config::load(&path)
-}
-
-enum Resolved {
-  Command(ProjectCommand),
-  Task(String, Vec<String>),
-}
-
-/// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
-fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
-  let words: Vec<String> = words
-    .iter()
-    .map(|w| w.to_string_lossy().into_owned())
-    .collect();
-  let (name, rest) = words.split_first().expect("clap passes at least the name");
-  let config = &project.config;
-  let reparse = |command: &str, service: &str| -> Result<Resolved> {
-    let argv = ["dev", command, service]
-      .into_iter()
-      .map(String::from)
-      .chain(rest.iter().cloned());
-    match Cli::try_parse_from(argv) {
-      Ok(Cli {
-        command: Some(Command::Project(command)),
-        ..
-      }) => Ok(Resolved::Command(command)),
-      Ok(_) => Err(Error::config(
-        format!("invalid arguments for `dev {name}`"),
-        None,
-      )),
-      Err(error) => {
-        let _ = error.print();
-        Err(Error::config(
-          format!("invalid arguments for `dev {name}`"),
-          None,
-        ))
-      }
-    }
-  };
-  if config.service(name).is_some() {
-    return reparse("up", name);
-  }
-  if config.task(name).is_some() {
-    return Ok(Resolved::Task(name.clone(), rest.to_vec()));
-  }
-  if let Some((service, suffix)) = name.rsplit_once('-')
-    && config.service(service).is_some()
-    && DERIVED_SUFFIXES.contains(&suffix)
-  {
-    return reparse(suffix, service);
-  }
-  let known = names(config);
-  Err(Error::UnknownTarget {
-    name: name.clone(),
-    config: config.path.clone(),
-    suggestion: suggest(name, known.iter().map(String::as_str)),
-  })
-}
-
-/// Every name `dev <name>` accepts from the task file: services, their derived commands,
-/// tasks and aliases.
-fn names(config: &Config) -> Vec<String> {
-  let mut known: Vec<String> = Vec::new();
-  for service in &config.services {
-    known.push(service.name.clone());
-    known.extend(
-      DERIVED_SUFFIXES
-        .iter()
-        .map(|suffix| format!("{}-{suffix}", service.name)),
-    );
-  }
-  for task in &config.tasks {
-    known.push(task.name.clone());
-    known.extend(task.aliases.iter().cloned());
-  }
-  known
 }
 
 /// Every service named on the command line must exist.

@@ -1,6 +1,4 @@
-//! `dev doctor` findings on a real broken project, and the generated completions and man page.
-
-use std::process::Command;
+//! `dev doctor` findings on a real broken project, and the generated man page.
 
 use crate::harness::{Test, free_port};
 
@@ -52,46 +50,6 @@ tasks:
     "{}",
     done.stderr()
   );
-}
-
-#[test]
-fn bash_completion_offers_the_project_services_and_tasks() {
-  let test = Test::with_config(
-    "services:\n  api:\n    run: sleep 1\ntasks:\n  test: { run: 'true', aliases: [t] }\n",
-  );
-  let script = test.run(&["completions", "bash"]);
-  script.success();
-  test.write("completion.bash", &script.stdout());
-  let bin_dir = std::path::Path::new(crate::harness::DEV).parent().unwrap();
-  let output = Command::new("bash")
-    .arg("-c")
-    .arg(
-      "source ./completion.bash; COMP_WORDS=(dev a); COMP_CWORD=1; _dev_with_names dev a dev; \
-       printf '%s\\n' \"${COMPREPLY[@]}\"",
-    )
-    .current_dir(test.path())
-    .env(
-      "PATH",
-      format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-    )
-    .output()
-    .unwrap();
-  let offered = String::from_utf8_lossy(&output.stdout);
-  for name in ["api", "api-stop", "api-logs"] {
-    assert!(
-      offered.lines().any(|l| l == name),
-      "{name} not in {offered:?}"
-    );
-  }
-  let names = test.run(&["__names"]).stdout();
-  assert!(names.lines().any(|l| l == "t"), "{names}");
-  for shell in ["zsh", "fish"] {
-    test
-      .args(&["completions", shell])
-      .status(0)
-      .stdout_contains("dev __names")
-      .run();
-  }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bad_input;
+mod completion;
 mod doctor;
 mod dotenv_compat;
 mod edits;
@@ -11,15 +12,18 @@ mod export;
 mod harness;
 mod http_probe;
 mod init;
+mod interpolation;
 mod json_schemas;
 mod lifecycle;
 mod logs;
 mod machine;
+mod names;
 mod orphans;
 mod pipes;
 mod ports;
 mod readiness;
 mod reliability;
+mod task_words;
 mod tasks;
 mod terminal;
 mod ui;

@@ -398,7 +398,7 @@ fn words_and_arguments_are_values_never_code() {
   test
     .args(&["several", "x"])
     .status(2)
-    .stderr_contains("put \"$@\" where they go")
+    .stderr_contains("put \"$@\" in its `run:` where they go")
     .run();
   assert_eq!(
     test.run(&["placed", "--", "-k slow"]).stdout(),

@@ -7,7 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
-  config::{EnvFiles, Fallback, Health, LogSettings, Probe, Restart, Service, Task, TaskArg},
+  config::{
+    BUILTIN_COMMANDS, EnvFiles, Fallback, Health, LogSettings, Probe, Restart, Service, Task,
+    TaskArg,
+  },
   error::Result,
   project::Project,
   ui::color::Color,
@@ -248,6 +251,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
         if let Some(port) = service.port() {
           comment = format!("{comment} {}", color.dim(&format!("(port {port})")));
         }
+        comment = format!("{comment} {}", shadowed(&service.name, "up", color));
         (service.name.clone(), comment.trim().to_owned())
       })
       .collect();
@@ -291,6 +295,7 @@ fn task_comment(task: &Task, color: Color) -> String {
       color.dim(&format!("({noun}: {})", task.aliases.join(", ")))
     );
   }
+  comment = format!("{comment} {}", shadowed(&task.name, "run", color));
   if !task.runs_here() {
     let only: Vec<&str> = task.platforms.iter().map(|p| p.name()).collect();
     comment = format!(
@@ -299,6 +304,19 @@ fn task_comment(task: &Task, color: Color) -> String {
     );
   }
   comment.trim().to_owned()
+}
+
+/// `[dev up ui: `dev ui` is the built-in]` for a name a built-in command shadows: how to
+/// reach it instead. Empty for every other name.
+fn shadowed(name: &str, verb: &str, color: Color) -> String {
+  if !BUILTIN_COMMANDS.contains(&name) {
+    return String::new();
+  }
+  color
+    .dim(&format!(
+      "[dev {verb} {name}: `dev {name}` is the built-in]"
+    ))
+    .to_string()
 }
 
 /// Headings with their rows, the `#` comments aligned across all sections.

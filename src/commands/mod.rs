@@ -1,6 +1,7 @@
 //! One file per user command: each takes the loaded project (or none, for `port`, `init`,
 //! `completions`, `man`) and returns a `Result`; `run` dispatches to them.
 
+mod complete;
 pub(crate) mod completions;
 pub(crate) mod doctor;
 pub(crate) mod export;

@@ -1,11 +1,16 @@
-//! `$PORT`, `${PORT}`, `${backend.port}` and `$$` in task-file strings.
+//! Which `${…}` in a task-file string are `dev`'s: `${backend.port}` and
+//! `${viewer.ports.ws}`, nothing else.
 //!
-//! In `run:` only dotted references (`${backend.port}`) are ours: everything else belongs to
-//! the shell, which sees `PORT` in its environment. In `env:` values there is no shell, so we
-//! expand `$VAR`, `${VAR}`, `${svc.port}` and `$$` ourselves.
+//! In `run:` (and `health: {exec}`, and a task argument's default) every other `${…}` is the
+//! shell's and reaches it untouched: `${f%.*}`, `${v##*.}`, `${LOG_LEVEL:-info}`. A shell
+//! variable's name has no `.` (nor `-`), so a `${a.b}` is never the shell's own syntax and
+//! is safe to claim. `$${` is a literal `${` for the rare clash. In `env:` values no shell
+//! reads the text: `substitute` expands `$VAR` and friends there.
+
+use crate::error::{Error, Result};
 
 /// One `${service.field}` reference and where it starts in the string (byte offset).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Reference {
   pub(crate) service: String,
   pub(crate) field: String,
@@ -13,108 +18,124 @@ pub(crate) struct Reference {
   pub(crate) len: usize,
 }
 
-/// Every `${a.b}` in a string.
+/// Whether the inside of a `${…}` is a reference to a service's port: only name characters
+/// and a dot, and either a port field (`my-api.port`, `x.ports.ws`) or a dot right after a
+/// leading name (`api.prot`, a typo to report). `${HOST-localhost.local}` is the shell's
+/// default-value syntax, and stays its.
+pub(crate) fn split_reference(inner: &str) -> Option<(&str, &str)> {
+  let inner = inner.trim();
+  let name_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+  if !inner.contains('.') || !inner.chars().all(name_chars) {
+    return None;
+  }
+  if let Some(service) = inner.strip_suffix(".port") {
+    return Some((service, "port"));
+  }
+  // Read from the right, so that a service name may itself hold dots: `my.api.ports.ws`.
+  if let Some(at) = inner.rfind(".ports.") {
+    return Some((&inner[..at], &inner[at + 1..]));
+  }
+  let leading = inner
+    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+    .unwrap_or(inner.len());
+  if inner[leading..].starts_with('.') {
+    return inner.split_once('.');
+  }
+  None
+}
+
+/// The byte offset of the `}` that closes a `${` whose inside starts at `from` (nested
+/// braces counted), if any.
+pub(crate) fn closing_brace(text: &str, from: usize) -> Option<usize> {
+  let mut depth = 1;
+  for (at, c) in text[from..].char_indices() {
+    match c {
+      '{' => depth += 1,
+      '}' => {
+        depth -= 1;
+        if depth == 0 {
+          return Some(from + at);
+        }
+      }
+      _ => {}
+    }
+  }
+  None
+}
+
+/// Every `${a.b}` of `dev`'s in a shell command (`$${…}` is not one).
 pub(crate) fn references(text: &str) -> Vec<Reference> {
   let mut found = Vec::new();
-  let mut search = 0;
-  while let Some(start) = text[search..].find("${").map(|i| i + search) {
-    let Some(end) = text[start..].find('}').map(|i| i + start) else {
+  let mut at = 0;
+  while let Some(start) = text[at..].find('$').map(|i| i + at) {
+    let rest = &text[start..];
+    if rest.starts_with("$${") || rest.starts_with("$$") {
+      at = start + 2;
+      continue;
+    }
+    if !rest.starts_with("${") {
+      at = start + 1;
+      continue;
+    }
+    let Some(end) = closing_brace(text, start + 2) else {
       break;
     };
-    if let Some((service, field)) = split_reference(text[start + 2..end].trim()) {
+    if let Some((service, field)) = split_reference(&text[start + 2..end]) {
       found.push(Reference {
         service: service.to_owned(),
         field: field.to_owned(),
         offset: start,
         len: end + 1 - start,
       });
+      at = end + 1;
+    } else {
+      // A `${…}` of the shell's may hold one of ours: `${URL:-http://x:${api.port}}`.
+      at = start + 2;
     }
-    search = end + 1;
   }
   found
 }
 
-/// `api.port` → (`api`, `port`); read from the right, so that a service name may itself
-/// hold dots: `my.api.port`, `my.api.ports.ws`.
-fn split_reference(inner: &str) -> Option<(&str, &str)> {
-  if let Some(service) = inner.strip_suffix(".port") {
-    return Some((service, "port"));
-  }
-  if let Some(at) = inner.rfind(".ports.") {
-    return Some((&inner[..at], &inner[at + 1..]));
-  }
-  inner.split_once('.')
-}
-
-/// Replaces dotted references only; `lookup` answers `${service.field}`.
+/// A shell command with `dev`'s references filled in (`lookup` answers
+/// `${service.field}`) and `$${` turned into `${`; everything else left to the shell.
 pub(crate) fn expand_references(
   text: &str,
   lookup: &dyn Fn(&str, &str) -> Option<String>,
 ) -> String {
   let mut out = String::with_capacity(text.len());
   let mut last = 0;
-  for reference in references(text) {
-    out.push_str(&text[last..reference.offset]);
-    match lookup(&reference.service, &reference.field) {
-      Some(value) => out.push_str(&value),
-      None => out.push_str(&text[reference.offset..reference.offset + reference.len]),
+  let escapes = text.match_indices("$${").map(|(at, _)| (at, None));
+  let references = references(text).into_iter().map(|r| (r.offset, Some(r)));
+  let mut edits: Vec<(usize, Option<Reference>)> = escapes.chain(references).collect();
+  edits.sort_by_key(|(at, _)| *at);
+  for (at, reference) in edits {
+    if at < last {
+      continue;
     }
-    last = reference.offset + reference.len;
+    out.push_str(&text[last..at]);
+    match reference {
+      // `$${` → `${`: drop the first `$`.
+      None => last = at + 1,
+      Some(reference) => {
+        let whole = &text[at..at + reference.len];
+        out.push_str(&lookup(&reference.service, &reference.field).unwrap_or_else(|| whole.into()));
+        last = at + reference.len;
+      }
+    }
   }
   out.push_str(&text[last..]);
   out
 }
 
-/// Full expansion for `env:` values: `$$`, `$VAR`, `${VAR}` and `${svc.field}`.
-/// Unknown plain variables expand to nothing, as in a shell.
-pub(crate) fn expand_all(
-  text: &str,
-  variable: &dyn Fn(&str) -> Option<String>,
-  reference: &dyn Fn(&str, &str) -> Option<String>,
-) -> String {
-  let mut out = String::with_capacity(text.len());
-  let mut rest = text;
-  while let Some(dollar) = rest.find('$') {
-    out.push_str(&rest[..dollar]);
-    let after = &rest[dollar + 1..];
-    if let Some(tail) = after.strip_prefix('$') {
-      out.push('$');
-      rest = tail;
-    } else if let Some(braced) = after.strip_prefix('{') {
-      let Some(end) = braced.find('}') else {
-        out.push_str(&rest[dollar..]);
-        return out;
-      };
-      let name = &braced[..end];
-      let value = match split_reference(name.trim()) {
-        Some((service, field)) => reference(service, field),
-        None => variable(name.trim()),
-      };
-      out.push_str(&value.unwrap_or_default());
-      rest = &braced[end + 1..];
-    } else {
-      let len = after
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(after.len());
-      if len == 0 {
-        out.push('$');
-      } else {
-        out.push_str(&variable(&after[..len]).unwrap_or_default());
-      }
-      rest = &after[len..];
-    }
-  }
-  out.push_str(rest);
-  out
-}
-
-/// Appends `entries` to `env`, expanding each value against what is already in `env` (later
-/// entries see earlier ones), then the process environment, and `${svc.field}` via `reference`.
+/// Appends `entries` to `env`, expanding each value (see `substitute`) against what is
+/// already in `env` (later entries see earlier ones), then the process environment, and
+/// `${svc.field}` via `reference`.
 pub(crate) fn extend_env(
   env: &mut Vec<(String, String)>,
   entries: &[(String, String)],
   reference: &dyn Fn(&str, &str) -> Option<String>,
-) {
+  whose: &str,
+) -> Result<()> {
   for (key, value) in entries {
     let variable = |name: &str| {
       env
@@ -124,9 +145,13 @@ pub(crate) fn extend_env(
         .map(|(_, v)| v.clone())
         .or_else(|| std::env::var(name).ok())
     };
-    let value = expand_all(value, &variable, reference);
+    let value = super::substitute::expand(value, &variable, reference).map_err(|message| {
+      Error::config(format!("{whose}: env `{key}`: {message}"), None)
+        .with_hint("set the variable (in the environment or an `env_file:`), or give a default: `${VAR:-default}`")
+    })?;
     env.push((key.clone(), value));
   }
+  Ok(())
 }
 
 #[cfg(test)]
@@ -149,14 +174,19 @@ mod tests {
 
   #[test]
   fn dotted_service_names_are_read_from_the_right() {
-    let found = references("${my.api.port} ${my.api.ports.ws} ${a.b}");
+    let found = references("${my.api.port} ${my.api.ports.ws} ${a.b} ${my-api.port}");
     let pairs: Vec<(&str, &str)> = found
       .iter()
       .map(|r| (r.service.as_str(), r.field.as_str()))
       .collect();
     assert_eq!(
       pairs,
-      [("my.api", "port"), ("my.api", "ports.ws"), ("a", "b")]
+      [
+        ("my.api", "port"),
+        ("my.api", "ports.ws"),
+        ("a", "b"),
+        ("my-api", "port")
+      ]
     );
   }
 
@@ -170,12 +200,26 @@ mod tests {
   }
 
   #[test]
-  fn env_values_expand_everything() {
-    let variable = |name: &str| (name == "PORT").then(|| "5173".to_owned());
-    let text = "http://x:${backend.port}/ $PORT ${PORT} $$ $MISSING end$";
+  fn shell_parameter_expansions_are_the_shells() {
+    for run in [
+      r#"for f in *.txt; do echo "${f%.*}"; done"#,
+      "echo ${f##*.} ${v%.tar.gz} ${LOG_LEVEL:-info} ${WORKERS-4} ${HOST-localhost.local}",
+      "echo ${#list} ${x:?unset} ${y:+set} ${z/a.b/c}",
+    ] {
+      assert_eq!(references(run), [], "{run}");
+      assert_eq!(expand_references(run, &port), run);
+    }
+  }
+
+  #[test]
+  fn a_reference_inside_a_shell_default_is_ours_and_dollar_dollar_brace_escapes() {
     assert_eq!(
-      expand_all(text, &variable, &port),
-      "http://x:8001/ 5173 5173 $  end$"
+      expand_references("curl ${URL:-http://x:${backend.port}/}", &port),
+      "curl ${URL:-http://x:8001/}"
+    );
+    assert_eq!(
+      expand_references("echo $${backend.port} $$ ${backend.port}", &port),
+      "echo ${backend.port} $$ 8001"
     );
   }
 }

@@ -7,15 +7,18 @@ mod dotenv_expand;
 mod duration;
 mod env_file;
 mod file_name;
+mod generated;
 mod health;
 pub(crate) mod interpolate;
 mod log;
 mod names;
 mod port;
 mod raw;
+mod references;
 mod scalars;
 mod service;
 pub(crate) mod source;
+pub(crate) mod substitute;
 mod task;
 mod watch;
 mod yaml_error;
@@ -48,10 +51,12 @@ use crate::{
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
 
-/// Commands of `dev` itself (and a few it reserves); services, tasks and aliases may not
-/// take these names: `dev <name>` would never reach them.
-pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
+/// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
+/// never breaks a task file; a service or task may still take such a name (`ui` is a
+/// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
+pub(crate) const BUILTIN_COMMANDS: [&str; 20] = [
   "up",
+  "run",
   "stop",
   "restart",
   "force",
@@ -63,15 +68,13 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
   "help",
   "init",
   "doctor",
-  "config",
-  "ps",
   "export",
   "completions",
   "man",
   "ui",
-  "mcp",
   "__names",
   "__keep",
+  "__complete",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.
@@ -278,7 +281,7 @@ impl Checker<'_> {
       tasks,
       reserved,
     };
-    self.check_port_references(&raw, &config)?;
+    self.check_references(&raw, &config)?;
     self.check_cycles(&raw, &config)?;
     Ok(config)
   }

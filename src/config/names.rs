@@ -1,11 +1,13 @@
 //! The names `dev <name>` may mean: services, tasks and aliases share one namespace, none
-//! may be a built-in command or one derived from a service, and a reference to a name must
-//! name one that exists (with "did you mean" when it does not).
+//! may be a command derived from a service (`api-logs` beside `api`), and a reference to a
+//! name must name one that exists (with "did you mean" when it does not). A name may be a
+//! built-in's (`ui`, `init`, `logs`): bare `dev ui` is the built-in, the service is
+//! `dev up ui` / `dev ui-logs`, the task `dev run init` (`dev list` says so).
 
 use std::collections::HashSet;
 
 use super::{
-  BUILTIN_COMMANDS, Checker, DERIVED_SUFFIXES,
+  Checker, DERIVED_SUFFIXES,
   raw::{RawFile, RawTask, Text},
 };
 use crate::{
@@ -37,7 +39,9 @@ impl Checker<'_> {
     services: &[&str],
   ) -> Result<()> {
     let value = &name.value;
+    // A leading `-` would be read as an option on the command line.
     if value.is_empty()
+      || value.starts_with('-')
       || !value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
@@ -45,7 +49,7 @@ impl Checker<'_> {
       return Err(self.at(
         name,
         format!(
-          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`"
+          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`, and may not start with `-`"
         ),
       ));
     }
@@ -63,20 +67,10 @@ impl Checker<'_> {
     Ok(())
   }
 
-  /// One rule for every name `dev <name>` may mean: not a built-in command, and not a
-  /// command derived from a service (`api-logs` when there is an `api`).
+  /// One rule for every name `dev <name>` may mean: not a command derived from a service
+  /// (`api-logs` when there is an `api`), or `dev api-logs` would mean two things.
   pub(super) fn check_clash(&self, name: &Text, kind: &str, services: &[&str]) -> Result<()> {
     let value = name.value.as_str();
-    if BUILTIN_COMMANDS.contains(&value) {
-      return Err(
-        self
-          .at(
-            name,
-            format!("{kind} `{value}` clashes with the built-in command `dev {value}`"),
-          )
-          .with_hint("rename it"),
-      );
-    }
     if let Some((service, suffix)) = value.rsplit_once('-')
       && services.contains(&service)
       && DERIVED_SUFFIXES.contains(&suffix)

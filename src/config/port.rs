@@ -1,18 +1,14 @@
-//! Ports in the task file: `port:` with its `fallback:`, named `ports:`, `reserved:`, and the
-//! `${svc.port}` references that must name a port that exists.
+//! Ports in the task file: `port:` with its `fallback:`, named `ports:`, `reserved:`, and
+//! what is wrong with a `${svc.port}` that names a port the service does not have.
 
 use serde_saphyr::Spanned;
 
 use super::{
-  Checker, Config, Service,
-  interpolate::{self, Reference},
-  raw::{RawFile, RawNamedPort, RawService, RawTask, Scalars, Text},
+  Checker, Service,
+  interpolate::Reference,
+  raw::{RawNamedPort, RawService, Scalars, Text},
 };
-use crate::{
-  config::source::Location,
-  error::{Error, Result},
-  ui::suggestion::{list, suggest},
-};
+use crate::error::Result;
 
 /// One port a service wants.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,76 +187,10 @@ impl Checker<'_> {
       ),
     }
   }
-
-  /// `${backend.port}` and `${viewer.ports.ws}` must name ports that exist: in services'
-  /// and tasks' commands and environments.
-  pub(super) fn check_port_references(&self, raw: &RawFile, config: &Config) -> Result<()> {
-    let names: Vec<&str> = config
-      .services
-      .iter()
-      .map(|service| service.name.as_str())
-      .collect();
-    for text in &referring_texts(raw) {
-      for reference in interpolate::references(&text.value) {
-        let location = {
-          let base = text.referenced;
-          // Point at the reference itself when the value sits on one line.
-          let column = base.column() as usize
-            + text.value[..reference.offset].chars().count()
-            + usize::from(self.is_quoted(text));
-          Location::new(self.source, base.line() as usize, column, reference.len)
-        };
-        let Some(service) = config.service(&reference.service) else {
-          let hint = match suggest(&reference.service, names.iter().copied()) {
-            Some(name) => format!("Did you mean `{name}`?"),
-            None => format!(
-              "known services: {}",
-              list(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-            ),
-          };
-          return Err(
-            Error::config(
-              format!(
-                "unknown service `{}` in `${{{}.{}}}`",
-                reference.service, reference.service, reference.field
-              ),
-              Some(location),
-            )
-            .with_hint(hint),
-          );
-        };
-        if let Some((message, hint)) = missing_port(service, &reference) {
-          return Err(Error::config(message, Some(location)).with_hint(hint));
-        }
-      }
-    }
-    Ok(())
-  }
-}
-
-/// Every value that may refer to a port: services' and tasks' commands and environments.
-fn referring_texts(raw: &RawFile) -> Vec<Text> {
-  let mut texts: Vec<Text> = Vec::new();
-  for (_, service) in &raw.services.0 {
-    texts.push(service.value.run.clone());
-    texts.extend(service.value.env.0.iter().map(|(_, value)| value.clone()));
-  }
-  for (_, task) in &raw.tasks.0 {
-    match &task.value {
-      RawTask::Command(command) => {
-        texts.push(Spanned::new(command.clone(), task.referenced, task.defined));
-      }
-      RawTask::Full(fields) => {
-        texts.extend(fields.run.iter().flat_map(|run| run.0.iter().cloned()));
-        texts.extend(fields.env.0.iter().map(|(_, value)| value.clone()));
-      }
-    }
-  }
-  texts
 }
 
 /// What is wrong with a reference to a port the service does not have, and the hint.
-fn missing_port(service: &Service, reference: &Reference) -> Option<(String, String)> {
+pub(super) fn missing_port(service: &Service, reference: &Reference) -> Option<(String, String)> {
   if reference.field == PRIMARY_PORT {
     return service.ports.is_empty().then(|| {
       (

@@ -8,8 +8,8 @@ pub(super) enum Token {
   /// A word with its quotes and escapes removed; `dynamic` when it holds an expansion
   /// (`$x`, `` `…` ``) whose value only the shell knows.
   Word { text: String, dynamic: bool },
-  /// `&&`, `||`, `|`, `|&`, `;`, `;;`, `&`, a newline.
-  Separator,
+  /// `&&`, `||`, `|`, `|&`, `;`, `;;`, `&`, a newline (`"\n"`).
+  Separator(&'static str),
   /// `(` or `)`: a subshell, or the `()` of a function definition.
   Paren(char),
   /// `>`, `2>&1`, `<<`, …: the next word is a file (or a here-document's delimiter).
@@ -18,10 +18,27 @@ pub(super) enum Token {
 
 /// The command line split into tokens.
 pub(super) fn tokenize(command: &str) -> Vec<Token> {
+  lex(command).tokens
+}
+
+/// A command line read: its tokens, where each ends, and whether it reads its positional
+/// parameters.
+pub(super) struct Lexed {
+  pub(super) tokens: Vec<Token>,
+  /// The byte offset just past each token in the command line.
+  pub(super) ends: Vec<usize>,
+  /// `$@`, `$*`, `$1`…`$9`, `$#` or a braced form of them, where the shell expands it:
+  /// unquoted or in double quotes (`awk '{print $1}'` is awk's).
+  pub(super) positional: bool,
+}
+
+pub(super) fn lex(command: &str) -> Lexed {
   let mut lexer = Lexer {
     chars: command.chars().collect(),
     i: 0,
     tokens: Vec::new(),
+    ends: Vec::new(),
+    positional: false,
     word: String::new(),
     in_word: false,
     dynamic: false,
@@ -32,7 +49,20 @@ pub(super) fn tokenize(command: &str) -> Vec<Token> {
     lexer.i += 1;
   }
   lexer.flush();
-  lexer.tokens
+  let bytes: Vec<usize> = command
+    .char_indices()
+    .map(|(at, _)| at)
+    .chain([command.len()])
+    .collect();
+  Lexed {
+    tokens: lexer.tokens,
+    ends: lexer
+      .ends
+      .iter()
+      .map(|end| bytes[(*end).min(bytes.len() - 1)])
+      .collect(),
+    positional: lexer.positional,
+  }
 }
 
 struct Lexer {
@@ -40,6 +70,9 @@ struct Lexer {
   /// The character being read.
   i: usize,
   tokens: Vec<Token>,
+  /// The character index just past each token.
+  ends: Vec<usize>,
+  positional: bool,
   /// The word being read, and whether one is (`''` is a word too).
   word: String,
   in_word: bool,
@@ -52,6 +85,22 @@ struct Lexer {
 impl Lexer {
   fn next_is(&self, wanted: impl Fn(char) -> bool) -> bool {
     self.chars.get(self.i + 1).is_some_and(|c| wanted(*c))
+  }
+
+  /// A token that ends just past the character at `i`.
+  fn push(&mut self, token: Token) {
+    self.tokens.push(token);
+    self.ends.push(self.i + 1);
+  }
+
+  /// At a `$` the shell expands: notes whether it reads the positional parameters.
+  fn dollar(&mut self) {
+    let at = |n: usize| self.chars.get(self.i + n).copied();
+    let positional = |c: Option<char>| matches!(c, Some('@' | '*' | '#' | '1'..='9'));
+    self.positional |= positional(at(1))
+      || (at(1) == Some('{')
+        && (matches!(at(2), Some('@' | '*' | '1'..='9'))
+          || (at(2) == Some('#') && at(3) == Some('}'))));
   }
 
   /// Reads the character at `i` (and any that belong with it).
@@ -77,12 +126,15 @@ impl Lexer {
         }
       }
       '$' | '`' => {
+        if c == '$' {
+          self.dollar();
+        }
         (self.in_word, self.dynamic) = (true, true);
         self.word.push(c);
       }
       '(' | ')' => {
         self.flush();
-        self.tokens.push(Token::Paren(c));
+        self.push(Token::Paren(c));
       }
       '&' | '|' | ';' => self.operator(c),
       '<' | '>' => self.redirect(c),
@@ -99,6 +151,8 @@ impl Lexer {
         text: std::mem::take(&mut self.word),
         dynamic: self.dynamic,
       });
+      // Flushed at the character after the word.
+      self.ends.push(self.i);
     }
     (self.in_word, self.dynamic) = (false, false);
   }
@@ -106,7 +160,7 @@ impl Lexer {
   /// A separator; here-documents begin on the next line and end at their delimiter line.
   fn newline(&mut self) {
     self.flush();
-    self.tokens.push(Token::Separator);
+    self.push(Token::Separator("\n"));
     let chars = &self.chars;
     for delimiter in self.here_documents.drain(..) {
       while self.i + 1 < chars.len() {
@@ -141,6 +195,9 @@ impl Lexer {
           self.word.push(self.chars[self.i]);
         }
         c @ ('$' | '`') => {
+          if c == '$' {
+            self.dollar();
+          }
           self.dynamic = true;
           self.word.push(c);
         }
@@ -159,17 +216,22 @@ impl Lexer {
       } else {
         1
       };
-      self.tokens.push(Token::Redirect {
+      self.push(Token::Redirect {
         here_document: false,
       });
       return;
     }
-    let doubled = matches!(
-      (c, self.chars.get(self.i + 1)),
-      ('&', Some('&')) | ('|', Some('|' | '&')) | (';', Some(';'))
-    );
-    self.i += usize::from(doubled);
-    self.tokens.push(Token::Separator);
+    let operator = match (c, self.chars.get(self.i + 1)) {
+      ('&', Some('&')) => "&&",
+      ('|', Some('|')) => "||",
+      ('|', Some('&')) => "|&",
+      (';', Some(';')) => ";;",
+      ('&', _) => "&",
+      ('|', _) => "|",
+      _ => ";",
+    };
+    self.i += operator.len() - 1;
+    self.push(Token::Separator(operator));
   }
 
   /// A redirection, with the fd digits just before it (`2>`) taken back from the word.
@@ -190,17 +252,17 @@ impl Lexer {
       while self.next_is(descriptor) {
         self.i += 1;
       }
-      self.tokens.push(Token::Redirect {
+      self.push(Token::Redirect {
         here_document: false,
       });
-      self.tokens.push(Token::Word {
+      self.push(Token::Word {
         text: String::new(),
         dynamic: true,
       });
       return;
     }
     let here_document = operator == "<<" || operator == "<<-";
-    self.tokens.push(Token::Redirect { here_document });
+    self.push(Token::Redirect { here_document });
     if here_document {
       let rest: String = self.chars[self.i + 1..].iter().collect();
       let delimiter: String = rest

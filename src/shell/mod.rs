@@ -1,13 +1,15 @@
 //! The shell every command of devtasks.yaml runs in — services, tasks and exec probes — and
-//! how `dev` reads those commands (`parse`) for `dev doctor` and a task's `"$@"`.
+//! how `dev` reads those commands: `parse` for `dev doctor`, `placement` for a task's `"$@"`.
 
 mod lexer;
 mod parse;
+mod placement;
 mod wrappers;
 
 use std::process::Command;
 
-pub(crate) use parse::{Program, comment_start, programs, uses_positional};
+pub(crate) use parse::{Program, programs};
+pub(crate) use placement::{Placement, place_words};
 
 /// The shell, named in messages.
 pub(crate) const SHELL: &str = "/bin/sh";

@@ -5,9 +5,10 @@
 //! Hand-written: `shell-words` splits words but not operators (`a|b` is one word to it),
 //! and what is needed here is which words are in command position.
 
+pub(super) use super::wrappers::is_assignment;
 use super::{
   lexer::{Token, tokenize},
-  wrappers::{is_assignment, is_wrapper, wrapped_program},
+  wrappers::{is_wrapper, wrapped_program},
 };
 
 /// Words that are the shell's own, not programs on PATH.
@@ -47,7 +48,7 @@ pub(crate) fn programs(command: &str) -> Vec<Program> {
   let mut index = 0;
   while index < tokens.len() {
     match &tokens[index] {
-      Token::Separator => at_command = true,
+      Token::Separator(_) => at_command = true,
       Token::Paren(paren) => {
         at_command = true;
         enter_or_leave(&mut dirs, *paren);
@@ -112,7 +113,9 @@ pub(crate) fn programs(command: &str) -> Vec<Program> {
 /// where they end, if `word` opens one.
 fn skip_compound(tokens: &[Token], index: usize, word: &str) -> Option<usize> {
   match word {
-    "for" | "select" => Some(skip_until(tokens, index, |t| *t == Token::Separator)),
+    "for" | "select" => Some(skip_until(tokens, index, |t| {
+      matches!(t, Token::Separator(_))
+    })),
     "case" => Some(skip_until(
       tokens,
       index,
@@ -150,37 +153,6 @@ fn change_dir(dirs: &mut [Option<String>], to: Option<&Token>) {
       _ => to.clone(),
     });
   }
-}
-
-/// Where a comment starts on a one-line command (`echo hi # note` → 8), as the shell
-/// reads it: a `#` that begins a word, outside quotes.
-pub(crate) fn comment_start(line: &str) -> Option<usize> {
-  let (mut quote, mut escaped, mut in_word) = (None::<char>, false, false);
-  for (at, c) in line.char_indices() {
-    if escaped {
-      escaped = false;
-      continue;
-    }
-    match (quote, c) {
-      (Some(open), c) if c == open => quote = None,
-      (Some('"'), '\\') => escaped = true,
-      (Some(_), _) => {}
-      (None, '\\') => (escaped, in_word) = (true, true),
-      (None, '\'' | '"') => (quote, in_word) = (Some(c), true),
-      (None, '#') if !in_word => return Some(at),
-      (None, ' ' | '\t' | ';' | '&' | '|' | '(' | ')') => in_word = false,
-      (None, _) => in_word = true,
-    }
-  }
-  None
-}
-
-/// Whether a script places its positional parameters itself (`"$@"`, `$*`, `$1`).
-pub(crate) fn uses_positional(script: &str) -> bool {
-  ["$@", "${@", "$*", "${*"]
-    .iter()
-    .any(|needle| script.contains(needle))
-    || (1..=9).any(|n| script.contains(&format!("${n}")) || script.contains(&format!("${{{n}")))
 }
 
 /// The index of the first token from `from` on that `stop` accepts (or the end).
@@ -239,17 +211,6 @@ mod tests {
     for (command, expected) in cases {
       assert_eq!(names(command), expected, "{command:?}");
     }
-  }
-
-  #[test]
-  fn comments_start_where_the_shell_says() {
-    assert_eq!(comment_start("echo hi # note"), Some(8));
-    assert_eq!(comment_start("echo a#b"), None);
-    assert_eq!(comment_start("echo '# not' \"# no\" \\# no"), None);
-    assert_eq!(comment_start("x;# yes"), Some(2));
-    assert!(uses_positional("pytest \"$@\""));
-    assert!(uses_positional("echo $1"));
-    assert!(!uses_positional("echo $PORT $$"));
   }
 
   #[test]

@@ -3,11 +3,13 @@
 //! first when they are not running, and stopped again afterwards: left as they were.
 
 mod arguments;
+mod flags;
 mod runner;
 mod script;
 mod steps;
 mod watch;
 
+pub(crate) use flags::take as take_flags;
 pub(crate) use watch::watch_task;
 
 use std::io::{BufRead, IsTerminal};
@@ -43,7 +45,7 @@ pub(crate) fn find<'a>(config: &'a crate::config::Config, name: &str) -> Result<
 pub(crate) fn run_task(
   project: &Project,
   name: &str,
-  words: &[String],
+  words: &[std::ffi::OsString],
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;

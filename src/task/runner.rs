@@ -263,10 +263,21 @@ impl<'a> Runner<'a> {
     shell.arg(&task.name).args(self.words(task));
     let mut env = self.project.config.shared_env()?;
     env.extend(task.env_file.load()?);
-    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports));
-    env.extend(self.arguments(task));
+    // The arguments are variables of `env:` too (`URL: https://${region}.example.com`),
+    // and win over it, byte for byte.
+    let arguments = self.arguments(task);
+    env.extend(
+      arguments
+        .iter()
+        .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned())),
+    );
+    let whose = format!("task `{}`", task.name);
+    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports), &whose)?;
     // Checked now, not when the file was read: a dep may be what creates it.
-    shell.current_dir(task.cwd.checked()?).envs(env);
+    shell
+      .current_dir(task.cwd.checked()?)
+      .envs(env)
+      .envs(arguments);
     Ok(shell)
   }
 

@@ -1,56 +1,77 @@
 //! What the shell gets for one command of a task: the script with `${svc.port}` filled in
 //! and `"$@"` placed, the task's arguments as variables, the extra words after `--`.
 
-use super::runner::Runner;
+use std::ffi::OsString;
+
+use super::{arguments::Value, runner::Runner};
 use crate::{
   config::{Task, interpolate},
   error::{Error, Result},
   plan::port_reference,
-  shell,
+  shell::{self, Placement},
   ui::format::shell_quote,
 };
 
 impl Runner<'_> {
   /// The script the shell gets for one command: `${svc.port}` filled in (a port is a
-  /// number: nothing to quote), and `"$@"` after a one-line command when extra words were
-  /// given and it does not place them itself. Arguments and extra words are never pasted
+  /// number: nothing to quote), and, when extra words were given, `"$@"` after its one
+  /// command unless it places them itself. Arguments and extra words are never pasted
   /// into it: they reach the shell as variables and positional parameters.
   pub(crate) fn script(&self, task: &Task, command: &str) -> Result<String> {
     let script = interpolate::expand_references(command, &port_reference(&self.ports));
-    if self.words(task).is_empty() || shell::uses_positional(&script) {
+    let words = self.words(task);
+    if words.is_empty() {
       return Ok(script);
     }
-    let line = script.trim_end();
-    if line.contains('\n') {
-      return Err(Error::Usage {
-        message: format!(
-          "task `{}` runs a script of several lines, and extra words were given: put \"$@\" where they go",
-          task.name
-        ),
-        usage: task.usage(),
-      });
+    match shell::place_words(&script) {
+      Placement::Itself => Ok(script),
+      Placement::At(at) => Ok(format!("{} \"$@\"{}", &script[..at], &script[at..])),
+      Placement::Nowhere(why) => {
+        let words: Vec<String> = words
+          .iter()
+          .map(|word| shell_quote(&word.to_string_lossy()))
+          .collect();
+        Err(Error::Usage {
+          message: format!(
+            "task `{}` was given extra words ({}), and `{}` has no one place for them: {why}; put \"$@\" in its `run:` where they go, or declare them with `args:`",
+            task.name,
+            words.join(" "),
+            command.trim()
+          ),
+          usage: task.usage(),
+        })
+      }
     }
-    Ok(match shell::comment_start(line) {
-      Some(at) => format!("{} \"$@\" {}", line[..at].trim_end(), &line[at..]),
-      None => format!("{line} \"$@\""),
-    })
   }
 
   /// The task's arguments as shell variables: given ones for the task named on the command
-  /// line, defaults for a dep (run_task made sure it has them all).
-  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, String)> {
-    if task.name == self.invoked.name {
-      return self.bound.values.clone();
-    }
-    task
-      .args
-      .iter()
-      .filter_map(|arg| Some((arg.name.clone(), arg.default.clone()?)))
+  /// line, defaults for a dep (run_task made sure it has them all). A default's
+  /// `${svc.port}` is filled in; a given word is passed as it is.
+  pub(crate) fn arguments(&self, task: &Task) -> Vec<(String, OsString)> {
+    let values: Vec<(String, Value)> = if task.name == self.invoked.name {
+      self.bound.values.clone()
+    } else {
+      task
+        .args
+        .iter()
+        .filter_map(|arg| Some((arg.name.clone(), Value::Default(arg.default.clone()?))))
+        .collect()
+    };
+    let reference = port_reference(&self.ports);
+    values
+      .into_iter()
+      .map(|(name, value)| match value {
+        Value::Given(word) => (name, word),
+        Value::Default(text) => (
+          name,
+          interpolate::expand_references(&text, &reference).into(),
+        ),
+      })
       .collect()
   }
 
   /// The words after `--` (only the task named on the command line gets them).
-  pub(crate) fn words(&self, task: &Task) -> &[String] {
+  pub(crate) fn words(&self, task: &Task) -> &[OsString] {
     if task.name == self.invoked.name {
       &self.bound.extra
     } else {
@@ -63,11 +84,14 @@ impl Runner<'_> {
     let mut parts: Vec<String> = self
       .arguments(task)
       .iter()
-      .map(|(name, value)| format!("{name}={}", shell_quote(value)))
+      .map(|(name, value)| format!("{name}={}", shell_quote(&value.to_string_lossy())))
       .collect();
     let words = self.words(task);
     if !words.is_empty() {
-      let quoted: Vec<String> = words.iter().map(|word| shell_quote(word)).collect();
+      let quoted: Vec<String> = words
+        .iter()
+        .map(|word| shell_quote(&word.to_string_lossy()))
+        .collect();
       parts.push(format!("\"$@\" = {}", quoted.join(" ")));
     }
     if parts.is_empty() {

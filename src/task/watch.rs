@@ -35,7 +35,7 @@ enum Happened {
 pub(crate) fn watch_task(
   project: &Project,
   name: &str,
-  words: &[String],
+  words: &[std::ffi::OsString],
   options: TaskOptions,
 ) -> Result<()> {
   let config = &project.config;
@@ -131,7 +131,7 @@ fn until_next(
 fn start_run(
   project: &Project,
   name: &str,
-  words: &[String],
+  words: &[std::ffi::OsString],
   options: TaskOptions,
 ) -> Result<Child> {
   let exe = env::current_exe().map_err(Error::io("cannot find the dev executable"))?;
@@ -140,7 +140,8 @@ fn start_run(
   if options.yes {
     command.arg("--yes");
   }
-  command.arg(name).args(words);
+  // `run`: the task even when a built-in has its name (`dev run init`).
+  command.arg("run").arg(name).args(words);
   sys::start_own_group(&mut command);
   command.spawn().map_err(|source| Error::Spawn {
     command: format!("dev {name}"),

@@ -28,17 +28,28 @@ impl Tmux {
     width: u16,
     height: u16,
   ) -> Self {
+    let dev = PathBuf::from(DEV);
+    // `; sleep` keeps the pane (and what it printed last) a while after dev ends, so the test
+    // can read it.
+    let shell = format!(
+      "{env} '{}' {args}; echo \"dev exited with $?\"; sleep 60",
+      dev.display()
+    );
+    Self::start_command(test, &shell, width, height)
+  }
+
+  /// Any shell command line in the test's project, with `dev` first on PATH (an interactive
+  /// shell for completion tests).
+  pub(crate) fn start_command(test: &Test, command: &str, width: u16, height: u16) -> Self {
     let tmux = Tmux {
       socket: format!("dev-{}", test.marker()),
     };
-    let dev = PathBuf::from(DEV);
-    // `exec`: the pane is dev itself; `; sleep` keeps the pane (and what it printed last) a
-    // while after dev ends, so the test can read it.
+    let bin = PathBuf::from(DEV);
     let shell = format!(
-      "cd '{}' && DEV_TEST_ID='{}' {env} '{}' {args}; echo \"dev exited with $?\"; sleep 60",
+      "cd '{}' && export DEV_TEST_ID='{}' PATH='{}':\"$PATH\" && {command}",
       test.path().display(),
       test.marker(),
-      dev.display()
+      bin.parent().expect("dev is in a directory").display(),
     );
     let size = [width.to_string(), height.to_string()];
     tmux.run(&[

@@ -47,7 +47,8 @@ pub(super) fn check_programs(project: &Project) -> Vec<Finding> {
     let (own, problems) = load_env(&format!("task {}", task.name), &task.env_file);
     findings.extend(problems);
     let mut env = [shared.clone(), own].concat();
-    interpolate::extend_env(&mut env, &task.env, &|_, _| None);
+    // A mistake in `env:` is the loader's to report; here only the values matter.
+    let _ = interpolate::extend_env(&mut env, &task.env, &|_, _| None, "");
     if !task.cwd.path.is_dir() {
       findings.push(Finding {
         level: Level::Warning,

@@ -1,0 +1,93 @@
+//! What `dev <name> …` means: a service (`dev api` → `dev up api`), a command derived from
+//! one (`dev api-logs -f` → `dev logs api -f`) or a task, looked up in the task file. Clap
+//! has already taken the built-in commands, which win over a name of the user's.
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::{
+  cli::{Cli, Command, ProjectCommand},
+  config::{Config, DERIVED_SUFFIXES},
+  error::{Error, Result},
+  project::Project,
+  ui::{color::ColorChoice, suggestion::suggest},
+};
+
+pub(crate) enum Resolved {
+  Command(ProjectCommand),
+  Task(String, Vec<OsString>),
+}
+
+/// `backend` → `up backend`; `backend-logs -f` → `logs backend -f`; `test -- -x` → task.
+pub(crate) fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved> {
+  let (name, rest) = words.split_first().expect("clap passes at least the name");
+  // Names are ASCII; the words after one pass on byte for byte.
+  let name = &name.to_string_lossy().into_owned();
+  let config = &project.config;
+  let reparse = |command: &str, service: &str| -> Result<Resolved> {
+    let argv = ["dev", command, service]
+      .into_iter()
+      .map(OsString::from)
+      .chain(rest.iter().cloned());
+    match Cli::try_parse_from(argv) {
+      // The session already speaks in the colors chosen before the name.
+      Ok(Cli { color, .. }) if color != ColorChoice::default() => Err(Error::Usage {
+        message: "`--color` is an option of `dev` itself: give it before the name".into(),
+        usage: format!("dev --color WHEN {name} …"),
+      }),
+      Ok(Cli {
+        command: Some(Command::Project(command)),
+        ..
+      }) => Ok(Resolved::Command(command)),
+      Ok(_) => Err(Error::config(
+        format!("invalid arguments for `dev {name}`"),
+        None,
+      )),
+      Err(error) => {
+        let _ = error.print();
+        Err(Error::config(
+          format!("invalid arguments for `dev {name}`"),
+          None,
+        ))
+      }
+    }
+  };
+  if config.service(name).is_some() {
+    return reparse("up", name);
+  }
+  if config.task(name).is_some() {
+    return Ok(Resolved::Task(name.clone(), rest.to_vec()));
+  }
+  if let Some((service, suffix)) = name.rsplit_once('-')
+    && config.service(service).is_some()
+    && DERIVED_SUFFIXES.contains(&suffix)
+  {
+    return reparse(suffix, service);
+  }
+  let known = names(config);
+  Err(Error::UnknownTarget {
+    name: name.clone(),
+    config: config.path.clone(),
+    suggestion: suggest(name, known.iter().map(String::as_str)),
+  })
+}
+
+/// Every name `dev <name>` accepts from the task file: services, their derived commands,
+/// tasks and aliases.
+pub(crate) fn names(config: &Config) -> Vec<String> {
+  let mut known: Vec<String> = Vec::new();
+  for service in &config.services {
+    known.push(service.name.clone());
+    known.extend(
+      DERIVED_SUFFIXES
+        .iter()
+        .map(|suffix| format!("{}-{suffix}", service.name)),
+    );
+  }
+  for task in &config.tasks {
+    known.push(task.name.clone());
+    known.extend(task.aliases.iter().cloned());
+  }
+  known
+}
