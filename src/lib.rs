@@ -29,18 +29,11 @@ pub fn check_task_file(directory: &std::path::Path, text: &str) -> Result<(), (i
   let check = || -> error::Result<()> {
     let config = config::Config::parse(directory.join("devtasks.yaml"), text.to_owned())?;
     config.shared_env()?;
-    let files = config
-      .services
-      .iter()
-      .filter_map(|service| service.env_file.as_ref())
-      .chain(
-        config
-          .tasks
-          .iter()
-          .filter_map(|task| task.env_file.as_ref()),
-      );
-    for file in files {
-      file.load()?;
+    for service in &config.services {
+      service.env_file.load()?;
+    }
+    for task in &config.tasks {
+      task.env_file.load()?;
     }
     Ok(())
   };

@@ -189,9 +189,7 @@ pub(crate) fn keeper_spec(
       env.push((format!("PORT_{}", shout(name)), port.to_string()));
     }
   }
-  if let Some(file) = &service.env_file {
-    env.extend(file.load()?);
-  }
+  env.extend(service.env_file.load()?);
   let whose = format!("service `{}`", service.name);
   interpolate::extend_env(&mut env, &service.env, &reference, &whose)?;
   let mut spec = KeeperSpec {

@@ -127,7 +127,7 @@ const CASES: &[(&str, &str, &str)] = &[
   ),
   (
     "services:\n  api:\n    run: [1, 2]\n",
-    "expected a string here",
+    "expected one value (a string or a number) here, found a list",
     "devtasks.yaml:3:10",
   ),
   (

@@ -111,3 +111,87 @@ fn doctor_looks_programs_up_on_the_services_own_path() {
     done.stderr()
   );
 }
+
+/// `nice -n 10 python3 …` runs python3, not `10`: wrappers lead to the program they run.
+#[test]
+fn doctor_follows_wrappers_to_the_program_they_run() {
+  let test = Test::with_config(
+    "services:
+  a:
+    run: nice -n 10 python3 -V
+  b:
+    run: env -u HOME -i A=1 python3 -V
+  c:
+    run: exec -a myname python3 -V
+tasks:
+  t: 'timeout -s INT 5s nohup python3 -V'
+",
+  );
+  test.args(&["doctor"]).status(0).stdout_lacks("✗").run();
+}
+
+/// Looking for a module must not import it: importing runs the project's code.
+#[test]
+fn doctor_finds_modules_without_running_the_projects_code() {
+  let test = Test::with_config(
+    "services:\n  app:\n    run: python3 -m app.main\n  gone:\n    run: python3 -m no_such_module_xyz.sub\n",
+  );
+  std::fs::create_dir_all(test.path().join("app")).unwrap();
+  let ran = "open('IMPORTED', 'w').write('the project ran')\n";
+  test.write("app/__init__.py", ran);
+  test.write("app/main.py", ran);
+  let done = test.args(&["doctor"]).status(1).run();
+  let out = done.stdout();
+  assert!(
+    !test.path().join("IMPORTED").exists(),
+    "doctor ran the project's code"
+  );
+  assert!(!out.contains("✗ app:"), "{out}");
+  assert!(
+    out.contains(
+      "✗ gone: `python3` has no module `no_such_module_xyz` (for `-m no_such_module_xyz.sub`)"
+    ),
+    "{out}"
+  );
+}
+
+/// Everything wrong with a service or a task in one run, each with where it is.
+#[test]
+fn doctor_reports_every_problem_at_once_with_locations() {
+  let test = Test::new();
+  let bin = test.path().join("bin");
+  let test = test.config(&format!(
+    "services:
+  web:
+    run: cd web && npm run dev
+    env_file: vars.env
+    env: {{ PATH: {} }}
+tasks:
+  t: {{ run: 'true', env_file: [missing.env, vars.env] }}
+  u: {{ run: 'true', cwd: nowhere }}
+",
+    bin.display()
+  ));
+  test.write("vars.env", "A=1\nB=\"never closed\n");
+  std::fs::create_dir_all(test.path().join("bin")).unwrap();
+  test.write("bin/npm", "#!/bin/sh\n");
+  std::fs::set_permissions(
+    test.path().join("bin/npm"),
+    std::os::unix::fs::PermissionsExt::from_mode(0o755),
+  )
+  .unwrap();
+  std::fs::create_dir_all(test.path().join("web")).unwrap();
+  test.write("web/package.json", "{\"scripts\": {\"start\": \"node x\"}}");
+  let done = test.args(&["doctor"]).status(1).run();
+  let out = done.stdout();
+  for expected in [
+    "✗ web: vars.env:2:3: this \" quote is never closed",
+    "✗ web: web/package.json has no script `dev` (in `npm run dev`)",
+    "✗ task t: devtasks.yaml:7:",
+    "cannot read env file `missing.env`",
+    "✗ task t: vars.env:2:3: this \" quote is never closed",
+    "! task u: its cwd `nowhere` does not exist (yet)",
+  ] {
+    assert!(out.contains(expected), "want `{expected}` in:\n{out}");
+  }
+}

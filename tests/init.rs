@@ -2,7 +2,7 @@
 
 use std::{fs, time::Duration};
 
-use crate::harness::{Test, wait_until};
+use crate::harness::{Test, python_with, wait_until};
 
 /// `dev init`, then the resolved file as `dev list --json` sees it.
 fn init(test: &Test) -> serde_json::Value {
@@ -171,7 +171,7 @@ fn a_virtualenv_project_gets_its_own_python_and_its_app_object() {
   assert!(
     doctor
       .stdout()
-      .contains("backend: `.venv/bin/python` cannot import `uvicorn` (ModuleNotFoundError"),
+      .contains("backend: `.venv/bin/python` has no module `uvicorn` (for `-m uvicorn`)"),
     "{}",
     doctor.stdout()
   );
@@ -291,4 +291,98 @@ fn what_init_writes_for_vite_runs() {
     "{}",
     doctor.stdout()
   );
+}
+
+/// A Flask app factory (`create_app()` in `app/__init__.py`) and a typed FastAPI app
+/// (`app: FastAPI = FastAPI()`): what init writes for them starts, for real, with Flask,
+/// FastAPI and uvicorn from PyPI in the project's `.venv`.
+#[test]
+fn a_flask_factory_and_a_typed_fastapi_app_are_written_so_they_start() {
+  let test = Test::new();
+  for dir in ["web/app", "api/app"] {
+    fs::create_dir_all(test.path().join(dir)).unwrap();
+  }
+  test.write("web/requirements.txt", "flask\n");
+  test.write(
+    "web/app/__init__.py",
+    "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n    @app.get('/')\n    def index():\n        return 'ok'\n\n    return app\n",
+  );
+  test.write("api/requirements.txt", "fastapi\nuvicorn\n");
+  test.write(
+    "api/app/main.py",
+    "from fastapi import FastAPI\n\napp: FastAPI = FastAPI()\n",
+  );
+  test.write("api/app/__init__.py", "");
+  // The tests' virtualenv, with the three installed, is each project's `.venv`.
+  for (module, package) in [
+    ("flask", "flask"),
+    ("fastapi", "fastapi"),
+    ("uvicorn", "uvicorn"),
+  ] {
+    python_with(module, package);
+  }
+  let python = python_with("flask", "flask");
+  let venv = python.parent().unwrap().parent().unwrap();
+  for project in ["web", "api"] {
+    std::os::unix::fs::symlink(venv, test.path().join(project).join(".venv")).unwrap();
+  }
+  let json = init(&test);
+  let runs: Vec<String> = json["services"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|s| s["run"].as_str().unwrap().to_owned())
+    .collect();
+  assert!(
+    runs.contains(&".venv/bin/python -m flask --app app run --host 127.0.0.1 --port $PORT".into()),
+    "{runs:?}"
+  );
+  assert!(
+    runs.contains(
+      &".venv/bin/python -m uvicorn app.main:app --reload --host 127.0.0.1 --port $PORT".into()
+    ),
+    "{runs:?}"
+  );
+  let up = test.run(&["up", "-d"]);
+  assert_eq!(
+    up.code(),
+    0,
+    "{}\n{}",
+    up.stderr(),
+    fs::read_to_string(test.path().join("devtasks.yaml")).unwrap()
+  );
+  let status = test.status_json();
+  let states: Vec<&str> = status
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|s| s["state"].as_str().unwrap())
+    .collect();
+  assert_eq!(states, ["running", "running"], "{status:#}");
+  test.run(&["stop"]).success();
+}
+
+/// A project with `devtasks.yml` keeps it: init neither writes a `devtasks.yaml` that would
+/// shadow it nor replaces it without `--force`; with both present, dev says so.
+#[test]
+fn init_respects_an_existing_devtasks_yml() {
+  let test = Test::with_project("node-server");
+  test.write("devtasks.yml", "tasks:\n  mine: echo mine\n");
+  test
+    .args(&["init"])
+    .status(2)
+    .stderr_contains("devtasks.yml already exists")
+    .run();
+  assert!(!test.path().join("devtasks.yaml").exists());
+  test.args(&["mine"]).stdout_contains("mine").run();
+  test.args(&["init", "--force"]).status(0).run();
+  assert!(!test.path().join("devtasks.yaml").exists());
+  let written = fs::read_to_string(test.path().join("devtasks.yml")).unwrap();
+  assert!(written.contains("node server.js"), "{written}");
+  test.write("devtasks.yaml", "tasks:\n  other: echo other\n");
+  test
+    .args(&["list"])
+    .status(2)
+    .stderr_contains("both devtasks.yaml and devtasks.yml exist")
+    .run();
 }

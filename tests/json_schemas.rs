@@ -206,3 +206,38 @@ tasks:
   assert_matches(&test, &["status", "--json"], "status");
   test.run(&["stop"]);
 }
+
+/// README promises one unit for durations in every `--json` output: milliseconds, named
+/// `…_ms`. A field in seconds (`uptime_seconds`) broke it once.
+#[test]
+fn every_duration_in_every_schema_is_in_milliseconds() {
+  fn property_names(value: &Value, names: &mut Vec<String>) {
+    match value {
+      Value::Object(map) => {
+        if let Some(Value::Object(properties)) = map.get("properties") {
+          names.extend(properties.keys().cloned());
+        }
+        map.values().for_each(|value| property_names(value, names));
+      }
+      Value::Array(values) => values.iter().for_each(|value| property_names(value, names)),
+      _ => {}
+    }
+  }
+  let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas");
+  for entry in std::fs::read_dir(dir).unwrap() {
+    let path = entry.unwrap().path();
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut names = Vec::new();
+    property_names(&schema, &mut names);
+    for name in names {
+      let in_seconds = ["_seconds", "_secs", "_sec"]
+        .iter()
+        .any(|unit| name.ends_with(unit));
+      assert!(
+        !in_seconds,
+        "{}: `{name}` is not in milliseconds",
+        path.display()
+      );
+    }
+  }
+}

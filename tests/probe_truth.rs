@@ -200,7 +200,7 @@ fn status_during_a_restart_back_off_says_when_it_restarts() {
   let row = &status[0];
   assert_eq!(row["state"], "exited", "{row}");
   assert_eq!(row["mode"], "restarting", "{row}");
-  assert_eq!(row["uptime_seconds"], serde_json::Value::Null, "{row}");
+  assert_eq!(row["uptime_ms"], serde_json::Value::Null, "{row}");
   assert_eq!(row["next_restart"]["attempt"], 1, "{row}");
   assert_eq!(row["next_restart"]["max"], 3, "{row}");
   assert!(

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::{
   config::{
-    BUILTIN_COMMANDS, Fallback, Health, LogSettings, Probe, Restart, Service, Task, TaskArg,
+    BUILTIN_COMMANDS, EnvFiles, Fallback, Health, LogSettings, Probe, Restart, Service, Task,
+    TaskArg,
   },
   error::Result,
   project::Project,
@@ -22,7 +23,7 @@ struct Listing<'a> {
   file: String,
   root: String,
   default: Option<&'a str>,
-  env_file: Option<String>,
+  env_file: Vec<String>,
   log_dir: String,
   reserved: &'a [u16],
   services: Vec<ServiceEntry<'a>>,
@@ -41,7 +42,7 @@ struct ServiceEntry<'a> {
   ports: BTreeMap<&'a str, u16>,
   /// Where each port may move: `"auto"` or a list; ports without a fallback are absent.
   fallback: BTreeMap<&'a str, Value>,
-  env_file: Option<String>,
+  env_file: Vec<String>,
   /// `env:` as written (expanded when the service starts).
   env: BTreeMap<&'a str, &'a str>,
   depends_on: BTreeMap<&'a str, &'static str>,
@@ -103,7 +104,7 @@ struct TaskEntry<'a> {
   confirm: Option<&'a str>,
   needs: &'a [String],
   cwd: String,
-  env_file: Option<String>,
+  env_file: Vec<String>,
   env: BTreeMap<&'a str, &'a str>,
 }
 
@@ -164,7 +165,7 @@ fn service_entry(service: &Service) -> ServiceEntry<'_> {
         Some((port.name.as_str(), value))
       })
       .collect(),
-    env_file: service.env_file.as_ref().map(|file| absolute(&file.path)),
+    env_file: env_files(&service.env_file),
     env: service
       .env
       .iter()
@@ -195,6 +196,11 @@ fn service_entry(service: &Service) -> ServiceEntry<'_> {
   }
 }
 
+/// An `env_file:` as absolute paths, in order (one or a list in the task file).
+fn env_files(files: &EnvFiles) -> Vec<String> {
+  files.0.iter().map(|file| absolute(&file.path)).collect()
+}
+
 fn task_entry(task: &Task) -> TaskEntry<'_> {
   TaskEntry {
     name: &task.name,
@@ -210,7 +216,7 @@ fn task_entry(task: &Task) -> TaskEntry<'_> {
     confirm: task.confirm.as_deref(),
     needs: &task.needs,
     cwd: absolute(&task.cwd.path),
-    env_file: task.env_file.as_ref().map(|file| absolute(&file.path)),
+    env_file: env_files(&task.env_file),
     env: task
       .env
       .iter()
@@ -226,7 +232,7 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
       file: absolute(&config.path),
       root: absolute(&config.root),
       default: config.default.as_deref(),
-      env_file: config.env_file.as_ref().map(|file| absolute(&file.path)),
+      env_file: env_files(&config.env_file),
       log_dir: absolute(&config.log_dir),
       reserved: &config.reserved,
       services: config.services.iter().map(service_entry).collect(),

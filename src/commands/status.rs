@@ -26,7 +26,8 @@ struct Row {
   port: Option<u16>,
   /// Every port by name (`{"port": 8000}` or `{"http": 8080, "ws": 8081}`).
   ports: serde_json::Map<String, serde_json::Value>,
-  uptime_seconds: Option<u64>,
+  /// Milliseconds, as every duration of `--json`.
+  uptime_ms: Option<u64>,
   #[serde(skip)]
   uptime: Option<Duration>,
   restarts: u32,
@@ -104,7 +105,7 @@ impl Row {
       pid: None,
       port: None,
       ports: serde_json::Map::new(),
-      uptime_seconds: None,
+      uptime_ms: None,
       uptime: None,
       restarts: 0,
       last_failure: None,
@@ -144,7 +145,7 @@ impl Row {
           .iter()
           .map(|(name, port)| (name.clone(), (*port).into()))
           .collect();
-        row.uptime_seconds = Some(state.uptime().as_secs());
+        row.uptime_ms = Some(state.uptime().as_millis() as u64);
         row.uptime = Some(state.uptime());
         row.restarts = state.restarts;
         row.last_failure = state.last_failure.clone();

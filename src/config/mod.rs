@@ -2,8 +2,11 @@
 //! Every mistake becomes `Error::Config` with file:line:col and, for names, "did you mean".
 
 mod cycles;
+mod dotenv;
+mod dotenv_expand;
 mod duration;
 mod env_file;
+mod file_name;
 mod generated;
 mod health;
 pub(crate) mod interpolate;
@@ -30,10 +33,10 @@ use std::{
 
 use serde_saphyr::Spanned;
 
-use self::raw::{RawFile, Text};
+use self::raw::{RawFile, Scalars, Text};
 pub(crate) use self::{
   duration::parse_duration,
-  env_file::EnvFile,
+  env_file::{EnvFile, EnvFiles},
   health::{Health, Probe},
   log::LogSettings,
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
@@ -85,7 +88,7 @@ pub(crate) struct Config {
   pub(crate) root: PathBuf,
   pub(crate) log_dir: PathBuf,
   /// The top-level `env_file`, for every service and task (read when they start).
-  pub(crate) env_file: Option<EnvFile>,
+  pub(crate) env_file: EnvFiles,
   pub(crate) services: Vec<Service>,
   pub(crate) tasks: Vec<Task>,
   /// Ports no fallback takes and `dev port find` skips.
@@ -106,7 +109,7 @@ impl Config {
           continue;
         };
         if candidate.is_file() {
-          return Ok(candidate);
+          return file_name::only_one(directory, candidate);
         }
         let what = if meta.is_dir() {
           "it is a directory".to_owned()
@@ -149,7 +152,7 @@ impl Config {
       path,
       log_dir: root.join("logs"),
       root,
-      env_file: None,
+      env_file: EnvFiles(Vec::new()),
       services: Vec::new(),
       tasks: Vec::new(),
       reserved: Vec::new(),
@@ -200,7 +203,7 @@ impl Config {
 
   /// The variables of the top-level `env_file`, read now.
   pub(crate) fn shared_env(&self) -> Result<Vec<(String, String)>> {
-    self.env_file.as_ref().map_or(Ok(Vec::new()), EnvFile::load)
+    self.env_file.load()
   }
 }
 
@@ -268,8 +271,10 @@ impl Checker<'_> {
     }
     let aliases = names::aliases(&raw);
     let mut tasks = Vec::new();
+    // A set: each task's deps are looked up in it (a list made 20,000 tasks quadratic).
+    let task_set: HashSet<&str> = task_names.iter().copied().collect();
     for (name, task) in &raw.tasks.0 {
-      tasks.push(self.task(&root, name, task, &task_names, &service_names, &aliases)?);
+      tasks.push(self.task(&root, name, task, &task_set, &service_names, &aliases)?);
     }
     self.check_aliases(&raw, &mut names, &service_names)?;
     let mut reserved = Vec::new();
@@ -278,7 +283,7 @@ impl Checker<'_> {
     }
     let config = Config {
       path: self.source.path.clone(),
-      env_file: raw.env_file.as_ref().map(|file| self.env_file(&root, file)),
+      env_file: self.env_files(&root, &raw.env_file),
       log_dir: root.join(
         raw
           .log_dir
@@ -339,13 +344,19 @@ impl Checker<'_> {
     )
   }
 
-  /// An `env_file:`, to be read when something starts (a missing one must not stop `dev
-  /// stop`).
-  fn env_file(&self, base: &Path, file: &Text) -> EnvFile {
-    EnvFile {
-      path: base.join(&file.value),
-      named_at: self.at_location(file),
-    }
+  /// An `env_file:` (one or a list), to be read when something starts (a missing one must
+  /// not stop `dev stop`).
+  fn env_files(&self, base: &Path, files: &Scalars) -> EnvFiles {
+    EnvFiles(
+      files
+        .0
+        .iter()
+        .map(|file| EnvFile {
+          path: base.join(&file.value),
+          named_at: self.at_location(file),
+        })
+        .collect(),
+    )
   }
 
   fn duration(&self, text: &Text) -> Result<Duration> {

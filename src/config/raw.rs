@@ -19,7 +19,7 @@ pub(crate) use super::{
 /// they hold anchors (`x-common: &common …`) that services merge in (`<<: *common`).
 #[derive(Debug, Default)]
 pub(crate) struct RawFile {
-  pub(crate) env_file: Option<Text>,
+  pub(crate) env_file: Scalars,
   pub(crate) log_dir: Option<Text>,
   /// Log file settings for every service.
   pub(crate) log: Option<RawLog>,
@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for RawFile {
         let mut file = RawFile::default();
         while let Some(key) = map.next_key::<String>()? {
           match key.as_str() {
-            "env_file" => file.env_file = Some(map.next_value()?),
+            "env_file" => file.env_file = map.next_value()?,
             "log_dir" => file.log_dir = Some(map.next_value()?),
             "log" => file.log = Some(map.next_value()?),
             "services" => file.services = map.next_value()?,
@@ -89,7 +89,8 @@ pub(crate) struct RawService {
   pub(crate) ports: Ordered<Spanned<RawNamedPort>>,
   #[serde(default)]
   pub(crate) env: Ordered<Text>,
-  pub(crate) env_file: Option<Text>,
+  #[serde(default)]
+  pub(crate) env_file: Scalars,
   #[serde(default)]
   pub(crate) depends_on: DependsOn,
   pub(crate) stop: Option<RawStop>,
@@ -162,7 +163,8 @@ pub(crate) struct RawTaskFields {
   pub(crate) cwd: Option<Text>,
   #[serde(default)]
   pub(crate) env: Ordered<Text>,
-  pub(crate) env_file: Option<Text>,
+  #[serde(default)]
+  pub(crate) env_file: Scalars,
   /// Run the deps side by side, output prefixed.
   pub(crate) parallel: Option<bool>,
   /// Named parameters: `[env, region=eu]`.

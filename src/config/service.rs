@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use super::{
-  Checker, EnvFile, Health, LogSettings, PortSpec, Watch, WorkingDir,
+  Checker, EnvFiles, Health, LogSettings, PortSpec, Watch, WorkingDir,
   raw::{RawService, RawStop, Text},
 };
 use crate::{error::Result, sys::Signal};
@@ -18,7 +18,7 @@ pub(crate) struct Service {
   /// `port:` first (named `port`), then the `ports:` map in file order.
   pub(crate) ports: Vec<PortSpec>,
   /// Read when it starts; its variables come before `env:`.
-  pub(crate) env_file: Option<EnvFile>,
+  pub(crate) env_file: EnvFiles,
   /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
   pub(crate) depends_on: Vec<Dependency>,
@@ -130,7 +130,7 @@ impl Checker<'_> {
       run: raw.run.value.clone(),
       cwd: self.directory(root, raw.cwd.as_ref()),
       ports,
-      env_file: raw.env_file.as_ref().map(|file| self.env_file(root, file)),
+      env_file: self.env_files(root, &raw.env_file),
       env,
       depends_on,
       stop_signal,

@@ -5,7 +5,7 @@ use std::{collections::HashSet, path::Path};
 use serde_saphyr::Spanned;
 
 use super::{
-  Checker, EnvFile, Watch, WorkingDir,
+  Checker, EnvFiles, Watch, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub(crate) struct Task {
   pub(crate) parallel: bool,
   pub(crate) cwd: WorkingDir,
   /// Read when it runs; its variables come before `env:`.
-  pub(crate) env_file: Option<EnvFile>,
+  pub(crate) env_file: EnvFiles,
   /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
   pub(crate) args: Vec<TaskArg>,
@@ -117,7 +117,7 @@ impl Checker<'_> {
     root: &Path,
     name: &Text,
     raw: &Spanned<RawTask>,
-    tasks: &[&str],
+    tasks: &HashSet<&str>,
     services: &[&str],
     aliases: &[(&str, &str)],
   ) -> Result<Task> {
@@ -130,7 +130,7 @@ impl Checker<'_> {
           deps: Vec::new(),
           parallel: false,
           cwd: self.directory(root, None),
-          env_file: None,
+          env_file: EnvFiles::default(),
           env: Vec::new(),
           args: Vec::new(),
           aliases: Vec::new(),
@@ -176,10 +176,7 @@ impl Checker<'_> {
       deps,
       parallel: fields.parallel.unwrap_or(false),
       cwd: self.directory(root, fields.cwd.as_ref()),
-      env_file: fields
-        .env_file
-        .as_ref()
-        .map(|file| self.env_file(root, file)),
+      env_file: self.env_files(root, &fields.env_file),
       env,
       args: self.task_args(&fields.args.0)?,
       aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),
@@ -197,7 +194,7 @@ impl Checker<'_> {
     &self,
     name: &Text,
     raw: &[Text],
-    tasks: &[&str],
+    tasks: &HashSet<&str>,
     services: &[&str],
     aliases: &[(&str, &str)],
   ) -> Result<Vec<String>> {
@@ -219,11 +216,12 @@ impl Checker<'_> {
         .find(|(alias, _)| *alias == dep.value)
         .map_or(dep.value.as_str(), |(_, task)| task);
       if !tasks.contains(&task) {
-        let known: Vec<&str> = tasks
+        let mut known: Vec<&str> = tasks
           .iter()
           .copied()
           .chain(aliases.iter().map(|(alias, _)| *alias))
           .collect();
+        known.sort_unstable();
         self.check_known(dep, &known, "task")?;
       }
       if task == name.value {

@@ -69,15 +69,74 @@ impl Checker<'_> {
       .and_then(|rest| rest.split_once(", expected "))
     {
       message = format!("expected {expected}, found a {found}");
-    } else if message == "expected string scalar" {
-      message = "expected a string here".into();
-    } else if message == "expected mapping start" {
-      message = "expected a mapping (`key: value` lines) here".into();
+    } else if let Some((plain, plain_hint)) = self.plain_words(&message, location.as_ref()) {
+      message = plain;
+      hint = plain_hint;
     }
     Error::Config {
       message,
       location,
       hint,
+    }
+  }
+
+  /// The library's words for a wrong shape, a null or a too-large file, in ours, with a
+  /// hint; a YAML syntax error keeps its words and gets the hint about quoting.
+  fn plain_words(
+    &self,
+    said: &str,
+    location: Option<&Location>,
+  ) -> Option<(String, Option<String>)> {
+    let message = match said {
+      "expected string scalar" => match self.found_at(location) {
+        Some(found) => format!("expected one value (a string or a number) here, found {found}"),
+        None => "expected one value (a string or a number) here".into(),
+      },
+      "expected mapping start" => "expected a mapping (`key: value` lines) here".into(),
+      "expected sequence start" => {
+        let hint = "write even one item as a list: `[name]`, or `- name` on a line of its own";
+        return Some(("expected a list here".into(), Some(hint.into())));
+      }
+      _ if said.starts_with("cannot deserialize null into") => {
+        let message = "a value is missing here (`~`, `null` or nothing means none)";
+        let hint = "write a value; for an empty string write `\"\"`";
+        return Some((message.into(), Some(hint.into())));
+      }
+      _ if said.starts_with("budget breached") => {
+        let message = format!(
+          "{} grows too large: its aliases (`*name`) expand to more than 250,000 values",
+          self.file_name()
+        );
+        let hint =
+          "an anchor used inside another that is used many times multiplies; use it directly";
+        return Some((message, Some(hint.into())));
+      }
+      _ if said.starts_with("while parsing") || said.starts_with("while scanning") => {
+        let hint = "quote values that contain `{`, `:` or `#` (`run: \"./deploy ${env}\"`)";
+        return Some((said.to_owned(), Some(hint.into())));
+      }
+      _ => return None,
+    };
+    Some((message, None))
+  }
+
+  /// What the text at a location is, when it is a list or a mapping written inline or as
+  /// a block: for "expected one value, found a list".
+  fn found_at(&self, location: Option<&Location>) -> Option<&'static str> {
+    let location = location?;
+    let line = self
+      .source
+      .text
+      .lines()
+      .nth(location.line.saturating_sub(1))?;
+    let rest: String = line
+      .chars()
+      .skip(location.column.saturating_sub(1))
+      .collect();
+    match rest.trim_start().chars().next() {
+      Some('[' | '-') => Some("a list"),
+      Some('{') => Some("a mapping"),
+      _ => None,
     }
   }
 

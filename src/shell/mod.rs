@@ -4,10 +4,11 @@
 mod lexer;
 mod parse;
 mod placement;
+mod wrappers;
 
 use std::process::Command;
 
-pub(crate) use parse::programs;
+pub(crate) use parse::{Program, programs};
 pub(crate) use placement::{Placement, place_words};
 
 /// The shell, named in messages.

@@ -26,10 +26,13 @@ use crate::{
   supervise::terminate::terminate,
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
   ui::{
-    format::{count, one_line},
+    format::{abbreviate, count, one_line},
     output::Prefixer,
   },
 };
+
+/// How much of a command a progress line or an error quotes.
+const COMMAND_SHOWN: usize = 200;
 
 pub(crate) struct Runner<'a> {
   pub(crate) project: &'a Project,
@@ -198,7 +201,7 @@ impl<'a> Runner<'a> {
     self.project.report.step(&format!(
       "{}: {}{}",
       task.name,
-      one_line(&line),
+      abbreviate(&one_line(&line), COMMAND_SHOWN),
       self.given(task)
     ));
     let mut shell = self.shell(task, &line)?;
@@ -216,7 +219,7 @@ impl<'a> Runner<'a> {
       None => None,
     };
     let mut child = shell.spawn().map_err(|source| Error::Spawn {
-      command: line.clone(),
+      command: abbreviate(&line, COMMAND_SHOWN),
       source,
     })?;
     // The child has its copies of the pipe's write end; ours would keep EOF from coming.
@@ -251,7 +254,7 @@ impl<'a> Runner<'a> {
       ExitStatus::Code(130) if interrupted => Err(Error::Interrupted),
       status => Err(Error::TaskFailed {
         task: task.name.clone(),
-        command: line,
+        command: abbreviate(&line, COMMAND_SHOWN),
         status,
       }),
     }
@@ -264,9 +267,7 @@ impl<'a> Runner<'a> {
     let mut shell = shell::command(script);
     shell.arg(&task.name).args(self.words(task));
     let mut env = self.project.config.shared_env()?;
-    if let Some(file) = &task.env_file {
-      env.extend(file.load()?);
-    }
+    env.extend(task.env_file.load()?);
     // The arguments are variables of `env:` too (`URL: https://${region}.example.com`),
     // and win over it, byte for byte.
     let arguments = self.arguments(task);

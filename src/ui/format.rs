@@ -88,6 +88,17 @@ pub(crate) fn truncate_to_width(text: &str, width: usize) -> String {
     .collect()
 }
 
+/// A command as an error or a progress line quotes it: its first `max` characters, then
+/// how many more there are. A 2 MB `run:` must not print 2 MB.
+pub(crate) fn abbreviate(text: &str, max: usize) -> String {
+  let length = text.chars().count();
+  if length <= max {
+    return text.to_owned();
+  }
+  let shown: String = text.chars().take(max).collect();
+  format!("{shown}… ({} more characters)", length - max)
+}
+
 /// One line: newlines, tabs and other control characters become spaces, runs of spaces
 /// one. A spinner line that breaks in two could not be redrawn in place.
 pub(crate) fn one_line(text: &str) -> String {

@@ -170,28 +170,53 @@ pub(crate) fn python_tool(command: &str, package: &str) -> PathBuf {
   {
     return found;
   }
-  let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools-venv");
-  let tool = venv.join("bin").join(command);
+  let tool = tools_venv().join("bin").join(command);
+  install_once(package, || tool.is_file());
+  tool
+}
+
+/// A Python interpreter that can `import module` (from `package`, installed from PyPI into
+/// the tests' virtualenv when missing): for tests that compare `dev` with a Python library.
+pub(crate) fn python_with(module: &str, package: &str) -> PathBuf {
+  let python = tools_venv().join("bin").join("python");
+  let importable = || {
+    python.is_file()
+      && Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|status| status.success())
+  };
+  install_once(package, importable);
+  python
+}
+
+fn tools_venv() -> PathBuf {
+  Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools-venv")
+}
+
+/// Installs `package` into the tests' virtualenv unless `installed()` says it is there.
+fn install_once(package: &str, installed: impl Fn() -> bool) {
+  let venv = tools_venv();
   // One installer at a time: tests run side by side.
   let lock = fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools.lock")).unwrap();
   lock.lock().unwrap();
-  if !tool.is_file() {
-    if !venv.join("bin/pip").is_file() {
-      let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .unwrap();
-      assert!(made.success(), "cannot create a virtualenv for {package}");
-    }
-    let installed = Command::new(venv.join("bin/pip"))
-      .args(["install", "--quiet", package])
+  if installed() {
+    return;
+  }
+  if !venv.join("bin/pip").is_file() {
+    let made = Command::new("python3")
+      .args(["-m", "venv"])
+      .arg(&venv)
       .status()
       .unwrap();
-    assert!(
-      installed.success(),
-      "cannot install {package} from PyPI for this test"
-    );
+    assert!(made.success(), "cannot create a virtualenv for {package}");
   }
-  tool
+  let done = Command::new(venv.join("bin/pip"))
+    .args(["install", "--quiet", package])
+    .status()
+    .unwrap();
+  assert!(
+    done.success(),
+    "cannot install {package} from PyPI for this test"
+  );
 }

@@ -38,10 +38,7 @@ pub(super) fn service_env(
 ) -> Result<ServiceEnv> {
   let spec = plan::keeper_spec(&project.config, service, ports, None)?;
   let shared = project.config.shared_env()?.len();
-  let own_file = match &service.env_file {
-    Some(file) => file.load()?.len(),
-    None => 0,
-  };
+  let own_file = service.env_file.load()?.len();
   // keeper_spec's layers: the shared env file, DEV_PROJECT and the ports, the service's env
   // file, then `env:`. The last value of a key is the one the service gets.
   let ports_end = spec.env.len().saturating_sub(own_file + service.env.len());
@@ -68,8 +65,9 @@ pub(super) fn service_env(
     project
       .config
       .env_file
+      .0
       .iter()
-      .chain(&service.env_file)
+      .chain(&service.env_file.0)
       .map(|file| file.path.clone())
       .collect()
   };

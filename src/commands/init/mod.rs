@@ -16,7 +16,7 @@ use std::{
 pub(crate) use procfile::procfile_config;
 
 use crate::{
-  config::source::display_path,
+  config::{FILE_NAMES, source::display_path},
   error::{Error, Result},
   ui::{format::yaml_quote, output::Reporter},
 };
@@ -102,14 +102,22 @@ const SKIPPED_DIRS: [&str; 8] = [
 ];
 
 pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
-  let path = root.join("devtasks.yaml");
-  if path.exists() && !force {
+  // An existing `devtasks.yml` is the project's file: replaced with --force, never
+  // shadowed by a new `devtasks.yaml` beside it.
+  let existing = FILE_NAMES
+    .iter()
+    .map(|name| root.join(name))
+    .find(|path| path.exists());
+  if let Some(path) = &existing
+    && !force
+  {
     return Err(Error::Config {
-      message: format!("{} already exists", display_path(&path)),
+      message: format!("{} already exists", display_path(path)),
       location: None,
       hint: Some("`dev init --force` replaces it; `dev list` shows what it defines".into()),
     });
   }
+  let path = existing.unwrap_or_else(|| root.join(FILE_NAMES[0]));
   let detected = detect(root);
   let text = render(&detected, root);
   fs::write(&path, &text).map_err(Error::io(format!("cannot write {}", display_path(&path))))?;
