@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bad_input;
+mod docs;
 mod doctor;
 mod edits;
 mod export;
