@@ -62,3 +62,57 @@ impl ProcessId {
     os::unix_time_of(self.start)
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use std::time::{SystemTime, UNIX_EPOCH};
+
+  use super::*;
+
+  fn me() -> ProcessId {
+    ProcessId::of(std::process::id()).expect("this process has an identity")
+  }
+
+  #[test]
+  fn a_process_is_alive_only_as_the_very_same_start_in_the_same_boot() {
+    let me = me();
+    assert!(me.is_alive() && me.is_this_boot());
+    let reused = ProcessId {
+      start: me.start + 1,
+      ..me
+    };
+    assert!(!reused.is_alive(), "the same pid with another start");
+    let earlier_boot = ProcessId {
+      boot: me.boot ^ 1,
+      ..me
+    };
+    assert!(!earlier_boot.is_alive() && !earlier_boot.is_this_boot());
+    let older_state = ProcessId { boot: 0, ..me };
+    assert!(
+      older_state.is_alive() && older_state.is_this_boot(),
+      "start alone"
+    );
+    assert!(!ProcessId::gone(me.pid).is_alive());
+  }
+
+  #[test]
+  fn its_age_and_start_agree_with_the_wall_clock() {
+    let now = SystemTime::now()
+      .duration_since(UNIX_EPOCH)
+      .unwrap()
+      .as_secs();
+    // pid 1 started before this test binary was even built: seconds ago, at least.
+    let init = ProcessId::of(1).expect("pid 1");
+    let since = now.saturating_sub(init.started_unix());
+    assert!(
+      since > 2 && since < 10 * 365 * 86400,
+      "started {since} s ago"
+    );
+    assert!(
+      init.age().as_secs().abs_diff(since) <= 2,
+      "{:?}",
+      init.age()
+    );
+    assert!(me().started_unix() <= now);
+  }
+}
