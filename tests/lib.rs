@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_input;
 mod completion;
+mod docs;
 mod doctor;
 mod dotenv_compat;
 mod edits;

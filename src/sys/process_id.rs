@@ -65,27 +65,54 @@ impl ProcessId {
 
 #[cfg(test)]
 mod tests {
+  use std::time::{SystemTime, UNIX_EPOCH};
+
   use super::*;
 
+  fn me() -> ProcessId {
+    ProcessId::of(std::process::id()).expect("this process has an identity")
+  }
+
   #[test]
-  fn a_reused_pid_is_not_the_process_recorded_under_it() {
-    let me = ProcessId::of(std::process::id()).unwrap();
-    assert!(me.is_alive());
-    // The same number with another start: what a pid the kernel gave to a new process
-    // looks like from a state file.
+  fn a_process_is_alive_only_as_the_very_same_start_in_the_same_boot() {
+    let me = me();
+    assert!(me.is_alive() && me.is_this_boot());
     let reused = ProcessId {
-      start: me.start.wrapping_add(1),
+      start: me.start + 1,
       ..me
     };
-    assert!(!reused.is_alive());
-    // A number recorded during an earlier boot, even with the same start.
+    assert!(!reused.is_alive(), "the same pid with another start");
     let earlier_boot = ProcessId {
-      boot: me.boot.wrapping_add(1),
+      boot: me.boot ^ 1,
       ..me
     };
     assert!(!earlier_boot.is_alive() && !earlier_boot.is_this_boot());
-    // State from an older dev has no boot: the start alone decides.
-    assert!(ProcessId { boot: 0, ..me }.is_alive());
+    let older_state = ProcessId { boot: 0, ..me };
+    assert!(
+      older_state.is_alive() && older_state.is_this_boot(),
+      "start alone"
+    );
     assert!(!ProcessId::gone(me.pid).is_alive());
+  }
+
+  #[test]
+  fn its_age_and_start_agree_with_the_wall_clock() {
+    let now = SystemTime::now()
+      .duration_since(UNIX_EPOCH)
+      .unwrap()
+      .as_secs();
+    // pid 1 started before this test binary was even built: seconds ago, at least.
+    let init = ProcessId::of(1).expect("pid 1");
+    let since = now.saturating_sub(init.started_unix());
+    assert!(
+      since > 2 && since < 10 * 365 * 86400,
+      "started {since} s ago"
+    );
+    assert!(
+      init.age().as_secs().abs_diff(since) <= 2,
+      "{:?}",
+      init.age()
+    );
+    assert!(me().started_unix() <= now);
   }
 }

@@ -127,4 +127,16 @@ mod tests {
     assert_eq!(ends(Restart::OnFailure), (false, true));
     assert_eq!(ends(Restart::Always), (true, true));
   }
+
+  #[test]
+  fn a_run_of_exactly_a_minute_is_still_part_of_the_loop() {
+    let policy = policy(Restart::Always, 1, 500);
+    let mut backoff = Backoff::default();
+    assert!(backoff.next(policy, true, SECOND).is_some());
+    assert_eq!(
+      backoff.next(policy, true, STABLE),
+      None,
+      "longer than a minute resets"
+    );
+  }
 }

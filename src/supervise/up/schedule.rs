@@ -278,4 +278,44 @@ mod tests {
     );
     assert_eq!(names(&mut schedule, &config), ["db"]);
   }
+
+  #[test]
+  fn a_start_tried_again_leaves_the_other_starts_alone() {
+    let mut schedule = Schedule::new();
+    let db = schedule.started("db", Some(ProcessId::gone(10)), true);
+    let api = schedule.started("api", Some(ProcessId::gone(11)), true);
+    schedule.again(api, "api");
+    assert!(schedule.launch(db).is_some(), "db's start is still known");
+    assert!(schedule.launch(api).is_none());
+  }
+
+  #[test]
+  fn one_found_running_is_ready_for_its_dependents_and_known_by_name() {
+    let config = config(CHAIN);
+    let mut schedule = Schedule::new();
+    schedule.running("db");
+    schedule.wait_for("migrate");
+    schedule.wait_for("migrate");
+    assert_eq!(names(&mut schedule, &config), ["migrate"], "once, at once");
+    assert!(schedule.launch(0).is_none(), "a running one has no events");
+    let db = schedule.of("db").expect("known by name");
+    assert_eq!((db.launch, db.ready, db.keeper), (0, true, None));
+    assert!(schedule.of("web").is_none());
+  }
+
+  #[test]
+  fn the_latest_start_of_a_name_is_the_one_known() {
+    let mut schedule = Schedule::new();
+    schedule.started("db", Some(ProcessId::gone(10)), true);
+    let second = schedule.started("db", Some(ProcessId::gone(11)), true);
+    assert_eq!(schedule.of("db").unwrap().launch, second);
+  }
+
+  #[test]
+  fn stopping_ends_a_foreground_run_with_services_still_to_start() {
+    let mut schedule = Schedule::new();
+    schedule.wait_for("db");
+    assert!(!schedule.over(false), "db is still to start");
+    assert!(schedule.over(true));
+  }
 }
