@@ -49,6 +49,20 @@ pub(crate) fn take(
       Some(Ok(Flag::DryRun)) => options.dry_run = true,
       Some(Ok(Flag::Yes)) => options.yes = true,
       Some(Ok(Flag::Watch)) => options.watch = true,
+      Some(Err(name))
+        if word
+          .to_str()
+          .is_some_and(|word| word.starts_with(&format!("{name}=")))
+          && HONOURED.iter().any(|(flag, _)| *flag == name) =>
+      {
+        return Err(Error::Usage {
+          message: format!(
+            "`{name}` takes no value: `{}` would run the task",
+            word.to_string_lossy()
+          ),
+          usage: format!("dev {task} {name}"),
+        });
+      }
       Some(Err(name)) => {
         return Err(Error::Usage {
           message: format!(
@@ -74,6 +88,13 @@ fn flag(word: &OsStr) -> Option<std::result::Result<Flag, &'static str>> {
     return Some(Ok(*flag));
   }
   let name = word.split_once('=').map_or(word, |(name, _)| name);
+  // `--dry-run=true`: a flag of dev's with a value it does not take; never the task's word.
+  if let Some((name, _)) = HONOURED
+    .iter()
+    .find(|(flag, _)| flag.starts_with("--") && *flag == name && name != word)
+  {
+    return Some(Err(name));
+  }
   if let Some(name) = BEFORE_ONLY
     .iter()
     .find(|flag| **flag == name && (flag.starts_with("--") || name == word))
@@ -132,6 +153,10 @@ mod tests {
       "-yf",
     ] {
       assert!(split(&[word]).1.is_err(), "{word}");
+    }
+    for word in ["--dry-run=true", "--yes=1", "--watch=no"] {
+      let error = split(&[word]).1.expect_err(word).to_string();
+      assert!(error.contains("takes no value"), "{word}: {error}");
     }
     for word in ["-k", "-v", "-xvf", "--colour", "-"] {
       assert_eq!(split(&[word]).1.unwrap(), [word], "{word}");
