@@ -123,3 +123,20 @@ fn color_after_a_service_name_is_refused_not_ignored() {
     .run();
   test.args(&["api-logs", "--color", "auto"]).status(0).run();
 }
+
+/// `[npm run build, npm test]` with `-- --watch`: the words went after both commands, so the
+/// build got them too. A list takes them only where one of its commands says (`"$@"`).
+#[test]
+fn a_run_list_never_hands_the_words_to_every_command() {
+  let test = Test::with_config(
+    "tasks:\n  both: { run: [\"printf 'one:%s|' >> said\", \"printf 'two:%s|' >> said\"] }\n  placed: { run: [\"printf 'build|' >> said\", \"printf 'test:%s|' \\\"$@\\\" >> said\"] }\n",
+  );
+  test
+    .args(&["both", "--", "--watch"])
+    .status(2)
+    .stderr_contains("none of them says where they go")
+    .run();
+  assert_eq!(read(&test, "said"), "", "a refused word ran the task");
+  test.args(&["placed", "--", "--watch"]).status(0).run();
+  assert_eq!(read(&test, "said"), "build|test:--watch|");
+}

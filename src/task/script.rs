@@ -23,7 +23,24 @@ impl Runner<'_> {
     if words.is_empty() {
       return Ok(script);
     }
-    match shell::place_words(&script) {
+    // Several commands: the words go where a command says (`"$@"`), never after each one
+    // (`[npm run build, npm test]` would hand `--watch` to the build too).
+    let several = task.commands.len() > 1;
+    let placed_somewhere = || {
+      task.commands.iter().any(|command| {
+        let script = interpolate::expand_references(command, &port_reference(&self.ports));
+        shell::place_words(&script) == Placement::Itself
+      })
+    };
+    let placement = match shell::place_words(&script) {
+      Placement::At(_) if several && placed_somewhere() => return Ok(script),
+      Placement::At(_) if several => Placement::Nowhere(format!(
+        "it is one of {} commands and none of them says where they go",
+        task.commands.len()
+      )),
+      placement => placement,
+    };
+    match placement {
       Placement::Itself => Ok(script),
       Placement::At(at) => Ok(format!("{} \"$@\"{}", &script[..at], &script[at..])),
       Placement::Nowhere(why) => {
