@@ -2,7 +2,7 @@
 //! Gemfile, Cargo.toml, Procfile — at the top, one directory down, and in a monorepo's
 //! `apps/*` and `packages/*`) and write a commented `devtasks.yaml` whose commands run: the
 //! project's own package manager and Python, ports that do not collide, strict-port flags and
-//! health checks; add `.dev/` and `logs/` to `.gitignore`. A bare Procfile runs as it is.
+//! health checks; add `logs/` to `.gitignore`. A bare Procfile runs as it is.
 
 mod node;
 mod procfile;
@@ -138,7 +138,8 @@ pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
   ignore_state(root, report)
 }
 
-/// `.dev/` and `logs/` in `.gitignore`, once.
+/// `logs/` in `.gitignore`, once. Not `.dev/`: teams keep their own files there, and dev's
+/// state directory (`.dev/state/`) carries a `.gitignore` of its own.
 fn ignore_state(root: &Path, report: Reporter) -> Result<()> {
   let path = root.join(".gitignore");
   let existing = fs::read_to_string(&path).unwrap_or_default();
@@ -147,7 +148,7 @@ fn ignore_state(root: &Path, report: Reporter) -> Result<()> {
       .lines()
       .any(|line| line.trim().trim_start_matches('/').trim_end_matches('/') == entry)
   };
-  let missing: Vec<&str> = [".dev/", "logs/"]
+  let missing: Vec<&str> = ["logs/"]
     .into_iter()
     .filter(|entry| !has(entry.trim_end_matches('/')))
     .collect();
