@@ -39,6 +39,7 @@ pub(crate) use self::{
   env_file::{EnvFile, EnvFiles},
   health::{Health, Probe},
   log::LogSettings,
+  names::{BUILTIN_COMMANDS, DERIVED_SUFFIXES},
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
   service::{Condition, DEFAULT_GRACE, Restart, RestartPolicy, Service},
   task::{Task, TaskArg},
@@ -50,36 +51,6 @@ use crate::{
 };
 
 pub(crate) const FILE_NAMES: [&str; 2] = ["devtasks.yaml", "devtasks.yml"];
-
-/// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
-/// never breaks a task file; a service or task may still take such a name (`ui` is a
-/// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
-pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
-  "up",
-  "run",
-  "stop",
-  "restart",
-  "force",
-  "status",
-  "logs",
-  "list",
-  "health",
-  "port",
-  "help",
-  "init",
-  "doctor",
-  "export",
-  "completions",
-  "man",
-  "ui",
-  "__names",
-  "__keep",
-  "__complete",
-  "__guard",
-];
-
-/// The per-service commands derived from a service name: `backend-stop` and friends.
-pub(crate) const DERIVED_SUFFIXES: [&str; 5] = ["stop", "restart", "force", "status", "logs"];
 
 #[derive(Clone, Debug)]
 pub(crate) struct Config {

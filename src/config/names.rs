@@ -7,13 +7,43 @@
 use std::collections::HashSet;
 
 use super::{
-  Checker, DERIVED_SUFFIXES,
+  Checker,
   raw::{RawFile, RawTask, Text},
 };
 use crate::{
   error::{Error, Result},
   ui::suggestion::{list, suggest},
 };
+
+/// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
+/// never breaks a task file; a service or task may still take such a name (`ui` is a
+/// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
+pub(crate) const BUILTIN_COMMANDS: [&str; 21] = [
+  "up",
+  "run",
+  "stop",
+  "restart",
+  "force",
+  "status",
+  "logs",
+  "list",
+  "health",
+  "port",
+  "help",
+  "init",
+  "doctor",
+  "export",
+  "completions",
+  "man",
+  "ui",
+  "__names",
+  "__keep",
+  "__complete",
+  "__guard",
+];
+
+/// The per-service commands derived from a service name: `backend-stop` and friends.
+pub(crate) const DERIVED_SUFFIXES: [&str; 5] = ["stop", "restart", "force", "status", "logs"];
 
 impl Checker<'_> {
   /// "unknown {what} `x`", with the closest known word as a hint, else all of them.

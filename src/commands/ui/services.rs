@@ -97,7 +97,15 @@ impl Reader {
     let state = project.state.read(name).map(ServiceState::liveness);
     match state {
       Some(Liveness::Running(state)) if let Some(exit) = state.exit => {
-        row.state = format!("{}, waiting for a change", status_text(exit.status()));
+        row.state = match state.pending_restart {
+          Some(next) => format!(
+            "{}, restarting ({} of {})",
+            status_text(exit.status()),
+            next.attempt,
+            next.max
+          ),
+          None => format!("{}, waiting for a change", status_text(exit.status())),
+        };
         row.restarts = state.restarts;
         row.last_end = state.last_failure;
       }
@@ -108,36 +116,8 @@ impl Reader {
         row.restarts = state.restarts;
         row.uptime = Some(state.uptime());
         row.last_end = state.last_failure.clone();
-        let start_timeout = service
-          .and_then(|s| s.health.as_ref())
-          .map_or(Duration::from_secs(60), |health| health.start_timeout);
-        let pid = row.pid.unwrap_or(0);
-        // A restarted run is not credited with its predecessor's probe (it said "ready"
-        // before the new run listened, then "unhealthy" without ever "starting").
-        let earlier_run = probed.is_some_and(|probe| probe.at_ms < state.started_at_ms);
-        let probed = probed.filter(|_| !earlier_run);
-        row.state = match probed {
-          // First: a stop's main process may be gone long before the rest of its tree.
-          _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
-          // From the keeper's first signal to the new run's start (a restart from anywhere:
-          // a CLI verb, a watched file, the restart policy — whose old run is already gone).
-          _ if state.transition == Some(Transition::Restarting)
-            || state.process.is_some_and(|process| !process.is_alive()) =>
-          {
-            "restarting…".into()
-          }
-          None if earlier_run && state.uptime() < start_timeout => "starting".into(),
-          None => "running".into(),
-          Some(probe) if probe.healthy => {
-            self.ready_runs.insert(name.into(), pid);
-            "ready".into()
-          }
-          // Not ready yet in this run, and still within its start timeout.
-          Some(_) if self.ready_runs.get(name) != Some(&pid) && state.uptime() < start_timeout => {
-            "starting".into()
-          }
-          Some(_) => "unhealthy".into(),
-        };
+        row.state = self.running_cell(name, &state, service, probed);
+        let probed = probed.filter(|probe| probe.at_ms >= state.started_at_ms);
         // What the keeper cannot do now, said where the user looks (details: `dev status`).
         if state.log_trouble.is_some() {
           row.state.push_str(" · log not written");
@@ -167,6 +147,47 @@ impl Reader {
       row.state.push_str(" (not in devtasks.yaml)");
     }
     row
+  }
+
+  /// The state cell of a running service: stopping / restarting while the keeper is at it,
+  /// then starting, ready or unhealthy by the probes of this run.
+  fn running_cell(
+    &mut self,
+    name: &str,
+    state: &ServiceState,
+    service: Option<&crate::config::Service>,
+    probed: Option<&Probed>,
+  ) -> String {
+    let start_timeout = service
+      .and_then(|s| s.health.as_ref())
+      .map_or(Duration::from_secs(60), |health| health.start_timeout);
+    let pid = state.process.map_or(0, |p| p.pid);
+    // A restarted run is not credited with its predecessor's probe (it said "ready"
+    // before the new run listened, then "unhealthy" without ever "starting").
+    let earlier_run = probed.is_some_and(|probe| probe.at_ms < state.started_at_ms);
+    let probed = probed.filter(|_| !earlier_run);
+    match probed {
+      // First: a stop's main process may be gone long before the rest of its tree.
+      _ if state.transition == Some(Transition::Stopping) => "stopping…".into(),
+      // From the keeper's first signal to the new run's start (a restart from anywhere:
+      // a CLI verb, a watched file, the restart policy — whose old run is already gone).
+      _ if state.transition == Some(Transition::Restarting)
+        || state.process.is_some_and(|process| !process.is_alive()) =>
+      {
+        "restarting…".into()
+      }
+      None if earlier_run && state.uptime() < start_timeout => "starting".into(),
+      None => "running".into(),
+      Some(probe) if probe.healthy => {
+        self.ready_runs.insert(name.into(), pid);
+        "ready".into()
+      }
+      // Not ready yet in this run, and still within its start timeout.
+      Some(_) if self.ready_runs.get(name) != Some(&pid) && state.uptime() < start_timeout => {
+        "starting".into()
+      }
+      Some(_) => "unhealthy".into(),
+    }
   }
 }
 
