@@ -12,19 +12,30 @@ pub(crate) fn suggest<'a>(
     .map(|(_, name)| name.to_owned())
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars, a swap of two neighbours counting as one edit (optimal string
+/// alignment): `tset` is one typo away from `test`, as a person sees it.
 fn edit_distance(a: &str, b: &str) -> usize {
-  let b: Vec<char> = b.chars().collect();
-  let mut previous: Vec<usize> = (0..=b.len()).collect();
-  for (i, ca) in a.chars().enumerate() {
-    let mut current = vec![i + 1];
-    for (j, cb) in b.iter().enumerate() {
-      let substitution = previous[j] + usize::from(ca != *cb);
-      current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-    }
-    previous = current;
+  let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+  let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+  for (i, row) in d.iter_mut().enumerate() {
+    row[0] = i;
   }
-  previous[b.len()]
+  for (j, cell) in d[0].iter_mut().enumerate() {
+    *cell = j;
+  }
+  for i in 1..=a.len() {
+    for j in 1..=b.len() {
+      let cost = usize::from(a[i - 1] != b[j - 1]);
+      let mut best = (d[i - 1][j] + 1)
+        .min(d[i][j - 1] + 1)
+        .min(d[i - 1][j - 1] + cost);
+      if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+        best = best.min(d[i - 2][j - 2] + 1);
+      }
+      d[i][j] = best;
+    }
+  }
+  d[a.len()][b.len()]
 }
 
 /// "`a`, `b`, and `c`", for listing names in messages.
@@ -48,6 +59,8 @@ mod tests {
     assert_eq!(suggest("fronted", known), Some("frontend".into()));
     assert_eq!(suggest("backedn", known), Some("backend".into()));
     assert_eq!(suggest("deploy", known), None);
+    // A swap of two letters is one typo.
+    assert_eq!(suggest("tset", known), Some("test".into()));
     assert_eq!(suggest("x", ["y"]), None);
   }
 
