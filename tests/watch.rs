@@ -457,3 +457,33 @@ fn a_watched_task_still_runs_on_a_save_after_its_directory_was_replaced() {
   signal(watcher.id(), libc::SIGINT);
   wait_child(&mut watcher, Duration::from_secs(10));
 }
+
+/// `dev t --watch > out.txt` inside the project: the task's own output changed a watched
+/// file, which ran it again, which wrote again — forever (36 runs in 8 s). What dev's stdout
+/// or stderr write is never a change; a real save still is.
+#[test]
+fn a_watched_task_whose_output_goes_into_the_project_runs_once_per_save() {
+  let test =
+    Test::with_config("tasks:\n  check:\n    run: echo ran\n    watch: {debounce: 50ms}\n");
+  test.write("src/v", "1");
+  // `spawn` sends dev's stdout and stderr to dev.out and dev.err in the project itself.
+  let mut watcher = test.spawn(&["check", "--watch"]);
+  let runs = |test: &Test| test.spawned_output().0.matches("ran").count();
+  wait_until("the first run", Duration::from_secs(10), || {
+    runs(&test) == 1
+  });
+  // Ten debounces: a loop on its own output would have run again many times by now.
+  std::thread::sleep(Duration::from_millis(500));
+  assert_eq!(runs(&test), 1, "{}", test.spawned_output().1);
+  test.write("src/v", "2");
+  wait_until_else(
+    "a run on the save",
+    Duration::from_secs(10),
+    || runs(&test) == 2,
+    || format!("{:?}", test.spawned_output()),
+  );
+  std::thread::sleep(Duration::from_millis(500));
+  assert_eq!(runs(&test), 2, "{}", test.spawned_output().1);
+  signal(watcher.id(), libc::SIGINT);
+  wait_child(&mut watcher, Duration::from_secs(10));
+}

@@ -51,7 +51,15 @@ pub(crate) fn watch_task(
   let report = project.report;
   let watching = watch::watch(&spec, move |heard| match heard {
     Heard::Changed(paths) => {
-      let _ = changes.send(Happened::Changed(paths));
+      // What the task itself writes through dev's stdout or stderr (`> out.txt` inside the
+      // watched tree) is no reason to run it again: it would run forever.
+      let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .filter(|path| !sys::is_our_output(path))
+        .collect();
+      if !paths.is_empty() {
+        let _ = changes.send(Happened::Changed(paths));
+      }
     }
     // Never deaf without a word: the task would not run again on the next save.
     Heard::Trouble(Some(why)) => {

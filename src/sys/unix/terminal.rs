@@ -24,6 +24,24 @@ pub(crate) fn stdout_closed() -> bool {
   ready > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
 }
 
+/// True when `path` is the very file (same device and inode) that stdout or stderr write to:
+/// `dev t --watch > out.txt` inside the watched tree must not run the task again because its
+/// own output changed.
+pub(crate) fn is_our_output(path: &std::path::Path) -> bool {
+  use std::os::{fd::AsFd, unix::fs::MetadataExt};
+  let Ok(changed) = fs::metadata(path) else {
+    return false;
+  };
+  let same = |fd: std::os::fd::BorrowedFd<'_>| {
+    fd.try_clone_to_owned()
+      .and_then(|fd| fs::File::from(fd).metadata())
+      .is_ok_and(|ours| {
+        ours.is_file() && ours.dev() == changed.dev() && ours.ino() == changed.ino()
+      })
+  };
+  same(io::stdout().as_fd()) || same(io::stderr().as_fd())
+}
+
 /// True when stdout is a regular file or /dev/null: a reader that always keeps up.
 pub(crate) fn stdout_is_file() -> bool {
   use std::os::{fd::AsFd, unix::fs::FileTypeExt};
