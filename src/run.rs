@@ -295,6 +295,27 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
             return Err(error);
           };
           report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
+          let ignored = init::procfile_ignored_lines(&procfile);
+          for (line, text) in &ignored {
+            report.warning(&format!(
+              "Procfile:{line}: `{text}` is not a `name: command` line: skipped, as foreman does"
+            ));
+          }
+          if ignored.len()
+            == procfile
+              .lines()
+              .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+              .count()
+          {
+            return Err(Error::Config {
+              message: "the Procfile has no `name: command` line: nothing to run".into(),
+              location: None,
+              hint: Some(
+                "a Procfile line is `name: command`, e.g. `web: python3 -m http.server $PORT`"
+                  .into(),
+              ),
+            });
+          }
           let text = init::procfile_config(&procfile, cwd.join(".env").exists());
           return Config::from_procfile(cwd.join("Procfile"), &procfile, text);
         }

@@ -69,6 +69,27 @@ fn a_mistake_in_a_procfile_points_at_the_procfiles_own_line() {
     .run();
 }
 
+/// `web a` (no colon) was skipped without a word, like any line foreman cannot read, and a
+/// Procfile of such lines said "defines no services" with advice for YAML.
+#[test]
+fn procfile_lines_that_are_not_name_command_are_named_not_skipped_silently() {
+  let test = Test::new();
+  test.write("Procfile", "web a\n# fine\nworker: sleep 1\n");
+  test
+    .args(&["list"])
+    .status(0)
+    .stdout_contains("worker")
+    .stderr_contains("Procfile:1: `web a` is not a `name: command` line")
+    .run();
+  test.write("Procfile", "web a\n\n");
+  test
+    .args(&["list"])
+    .status(2)
+    .stderr_contains("the Procfile has no `name: command` line")
+    .stderr_contains("web: python3 -m http.server $PORT")
+    .run();
+}
+
 #[test]
 fn a_task_file_dev_init_writes_with_a_ui_directory_loads() {
   let test = Test::new();

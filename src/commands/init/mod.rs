@@ -13,7 +13,7 @@ use std::{
   path::{Path, PathBuf},
 };
 
-pub(crate) use procfile::procfile_config;
+pub(crate) use procfile::{ignored_lines as procfile_ignored_lines, procfile_config};
 
 use crate::{
   config::{FILE_NAMES, source::display_path},

@@ -21,6 +21,18 @@ pub(super) fn entries(text: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The lines that are not blank, not comments and not `name: command` (1-based numbers):
+/// foreman skips them; `dev` says so, since a typo there loses a process without a word.
+pub(crate) fn ignored_lines(text: &str) -> Vec<(usize, &str)> {
+  text
+    .lines()
+    .enumerate()
+    .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+    .filter(|(_, line)| entries(line).is_empty())
+    .map(|(index, line)| (index + 1, line.trim()))
+    .collect()
+}
+
 /// `$PORT` or `${PORT}` in the command: the process listens there.
 fn uses_port(command: &str) -> bool {
   command.contains("$PORT") || command.contains("${PORT}")
@@ -78,6 +90,7 @@ mod tests {
   #[test]
   fn procfile_lines_become_services_with_foreman_ports() {
     let text = "# processes\nweb: gunicorn app:app --bind 127.0.0.1:$PORT\n\nworker: celery -A app worker\nbad line\n";
+    assert_eq!(ignored_lines(text), [(5, "bad line")]);
     assert_eq!(
       procfile_config(text, true),
       "env_file: .env\nservices:\n  web:\n    run: \"gunicorn app:app --bind 127.0.0.1:$PORT\"\n    port: 5000\n    fallback: auto\n  worker:\n    run: \"celery -A app worker\"\n    env: { PORT: \"5100\" }\n"
