@@ -52,7 +52,11 @@ pub(crate) struct Ledger {
 impl Ledger {
   /// Takes the lock (waiting for another `dev` that holds it) and reads the live claims.
   pub(crate) fn open() -> Result<Self> {
-    let directory = runtime_dir()?;
+    Self::open_in(&runtime_dir()?)
+  }
+
+  /// `open`, with the ledger in `directory`.
+  fn open_in(directory: &Path) -> Result<Self> {
     let lock_path = directory.join("ledger.lock");
     let lock = File::options()
       .create(true)
@@ -178,4 +182,110 @@ fn runtime_dir() -> Result<PathBuf> {
     hint: "set DEV_RUNTIME_DIR to a directory only you can write".into(),
   })?;
   Ok(directory)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn project(dir: &tempfile::TempDir, name: &str) -> (ProjectId, PathBuf) {
+    let root = dir.path().join(name);
+    fs::create_dir_all(&root).unwrap();
+    (ProjectId::of(&root), root)
+  }
+
+  /// A claim by another live process: pid 1 outlives every test.
+  fn claim_by_another(project: ProjectId, root: &Path, service: &str, port: u16) -> Claim {
+    Claim {
+      project: root.to_path_buf(),
+      project_id: project,
+      service: service.into(),
+      ports: vec![port],
+      owner: ProcessId::of(1).expect("pid 1"),
+      running: true,
+    }
+  }
+
+  #[test]
+  fn a_reservation_is_saved_and_keeps_the_port_from_everyone_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, root_a) = project(&dir, "a");
+    let (b, _) = project(&dir, "b");
+    Ledger::open_in(dir.path())
+      .unwrap()
+      .reserve(a, &root_a, "web", &[20001, 20002])
+      .unwrap();
+    let ledger = Ledger::open_in(dir.path()).unwrap();
+    let claim = ledger
+      .claim_on(20002, b, "web")
+      .expect("another project sees it");
+    assert_eq!((claim.service.as_str(), claim.running), ("web", false));
+    assert!(
+      ledger.claim_on(20001, a, "api").is_some(),
+      "another service sees it"
+    );
+    assert!(
+      ledger.claim_on(20001, a, "web").is_none(),
+      "its own service does not"
+    );
+    assert!(
+      ledger.claim_on(20003, b, "web").is_none(),
+      "another port is free"
+    );
+  }
+
+  #[test]
+  fn a_new_reservation_replaces_this_processs_own_and_no_one_elses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, root) = project(&dir, "a");
+    let mut ledger = Ledger::open_in(dir.path()).unwrap();
+    ledger.claims.push(claim_by_another(a, &root, "web", 20009));
+    ledger.claims.push(claim_by_another(a, &root, "api", 20010));
+    ledger.reserve(a, &root, "web", &[20001]).unwrap();
+    ledger.reserve(a, &root, "web", &[20002]).unwrap();
+    drop(ledger);
+    let ledger = Ledger::open_in(dir.path()).unwrap();
+    let mut ports: Vec<u16> = ledger.claims.iter().flat_map(|c| c.ports.clone()).collect();
+    ports.sort_unstable();
+    assert_eq!(ports, [20002, 20009, 20010]);
+  }
+
+  #[test]
+  fn a_hand_over_gives_the_claim_to_the_keeper_and_a_release_drops_only_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, root) = project(&dir, "a");
+    let keeper = ProcessId::of(1).expect("pid 1");
+    let mut ledger = Ledger::open_in(dir.path()).unwrap();
+    ledger.reserve(a, &root, "web", &[20001]).unwrap();
+    ledger.reserve(a, &root, "api", &[20003]).unwrap();
+    ledger.hand_over(a, &root, "web", keeper, &[20002]).unwrap();
+    // A second hand-over (a restart on another port) replaces the keeper's own claim.
+    ledger.hand_over(a, &root, "web", keeper, &[20004]).unwrap();
+    ledger.release(a, "api").unwrap();
+    ledger.release(a, "web").unwrap();
+    drop(ledger);
+    let ledger = Ledger::open_in(dir.path()).unwrap();
+    assert_eq!(ledger.claims.len(), 1, "{:?}", ledger.claims);
+    let claim = &ledger.claims[0];
+    assert_eq!(
+      (claim.ports.as_slice(), claim.owner, claim.running),
+      (&[20004][..], keeper, true)
+    );
+  }
+
+  #[test]
+  fn a_claim_whose_owner_is_gone_is_dropped_by_the_next_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, root) = project(&dir, "a");
+    let mut ledger = Ledger::open_in(dir.path()).unwrap();
+    let mut dead = claim_by_another(a, &root, "web", 20001);
+    dead.owner = ProcessId::gone(1);
+    ledger.claims.push(dead);
+    ledger.claims.push(claim_by_another(a, &root, "api", 20002));
+    ledger.save().unwrap();
+    drop(ledger);
+    let ledger = Ledger::open_in(dir.path()).unwrap();
+    let services: Vec<&str> = ledger.claims.iter().map(|c| c.service.as_str()).collect();
+    assert_eq!(services, ["api"]);
+  }
 }
