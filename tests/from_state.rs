@@ -88,6 +88,25 @@ fn a_dead_main_process_is_never_shown_running_nor_healthy_while_its_child_ends()
   let health = test.run(&["health"]);
   assert_ne!(health.code(), 0, "{}", health.stdout());
   assert!(!health.stdout().contains(" healthy"), "{}", health.stdout());
+  wait_until("status says how it ended", Duration::from_secs(10), || {
+    test.status_json()[0]["exit_code"] == 1
+  });
+  let again = test.run(&["up", "-d", "api"]);
+  assert_ne!(again.code(), 0);
+  assert!(
+    again
+      .stderr()
+      .contains("api's last run ended; 1 of its processes is still being stopped")
+      && !again.stderr().contains("already running"),
+    "{}",
+    again.stderr()
+  );
+  let doctor = test.run(&["doctor"]);
+  assert!(
+    !doctor.stdout().contains("api runs there"),
+    "{}",
+    doctor.stdout()
+  );
   test.run(&["stop"]).success();
   test.wait_for_no_processes(Duration::from_secs(25));
 }

@@ -50,7 +50,7 @@ pub(super) fn read_own(path: &Path, service: &str) -> Option<ServiceState> {
   }
   serde_json::from_value::<ServiceState>(value)
     .ok()
-    .filter(|state| state.service == service && !state.token.is_empty())
+    .filter(|state| state.service == service)
 }
 
 /// True when `path` holds a JSON object `dev` wrote for `service` (a state or a spec).

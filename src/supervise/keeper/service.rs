@@ -94,6 +94,7 @@ impl Keeper {
     self.state.started_at = unix_now();
     self.state.started_at_ms = now_millis();
     self.state.exit = None;
+    self.state.main_ended = None;
     self.state.transition = None;
     self.state.pending_restart = None;
     self.ended = None;
