@@ -24,7 +24,17 @@ fn stop_and_status_without_a_readable_task_file(break_it: impl Fn(&Test)) {
     "{}",
     status.stdout()
   );
-  let stop = test.run(&["stop"]);
+  // The verbs derived from a service's name, and `logs`, work from the state too.
+  for args in [&["api-status"][..], &["api-logs"], &["logs", "api"]] {
+    let done = test.run(args);
+    assert_eq!(done.code(), 0, "dev {args:?}: {}", done.stderr());
+    assert!(
+      done.stderr().contains("could not read the task file"),
+      "dev {args:?}: {}",
+      done.stderr()
+    );
+  }
+  let stop = test.run(&["api-stop"]);
   stop.success();
   assert!(stop.stderr().contains("api stopped"), "{}", stop.stderr());
   test.wait_for_no_processes(Duration::from_secs(10));
