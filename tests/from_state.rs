@@ -160,6 +160,21 @@ fn a_moved_project_whose_state_was_deleted_still_sees_and_stops_its_services() {
     out.contains("running") && out.contains(&pid.to_string()),
     "{out}"
   );
+  let recreated = moved.join(".dev/state/api.state.json");
+  let root = || -> Option<String> {
+    let state: serde_json::Value = serde_json::from_slice(&fs::read(&recreated).ok()?).ok()?;
+    Some(state["root"].as_str()?.to_owned())
+  };
+  wait_until(
+    "the keeper re-created its state",
+    Duration::from_secs(10),
+    || root().is_some(),
+  );
+  assert_eq!(
+    root().map(std::path::PathBuf::from),
+    Some(fs::canonicalize(&moved).unwrap()),
+    "the re-created state names the old root"
+  );
   let (code, _, err) = run_in(&test, &moved, &["up", "-d"]);
   assert_eq!(code, Some(1), "{err}");
   assert!(err.contains("api is already running"), "{err}");

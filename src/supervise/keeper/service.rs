@@ -211,6 +211,9 @@ impl Keeper {
     if path != self.state_dir.path {
       self.state_dir = crate::state::StateDir::new(path, None);
     }
+    // What it writes from now on names where the project is, not where it was: a copy
+    // put back at the old path is not told that its own path holds this service.
+    self.state.root = root;
     true
   }
 
