@@ -8,7 +8,7 @@ use crate::{
   sys::ExitStatus,
   ui::{
     color::Color,
-    format::{elapsed, status_text},
+    format::{count, elapsed, status_text},
   },
 };
 
@@ -48,6 +48,11 @@ pub(crate) enum Error {
     port: Option<u16>,
     uptime: Duration,
   },
+
+  /// The service's main process ended while its keeper still ends the rest of the tree (a
+  /// child that holds the port, for up to the grace): not running, not yet startable.
+  #[error("{service}'s last run ended; {} still being stopped", count(*left, "of its processes is", "of its processes are"))]
+  StillEnding { service: String, left: usize },
 
   /// A port is taken, or may not be freed; the hint says what to run.
   #[error("{message}")]
@@ -191,6 +196,9 @@ impl Error {
       }),
       Self::AlreadyRunning { service, .. } => Some(format!(
         "`dev {service}-restart` to restart it, `dev {service}-stop` to stop it"
+      )),
+      Self::StillEnding { service, .. } => Some(format!(
+        "wait for its stop grace to end, or `dev {service}-force` ends them now"
       )),
       Self::Port { hint, .. } | Self::Preflight { hint, .. } | Self::PortsTaken { hint, .. } => {
         Some(hint.clone())

@@ -60,8 +60,9 @@ pub(crate) fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved>
     return Ok(Resolved::Task(name.clone(), rest.to_vec()));
   }
   if let Some((service, suffix)) = name.rsplit_once('-')
-    && config.service(service).is_some()
     && DERIVED_SUFFIXES.contains(&suffix)
+    && (config.service(service).is_some()
+      || (STATE_VERBS.contains(&suffix) && project.orphans().iter().any(|o| o == service)))
   {
     return reparse(suffix, service);
   }
@@ -71,6 +72,19 @@ pub(crate) fn resolve(project: &Project, words: &[OsString]) -> Result<Resolved>
     config: config.path.clone(),
     suggestion: suggest(name, known.iter().map(String::as_str)),
   })
+}
+
+/// The derived verbs that need no task file: they act on what the state knows (a service
+/// still running after it left the task file, or one whose task file cannot be read).
+const STATE_VERBS: [&str; 3] = ["stop", "status", "logs"];
+
+/// `dev <svc>-stop`, `-status`, `-logs`: a name that may be resolved from the state alone.
+pub(crate) fn is_state_verb(words: &[OsString]) -> bool {
+  words
+    .first()
+    .and_then(|name| name.to_str())
+    .and_then(|name| name.rsplit_once('-'))
+    .is_some_and(|(_, suffix)| STATE_VERBS.contains(&suffix))
 }
 
 /// Every name `dev <name>` accepts from the task file: services, their derived commands,

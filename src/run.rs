@@ -15,7 +15,7 @@ use crate::{
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
-  resolve::{Resolved, names, resolve},
+  resolve::{Resolved, is_state_verb, names, resolve},
   supervise::{
     keeper,
     up::{self, Start},
@@ -113,7 +113,20 @@ impl Session {
 
   /// `dev backend`, `dev backend-logs -f`, `dev test -- -x`: a name from the task file.
   fn named(&self, words: &[OsString]) -> Result<i32> {
-    let project = self.project()?;
+    let project = match self.project() {
+      Ok(project) => project,
+      // `dev web-stop` with a broken task file: from the state, as `dev stop web` would.
+      Err(error) if is_state_verb(words) => {
+        return match self
+          .project_or_state()
+          .map(|project| resolve(project, words))
+        {
+          Ok(Ok(Resolved::Command(command))) => self.in_project(command).map(ok),
+          _ => Err(error),
+        };
+      }
+      Err(error) => return Err(error),
+    };
     match resolve(project, words)? {
       Resolved::Command(command) => self.in_project(command).map(ok),
       Resolved::Task(name, words) => self.task(project, &name, &words),
@@ -161,7 +174,9 @@ impl Session {
   /// The commands about this project's services and task file.
   fn in_project(&self, command: ProjectCommand) -> Result<()> {
     let project = match command {
-      ProjectCommand::Stop { .. } | ProjectCommand::Status { .. } => self.project_or_state()?,
+      ProjectCommand::Stop { .. } | ProjectCommand::Status { .. } | ProjectCommand::Logs { .. } => {
+        self.project_or_state()?
+      }
       _ => self.project()?,
     };
     if self.options.dry_run {

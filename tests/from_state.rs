@@ -24,7 +24,17 @@ fn stop_and_status_without_a_readable_task_file(break_it: impl Fn(&Test)) {
     "{}",
     status.stdout()
   );
-  let stop = test.run(&["stop"]);
+  // The verbs derived from a service's name, and `logs`, work from the state too.
+  for args in [&["api-status"][..], &["api-logs"], &["logs", "api"]] {
+    let done = test.run(args);
+    assert_eq!(done.code(), 0, "dev {args:?}: {}", done.stderr());
+    assert!(
+      done.stderr().contains("could not read the task file"),
+      "dev {args:?}: {}",
+      done.stderr()
+    );
+  }
+  let stop = test.run(&["api-stop"]);
   stop.success();
   assert!(stop.stderr().contains("api stopped"), "{}", stop.stderr());
   test.wait_for_no_processes(Duration::from_secs(10));
@@ -88,6 +98,25 @@ fn a_dead_main_process_is_never_shown_running_nor_healthy_while_its_child_ends()
   let health = test.run(&["health"]);
   assert_ne!(health.code(), 0, "{}", health.stdout());
   assert!(!health.stdout().contains(" healthy"), "{}", health.stdout());
+  wait_until("status says how it ended", Duration::from_secs(10), || {
+    test.status_json()[0]["exit_code"] == 1
+  });
+  let again = test.run(&["up", "-d", "api"]);
+  assert_ne!(again.code(), 0);
+  assert!(
+    again
+      .stderr()
+      .contains("api's last run ended; 1 of its processes is still being stopped")
+      && !again.stderr().contains("already running"),
+    "{}",
+    again.stderr()
+  );
+  let doctor = test.run(&["doctor"]);
+  assert!(
+    !doctor.stdout().contains("api runs there"),
+    "{}",
+    doctor.stdout()
+  );
   test.run(&["stop"]).success();
   test.wait_for_no_processes(Duration::from_secs(25));
 }
@@ -130,6 +159,21 @@ fn a_moved_project_whose_state_was_deleted_still_sees_and_stops_its_services() {
   assert!(
     out.contains("running") && out.contains(&pid.to_string()),
     "{out}"
+  );
+  let recreated = moved.join(".dev/state/api.state.json");
+  let root = || -> Option<String> {
+    let state: serde_json::Value = serde_json::from_slice(&fs::read(&recreated).ok()?).ok()?;
+    Some(state["root"].as_str()?.to_owned())
+  };
+  wait_until(
+    "the keeper re-created its state",
+    Duration::from_secs(10),
+    || root().is_some(),
+  );
+  assert_eq!(
+    root().map(std::path::PathBuf::from),
+    Some(fs::canonicalize(&moved).unwrap()),
+    "the re-created state names the old root"
   );
   let (code, _, err) = run_in(&test, &moved, &["up", "-d"]);
   assert_eq!(code, Some(1), "{err}");

@@ -217,3 +217,28 @@ fn status_during_a_restart_back_off_says_when_it_restarts() {
   );
   test.run(&["stop"]).success();
 }
+
+/// A service without a probe or a port, in its crash back-off: its keeper lives, its run does
+/// not. That is a row saying how it ended, and an unhealthy verdict.
+#[test]
+fn a_portless_service_in_its_crash_back_off_is_unhealthy() {
+  let test = Test::with_config(
+    "services:\n  api:\n    run: sleep 0.5; exit 7\n    restart: on-failure\n    max_restarts: 3\n    restart_delay: 60s\n",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("api is in its back-off", Duration::from_secs(15), || {
+    !test.status_json()[0]["next_restart"].is_null()
+  });
+  let health = test.run(&["health"]);
+  assert_eq!(health.code(), 1, "{}{}", health.stdout(), health.stderr());
+  assert!(
+    health
+      .stdout()
+      .contains("exited with code 7, restarting in"),
+    "{}{}",
+    health.stdout(),
+    health.stderr()
+  );
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(10));
+}

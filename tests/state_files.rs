@@ -120,3 +120,44 @@ fn state_an_older_dev_wrote_moves_into_its_own_directory_and_the_rest_stays() {
   test.run(&["stop"]).success();
   test.wait_for_no_processes(Duration::from_secs(10));
 }
+
+#[test]
+fn a_file_named_like_an_old_state_file_is_never_deleted_unless_it_is_one() {
+  let test =
+    Test::with_config("services:\n  api:\n    run: sleep 1; exit 3\n  web:\n    run: sleep 60\n");
+  let other = tempfile::tempdir().unwrap();
+  // The user's own file, with the one key a state file and theirs share.
+  let users = "{\"service\":\"api\",\"owner\":\"me, not dev\"}\n";
+  test.write(".dev/api.json", users);
+  test.run(&["up", "-d", "web"]).success();
+  let mut real: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/web.state.json")).unwrap(),
+  )
+  .unwrap();
+  test.run(&["stop"]).success();
+  // A state file of dev's whose root is another project now, its keeper gone.
+  real["root"] = other.path().to_str().unwrap().into();
+  real["keeper"] = serde_json::json!({ "pid": 1, "start_time": 1 });
+  let elsewhere = real.to_string();
+  test.run(&["up", "-d", "api"]).success();
+  test.write(".dev/web.json", &elsewhere);
+  std::thread::sleep(Duration::from_secs(2));
+  for args in [&["status"][..], &["stop"], &["api-stop"], &["status"]] {
+    test.run(args);
+  }
+  assert_eq!(
+    fs::read_to_string(test.path().join(".dev/api.json"))
+      .ok()
+      .as_deref(),
+    Some(users),
+    "the user's .dev/api.json was deleted"
+  );
+  assert_eq!(
+    fs::read_to_string(test.path().join(".dev/web.json"))
+      .ok()
+      .as_deref(),
+    Some(elsewhere.as_str()),
+    "a state file of another project was deleted"
+  );
+  test.wait_for_no_processes(Duration::from_secs(10));
+}

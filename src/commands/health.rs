@@ -11,12 +11,13 @@ use crate::{
   error::{Error, Result},
   plan::{self, PortOverrides},
   project::Project,
-  state::Liveness,
+  state::{ExitRecord, Liveness, ServiceState},
   supervise::probe::{Check, Outcome},
   sys::ExitStatus,
   ui::{
-    format::{count, status_text},
+    format::{count, elapsed, status_text},
     output::{print_json, print_out, table},
+    timestamp::now_millis,
   },
 };
 
@@ -115,8 +116,9 @@ fn probe_each(
   let mut checks: Vec<(usize, Check)> = Vec::new();
   for service in &selected {
     let state = match liveness(&service.name) {
-      Some(Liveness::Running(state)) if !state.main_has_ended() => state,
-      // Not running, or only what its ended main process left is still being ended.
+      Some(Liveness::Running(state)) if !state.main_has_ended() && state.exit.is_none() => state,
+      // Not running, only what its ended main process left is still being ended, or
+      // between runs (a crash back-off: the keeper lives, the run does not).
       ended => {
         rows.push(not_running(service, ended.as_ref()));
         continue;
@@ -181,6 +183,7 @@ fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Op
     Some(Liveness::Exited(_, exit)) if exit.status() != ExitStatus::Code(0) => {
       Some(status_text(exit.status()))
     }
+    Some(Liveness::Running(state)) => state.exit.map(|exit| between_runs(state, exit)),
     _ => None,
   };
   let probe = match &service.health {
@@ -200,6 +203,21 @@ fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Op
     detail: failed.unwrap_or_else(|| NOT_RUNNING.into()),
     output: Vec::new(),
   })
+}
+
+/// A service whose keeper waits to run it again: how the last run ended, and when the
+/// next one starts if one is scheduled.
+fn between_runs(state: &ServiceState, exit: ExitRecord) -> String {
+  let ended = status_text(exit.status());
+  match state.pending_restart {
+    Some(next) => format!(
+      "{ended}, restarting in {}",
+      elapsed(Duration::from_millis(
+        next.at_ms.saturating_sub(now_millis())
+      ))
+    ),
+    None => ended,
+  }
 }
 
 fn print(project: &Project, rows: &[Row], json: bool, watch: bool) -> Result<()> {

@@ -177,6 +177,10 @@ impl Row {
   /// The main process ended while what it started is still being ended by its keeper.
   fn ending(&mut self, state: &ServiceState) {
     self.state = "ending";
+    if let Some(ended) = state.main_ended {
+      self.exit_code = ended.code;
+      self.exit_signal = ended.signal;
+    }
     self.port = state.port;
     self.restarts = state.restarts;
     self.last_failure = state.last_failure.clone();

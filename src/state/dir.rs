@@ -13,7 +13,7 @@ use std::{
 
 use super::{
   ServiceState,
-  files::{read_own, remove_if_own, service_of_state_file, spec_file, state_file},
+  files::{read_own, remove_state_if_own, service_of_state_file, spec_file, state_file},
   legacy, write_atomically,
 };
 use crate::{
@@ -81,23 +81,28 @@ impl StateDir {
 
   /// The service's state, if any (here, else where an older `dev` wrote it). A file that
   /// cannot be parsed is left alone and proves nothing. One that another project recorded
-  /// is removed: a copy of a project carries the original's state, whose services are the
-  /// original's, not the copy's.
+  /// is ignored, never deleted: a copy of a project carries the original's state, whose
+  /// services are the original's, not the copy's, and the file is not this project's to drop.
   pub(crate) fn read(&self, service: &str) -> Option<ServiceState> {
     let state =
       read_own(&self.state_path(service), service).or_else(|| legacy::read(&self.path, service))?;
-    if !self.is_foreign(&state) {
-      return Some(state);
-    }
-    self.remove(service);
-    remove_if_own(&self.spec_path(service), service);
-    None
+    (!self.is_foreign(&state)).then_some(state)
   }
 
   fn is_foreign(&self, state: &ServiceState) -> bool {
     self
       .project
       .is_some_and(|here| state.project.is_known() && state.project != here)
+  }
+
+  /// The state names as its root a directory that is another project now (not gone, not
+  /// this one): whatever it says, that file is not this project's to delete.
+  fn names_another_root(&self, state: &ServiceState) -> bool {
+    let Some(here) = self.project else {
+      return false;
+    };
+    let there = DirectoryId::of(&state.root);
+    there.is_known() && there != here
   }
 
   /// Every service with a state file, whatever the task file says now (a renamed or removed
@@ -112,6 +117,7 @@ impl StateDir {
         read_own(&entry.path(), &name).map(|_| name)
       })
       .chain(legacy::services(&self.path))
+      .filter(|name| self.read(name).is_some())
       .collect();
     names.sort();
     names.dedup();
@@ -127,7 +133,12 @@ impl StateDir {
 
   /// Removes the service's state, here and where an older `dev` wrote it.
   pub(crate) fn remove(&self, service: &str) {
-    remove_if_own(&self.state_path(service), service);
+    let recorded =
+      read_own(&self.state_path(service), service).or_else(|| legacy::read(&self.path, service));
+    if recorded.is_some_and(|state| self.is_foreign(&state) || self.names_another_root(&state)) {
+      return;
+    }
+    remove_state_if_own(&self.state_path(service), service);
     legacy::remove(&self.path, service);
   }
 

@@ -24,10 +24,31 @@ pub(super) fn spec_file(dir: &Path, service: &str) -> PathBuf {
   dir.join(format!("{service}.spec.json"))
 }
 
+/// The keys every `dev` since the first has written into a state file, `null` or not. Serde
+/// would read a missing `Option` as `None`, so a near-empty object of the user's (`{"service":
+/// "api"}`) would pass for state; requiring each key by name does not let it.
+const ALWAYS_WRITTEN: [&str; 10] = [
+  "service",
+  "keeper",
+  "process",
+  "pgid",
+  "token",
+  "port",
+  "command",
+  "log",
+  "started_at",
+  "supervisor",
+];
+
 /// The state at `path` when it is the one `dev` wrote for `service`.
 pub(super) fn read_own(path: &Path, service: &str) -> Option<ServiceState> {
   let text = fs::read_to_string(path).ok()?;
-  serde_json::from_str::<ServiceState>(&text)
+  let value = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+  let object = value.as_object()?;
+  if !ALWAYS_WRITTEN.iter().all(|key| object.contains_key(*key)) {
+    return None;
+  }
+  serde_json::from_value::<ServiceState>(value)
     .ok()
     .filter(|state| state.service == service)
 }
@@ -40,9 +61,9 @@ pub(super) fn is_own(path: &Path, service: &str) -> bool {
     .is_some_and(|value| value.get("service").and_then(|v| v.as_str()) == Some(service))
 }
 
-/// Removes `path` only when it is `dev`'s own file for `service`.
-pub(super) fn remove_if_own(path: &Path, service: &str) {
-  if is_own(path, service) {
+/// Removes `path` only when it is the state `dev` wrote for `service`.
+pub(super) fn remove_state_if_own(path: &Path, service: &str) {
+  if read_own(path, service).is_some() {
     let _ = fs::remove_file(path);
   }
 }

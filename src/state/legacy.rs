@@ -13,7 +13,7 @@ use std::{
 
 use super::{
   ServiceState,
-  files::{is_own, read_own, remove_if_own, spec_file, state_file},
+  files::{is_own, read_own, remove_state_if_own, spec_file, state_file},
 };
 
 /// `.dev/`, the parent of `.dev/state/`.
@@ -51,7 +51,7 @@ pub(super) fn services(state: &Path) -> Vec<String> {
 
 pub(super) fn remove(state: &Path, service: &str) {
   if let Some(path) = state_path(state, service) {
-    remove_if_own(&path, service);
+    remove_state_if_own(&path, service);
   }
 }
 

@@ -57,6 +57,10 @@ pub(crate) struct ServiceState {
   /// Set by the keeper when the service ended on its own.
   #[serde(default)]
   pub(crate) exit: Option<ExitRecord>,
+  /// How the main process ended, set by the keeper the moment it does, while the rest of
+  /// the tree is still being stopped (`exit` is set once that is done).
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) main_ended: Option<ExitRecord>,
   /// Why the last run ended, when it ended by itself or was found hung: "exited with code
   /// 1", "was not responding (…)".
   #[serde(default)]
@@ -134,8 +138,15 @@ pub(crate) enum Liveness {
 }
 
 impl ServiceState {
-  /// The error a second start of this running service is.
+  /// The error a second start of this running service is; while only the rest of a run
+  /// that ended is being stopped, that, not "already running" with a dead pid.
   pub(crate) fn already_running(&self) -> Error {
+    if self.main_has_ended() {
+      return Error::StillEnding {
+        service: self.service.clone(),
+        left: self.processes_left(),
+      };
+    }
     Error::AlreadyRunning {
       service: self.service.clone(),
       pid: self.process.map_or(self.keeper.pid, |p| p.pid),

@@ -128,6 +128,15 @@ fn check_port(project: &Project, service: &str, port: u16, has_fallback: bool) -
   if let Some(Liveness::Running(state)) = project.state.read(service).map(|s| s.liveness())
     && state.ports.iter().any(|(_, p)| *p == port)
   {
+    if state.main_has_ended() {
+      return Finding {
+        level: Level::Warning,
+        message: format!(
+          "port {port}: {service}'s last run ended; what is left of it still holds the port while it is stopped"
+        ),
+        fix: Some(format!("`dev {service}-force` ends it now")),
+      };
+    }
     return Finding {
       level: Level::Good,
       message: format!("port {port}: {service} runs there"),

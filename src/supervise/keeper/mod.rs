@@ -205,6 +205,7 @@ impl Keeper {
       supervisor: spec.supervisor,
       restarts: 0,
       exit: None,
+      main_ended: None,
       last_failure: None,
       transition: None,
       pending_restart: None,

@@ -102,6 +102,11 @@ impl Keeper {
   /// The service ended by itself: nothing of its tree may outlive it; then its restart
   /// policy decides.
   fn exited(&mut self, events: &Receiver<Event>, status: ExitStatus) -> Option<i32> {
+    // Said at once: the rest of the tree may take its whole grace to end.
+    if self.follow_project() {
+      self.state.main_ended = Some(ExitRecord::new(status));
+      let _ = self.state_dir.write(&self.state);
+    }
     self.stop_tree(events, false, Ending::Cleanup);
     if self.stop_requested {
       return Some(self.stopped());

@@ -94,6 +94,7 @@ impl Keeper {
     self.state.started_at = unix_now();
     self.state.started_at_ms = now_millis();
     self.state.exit = None;
+    self.state.main_ended = None;
     self.state.transition = None;
     self.state.pending_restart = None;
     self.ended = None;
@@ -210,6 +211,9 @@ impl Keeper {
     if path != self.state_dir.path {
       self.state_dir = crate::state::StateDir::new(path, None);
     }
+    // What it writes from now on names where the project is, not where it was: a copy
+    // put back at the old path is not told that its own path holds this service.
+    self.state.root = root;
     true
   }
 
