@@ -259,6 +259,19 @@ mod tests {
     ledger.reserve(a, &root, "web", &[20001]).unwrap();
     ledger.reserve(a, &root, "api", &[20003]).unwrap();
     ledger.hand_over(a, &root, "web", keeper, &[20002]).unwrap();
+    let of = |ledger: &Ledger, service: &str| {
+      ledger
+        .claims
+        .iter()
+        .filter(|claim| claim.service == service)
+        .count()
+    };
+    assert_eq!(
+      (of(&ledger, "web"), of(&ledger, "api")),
+      (1, 1),
+      "{:?}",
+      ledger.claims
+    );
     // A second hand-over (a restart on another port) replaces the keeper's own claim.
     ledger.hand_over(a, &root, "web", keeper, &[20004]).unwrap();
     ledger.release(a, "api").unwrap();
@@ -271,6 +284,21 @@ mod tests {
       (claim.ports.as_slice(), claim.owner, claim.running),
       (&[20004][..], keeper, true)
     );
+  }
+
+  #[test]
+  fn a_release_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, root) = project(&dir, "a");
+    Ledger::open_in(dir.path())
+      .unwrap()
+      .reserve(a, &root, "web", &[20001])
+      .unwrap();
+    Ledger::open_in(dir.path())
+      .unwrap()
+      .release(a, "web")
+      .unwrap();
+    assert!(Ledger::open_in(dir.path()).unwrap().claims.is_empty());
   }
 
   #[test]
