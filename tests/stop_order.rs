@@ -1,7 +1,11 @@
 //! How a stop ends services: a service's shutdown is left to finish its own work within the
 //! grace, and a dependency is signalled only once everything that depends on it has stopped.
 
-use std::{fs, time::Duration};
+use std::{
+  fs,
+  process::{Command, Stdio},
+  time::Duration,
+};
 
 use crate::harness::*;
 
@@ -37,6 +41,35 @@ fn a_process_the_shutdown_handler_starts_is_not_signalled(how: Containment) {
 /// shutdown is over. Before the fix, `db` got TERM while `app` was still shutting down.
 #[test]
 fn a_stop_signals_a_dependency_only_after_its_dependents_stopped() {
+  let test = app_on_db();
+  test.run(&["up", "-d"]).success();
+  test.run(&["stop"]).success();
+  assert_dependents_first(&test);
+}
+
+/// The same with Ctrl+C of a foreground `dev up`.
+#[test]
+fn ctrl_c_of_up_signals_a_dependency_only_after_its_dependents_stopped() {
+  let test = app_on_db();
+  let mut up = test
+    .command(&["up"])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+  wait_until("both run", Duration::from_secs(10), || {
+    test.status_json()[1]["state"] == "running" && test.status_json()[0]["state"] == "running"
+  });
+  let _ = Command::new("kill")
+    .args(["-INT", &up.id().to_string()])
+    .status();
+  wait_until("up ended", Duration::from_secs(20), || {
+    up.try_wait().unwrap().is_some()
+  });
+  assert_dependents_first(&test);
+}
+
+fn app_on_db() -> Test {
   let test = Test::new();
   let order = test.path().join("order");
   let order = order.display();
@@ -46,13 +79,14 @@ fn a_stop_signals_a_dependency_only_after_its_dependents_stopped() {
        while :; do sleep 0.1; done"
     )
   };
-  let test = test.config(&format!(
+  test.config(&format!(
     "services:\n  db:\n    run: \"{}\"\n  app:\n    run: \"{}\"\n    depends_on: [db]\n",
     service("db"),
     service("app"),
-  ));
-  test.run(&["up", "-d"]).success();
-  test.run(&["stop"]).success();
+  ))
+}
+
+fn assert_dependents_first(test: &Test) {
   let lines = fs::read_to_string(test.path().join("order")).unwrap_or_default();
   assert_eq!(
     lines.lines().collect::<Vec<_>>(),
