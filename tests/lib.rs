@@ -29,6 +29,7 @@ mod probe_truth;
 mod readiness;
 mod reliability;
 mod state_files;
+mod stop_order;
 mod stop_wins;
 mod task_words;
 mod tasks;

@@ -10,6 +10,7 @@ const HINT_AFTER: Duration = Duration::from_secs(1);
 const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 use crate::{
+  config::Config,
   error::Result,
   plan,
   project::Project,
@@ -23,45 +24,111 @@ use crate::{
 };
 
 pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
-  let mut order = plan::stop_order(&project.config, names);
-  // Then what the task file no longer names but still runs.
-  order.extend(
-    project
-      .orphans()
-      .into_iter()
-      .filter(|name| names.is_empty() || names.contains(name)),
-  );
-  // A `dev up` starting services waits while this stop looks and signals, and will not
-  // start what this stop names once it has.
-  let announced = stops::announce(&project.state, names);
-  let mut pending = Vec::new();
-  for name in &order {
-    match project.check(name) {
-      Some(Liveness::Running(state)) => {
-        let _ = sys::signal_process(state.keeper.pid, Signal::Term);
-        pending.push((name, state.keeper, Instant::now()));
-      }
-      // No state, but the ledger proves a keeper of this project's service runs.
-      None if let Some(keeper) = project.keeper_in_ledger(name) => {
-        let _ = sys::signal_process(keeper.pid, Signal::Term);
-        pending.push((name, keeper, Instant::now()));
-      }
-      Some(Liveness::Exited(_, exit)) => {
-        project.state.remove(name);
-        project.report.stopped(&format!(
-          "{name} was not running ({})",
-          status_text(exit.status())
-        ));
-      }
-      Some(Liveness::Stale(_)) => {}
-      None if !names.is_empty() => project.report.stopped(&format!("{name} is not running")),
-      None => {}
-    }
+  let mut waves = waves(&project.config, &plan::stop_order(&project.config, names));
+  // What the task file no longer names but still runs goes with the first wave: nothing the
+  // task file names can depend on it.
+  let orphans = project
+    .orphans()
+    .into_iter()
+    .filter(|name| names.is_empty() || names.contains(name));
+  match waves.first_mut() {
+    Some(first) => first.extend(orphans),
+    None => waves.push(orphans.collect()),
   }
-  drop(announced);
-  let keepers: Vec<ProcessId> = pending.iter().map(|(_, keeper, _)| *keeper).collect();
+  // A `dev up` starting services waits while this stop looks (at every wave) and signals
+  // the first, and will not start what this stop names once it has.
+  let mut announced = stops::announce(&project.state, names);
+  let waves: Vec<Vec<(&String, ProcessId)>> = waves
+    .iter()
+    .map(|wave| {
+      wave
+        .iter()
+        .filter_map(|name| running_keeper(project, names, name))
+        .collect()
+    })
+    .collect();
   let mut waiting = Waiting::new();
-  for (name, keeper, since) in &pending {
+  for (n, wave) in waves.iter().enumerate() {
+    let pending: Vec<_> = wave
+      .iter()
+      .map(|(name, keeper)| {
+        let _ = sys::signal_process(keeper.pid, Signal::Term);
+        if waiting.forced {
+          let _ = sys::signal_process(keeper.pid, HURRY);
+        }
+        (*name, *keeper, Instant::now())
+      })
+      .collect();
+    if n == 0 {
+      drop(announced.take());
+    }
+    wait_for_wave(project, &pending, &mut waiting);
+  }
+  Ok(())
+}
+
+/// The stop order cut into waves: a service's wave comes after that of everything in
+/// `order` that depends on it (directly or not), so a dependency is signalled only once its
+/// dependents are gone; the services of one wave stop side by side.
+fn waves(config: &Config, order: &[String]) -> Vec<Vec<String>> {
+  let mut levels: Vec<usize> = Vec::with_capacity(order.len());
+  for (i, name) in order.iter().enumerate() {
+    // Dependents come first in the stop order.
+    let level = order[..i]
+      .iter()
+      .zip(&levels)
+      .filter(|(dependent, _)| {
+        plan::start_order(config, std::slice::from_ref(*dependent))
+          .iter()
+          .any(|service| &service.name == name)
+      })
+      .map(|(_, level)| level + 1)
+      .max()
+      .unwrap_or(0);
+    levels.push(level);
+  }
+  let mut waves = vec![Vec::new(); levels.iter().max().map_or(0, |top| top + 1)];
+  for (name, level) in order.iter().zip(levels) {
+    waves[level].push(name.clone());
+  }
+  waves
+}
+
+/// The keeper of `name` to stop, if one runs; says what there is to say of one that does not.
+fn running_keeper<'a>(
+  project: &Project,
+  names: &[String],
+  name: &'a String,
+) -> Option<(&'a String, ProcessId)> {
+  match project.check(name) {
+    Some(Liveness::Running(state)) => Some((name, state.keeper)),
+    // No state, but the ledger proves a keeper of this project's service runs.
+    None if let Some(keeper) = project.keeper_in_ledger(name) => Some((name, keeper)),
+    Some(Liveness::Exited(_, exit)) => {
+      project.state.remove(name);
+      project.report.stopped(&format!(
+        "{name} was not running ({})",
+        status_text(exit.status())
+      ));
+      None
+    }
+    Some(Liveness::Stale(_)) => None,
+    None if !names.is_empty() => {
+      project.report.stopped(&format!("{name} is not running"));
+      None
+    }
+    None => None,
+  }
+}
+
+/// Until every keeper of one wave is gone (ended by force when it overstays), each said.
+fn wait_for_wave(
+  project: &Project,
+  pending: &[(&String, ProcessId, Instant)],
+  waiting: &mut Waiting,
+) {
+  let keepers: Vec<ProcessId> = pending.iter().map(|(_, keeper, _)| *keeper).collect();
+  for (name, keeper, since) in pending {
     let (_, grace) = project.stop_settings(name);
     let in_time = waiting.until_gone(project, *keeper, *since, grace + KEEPER_SLACK, &keepers);
     if !in_time {
@@ -84,13 +151,14 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
       elapsed(since.elapsed())
     ));
   }
-  Ok(())
 }
 
 /// The wait for the keepers, during which Ctrl+C forces the stop, as in a foreground `dev`.
 struct Waiting {
   interrupts: Option<std::sync::mpsc::Receiver<Signal>>,
   hinted: bool,
+  /// Ctrl+C was pressed: the waves still to come skip their grace too.
+  forced: bool,
 }
 
 impl Waiting {
@@ -98,6 +166,7 @@ impl Waiting {
     Self {
       interrupts: sys::listen_for_signals(&[Signal::Int]).ok(),
       hinted: false,
+      forced: false,
     }
   }
 
@@ -133,10 +202,45 @@ impl Waiting {
         .is_some_and(|i| i.try_recv().is_ok())
       {
         project.report.step("stopping now (SIGKILL)");
+        self.forced = true;
         for keeper in keepers {
           let _ = sys::signal_process(keeper.pid, HURRY);
         }
       }
     }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+  }
+
+  #[test]
+  fn a_dependency_waits_for_every_dependent_even_through_one_not_stopped() {
+    let yaml = "services:
+  web: { run: x, depends_on: [api, auth] }
+  api: { run: x, depends_on: [db] }
+  auth: { run: x, depends_on: [db] }
+  db: { run: x }
+  docs: { run: x }
+";
+    let config = Config::parse("/p/devtasks.yaml".into(), yaml.to_owned()).unwrap();
+    let all = plan::stop_order(&config, &[]);
+    assert_eq!(
+      waves(&config, &all),
+      [
+        strings(&["docs", "web"]),
+        strings(&["auth", "api"]),
+        strings(&["db"])
+      ]
+    );
+    // `api` stays, but `db` still waits until `web`, which needs it through `api`, is gone.
+    let some = plan::stop_order(&config, &strings(&["db", "web"]));
+    assert_eq!(waves(&config, &some), [strings(&["web"]), strings(&["db"])]);
+    assert!(waves(&config, &[]).is_empty());
   }
 }

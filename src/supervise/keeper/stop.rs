@@ -10,7 +10,7 @@ use std::{
 use super::{Event, Keeper};
 use crate::{
   state::Transition,
-  sys::{self, Pid, Signal},
+  sys::{self, Pid, ProcessId, Signal},
 };
 
 /// Why a keeper ends its service's tree.
@@ -58,7 +58,10 @@ impl Keeper {
   /// member outside it (a `setsid` child, an orphan, one the quick look missed) as it is
   /// found — then waits until none is left. A second signal would cut a graceful shutdown
   /// short (Python's KeyboardInterrupt cleanup, tools that take a second Ctrl+C as "force
-  /// quit"). False when the time ran out or a request asked to hurry.
+  /// quit"). Only processes that existed when it began get a stop signal: one born after it
+  /// is the service's own shutdown at work (a cleanup command its handler runs), and is ended
+  /// only by the SIGKILL after the grace. False when the time ran out or a request asked to
+  /// hurry.
   fn end_tree(
     &mut self,
     events: &Receiver<Event>,
@@ -66,8 +69,15 @@ impl Keeper {
     timeout: Duration,
     why: Ending,
   ) -> bool {
-    let mut signalled = self.signal_group(signal);
     let token = self.state.token.clone();
+    // Taken before the signal, so that nothing the signal makes the service start is in it.
+    let existed: Vec<ProcessId> = self
+      .tree
+      .members_exact(&token)
+      .into_iter()
+      .filter_map(ProcessId::of)
+      .collect();
+    let mut signalled = self.signal_group(signal);
     let deadline = Instant::now() + timeout;
     loop {
       // The quick look can skip a process while a sibling is being reaped, so emptiness is
@@ -80,7 +90,7 @@ impl Keeper {
         found = self.tree.members_exact(&token);
       }
       for pid in found {
-        if !signalled.contains(&pid) {
+        if !signalled.contains(&pid) && (signal == Signal::Kill || existed_then(&existed, pid)) {
           let _ = sys::signal_process(pid, signal);
           wake(|| sys::signal_process(pid, Signal::Cont), signal);
           signalled.push(pid);
@@ -159,6 +169,12 @@ impl Keeper {
       }
     }
   }
+}
+
+/// True when `pid` is still the process it was when the stop began: a pid freed during the
+/// grace and given to a process born since is not.
+fn existed_then(existed: &[ProcessId], pid: Pid) -> bool {
+  ProcessId::of(pid).is_some_and(|now| existed.contains(&now))
 }
 
 /// SIGCONT after a stop signal: a process stopped by SIGSTOP or Ctrl+Z keeps the stop signal

@@ -10,6 +10,7 @@ use super::{Run, UpEvent, relay::open_browser};
 use crate::supervise::keeper::HURRY;
 use crate::{
   error::{Error, Result},
+  plan,
   sys::{self, ProcessId, Signal},
   ui::format::elapsed,
 };
@@ -41,6 +42,10 @@ impl Run<'_> {
         break;
       }
       let Ok(event) = events.recv() else { break };
+      if self.stopping {
+        // A keeper may have gone: the services it needed may stop now.
+        self.stop_ready();
+      }
       let failure = match event {
         UpEvent::Signal => Some(self.interrupted()),
         UpEvent::Ready(launch, after, url) => {
@@ -146,13 +151,45 @@ impl Run<'_> {
 
   /// Every keeper this `dev` started, stopped; in the background, waited for (bounded), so
   /// that a failed start never leaves its first half running.
-  fn stop_all(&self) {
-    let keepers = self.signal_all(Signal::Term);
+  fn stop_all(&mut self) {
+    let mut wave = self.stop_ready();
     if self.start.detach {
-      for keeper in &keepers {
-        sys::wait_for_exit(*keeper, Duration::from_secs(60));
+      while !wave.is_empty() {
+        for keeper in &wave {
+          sys::wait_for_exit(*keeper, Duration::from_secs(60));
+        }
+        wave = self.stop_ready();
       }
     }
+  }
+
+  /// The stop signal to each live keeper not yet sent it whose dependents' keepers are all
+  /// gone — dependents first, as `dev stop` does; those signalled now.
+  fn stop_ready(&mut self) -> Vec<ProcessId> {
+    let live: Vec<(&str, ProcessId)> = self
+      .schedule
+      .keepers()
+      .filter(|(_, keeper)| keeper.is_alive())
+      .collect();
+    let config = &self.project.config;
+    let needed_by_live = |name: &str| {
+      live.iter().any(|(other, _)| {
+        *other != name
+          && plan::start_order(config, &[(*other).to_owned()])
+            .iter()
+            .any(|service| service.name == name)
+      })
+    };
+    let ready: Vec<ProcessId> = live
+      .iter()
+      .filter(|(name, keeper)| !self.stop_sent.contains(keeper) && !needed_by_live(name))
+      .map(|(_, keeper)| *keeper)
+      .collect();
+    for keeper in &ready {
+      let _ = sys::signal_process(keeper.pid, Signal::Term);
+    }
+    self.stop_sent.extend(&ready);
+    ready
   }
 
   /// `signal` to every live keeper this `dev` started; all of them, to wait for.

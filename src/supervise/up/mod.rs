@@ -91,6 +91,8 @@ struct Run<'a> {
   /// avoid next time.
   retries: HashMap<String, (u32, Vec<u16>)>,
   stopping: bool,
+  /// Keepers sent the stop signal so far: a dependency's only once its dependents are gone.
+  stop_sent: Vec<ProcessId>,
   /// The first failure, which `dev up` exits with once everything has stopped.
   failure: Option<Error>,
   /// The watch on devtasks.yaml, in the foreground.
@@ -127,6 +129,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     cancel: Arc::new(AtomicBool::new(false)),
     retries: HashMap::new(),
     stopping: false,
+    stop_sent: Vec::new(),
     failure: None,
     edits: None,
     stops: StopNotices::from_now(&project.state),
