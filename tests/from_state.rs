@@ -243,11 +243,7 @@ fn after_a_move_and_a_copy_back_the_original_stops_its_services_and_the_copy_is_
 
 #[test]
 fn a_renamed_service_whose_state_was_deleted_is_still_shown_and_stopped() {
-  let port = free_port();
-  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
-  test.run(&["up", "-d"]).success();
-  let pid = test.pid_of("api").unwrap();
-  fs::remove_dir_all(test.path().join(".dev")).unwrap();
+  let (test, port, pid) = api_running_with_its_state_deleted();
   test.write("devtasks.yaml", "services:\n  other:\n    run: sleep 60\n");
   let status = test.run(&["status"]);
   assert!(
@@ -267,11 +263,7 @@ fn a_renamed_service_whose_state_was_deleted_is_still_shown_and_stopped() {
 
 #[test]
 fn stop_ends_a_service_whose_state_cannot_be_written_again() {
-  let port = free_port();
-  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
-  test.run(&["up", "-d"]).success();
-  let pid = test.pid_of("api").unwrap();
-  fs::remove_dir_all(test.path().join(".dev")).unwrap();
+  let (test, port, pid) = api_running_with_its_state_deleted();
   // In the way of the keeper's re-created state: only the machine's ledger knows it now.
   test.write(".dev", "not a directory");
   let stop = test.run(&["stop"]);
@@ -280,4 +272,14 @@ fn stop_ends_a_service_whose_state_cannot_be_written_again() {
   wait_until("api ended", Duration::from_secs(10), || !is_alive(pid));
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(is_bindable(port));
+}
+
+/// `api` up in the background, then `.dev/` deleted under it: (the test, its port, its pid).
+fn api_running_with_its_state_deleted() -> (Test, u16, u32) {
+  let port = free_port();
+  let test = Test::with_config(&server_config("api", port, "plain", "5s"));
+  test.run(&["up", "-d"]).success();
+  let pid = test.pid_of("api").unwrap();
+  fs::remove_dir_all(test.path().join(".dev")).unwrap();
+  (test, port, pid)
 }

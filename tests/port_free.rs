@@ -135,13 +135,7 @@ fn port_free_stops_the_listener_and_its_children_never_the_editor_that_runs_it()
       && said.contains(&format!("kill {exthost}")),
     "the parent that may start it again is named:\n{said}"
   );
-  assert!(is_alive(exthost) && is_alive(editor), "{said}");
-  assert_eq!(
-    signals(&test, "exthost"),
-    "",
-    "the extension host was signalled"
-  );
-  assert_eq!(signals(&test, "editor"), "", "the editor was signalled");
+  the_ancestors_were_left_alone(&test, editor, exthost, &said);
 }
 
 #[test]
@@ -153,13 +147,7 @@ fn service_force_stops_only_the_listener_not_the_editor_that_runs_it() {
   let done = test.args(&["api-force", "-d"]).status(0).run();
   let said = done.stderr();
   assert!(said.contains(&format!("stopped pid {server} (")), "{said}");
-  assert!(is_alive(exthost) && is_alive(editor), "{said}");
-  assert_eq!(
-    signals(&test, "exthost"),
-    "",
-    "the extension host was signalled"
-  );
-  assert_eq!(signals(&test, "editor"), "", "the editor was signalled");
+  the_ancestors_were_left_alone(&test, editor, exthost, &said);
   test.run(&["stop"]).success();
 }
 
@@ -218,4 +206,15 @@ fn even_root_does_not_force_another_users_listener_away() {
   assert_eq!(signals_received(&test, &theirs, Some(NOBODY)), "");
   assert!(is_listening(port));
   test.run(&["stop"]).success();
+}
+
+/// The editor and its extension host, above the listener: alive and never signalled.
+fn the_ancestors_were_left_alone(test: &Test, editor: u32, exthost: u32, said: &str) {
+  assert!(is_alive(exthost) && is_alive(editor), "{said}");
+  assert_eq!(
+    signals(test, "exthost"),
+    "",
+    "the extension host was signalled"
+  );
+  assert_eq!(signals(test, "editor"), "", "the editor was signalled");
 }

@@ -32,9 +32,7 @@ fn a_foreign_answer_while_a_crash_looping_service_runs_again_is_not_readiness() 
     test.log("api").contains("restarting in 1.0s")
   });
   let _foreign = test.foreign(port, "127.0.0.1", "http");
-  let code = wait_child(&mut dev, Duration::from_secs(30));
-  let mut stderr = String::new();
-  std::io::Read::read_to_string(dev.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+  let (code, stderr) = crate::harness::wait_child_with_stderr(&mut dev, Duration::from_secs(30));
   // The foreign server answered while a run was alive: the case that was called ready.
   assert!(
     test.log("api").matches("api started").count() >= 2,

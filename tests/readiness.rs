@@ -565,9 +565,7 @@ fn another_process_on_the_port_is_not_readiness_while_the_service_is_down() {
     test.log("api").contains("crashing")
   });
   let _foreign = test.foreign(port, "127.0.0.1", "plain");
-  let code = crate::harness::wait_child(&mut dev, Duration::from_secs(30));
-  let mut stderr = String::new();
-  std::io::Read::read_to_string(dev.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+  let (code, stderr) = crate::harness::wait_child_with_stderr(&mut dev, Duration::from_secs(30));
   assert_eq!(code, 1, "{stderr}");
   assert!(
     stderr.contains("api exited with code 3 before it was ready"),

@@ -143,6 +143,14 @@ pub(crate) fn signal(pid: u32, signal: i32) {
 }
 
 /// Waits for a child with a bound; returns its exit code.
+/// `wait_child`, then what the child wrote to its piped stderr.
+pub(crate) fn wait_child_with_stderr(child: &mut Child, timeout: Duration) -> (i32, String) {
+  let code = wait_child(child, timeout);
+  let mut stderr = String::new();
+  std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr piped"), &mut stderr).unwrap();
+  (code, stderr)
+}
+
 pub(crate) fn wait_child(child: &mut Child, timeout: Duration) -> i32 {
   let deadline = Instant::now() + timeout;
   loop {
