@@ -235,8 +235,9 @@ pub(crate) fn keeper_spec(
 }
 
 /// The services that depend on `name`, directly or through others, in the order they
-/// start: what restarts after it when it restarts on a change.
-fn dependents_of(config: &Config, name: &str) -> Vec<String> {
+/// start: what restarts after it when it restarts on a change, and what must be gone
+/// before a stop signals it.
+pub(crate) fn dependents_of(config: &Config, name: &str) -> Vec<String> {
   let mut dependents: Vec<String> = vec![name.to_owned()];
   loop {
     let more: Vec<String> = config

@@ -74,14 +74,11 @@ fn waves(config: &Config, order: &[String]) -> Vec<Vec<String>> {
   let mut levels: Vec<usize> = Vec::with_capacity(order.len());
   for (i, name) in order.iter().enumerate() {
     // Dependents come first in the stop order.
+    let dependents = plan::dependents_of(config, name);
     let level = order[..i]
       .iter()
       .zip(&levels)
-      .filter(|(dependent, _)| {
-        plan::start_order(config, std::slice::from_ref(*dependent))
-          .iter()
-          .any(|service| &service.name == name)
-      })
+      .filter(|(dependent, _)| dependents.contains(dependent))
       .map(|(_, level)| level + 1)
       .max()
       .unwrap_or(0);

@@ -173,12 +173,10 @@ impl Run<'_> {
       .collect();
     let config = &self.project.config;
     let needed_by_live = |name: &str| {
-      live.iter().any(|(other, _)| {
-        *other != name
-          && plan::start_order(config, &[(*other).to_owned()])
-            .iter()
-            .any(|service| service.name == name)
-      })
+      let dependents = plan::dependents_of(config, name);
+      live
+        .iter()
+        .any(|(other, _)| dependents.iter().any(|dependent| dependent == other))
     };
     let ready: Vec<ProcessId> = live
       .iter()
