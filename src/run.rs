@@ -316,12 +316,7 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
               "Procfile:{line}: `{text}` is not a `name: command` line: skipped, as foreman does"
             ));
           }
-          if ignored.len()
-            == procfile
-              .lines()
-              .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-              .count()
-          {
+          if init::procfile_entries(&procfile).is_empty() {
             return Err(Error::Config {
               message: "the Procfile has no `name: command` line: nothing to run".into(),
               location: None,

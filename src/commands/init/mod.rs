@@ -13,7 +13,9 @@ use std::{
   path::{Path, PathBuf},
 };
 
-pub(crate) use procfile::{ignored_lines as procfile_ignored_lines, procfile_config};
+pub(crate) use procfile::{
+  entries as procfile_entries, ignored_lines as procfile_ignored_lines, procfile_config,
+};
 
 use crate::{
   config::{FILE_NAMES, source::display_path},

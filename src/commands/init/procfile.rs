@@ -5,7 +5,7 @@ use super::{Detected, Draft};
 use crate::ui::format::yaml_quote;
 
 /// `web: gunicorn app:app` lines: `#` comments and blank lines skipped.
-pub(super) fn entries(text: &str) -> Vec<(String, String)> {
+pub(crate) fn entries(text: &str) -> Vec<(String, String)> {
   text
     .lines()
     .filter(|line| !line.trim_start().starts_with('#'))
