@@ -487,3 +487,28 @@ fn a_watched_task_whose_output_goes_into_the_project_runs_once_per_save() {
   signal(watcher.id(), libc::SIGINT);
   wait_child(&mut watcher, Duration::from_secs(10));
 }
+
+/// The same from a subdirectory: the watch's changed paths are relative to its root (the
+/// task's cwd), not to where dev was started.
+#[test]
+fn a_watched_task_run_from_a_subdirectory_still_ignores_its_own_output() {
+  let test =
+    Test::with_config("tasks:\n  check:\n    run: echo ran\n    watch: {debounce: 50ms}\n");
+  test.write("sub/v", "1");
+  let out = fs::File::create(test.path().join("dev.out")).unwrap();
+  let mut watcher = test
+    .command(&["check", "--watch"])
+    .current_dir(test.path().join("sub"))
+    .stdout(out)
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+  let runs = |test: &Test| test.spawned_output().0.matches("ran").count();
+  wait_until("the first run", Duration::from_secs(10), || {
+    runs(&test) == 1
+  });
+  std::thread::sleep(Duration::from_millis(500));
+  assert_eq!(runs(&test), 1, "its own output ran it again");
+  signal(watcher.id(), libc::SIGINT);
+  wait_child(&mut watcher, Duration::from_secs(10));
+}

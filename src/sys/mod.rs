@@ -68,7 +68,7 @@ pub(crate) use unix::{
     signal_process, start_new_session, start_own_group,
   },
   terminal::{
-    StderrAside, is_our_output, silence_stdout, stderr_aside, stdout_closed, stdout_is_file,
+    StderrAside, output_files, silence_stdout, stderr_aside, stdout_closed, stdout_is_file,
     terminal_width,
   },
   users::{effective_uid, user_name},

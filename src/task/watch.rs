@@ -49,13 +49,19 @@ pub(crate) fn watch_task(
   let (sender, happened) = mpsc::channel();
   let changes = sender.clone();
   let report = project.report;
+  // Read once: stdout and stderr stay the same files while dev runs. Changed paths are
+  // relative to the watch's root.
+  let our_output = sys::output_files();
+  let root = spec.root.clone();
   let watching = watch::watch(&spec, move |heard| match heard {
     Heard::Changed(paths) => {
       // What the task itself writes through dev's stdout or stderr (`> out.txt` inside the
       // watched tree) is no reason to run it again: it would run forever.
       let paths: Vec<PathBuf> = paths
         .into_iter()
-        .filter(|path| !sys::is_our_output(path))
+        .filter(|path| {
+          sys::path_identity(&root.join(path)).is_none_or(|file| !our_output.contains(&file))
+        })
         .collect();
       if !paths.is_empty() {
         let _ = changes.send(Happened::Changed(paths));

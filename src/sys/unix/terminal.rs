@@ -24,22 +24,17 @@ pub(crate) fn stdout_closed() -> bool {
   ready > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
 }
 
-/// True when `path` is the very file (same device and inode) that stdout or stderr write to:
+/// The (device, inode) of the regular files stdout and stderr write to, if they are files:
 /// `dev t --watch > out.txt` inside the watched tree must not run the task again because its
 /// own output changed.
-pub(crate) fn is_our_output(path: &std::path::Path) -> bool {
-  use std::os::{fd::AsFd, unix::fs::MetadataExt};
-  let Ok(changed) = fs::metadata(path) else {
-    return false;
-  };
-  let same = |fd: std::os::fd::BorrowedFd<'_>| {
-    fd.try_clone_to_owned()
-      .and_then(|fd| fs::File::from(fd).metadata())
-      .is_ok_and(|ours| {
-        ours.is_file() && ours.dev() == changed.dev() && ours.ino() == changed.ino()
-      })
-  };
-  same(io::stdout().as_fd()) || same(io::stderr().as_fd())
+pub(crate) fn output_files() -> Vec<(u64, u64)> {
+  use std::os::fd::AsFd;
+  [io::stdout().as_fd(), io::stderr().as_fd()]
+    .into_iter()
+    .filter_map(|fd| fd.try_clone_to_owned().ok().map(fs::File::from))
+    .filter(|file| file.metadata().is_ok_and(|meta| meta.is_file()))
+    .filter_map(|file| super::files::file_identity(&file))
+    .collect()
 }
 
 /// True when stdout is a regular file or /dev/null: a reader that always keeps up.
