@@ -137,16 +137,20 @@ impl Keeper {
     self.recover(events, true, what)
   }
 
+  /// The lock file at the state directory's path is still the one this keeper holds.
+  fn lock_is_in_place(&self) -> bool {
+    let lock_path = self.state_dir.lock_path(&self.spec.service);
+    sys::path_identity(&lock_path) == sys::file_identity(&self.lock)
+  }
+
   /// `.dev/` deleted while the service runs (`rm -rf .dev`, `git clean -fdx`): without its
   /// state the service would look stopped and a second one could start. The lock file no
   /// longer being the one we hold tells; the directory, the lock, the spec and the state are
   /// made again — where the project is now, even after a move; never in a copy.
   fn keep_state_in_place(&mut self) {
-    if !self.follow_project() {
-      return;
-    }
-    let lock_path = self.state_dir.lock_path(&self.spec.service);
-    if sys::path_identity(&lock_path) == sys::file_identity(&self.lock) {
+    // Every tick: the cheap look first. Only when the lock is not where it was (a move, a
+    // deleted `.dev/`) is the project looked for (its cwd, stats of the root).
+    if self.lock_is_in_place() || !self.follow_project() || self.lock_is_in_place() {
       return;
     }
     if self.state_dir.ensure().is_err() {
