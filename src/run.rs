@@ -349,13 +349,14 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };
-  // A service no longer in the task file can still be looked at and stopped while it runs.
-  let orphans = match command {
-    Stop { .. } | Status { .. } | Logs { .. } => project.orphans(),
-    _ => Vec::new(),
-  };
+  // A service no longer in the task file can still be looked at and stopped while it runs:
+  // asked only for a name the task file does not have (it reads the state and the ledger).
+  let may_be_orphan = matches!(command, Stop { .. } | Status { .. } | Logs { .. });
+  let orphans = std::cell::OnceCell::new();
   for name in names {
-    if project.config.service(name).is_none() && !orphans.contains(name) {
+    if project.config.service(name).is_none()
+      && !(may_be_orphan && orphans.get_or_init(|| project.orphans()).contains(name))
+    {
       let known = project.service_names();
       return Err(Error::UnknownTarget {
         name: name.clone(),
