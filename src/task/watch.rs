@@ -49,20 +49,10 @@ pub(crate) fn watch_task(
   let (sender, happened) = mpsc::channel();
   let changes = sender.clone();
   let report = project.report;
-  // Read once: stdout and stderr stay the same files while dev runs. Changed paths are
-  // relative to the watch's root.
-  let our_output = sys::output_files();
-  let root = spec.root.clone();
+  let not_ours = not_our_output(spec.root.clone());
   let watching = watch::watch(&spec, move |heard| match heard {
     Heard::Changed(paths) => {
-      // What the task itself writes through dev's stdout or stderr (`> out.txt` inside the
-      // watched tree) is no reason to run it again: it would run forever.
-      let paths: Vec<PathBuf> = paths
-        .into_iter()
-        .filter(|path| {
-          sys::path_identity(&root.join(path)).is_none_or(|file| !our_output.contains(&file))
-        })
-        .collect();
+      let paths: Vec<PathBuf> = paths.into_iter().filter(|path| not_ours(path)).collect();
       if !paths.is_empty() {
         let _ = changes.send(Happened::Changed(paths));
       }
@@ -118,6 +108,14 @@ pub(crate) fn watch_task(
 
 /// Until the run ends, then until a change: the paths that changed, or `None` on Ctrl+C. A
 /// change while the run is in progress stops it.
+/// What the task itself writes through dev's stdout or stderr (`> out.txt` inside the
+/// watched tree) is no reason to run it again: it would run forever. The files are read
+/// once (they stay the same while dev runs); changed paths are relative to the root.
+fn not_our_output(root: PathBuf) -> impl Fn(&PathBuf) -> bool {
+  let ours = sys::output_files();
+  move |path| sys::path_identity(&root.join(path)).is_none_or(|file| !ours.contains(&file))
+}
+
 fn until_next(
   project: &Project,
   name: &str,
