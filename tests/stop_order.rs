@@ -47,6 +47,18 @@ fn a_stop_signals_a_dependency_only_after_its_dependents_stopped() {
   assert_dependents_first(&test);
 }
 
+/// The same when the task file cannot be read (mid-edit, a checkout): the order comes from
+/// what the services' keepers recorded when they started. Before, every service got its
+/// signal at once, the dependency first.
+#[test]
+fn a_stop_without_a_readable_task_file_still_takes_dependents_first() {
+  let test = app_on_db();
+  test.run(&["up", "-d"]).success();
+  test.write("devtasks.yaml", "services: [ {{{\n");
+  test.run(&["stop"]).success();
+  assert_dependents_first(&test);
+}
+
 /// The same with Ctrl+C of a foreground `dev up`.
 #[test]
 fn ctrl_c_of_up_signals_a_dependency_only_after_its_dependents_stopped() {

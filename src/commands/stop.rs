@@ -17,6 +17,7 @@ use crate::{
   state::Liveness,
   supervise::{
     keeper::{HURRY, KEEPER_SLACK},
+    spec::KeeperSpec,
     stops,
   },
   sys::{self, ProcessId, Signal},
@@ -25,15 +26,22 @@ use crate::{
 
 pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
   let mut waves = waves(&project.config, &plan::stop_order(&project.config, names));
-  // What the task file no longer names but still runs goes with the first wave: nothing the
-  // task file names can depend on it.
-  let orphans = project
+  // What the task file no longer names (or all, when it cannot be read) but still runs, in
+  // waves of its own by the dependents its specs recorded, side by side with the task
+  // file's: nothing the task file names can depend on it.
+  let orphans: Vec<String> = project
     .orphans()
     .into_iter()
-    .filter(|name| names.is_empty() || names.contains(name));
-  match waves.first_mut() {
-    Some(first) => first.extend(orphans),
-    None => waves.push(orphans.collect()),
+    .filter(|name| names.is_empty() || names.contains(name))
+    .collect();
+  let recorded = |name: &str| {
+    KeeperSpec::read(&project.state, name).map_or_else(|_| Vec::new(), |spec| spec.dependents)
+  };
+  for (n, wave) in waves_by(&orphans, recorded).into_iter().enumerate() {
+    match waves.get_mut(n) {
+      Some(same) => same.extend(wave),
+      None => waves.push(wave),
+    }
   }
   // A `dev up` starting services waits while this stop looks (at every wave) and signals
   // the first, and will not start what this stop names once it has.
@@ -71,21 +79,37 @@ pub(crate) fn stop(project: &Project, names: &[String]) -> Result<()> {
 /// `order` that depends on it (directly or not), so a dependency is signalled only once its
 /// dependents are gone; the services of one wave stop side by side.
 fn waves(config: &Config, order: &[String]) -> Vec<Vec<String>> {
-  let mut levels: Vec<usize> = Vec::with_capacity(order.len());
-  for (i, name) in order.iter().enumerate() {
-    // Dependents come first in the stop order.
-    let dependents = plan::dependents_of(config, name);
-    let level = order[..i]
+  waves_by(order, |name| plan::dependents_of(config, name))
+}
+
+/// `waves` from what each service's dependents are: the task file's, or, for services it no
+/// longer names (or when it cannot be read), those recorded in their keeper specs when they
+/// started. The order of `names` is kept within a wave.
+fn waves_by(names: &[String], dependents: impl Fn(&str) -> Vec<String>) -> Vec<Vec<String>> {
+  let dependents: Vec<Vec<usize>> = names
+    .iter()
+    .map(|name| {
+      let of = dependents(name);
+      (0..names.len())
+        .filter(|j| of.contains(&names[*j]))
+        .collect()
+    })
+    .collect();
+  // A level one above each dependent's, to a fixed point (at most one pass per service:
+  // dependencies have no cycles).
+  let mut levels = vec![0; names.len()];
+  for _ in 0..names.len() {
+    let next: Vec<usize> = dependents
       .iter()
-      .zip(&levels)
-      .filter(|(dependent, _)| dependents.contains(dependent))
-      .map(|(_, level)| level + 1)
-      .max()
-      .unwrap_or(0);
-    levels.push(level);
+      .map(|of| of.iter().map(|j| levels[*j] + 1).max().unwrap_or(0))
+      .collect();
+    if next == levels {
+      break;
+    }
+    levels = next;
   }
   let mut waves = vec![Vec::new(); levels.iter().max().map_or(0, |top| top + 1)];
-  for (name, level) in order.iter().zip(levels) {
+  for (name, level) in names.iter().zip(levels) {
     waves[level].push(name.clone());
   }
   waves
