@@ -287,6 +287,10 @@ fn a_watched_task_runs_again_on_change_and_the_run_in_progress_is_stopped() {
   });
   let (_, said) = test.spawned_output();
   assert!(said.contains("──── run 2 · src/v changed ────"), "{said}");
+  assert!(
+    said.contains("watching src for `check` (1 directory)"),
+    "{said}"
+  );
   signal(watcher.id(), libc::SIGINT);
   wait_child(&mut watcher, Duration::from_secs(10));
   test.wait_for_no_processes(Duration::from_secs(5));

@@ -74,17 +74,22 @@ pub(crate) fn watch_task(
     .paths
     .iter()
     .map(|path| {
-      path
+      // The project's root itself is `.`, not an empty word.
+      match path
         .strip_prefix(&config.root)
         .unwrap_or(path)
         .display()
         .to_string()
+      {
+        relative if relative.is_empty() => ".".to_owned(),
+        relative => relative,
+      }
     })
     .collect();
   project.report.step(&format!(
-    "watching {} for `{name}` ({} directories); Ctrl+C to stop",
+    "watching {} for `{name}` ({}); Ctrl+C to stop",
     paths.join(", "),
-    watching.watched
+    crate::ui::format::count(watching.watched, "directory", "directories")
   ));
   let mut runs = 0;
   let mut reason = String::new();

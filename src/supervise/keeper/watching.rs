@@ -62,8 +62,8 @@ impl Keeper {
     }) {
       Ok(watching) => {
         self.log_line(&format!(
-          "watching for changes ({} directories)",
-          watching.watched
+          "watching for changes ({})",
+          crate::ui::format::count(watching.watched, "directory", "directories")
         ));
         self.watching = Some(watching);
       }
