@@ -7,6 +7,16 @@ use clap::{Parser, Subcommand};
 
 use crate::{plan::PortOverride, ports::parse_port, ui::color::ColorChoice};
 
+/// `dev --version`: which build this is, for bug reports (build.rs stamps it).
+const VERSION: &str = concat!(
+  env!("CARGO_PKG_VERSION"),
+  " (",
+  env!("DEV_BUILD_TARGET"),
+  ", commit ",
+  env!("DEV_BUILD_COMMIT"),
+  ")"
+);
+
 const EXAMPLES: &str = "\
 Examples:
   dev                       start every service; Ctrl+C stops them all
@@ -27,7 +37,7 @@ Examples:
   dev stop                  stop everything";
 
 #[derive(Debug, Parser)]
-#[command(name = "dev", version, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
+#[command(name = "dev", version = VERSION, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
 pub(crate) struct Cli {
   /// Use this task file instead of searching for devtasks.yaml upward (give it before the command)
   #[arg(short = 'f', long = "file", value_name = "FILE")]
