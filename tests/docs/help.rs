@@ -74,3 +74,28 @@ fn every_command_and_option_in_help_is_in_the_readme() {
   assert!(seen > 15, "read {seen} help texts");
   assert!(missing.is_empty(), "README.md lacks {}", missing.join(", "));
 }
+
+/// `dev --version` names the version, the target and the commit, so a bug report from an npm,
+/// PyPI or Homebrew install says which build it is (build.rs stamps it).
+#[test]
+fn the_version_names_the_target_and_the_commit_it_was_built_from() {
+  let output = Command::new(DEV)
+    .arg("--version")
+    .output()
+    .expect("run dev --version");
+  assert!(output.status.success());
+  let said = String::from_utf8_lossy(&output.stdout);
+  let head = Command::new("git")
+    .args(["rev-parse", "HEAD"])
+    .current_dir(env!("CARGO_MANIFEST_DIR"))
+    .output()
+    .expect("git rev-parse");
+  let head = String::from_utf8_lossy(&head.stdout);
+  let expected = format!(
+    "dev {} ({}-unknown-linux-gnu, commit {})\n",
+    env!("CARGO_PKG_VERSION"),
+    std::env::consts::ARCH,
+    &head.trim()[..12]
+  );
+  assert_eq!(said, expected);
+}
