@@ -109,10 +109,50 @@ fn a_second_ctrl_c_forces_the_graceful_stop_and_the_first_says_so() {
     },
     || test.spawned_output().1,
   );
+  // A person's second press; a copy of the first within milliseconds is not one.
+  std::thread::sleep(Duration::from_millis(100));
   signal(dev.id(), libc::SIGINT);
   wait_child(&mut dev, Duration::from_secs(20));
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(is_bindable(port));
+}
+
+/// One stop request delivered twice within milliseconds — SIGTERM to the whole process group
+/// (`timeout`, `kill -- -PGID`, a closed terminal) reaching `dev` and also a wrapper that
+/// passes it on (npm's launcher) — is one request: the service gets its grace. Before, the
+/// copy counted as a second Ctrl+C and the service was SIGKILLed mid-shutdown.
+#[test]
+fn the_same_stop_request_arriving_twice_at_once_keeps_the_grace() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: python3 -u slow_stop.py {port}\n    port: {port}\n    stop: {{grace: 20s}}\n"
+  ));
+  test.write(
+    "slow_stop.py",
+    "import signal, socket, sys, time\n\
+     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+     s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen()\n\
+     def term(*_):\n    time.sleep(0.8); print('shutdown finished', flush=True); sys.exit(0)\n\
+     signal.signal(signal.SIGTERM, term)\n\
+     while True: time.sleep(1)\n",
+  );
+  let mut dev = test.spawn(&[]);
+  wait_until("api listens", Duration::from_secs(15), || {
+    is_listening(port)
+  });
+  signal(dev.id(), libc::SIGTERM);
+  // Apart, so that the kernel does not merge the two into one pending signal.
+  std::thread::sleep(Duration::from_millis(10));
+  signal(dev.id(), libc::SIGTERM);
+  wait_child(&mut dev, Duration::from_secs(20));
+  let (_, stderr) = test.spawned_output();
+  assert!(!stderr.contains("stopping now"), "{stderr}");
+  assert!(
+    test.log("api").contains("shutdown finished"),
+    "{}\n{stderr}",
+    test.log("api")
+  );
+  test.wait_for_no_processes(Duration::from_secs(10));
 }
 
 /// A restart whose new run is stopped by `dev stop` before it is ready says it was stopped.

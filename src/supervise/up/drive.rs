@@ -3,7 +3,7 @@
 
 use std::{
   sync::{atomic::Ordering, mpsc::Receiver},
-  time::Duration,
+  time::{Duration, Instant},
 };
 
 use super::{Run, UpEvent, relay::open_browser};
@@ -80,10 +80,18 @@ impl Run<'_> {
   }
 
   /// Ctrl+C and its kin: stop everything; a second request makes every keeper skip its
-  /// grace period.
+  /// grace period. One request can arrive twice within milliseconds — a signal to the whole
+  /// process group (`kill -- -PGID`, `timeout`, a closed terminal) reaches `dev` and also a
+  /// wrapper that passes it on (npm's launcher, `npx`) — and is not a second one: a person's
+  /// second Ctrl+C comes a hundred milliseconds or more after the first.
   fn interrupted(&mut self) -> Error {
+    const SAME_REQUEST: Duration = Duration::from_millis(50);
     self.cancel.store(true, Ordering::Relaxed);
-    if self.stopping {
+    let again_at_once = self
+      .interrupted_at
+      .is_some_and(|first| first.elapsed() < SAME_REQUEST);
+    self.interrupted_at.get_or_insert_with(Instant::now);
+    if self.stopping && !again_at_once {
       self.project.report.step("stopping now (SIGKILL)");
       self.signal_all(HURRY);
     }

@@ -91,6 +91,9 @@ struct Run<'a> {
   /// avoid next time.
   retries: HashMap<String, (u32, Vec<u16>)>,
   stopping: bool,
+  /// When the first Ctrl+C (or its kin) arrived: a repeat within `SAME_REQUEST` is the same
+  /// request delivered twice, not a second one that forces.
+  interrupted_at: Option<std::time::Instant>,
   /// Keepers sent the stop signal so far: a dependency's only once its dependents are gone.
   stop_sent: Vec<ProcessId>,
   /// The first failure, which `dev up` exits with once everything has stopped.
@@ -129,6 +132,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     cancel: Arc::new(AtomicBool::new(false)),
     retries: HashMap::new(),
     stopping: false,
+    interrupted_at: None,
     stop_sent: Vec::new(),
     failure: None,
     edits: None,
