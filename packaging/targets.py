@@ -73,31 +73,28 @@ def binary(path, triple):
     if found is None:
         fail(f"{path} is not an executable (ELF, Mach-O or PE); expected the {triple} binary")
     if found[:2] != (wanted.format, wanted.machine):
-        fail(f"{path} is a {found[2]} binary, not one for {triple}")
+        fail(f"{path} is built for {found[2]}, not for {triple}")
     if wanted.format == "ELF" and has_interpreter(data):
         print(f"warning: {path} is dynamically linked: it will not run on every Linux "
               f"(Alpine's musl, old glibc); the release ships a static build", file=sys.stderr)
     return path
 
 
-NAMES = {62: "x86_64", 183: "aarch64", 0x01000007: "x86_64", 0x0100000C: "arm64", 0x8664: "x86_64"}
+CPUS = {62: "x86_64", 183: "aarch64", 0x01000007: "x86_64", 0x0100000C: "arm64", 0x8664: "x86_64"}
 
 
 def describe(data):
-    """(format, machine, human name) from an executable's header, or None."""
+    """(format, machine, what a message calls it) from an executable's header, or None."""
     if data[:4] == b"\x7fELF" and len(data) > 20:
         endian = "<" if data[5] == 1 else ">"
-        machine = struct.unpack_from(endian + "H", data, 18)[0]
-        return "ELF", machine, f"ELF {NAMES.get(machine, f'machine {machine}')}"
-    if data[:4] == b"\xcf\xfa\xed\xfe" and len(data) > 8:
-        cpu = struct.unpack_from("<I", data, 4)[0]
-        return "Mach-O", cpu, f"Mach-O {NAMES.get(cpu, f'cputype {cpu:#x}')}"
-    if data[:2] == b"MZ" and len(data) > 0x40:
-        header = struct.unpack_from("<I", data, 0x3C)[0]
-        if data[header:header + 4] == b"PE\0\0":
-            machine = struct.unpack_from("<H", data, header + 4)[0]
-            return "PE", machine, f"Windows {NAMES.get(machine, f'machine {machine:#x}')}"
-    return None
+        found = "ELF", struct.unpack_from(endian + "H", data, 18)[0]
+    elif data[:4] == b"\xcf\xfa\xed\xfe" and len(data) > 8:
+        found = "Mach-O", struct.unpack_from("<I", data, 4)[0]
+    elif data[:2] == b"MZ" and len(data) > 0x40 and data[(pe := struct.unpack_from("<I", data, 0x3C)[0]):pe + 4] == b"PE\0\0":
+        found = "PE", struct.unpack_from("<H", data, pe + 4)[0]
+    else:
+        return None
+    return *found, f"{CPUS.get(found[1], f'machine {found[1]:#x}')} ({found[0]})"
 
 
 def has_interpreter(data):
