@@ -103,5 +103,7 @@ def has_interpreter(data):
         return False
     offset, = struct.unpack_from("<Q", data, 32)
     size, count = struct.unpack_from("<HH", data, 54)
+    if size < 4:  # no program headers, or a header too damaged to read
+        return False
     headers = range(offset, min(offset + size * count, len(data) - 4 + 1), size)
     return any(struct.unpack_from("<I", data, at)[0] == 3 for at in headers)
