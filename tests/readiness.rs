@@ -243,6 +243,13 @@ fn a_server_that_moves_to_another_port_is_called_out() {
     "{}",
     done.stderr()
   );
+  // Said once, not again at every look until the deadline.
+  assert_eq!(
+    done.stderr().matches("not on its port").count(),
+    1,
+    "{}",
+    done.stderr()
+  );
 }
 
 #[test]
