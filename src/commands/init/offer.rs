@@ -53,7 +53,7 @@ fn summary(detected: &Detected, report: Reporter) -> String {
     .services
     .iter()
     .map(|s| s.name.len())
-    .chain(detected.tasks.iter().map(|_| "tasks".len()))
+    .chain((!detected.tasks.is_empty()).then_some("tasks".len()))
     .max()
     .unwrap_or(0);
   let mut out = format!(
