@@ -71,6 +71,13 @@ impl Session {
   /// Runs one command; `Ok` carries the exit code (nonzero only for `dev port check` and
   /// the keeper).
   fn dispatch(&self, command: Option<Command>) -> Result<i32> {
+    let starts = matches!(
+      command,
+      None | Some(Command::Project(ProjectCommand::Up { .. }))
+    );
+    if starts && self.offered_init()? {
+      return Ok(0);
+    }
     match command {
       Some(Command::Project(command)) => self.in_project(command).map(ok),
       Some(Command::External(words)) => self.named(&words),
@@ -108,6 +115,21 @@ impl Session {
         };
         port::run(&context, command)
       }
+    }
+  }
+
+  /// `dev` / `dev up` with no task file here or above: on a terminal, offers to write the
+  /// one `dev init` would. True when it was written (nothing starts: the user reads it
+  /// first); any other error of the task file is the command's own.
+  fn offered_init(&self) -> Result<bool> {
+    match self.project() {
+      Err(error @ Error::ConfigNotFound { .. }) if self.file.is_none() => {
+        let root =
+          std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
+        init::offer(&root, error, self.report).map(|()| true)
+      }
+      Err(error) => Err(error),
+      Ok(_) => Ok(false),
     }
   }
 

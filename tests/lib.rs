@@ -11,6 +11,7 @@ mod edits;
 mod error_texts;
 mod export;
 mod export_safety;
+mod first_run;
 mod from_state;
 mod harness;
 mod http_probe;

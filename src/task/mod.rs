@@ -13,7 +13,7 @@ mod watch;
 pub(crate) use flags::take as take_flags;
 pub(crate) use watch::watch_task;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 use self::{runner::Runner, steps::Step};
 use crate::{
@@ -150,12 +150,10 @@ fn confirm(task: &Task, question: &str, yes: bool) -> Result<()> {
       "it asks \"{question}\" and there is no terminal to answer"
     )));
   }
-  crate::ui::output::to_stderr(&format!("{question} [y/N] "));
-  let mut answer = String::new();
-  let _ = std::io::stdin().lock().read_line(&mut answer);
-  match answer.trim().to_lowercase().as_str() {
-    "y" | "yes" => Ok(()),
-    _ => Err(refuse("not confirmed")),
+  if crate::ui::prompt::yes(question) {
+    Ok(())
+  } else {
+    Err(refuse("not confirmed"))
   }
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod color;
 pub(crate) mod format;
 pub(crate) mod output;
 pub(crate) mod progress;
+pub(crate) mod prompt;
 pub(crate) mod screen;
 pub(crate) mod suggestion;
 pub(crate) mod timestamp;

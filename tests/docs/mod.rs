@@ -5,3 +5,4 @@ mod help;
 mod normalise;
 mod references;
 mod tour;
+mod tutorial;

@@ -14,7 +14,13 @@ static VARYING: LazyLock<Vec<(Regex, &str)>> = LazyLock::new(|| {
     (r"\^C", ""),
     (r"\bpid \d+", "pid <pid>"),
     (r"^(\S+\s+running\s+)\d+", "${1}<pid>"),
+    // uvicorn's `Started server process [4247]`.
+    (r"\[\d+\]", "[<pid>]"),
+    // A client's port in an access log line: `127.0.0.1:51334 - "GET / HTTP/1.1" 200`.
+    (r"\b(\d+\.\d+\.\d+\.\d+):\d+ - ", "${1}:<port> - "),
     (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "<date>"),
+    // Vite's `ready in 343 ms`, `dev health`'s `1.6 ms`.
+    (r"\b\d+(\.\d+)? ms\b", "<time>"),
     (
       r"\b(\d+ms|\d+\.\d+s|\d+m\d\ds|\d+h\d\dm|\d+d\d+h)\b",
       "<time>",
@@ -47,6 +53,15 @@ pub(super) fn lines(text: &str, ports: &[(u16, u16)]) -> Vec<String> {
     .map(|raw| line(raw, ports))
     .filter(|line| !line.is_empty() && !slow_start_only(line))
     .collect()
+}
+
+/// Whether every line in `wanted` is in `have`, as many times.
+pub(super) fn contains_all(have: &[String], wanted: &[String]) -> bool {
+  let mut have = have.to_vec();
+  wanted.iter().all(|line| {
+    let found = have.iter().position(|h| h == line);
+    found.map(|index| have.remove(index)).is_some()
+  })
 }
 
 fn slow_start_only(line: &str) -> bool {
@@ -105,6 +120,13 @@ fn what_varies_between_runs_becomes_a_placeholder() {
   assert_eq!(
     line("──── 2026-11-23 07:38:56 UTC · up 3m12s", &[]),
     "──── <date> · up <time>"
+  );
+  assert_eq!(
+    line(
+      "backend  │ INFO:     127.0.0.1:51334 - \"GET / HTTP/1.1\" 200 OK [4247] ready in 343 ms",
+      &[]
+    ),
+    "backend │ INFO: 127.0.0.1:<port> - \"GET / HTTP/1.1\" 200 OK [<pid>] ready in <time>"
   );
   let slow = lines(
     "▸ backend: waiting for listening on port 8000 · 1.0s\n^C▸ x\n",

@@ -77,15 +77,6 @@ fn output(test: &Test) -> String {
   fs::read_to_string(test.path().join("tour.out")).unwrap_or_default()
 }
 
-/// Whether every line in `wanted` is in `have`, as many times.
-fn contains_all(have: &[String], wanted: &[String]) -> bool {
-  let mut have = have.to_vec();
-  wanted.iter().all(|line| {
-    let found = have.iter().position(|h| h == line);
-    found.map(|index| have.remove(index)).is_some()
-  })
-}
-
 /// A step run in the foreground until the README's `^C`: Ctrl+C is sent once everything
 /// the README shows before it has been printed.
 fn interrupted(test: &Test, step: &Step, ports: &[(u16, u16)]) -> String {
@@ -95,7 +86,7 @@ fn interrupted(test: &Test, step: &Step, ports: &[(u16, u16)]) -> String {
   wait_until_else(
     "the output the README shows before Ctrl+C",
     Duration::from_secs(60),
-    || contains_all(&normalise::lines(&output(test), ports), &before),
+    || normalise::contains_all(&normalise::lines(&output(test), ports), &before),
     || output(test),
   );
   signal(dev.id(), libc::SIGINT);

@@ -129,22 +129,8 @@ impl Test {
 
   /// A copy of `tests/fixtures/projects/<name>` (a sample project tree), without a task file.
   pub(crate) fn with_project(name: &str) -> Self {
-    fn copy(from: &Path, to: &Path) {
-      fs::create_dir_all(to).unwrap();
-      for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-          copy(&entry.path(), &target);
-        } else {
-          fs::copy(entry.path(), target).unwrap();
-        }
-      }
-    }
     let test = Self::new();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-      .join("tests/fixtures/projects")
-      .join(name);
-    copy(&fixture, test.path());
+    copy_tree(&project_fixture(name), test.path());
     test
   }
 
@@ -291,6 +277,26 @@ impl Test {
   /// Every live process that carries this test's marker (dev, keepers, services).
   pub(crate) fn processes(&self) -> Vec<u32> {
     processes_with_env("DEV_TEST_ID", &self.marker)
+  }
+}
+
+/// `tests/fixtures/projects/<name>`.
+pub(crate) fn project_fixture(name: &str) -> std::path::PathBuf {
+  Path::new(env!("CARGO_MANIFEST_DIR"))
+    .join("tests/fixtures/projects")
+    .join(name)
+}
+
+/// Copies the directory `from` into `to`, recursively.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+  fs::create_dir_all(to).unwrap();
+  for entry in fs::read_dir(from).unwrap().flatten() {
+    let target = to.join(entry.file_name());
+    if entry.file_type().unwrap().is_dir() {
+      copy_tree(&entry.path(), &target);
+    } else {
+      fs::copy(entry.path(), target).unwrap();
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 //! health checks; add `logs/` to `.gitignore`. A bare Procfile runs as it is.
 
 mod node;
+mod offer;
 mod procfile;
 mod python;
 
@@ -13,6 +14,7 @@ use std::{
   path::{Path, PathBuf},
 };
 
+pub(crate) use offer::offer;
 pub(crate) use procfile::{
   entries as procfile_entries, ignored_lines as procfile_ignored_lines, procfile_config,
 };
@@ -77,6 +79,26 @@ impl Detected {
     port
   }
 
+  /// The service frontends wait for (`depends_on: {backend: healthy}`): a backend with a
+  /// probe of its own, else any backend.
+  fn gate(&self) -> Option<&Draft> {
+    let backends = || self.services.iter().filter(|s| !s.frontend);
+    backends()
+      .find(|s| s.health.is_some())
+      .or_else(|| backends().next())
+  }
+
+  /// The tasks' names, each once, in the order they were found.
+  fn task_names(&self) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, ..) in &self.tasks {
+      if !names.contains(&name.as_str()) {
+        names.push(name);
+      }
+    }
+    names
+  }
+
   /// A task found in `cwd`; one of the same name found earlier keeps its name.
   fn add_task(&mut self, cwd: Option<&str>, name: &str, command: String, description: &str) {
     let name = match cwd {
@@ -120,9 +142,14 @@ pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
     });
   }
   let path = existing.unwrap_or_else(|| root.join(FILE_NAMES[0]));
-  let detected = detect(root);
-  let text = render(&detected, root);
-  fs::write(&path, &text).map_err(Error::io(format!("cannot write {}", display_path(&path))))?;
+  write(&path, root, &detect(root), report)
+}
+
+/// The task file for what was detected, and `logs/` in `.gitignore`: what `dev init`
+/// writes and says, and what `dev` writes and says when its offer is taken.
+fn write(path: &Path, root: &Path, detected: &Detected, report: Reporter) -> Result<()> {
+  let text = render(detected, root);
+  fs::write(path, &text).map_err(Error::io(format!("cannot write {}", display_path(path))))?;
   let found: Vec<String> = detected
     .services
     .iter()
@@ -135,7 +162,7 @@ pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
   }
   report.success(&format!(
     "wrote {}: `dev` starts everything, `dev list` shows it",
-    display_path(&path)
+    display_path(path)
   ));
   ignore_state(root, report)
 }
@@ -291,11 +318,7 @@ fn render(detected: &Detected, root: &Path) -> String {
        \x20   health: { http: \"http://127.0.0.1:$PORT/\" }\n",
     );
   }
-  let backend = detected
-    .services
-    .iter()
-    .find(|s| !s.frontend && s.health.is_some())
-    .or_else(|| detected.services.iter().find(|s| !s.frontend));
+  let backend = detected.gate();
   for service in &detected.services {
     out.push_str(&format!("  {}:\n", service.name));
     out.push_str(&format!("    description: {}\n", service.description));

@@ -2,7 +2,7 @@
 //! after asking when dev did not start it — and make sure it stays free.
 
 use std::{
-  io::{BufRead, IsTerminal, Write},
+  io::IsTerminal,
   time::{Duration, Instant},
 };
 
@@ -249,14 +249,8 @@ fn confirm(context: &PortContext, question: &str) -> bool {
   if !std::io::stdin().is_terminal() {
     return false;
   }
-  let mut stderr = std::io::stderr();
-  let _ = write!(
-    stderr,
-    "{} {question}\n  Stop them? [y/N] ",
+  crate::ui::prompt::yes(&format!(
+    "{} {question}\n  Stop them?",
     context.color.warning("?")
-  );
-  let _ = stderr.flush();
-  let mut answer = String::new();
-  let _ = std::io::stdin().lock().read_line(&mut answer);
-  matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
+  ))
 }
