@@ -178,12 +178,19 @@ fn its_own_answer(check: &Check, state: &StateDir) -> bool {
     return true;
   };
   keeper.is_alive()
-    && state.read(&check.service).is_some_and(|recorded| {
-      recorded.keeper == keeper
-        && recorded.exit.is_none()
-        && recorded.process.is_some_and(ProcessId::is_alive)
-    })
+    && state
+      .read(&check.service)
+      .is_some_and(|recorded| runs_now(&recorded, keeper))
     && check.answered_by_the_service()
+}
+
+/// The state file describes a run of this keeper's that has not ended: not an older
+/// keeper's, not one whose exit is recorded, not one whose main process is gone (before the
+/// keeper has recorded it).
+fn runs_now(recorded: &crate::state::ServiceState, keeper: ProcessId) -> bool {
+  recorded.keeper == keeper
+    && recorded.exit.is_none()
+    && recorded.process.is_some_and(ProcessId::is_alive)
 }
 
 /// Vite and Next move to 5174 / 3001 without a word when their port is taken: say so.
@@ -318,6 +325,55 @@ mod tests {
     let looks = looks_with(passing, || true, || false, &cancel);
     let verdict = wait(&mut clock, &health(Duration::from_secs(60)), looks, |_| {});
     assert!(matches!(verdict, Verdict::Ready(_)));
+  }
+
+  /// A state file as a keeper writes it: `keeper` and `process` as given, `exit` if ended.
+  fn recorded(keeper: ProcessId, process: ProcessId, ended: bool) -> crate::state::ServiceState {
+    serde_json::from_value(serde_json::json!({
+      "service": "api", "keeper": keeper, "process": process, "pgid": process.pid,
+      "token": "t", "port": null, "command": "serve", "log": "logs/api.log",
+      "started_at": 0, "supervisor": null,
+      "exit": if ended { serde_json::json!({"code": 3, "signal": null, "at": 0}) } else { serde_json::Value::Null },
+    }))
+    .unwrap()
+  }
+
+  #[test]
+  fn only_the_current_keepers_unended_live_run_answers() {
+    let me = ProcessId::of(std::process::id()).unwrap();
+    /// Killed and reaped however the test ends.
+    struct Sleeper(std::process::Child);
+    impl Drop for Sleeper {
+      fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+      }
+    }
+    let sleeper = || {
+      Sleeper(
+        std::process::Command::new("sleep")
+          .arg("30")
+          .spawn()
+          .unwrap(),
+      )
+    };
+    let (other, ended) = (sleeper(), sleeper());
+    let other_keeper = ProcessId::of(other.0.id()).unwrap();
+    let gone = ProcessId::of(ended.0.id()).unwrap();
+    drop(ended);
+    assert!(runs_now(&recorded(me, me, false), me), "the current run");
+    assert!(
+      !runs_now(&recorded(other_keeper, me, false), me),
+      "another keeper's run"
+    );
+    assert!(
+      !runs_now(&recorded(me, me, true), me),
+      "a run whose exit is recorded"
+    );
+    assert!(
+      !runs_now(&recorded(me, gone, false), me),
+      "a main process that is gone"
+    );
   }
 
   #[test]
