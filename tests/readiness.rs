@@ -252,6 +252,22 @@ fn a_server_that_moves_to_another_port_is_called_out() {
   );
 }
 
+/// A server that takes a second to bind is not "listening elsewhere" meanwhile: before it
+/// listens anywhere there is nothing to call out (a mutant warned with an empty port list).
+#[test]
+fn a_server_slow_to_bind_is_not_called_out() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("slow", port).env("DELAY", "1.2")]);
+  let done = test.args(&["up", "-d"]).run();
+  done.success();
+  assert!(
+    !done.stderr().contains("not on its port"),
+    "{}",
+    done.stderr()
+  );
+  test.run(&["stop"]).success();
+}
+
 #[test]
 fn ctrl_c_while_waiting_for_readiness_stops_what_started() {
   let port = free_port();

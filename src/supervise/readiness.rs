@@ -55,6 +55,8 @@ pub(crate) fn wait_ready(
   let mut clock = RealClock(Instant::now());
   let mut waiting = Waiting::start(report, &check.service, &check.target());
   let mut warned_port = false;
+  // Every 500 ms, not at every look: a scan of the tree's sockets costs. How often it runs
+  // (and RealClock's sleep) set cost, not outcome: no test sees a mutant of them; bench does.
   let mut next_port_look = Duration::from_millis(500);
   let meanwhile = |waited: Duration| {
     if !warned_port && waited >= next_port_look {
