@@ -176,6 +176,13 @@ pub(crate) enum ProjectCommand {
     #[arg(short, long)]
     watch: bool,
   },
+  /// Wait until services are ready (after `dev up -d`): exit 0, or 1 naming what is not
+  Wait {
+    services: Vec<String>,
+    /// Give up after this long
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_grace)]
+    timeout: Duration,
+  },
   /// Print (and follow) service logs from logs/<service>.log
   Logs {
     services: Vec<String>,

@@ -9,7 +9,7 @@ use crate::{
   commands::{
     completions, doctor, export, health, init, list, logs,
     port::{self, PortContext},
-    restart, status, stop, ui,
+    restart, status, stop, ui, wait,
   },
   config::Config,
   error::{Error, Result},
@@ -244,6 +244,7 @@ impl Session {
         json,
         watch,
       } => health::health(project, &services, json, watch),
+      ProjectCommand::Wait { services, timeout } => wait::wait(project, &services, timeout),
       ProjectCommand::Logs {
         services,
         lines,
@@ -360,7 +361,7 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
 
 /// Every service named on the command line must exist.
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Force, Health, Logs, Restart, Status, Stop, Up};
+  use ProjectCommand::{Force, Health, Logs, Restart, Status, Stop, Up, Wait};
   let names = match command {
     Up { services, .. }
     | Stop { services }
@@ -368,6 +369,7 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Force { services, .. }
     | Status { services, .. }
     | Health { services, .. }
+    | Wait { services, .. }
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };

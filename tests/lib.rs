@@ -37,4 +37,5 @@ mod tasks;
 mod terminal;
 mod ui;
 mod verbs;
+mod wait;
 mod watch;

@@ -21,7 +21,7 @@ use crate::{
   },
 };
 
-const NOT_RUNNING: &str = "not running";
+pub(crate) const NOT_RUNNING: &str = "not running";
 
 #[derive(Serialize)]
 pub(crate) struct Row {

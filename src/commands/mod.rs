@@ -14,3 +14,4 @@ pub(crate) mod restart;
 pub(crate) mod status;
 pub(crate) mod stop;
 pub(crate) mod ui;
+pub(crate) mod wait;

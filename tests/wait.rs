@@ -1,0 +1,65 @@
+//! `dev wait`: after `dev up -d`, block until the services are ready, for scripts and CI.
+
+use std::time::Duration;
+
+use crate::harness::*;
+
+/// Started beside the wait, as a script does (`dev up -d & dev wait`): the wait returns once
+/// the server answers, and not before.
+#[test]
+fn wait_returns_once_a_service_started_beside_it_is_ready() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).env("DELAY", "1").mode("http")]);
+  let mut up = test.spawn(&["up", "-d"]);
+  let done = test.args(&["wait", "api", "--timeout", "30s"]).run();
+  done.success();
+  assert!(is_listening(port), "ready said before the server listened");
+  assert!(done.stderr().contains("api ready"), "{}", done.stderr());
+  wait_child(&mut up, Duration::from_secs(20));
+  test.run(&["stop"]).success();
+}
+
+/// A service that crashes for good while the wait runs fails it at once, naming it, with the
+/// end of its output: not after the whole timeout.
+#[test]
+fn a_service_that_ends_for_good_fails_the_wait_with_its_output() {
+  let test = Test::with_config(
+    "services:\n  bad:\n    run: sleep 0.5; echo oops; exit 3\n    health: {exec: 'false'}\n",
+  );
+  let mut up = test.spawn(&["up", "-d"]);
+  let done = test.args(&["wait", "--timeout", "60s"]).status(1).run();
+  let said = done.stderr();
+  assert!(said.contains("1 service not ready (ended): bad"), "{said}");
+  assert!(said.contains("│ oops"), "{said}");
+  wait_child(&mut up, Duration::from_secs(20));
+}
+
+/// Something else answering on a service's port is not that service being ready, and a
+/// service that is not running is not ready: the wait times out naming it.
+#[test]
+fn a_foreign_answer_on_the_port_of_a_service_not_running_is_not_ready() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).mode("http")]);
+  let _foreign = test.foreign(port, "127.0.0.1", "http");
+  let done = test.args(&["wait", "--timeout", "500ms"]).status(1).run();
+  assert!(
+    done
+      .stderr()
+      .contains("1 service not ready (after 500ms): api"),
+    "{}",
+    done.stderr()
+  );
+  assert!(
+    done.stderr().contains("api not ready: not running"),
+    "{}",
+    done.stderr()
+  );
+}
+
+#[test]
+fn waiting_for_an_unknown_service_is_an_error_naming_it() {
+  let test = Test::new().servers(&[server("api", free_port())]);
+  let done = test.args(&["wait", "apii"]).status(2).run();
+  assert!(done.stderr().contains("`apii`"), "{}", done.stderr());
+  assert!(done.stderr().contains("api"), "{}", done.stderr());
+}
