@@ -176,6 +176,16 @@ pub(crate) enum ProjectCommand {
     #[arg(short, long)]
     watch: bool,
   },
+  /// Print the ports and URLs of running services: eval "$(dev env)" in another shell
+  Env {
+    services: Vec<String>,
+    /// shell: `export NAME='value'` lines; dotenv: `NAME=value` lines
+    #[arg(long, value_enum, default_value = "shell")]
+    format: crate::commands::env::Format,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
   /// Wait until services are ready (after `dev up -d`): exit 0, or 1 naming what is not
   Wait {
     services: Vec<String>,

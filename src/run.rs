@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::{
   cli::{Cli, Command, ProjectCommand},
   commands::{
-    completions, doctor, export, health, init, list, logs,
+    completions, doctor, env, export, health, init, list, logs,
     port::{self, PortContext},
     restart, status, stop, ui, wait,
   },
@@ -220,12 +220,10 @@ impl Session {
       } => {
         let start = Start {
           detach: detach || ui,
-          tied: false,
-          force: false,
           overrides: PortOverrides(ports),
           open,
-          quiet: false,
           watch: (watch || no_watch).then_some(watch),
+          ..Start::default()
         };
         up::up(project, &services, &start)?;
         if ui { ui::ui(project) } else { Ok(()) }
@@ -245,6 +243,11 @@ impl Session {
         watch,
       } => health::health(project, &services, json, watch),
       ProjectCommand::Wait { services, timeout } => wait::wait(project, &services, timeout),
+      ProjectCommand::Env {
+        services,
+        format,
+        json,
+      } => env::env(project, &services, format, json),
       ProjectCommand::Logs {
         services,
         lines,
@@ -265,13 +268,7 @@ impl Session {
       ProjectCommand::List { json } => list::list(project, json),
       ProjectCommand::Doctor => doctor::doctor(project),
       ProjectCommand::Export { format, options } => export::export(project, format, &options),
-      ProjectCommand::Names => {
-        let text: String = names(&project.config)
-          .iter()
-          .map(|name| format!("{name}\n"))
-          .collect();
-        crate::ui::output::print_out(&text)
-      }
+      ProjectCommand::Names => print_names(project),
     }
   }
 
@@ -359,9 +356,18 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
   Config::load(&path)
 }
 
+/// `dev __names`: the service, task and derived names, one a line, for shell completion.
+fn print_names(project: &Project) -> Result<()> {
+  let text: String = names(&project.config)
+    .iter()
+    .map(|name| format!("{name}\n"))
+    .collect();
+  crate::ui::output::print_out(&text)
+}
+
 /// Every service named on the command line must exist.
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Force, Health, Logs, Restart, Status, Stop, Up, Wait};
+  use ProjectCommand::{Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
   let names = match command {
     Up { services, .. }
     | Stop { services }
@@ -370,6 +376,7 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Status { services, .. }
     | Health { services, .. }
     | Wait { services, .. }
+    | Env { services, .. }
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };

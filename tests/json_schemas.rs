@@ -156,6 +156,7 @@ tasks:
   assert_matches(&test, &["status", "--json"], "status");
   // Running, stopped (worker) and not-running rows, healthy and not.
   assert_matches(&test, &["health", "--json"], "health");
+  assert_matches(&test, &["env", "--json"], "env");
   assert_matches(
     &test,
     &[

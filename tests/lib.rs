@@ -8,6 +8,7 @@ mod docs;
 mod doctor;
 mod dotenv_compat;
 mod edits;
+mod env_for_shells;
 mod error_texts;
 mod export;
 mod export_safety;

@@ -4,6 +4,7 @@
 mod complete;
 pub(crate) mod completions;
 pub(crate) mod doctor;
+pub(crate) mod env;
 pub(crate) mod export;
 pub(crate) mod health;
 pub(crate) mod init;
