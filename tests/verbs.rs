@@ -144,7 +144,8 @@ fn the_same_stop_request_arriving_twice_at_once_keeps_the_grace() {
   // Apart, so that the kernel does not merge the two into one pending signal.
   std::thread::sleep(Duration::from_millis(10));
   signal(dev.id(), libc::SIGTERM);
-  wait_child(&mut dev, Duration::from_secs(20));
+  // A foreground dev stopped as asked ends 0, as dev servers do (README's exit codes).
+  assert_eq!(wait_child(&mut dev, Duration::from_secs(20)), 0);
   let (_, stderr) = test.spawned_output();
   assert!(!stderr.contains("stopping now"), "{stderr}");
   assert!(

@@ -27,8 +27,9 @@ function binary() {
       'With a Rust toolchain, build it: cargo install devtasks',
     ]);
   }
+  let path;
   try {
-    return require.resolve(`${platformPackage}/bin/${exe}`);
+    path = require.resolve(`${platformPackage}/bin/${exe}`);
   } catch {
     return fail([
       `the dev binary for ${process.platform} ${process.arch} is not installed: it comes in ` +
@@ -36,6 +37,42 @@ function binary() {
       'npm leaves it out with --omit=optional (or --no-optional), and a package-lock.json ' +
         'written on another platform can lack it.',
       `Install it: npm install ${platformPackage}@${pkg.version}`,
+    ]);
+  }
+  checkIntact(path);
+  return path;
+}
+
+// The first bytes of an executable of each platform: ELF, Mach-O (64-bit, either byte order,
+// or universal), PE.
+const MAGIC = {
+  linux: [[0x7f, 0x45, 0x4c, 0x46]],
+  darwin: [[0xcf, 0xfa, 0xed, 0xfe], [0xfe, 0xed, 0xfa, 0xcf], [0xca, 0xfe, 0xba, 0xbe]],
+  win32: [[0x4d, 0x5a]],
+};
+
+// A damaged binary (a truncated download, an HTML error page saved in its place) must not be
+// run: the kernel refuses a file that is not an executable, and execvp then hands it to
+// /bin/sh, which runs it as a script. Its size was written into its package at release.
+function checkIntact(path) {
+  const expected = (require(`${platformPackage}/package.json`).devtasks || {}).size;
+  let size = 0;
+  const head = Buffer.alloc(4);
+  try {
+    size = fs.statSync(path).size;
+    const fd = fs.openSync(path, 'r');
+    fs.readSync(fd, head, 0, 4, 0);
+    fs.closeSync(fd);
+  } catch (error) {
+    fail([`cannot read ${path}: ${error.message}`]);
+  }
+  const magic = (MAGIC[process.platform] || []).some((bytes) => bytes.every((b, i) => head[i] === b));
+  if (!magic || (expected && size !== expected)) {
+    fail([
+      `the dev binary at ${path} is damaged (${size} bytes` +
+        (expected ? `, ${expected} expected` : '') +
+        (magic ? ')' : ', not an executable)') + ': it will not be run.',
+      `Reinstall it: npm install --force ${platformPackage}@${pkg.version}`,
     ]);
   }
 }
