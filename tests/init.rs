@@ -115,7 +115,23 @@ fn init_never_overwrites_without_force_and_keeps_gitignore_entries_single() {
   test.run(&["init", "--force"]).success();
   assert_eq!(
     fs::read_to_string(test.path().join(".gitignore")).unwrap(),
-    "node_modules/\n/.dev\n# dev: state and service logs\nlogs/\n"
+    "node_modules/\n/.dev\n# dev: service logs\nlogs/\n"
+  );
+}
+
+/// The task file is what was asked for: a `.gitignore` that cannot be written (here a
+/// directory of that name) is a warning, not a failed init with the file already written.
+#[test]
+fn a_gitignore_that_cannot_be_written_is_a_warning_not_a_failure() {
+  let test = Test::with_project("express");
+  fs::create_dir(test.path().join(".gitignore")).unwrap();
+  let done = test.run(&["init"]);
+  done.success();
+  assert!(test.path().join("devtasks.yaml").is_file());
+  assert!(
+    done.stderr().contains("cannot add logs/ to .gitignore"),
+    "{}",
+    done.stderr()
   );
 }
 

@@ -62,7 +62,9 @@ pub(crate) use os::{
 };
 #[cfg(unix)]
 pub(crate) use unix::{
-  files::{EIO, file_identity, free_bytes, is_disk_full, path_identity, private_directory},
+  files::{
+    EIO, file_identity, free_bytes, is_disk_full, may_write_in, path_identity, private_directory,
+  },
   signals::{
     exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
     signal_process, start_new_session, start_own_group,

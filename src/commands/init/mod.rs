@@ -164,12 +164,13 @@ fn write(path: &Path, root: &Path, detected: &Detected, report: Reporter) -> Res
     "wrote {}: `dev` starts everything, `dev list` shows it",
     display_path(path)
   ));
-  ignore_state(root, report)
+  ignore_logs(root, report);
+  Ok(())
 }
 
 /// `logs/` in `.gitignore`, once. Not `.dev/`: teams keep their own files there, and dev's
 /// state directory (`.dev/state/`) carries a `.gitignore` of its own.
-fn ignore_state(root: &Path, report: Reporter) -> Result<()> {
+fn ignore_logs(root: &Path, report: Reporter) {
   let path = root.join(".gitignore");
   let existing = fs::read_to_string(&path).unwrap_or_default();
   let has = |entry: &str| {
@@ -182,20 +183,25 @@ fn ignore_state(root: &Path, report: Reporter) -> Result<()> {
     .filter(|entry| !has(entry.trim_end_matches('/')))
     .collect();
   if missing.is_empty() {
-    return Ok(());
+    return;
   }
   let mut text = existing.clone();
   if !text.is_empty() && !text.ends_with('\n') {
     text.push('\n');
   }
-  text.push_str("# dev: state and service logs\n");
+  text.push_str("# dev: service logs\n");
   for entry in &missing {
     text.push_str(entry);
     text.push('\n');
   }
-  fs::write(&path, text).map_err(Error::io("cannot write .gitignore"))?;
-  report.step(&format!("added {} to .gitignore", missing.join(" and ")));
-  Ok(())
+  // The task file is written: a .gitignore that cannot be is worth a word, not a failure.
+  match fs::write(&path, text) {
+    Ok(()) => report.step(&format!("added {} to .gitignore", missing.join(" and "))),
+    Err(error) => report.warning(&format!(
+      "cannot add {} to .gitignore ({error}): add it yourself",
+      missing.join(" and ")
+    )),
+  }
 }
 
 fn detect(root: &Path) -> Detected {

@@ -32,6 +32,15 @@ pub(crate) fn offer(root: &Path, not_found: Error, report: Reporter) -> Result<(
     return Err(not_found);
   }
   to_stderr(&summary(&detected, report));
+  // Asked only where the answer can be carried out.
+  if !crate::sys::may_write_in(root) {
+    report.step(&format!(
+      "{} cannot be written here ({} is read-only to you): nothing to ask",
+      FILE_NAMES[0],
+      report.path(root)
+    ));
+    return Err(not_found);
+  }
   if !prompt::yes(&format!("Create {} with these?", FILE_NAMES[0])) {
     return Err(not_found);
   }

@@ -53,6 +53,16 @@ pub(crate) fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
   file.metadata().ok().map(|meta| (meta.dev(), meta.ino()))
 }
 
+/// This user may create files in `directory` (access(2): permissions, read-only mounts).
+pub(crate) fn may_write_in(directory: &std::path::Path) -> bool {
+  use std::os::unix::ffi::OsStrExt;
+  let Ok(path) = std::ffi::CString::new(directory.as_os_str().as_bytes()) else {
+    return false;
+  };
+  // SAFETY: a valid NUL-terminated path.
+  unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+}
+
 /// Bytes an unprivileged writer may still use on the filesystem holding `path`.
 pub(crate) fn free_bytes(path: &std::path::Path) -> Option<u64> {
   use std::os::unix::ffi::OsStrExt;
