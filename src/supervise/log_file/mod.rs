@@ -192,7 +192,8 @@ impl LogFile {
       self.follow_path()?;
     }
     // The common case, without a byte-by-byte pass: nothing to strip or stamp, and no
-    // rotation due within this chunk.
+    // rotation due within this chunk. (The slow path is always right, so a change that only
+    // sends more chunks down it — `<` as `<=` below — changes cost, not output.)
     let plain = !self.settings.timestamps
       && (!self.settings.strip_colors || (self.escape == Escape::None && !chunk.contains(&0x1b)));
     if plain && self.size + (chunk.len() as u64) < self.settings.max_size {

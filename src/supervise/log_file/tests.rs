@@ -126,3 +126,26 @@ fn a_note_after_the_file_was_deleted_goes_into_a_new_one_that_says_so() {
     "{text}"
   );
 }
+
+/// One chunk of several lines past `max_size`, into an empty file: rotated between its
+/// lines, not appended whole (the fast path's size check once multiplied instead of added).
+#[test]
+fn one_chunk_of_many_lines_into_an_empty_file_is_rotated_between_them() {
+  let (dir, path, mut log) = new_log(4);
+  log.write(b"aa\nbb\ncc\n").unwrap();
+  assert_eq!(fs::read_to_string(&path).unwrap(), "cc\n");
+  assert_eq!(
+    fs::read_to_string(dir.path().join("a.log.1")).unwrap(),
+    "aa\nbb\n"
+  );
+}
+
+/// The rest of an escape sequence split across chunks is stripped even when the second chunk
+/// has no ESC byte of its own (the fast path must not take it while a sequence is open).
+#[test]
+fn the_rest_of_a_split_escape_sequence_is_stripped_without_an_esc_in_its_chunk() {
+  let (_dir, path, mut log) = new_log(1 << 20);
+  log.write(b"\x1b[1;3").unwrap();
+  log.write(b"2mgreen\n").unwrap();
+  assert_eq!(fs::read_to_string(&path).unwrap(), "green\n");
+}
