@@ -149,3 +149,17 @@ fn the_rest_of_a_split_escape_sequence_is_stripped_without_an_esc_in_its_chunk()
   log.write(b"2mgreen\n").unwrap();
   assert_eq!(fs::read_to_string(&path).unwrap(), "green\n");
 }
+
+/// A long line (here 5000 bytes, far below the 1 MiB a line may reach) is not cut by a
+/// rotation, however small `max_size` is: files hold whole lines.
+#[test]
+fn a_long_line_below_the_longest_is_never_cut() {
+  let (dir, path, mut log) = new_log(10);
+  let line = "x".repeat(5000);
+  for piece in line.as_bytes().chunks(700) {
+    log.write(piece).unwrap();
+  }
+  log.write(b"\n").unwrap();
+  assert_eq!(fs::read_to_string(&path).unwrap(), format!("{line}\n"));
+  assert!(!dir.path().join("a.log.1").exists());
+}
