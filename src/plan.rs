@@ -305,10 +305,11 @@ pub(crate) fn resolve_probe(health: &Health, spec: &KeeperSpec, ports: &PortMap)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
   use super::*;
 
-  fn config() -> Config {
+  /// web → api, auth → db, and docs alone: the dependency graph the ordering tests share.
+  pub(crate) fn config() -> Config {
     let yaml = "services:
   web: { run: x, depends_on: [api, auth] }
   api: { run: x, depends_on: [db] }
@@ -323,7 +324,7 @@ mod tests {
     services.iter().map(|s| s.name.clone()).collect()
   }
 
-  fn strings(names: &[&str]) -> Vec<String> {
+  pub(crate) fn strings(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
   }
 

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::{
+  config::{PRIMARY_PORT, shout},
   error::Result,
   plan::{self, PortOverrides},
   project::Project,
   state::{Liveness, ServiceState},
-  supervise::{probe::Check, spec::KeeperSpec},
   ui::output::{print_json, print_out},
 };
 
@@ -79,10 +79,8 @@ fn running(project: &Project, names: &[String]) -> BTreeMap<String, Entry> {
     let Some(Liveness::Running(state)) = project.check(&service.name) else {
       continue;
     };
-    // The URL its probe reaches, with the port it was given (the spec it started with).
-    let url = KeeperSpec::read(&project.state, &service.name)
-      .ok()
-      .and_then(|spec| Check::new(service, &spec, &ports, Some(state.keeper)))
+    // The URL its probe reaches, with the port it was given.
+    let url = super::health::started_check(project, service, &ports, &state)
       .and_then(|check| check.url())
       .or_else(|| plain_url(&state));
     entries.insert(
@@ -93,7 +91,7 @@ fn running(project: &Project, names: &[String]) -> BTreeMap<String, Entry> {
         ports: state
           .ports
           .iter()
-          .filter(|(name, _)| name != "port")
+          .filter(|(name, _)| name != PRIMARY_PORT)
           .map(|(name, port)| (name.clone(), *port))
           .collect(),
         url,
@@ -107,18 +105,10 @@ fn plain_url(state: &ServiceState) -> Option<String> {
   state.port.map(|port| format!("http://127.0.0.1:{port}"))
 }
 
-/// `api-gateway` → `API_GATEWAY`: what a shell accepts in a variable's name.
+/// `api-gateway` → `API_GATEWAY` (as in `DEV_API_GATEWAY_PORT`), and never a leading digit:
+/// what a shell accepts in a variable's name.
 fn variable_prefix(name: &str) -> String {
-  let upper: String = name
-    .chars()
-    .map(|c| {
-      if c.is_ascii_alphanumeric() {
-        c.to_ascii_uppercase()
-      } else {
-        '_'
-      }
-    })
-    .collect();
+  let upper = shout(name);
   if upper.starts_with(|c: char| c.is_ascii_digit()) {
     format!("_{upper}")
   } else {

@@ -87,6 +87,20 @@ pub(crate) fn health(project: &Project, names: &[String], json: bool, watch: boo
   }
 }
 
+/// The probe of a running service as it was started: the spec it was started with (its
+/// environment and ports), even if the task file changed since.
+pub(crate) fn started_check(
+  project: &Project,
+  service: &crate::config::Service,
+  ports: &plan::PortMap,
+  state: &ServiceState,
+) -> Option<Check> {
+  let spec = crate::supervise::spec::KeeperSpec::read(&project.state, &service.name)
+    .ok()
+    .or_else(|| plan::keeper_spec(&project.config, service, ports, None).ok())?;
+  Check::new(service, &spec, ports, Some(state.keeper))
+}
+
 /// Probes every running service at once. One that is not running is unhealthy, whatever
 /// its probe would say: something else may answer on its port, and a `log:` probe would
 /// match the last run's line.
@@ -124,13 +138,7 @@ fn probe_each(
         continue;
       }
     };
-    // The spec it was started with: its environment, even if the task file changed since.
-    let spec = crate::supervise::spec::KeeperSpec::read(&project.state, &service.name)
-      .ok()
-      .or_else(|| plan::keeper_spec(&project.config, service, &ports, None).ok());
-    if let Some(check) =
-      spec.and_then(|spec| Check::new(service, &spec, &ports, Some(state.keeper)))
-    {
+    if let Some(check) = started_check(project, service, &ports, &state) {
       checks.push((rows.len(), check));
     }
     rows.push(None);

@@ -235,21 +235,11 @@ impl Waiting {
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  fn strings(names: &[&str]) -> Vec<String> {
-    names.iter().map(|name| (*name).to_owned()).collect()
-  }
+  use crate::plan::tests::{config, strings};
 
   #[test]
   fn a_dependency_waits_for_every_dependent_even_through_one_not_stopped() {
-    let yaml = "services:
-  web: { run: x, depends_on: [api, auth] }
-  api: { run: x, depends_on: [db] }
-  auth: { run: x, depends_on: [db] }
-  db: { run: x }
-  docs: { run: x }
-";
-    let config = Config::parse("/p/devtasks.yaml".into(), yaml.to_owned()).unwrap();
+    let config = config();
     let all = plan::stop_order(&config, &[]);
     assert_eq!(
       waves(&config, &all),
