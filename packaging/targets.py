@@ -54,6 +54,18 @@ def cargo_package():
         return tomllib.load(file)["package"]
 
 
+# The release target that runs on this machine, by `uname -s` and `uname -m`.
+HOSTS = {("Linux", "x86_64"): "x86_64-unknown-linux-musl", ("Linux", "aarch64"): "aarch64-unknown-linux-musl",
+         ("Linux", "arm64"): "aarch64-unknown-linux-musl",
+         ("Darwin", "x86_64"): "x86_64-apple-darwin", ("Darwin", "arm64"): "aarch64-apple-darwin"}
+
+
+def host_triple():
+    """This machine's release target, or None when no release runs here."""
+    import platform
+    return HOSTS.get((platform.system(), platform.machine()))
+
+
 def target(triple):
     if triple not in TARGETS:
         fail(f"unknown target `{triple}`; known targets: {', '.join(TARGETS)}")
