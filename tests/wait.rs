@@ -63,3 +63,54 @@ fn waiting_for_an_unknown_service_is_an_error_naming_it() {
   assert!(done.stderr().contains("`apii`"), "{}", done.stderr());
   assert!(done.stderr().contains("api"), "{}", done.stderr());
 }
+
+/// A running service that has not bound yet, while something else answers its health URL on
+/// its port: not ready (found by an outside tester: the wait said ready, then the service died
+/// of EADDRINUSE).
+#[test]
+fn a_foreign_answer_while_the_service_runs_but_has_not_bound_is_not_ready() {
+  let port = free_port();
+  let test =
+    Test::new().servers(&[server("api", port)
+      .env("DELAY", "30")
+      .mode("http")
+      .field(&format!(
+        "health: {{ http: 'http://127.0.0.1:{port}/', start_timeout: 60s }}"
+      ))]);
+  let mut up = test.spawn(&["up", "-d"]);
+  wait_until("api started", std::time::Duration::from_secs(10), || {
+    test.log("api").contains("starting at")
+  });
+  let _foreign = test.foreign(port, "127.0.0.1", "http");
+  let done = test
+    .args(&["wait", "api", "--timeout", "1s"])
+    .status(1)
+    .run();
+  assert!(
+    done
+      .stderr()
+      .contains("api not ready: answered by another process"),
+    "{}",
+    done.stderr()
+  );
+  test.run(&["stop"]);
+  wait_child(&mut up, std::time::Duration::from_secs(20));
+}
+
+/// A service that had already ended for good when the wait began fails it after a short
+/// grace, not at the whole timeout.
+#[test]
+fn a_service_that_ended_before_the_wait_fails_it_soon() {
+  let test = Test::with_config(
+    "services:\n  bad:\n    run: echo oops; exit 3\n    health: {exec: 'false'}\n",
+  );
+  test.args(&["up", "-d"]).status(1).run();
+  // Into the next second: the exit was recorded before the wait began.
+  std::thread::sleep(std::time::Duration::from_millis(1100));
+  let done = test.args(&["wait", "--timeout", "20s"]).status(1).run();
+  assert!(
+    done.stderr().contains("1 service not ready (ended): bad"),
+    "{}",
+    done.stderr()
+  );
+}

@@ -161,16 +161,23 @@ fn probe_each(
           latency: Duration::ZERO,
           output: Vec::new(),
         });
+        // An answer on the service's port from a process that is not the service's (it died
+        // of EADDRINUSE, or has not bound yet) is not the service healthy.
+        let foreign = outcome.ok && !check.answered_by_the_service();
         let row = Row {
           service: check.service.clone(),
           probe: check.probe.kind(),
           target: check.target(),
-          healthy: outcome.ok,
+          healthy: outcome.ok && !foreign,
           failures: 0,
           retries: check.health.retries,
           status: outcome.status,
           latency_ms: (outcome.latency.as_secs_f64() * 1e6).round() / 1e3,
-          detail: outcome.detail,
+          detail: if foreign {
+            "answered by another process, not the service".into()
+          } else {
+            outcome.detail
+          },
           output: outcome.output,
         };
         (index, row)

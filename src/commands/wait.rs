@@ -20,6 +20,8 @@ use crate::{
 
 /// How often the probes run while waiting: each is one connect or GET, run all at once.
 const LOOK_EVERY: Duration = Duration::from_millis(100);
+/// How long a service that had already ended when the wait began is waited for.
+const RESTART_GRACE: Duration = Duration::from_secs(2);
 /// Lines of each log shown for a service that is not ready.
 const TAIL: usize = 10;
 
@@ -40,11 +42,11 @@ pub(crate) fn wait(project: &Project, names: &[String], timeout: Duration) -> Re
         .success(&format!("{what} ready ({})", elapsed(started.elapsed())));
       return Ok(());
     }
-    // A run that ended for good since the wait began will not become ready: say so now. (One
-    // that ended before may be started again by a `dev up` running beside this wait.)
+    // A run that ended for good will not become ready: say so now. One that ended before the
+    // wait began is given a moment, for a `dev up` started beside the wait to start it again.
     if waiting
       .iter()
-      .any(|row| ended_since(project, &row.service, begun))
+      .any(|row| ended_for_good(project, &row.service, begun, started.elapsed()))
     {
       return Err(not_ready(project, &waiting, "ended"));
     }
@@ -60,9 +62,11 @@ pub(crate) fn wait(project: &Project, names: &[String], timeout: Duration) -> Re
   }
 }
 
-/// The service's keeper ended it and is gone (no restart is coming), since `begun` (seconds).
-fn ended_since(project: &Project, service: &str, begun: u64) -> bool {
-  matches!(project.check(service), Some(Liveness::Exited(_, exit)) if exit.at >= begun)
+/// The service's keeper ended it and is gone (no restart is coming): since the wait began
+/// (`begun`, seconds), or before it and still so after `waited` reached `RESTART_GRACE`.
+fn ended_for_good(project: &Project, service: &str, begun: u64, waited: Duration) -> bool {
+  matches!(project.check(service), Some(Liveness::Exited(_, exit))
+    if exit.at >= begun || waited >= RESTART_GRACE)
 }
 
 /// Each service that is not ready, why (the probe's last answer), and its output's end.
