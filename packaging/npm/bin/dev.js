@@ -43,35 +43,27 @@ function binary() {
   return path;
 }
 
-// The first bytes of an executable of each platform: ELF, Mach-O (64-bit, either byte order,
-// or universal), PE.
-const MAGIC = {
-  linux: [[0x7f, 0x45, 0x4c, 0x46]],
-  darwin: [[0xcf, 0xfa, 0xed, 0xfe], [0xfe, 0xed, 0xfa, 0xcf], [0xca, 0xfe, 0xba, 0xbe]],
-  win32: [[0x4d, 0x5a]],
-};
-
-// A damaged binary (a truncated download, an HTML error page saved in its place) must not be
-// run: the kernel refuses a file that is not an executable, and execvp then hands it to
-// /bin/sh, which runs it as a script. Its size was written into its package at release.
+// A damaged or replaced binary (a truncated download, an error page saved in its place) must
+// not be run: the kernel refuses a file that is not an executable, and execvp then hands it
+// to /bin/sh, which runs it as a script. Its size and SHA-256 were written into its package
+// at release; hashing 5 MB costs a few milliseconds beside node's own start.
 function checkIntact(path) {
-  const expected = (require(`${platformPackage}/package.json`).devtasks || {}).size;
+  const { size: expectedSize, sha256: expected } = require(`${platformPackage}/package.json`).devtasks || {};
   let size = 0;
-  const head = Buffer.alloc(4);
+  let actual = '';
   try {
     size = fs.statSync(path).size;
-    const fd = fs.openSync(path, 'r');
-    fs.readSync(fd, head, 0, 4, 0);
-    fs.closeSync(fd);
+    if (size === expectedSize) {
+      actual = require('crypto').createHash('sha256').update(fs.readFileSync(path)).digest('hex');
+    }
   } catch (error) {
     fail([`cannot read ${path}: ${error.message}`]);
   }
-  const magic = (MAGIC[process.platform] || []).some((bytes) => bytes.every((b, i) => head[i] === b));
-  if (!magic || (expected && size !== expected)) {
+  if (!expected || actual !== expected) {
     fail([
-      `the dev binary at ${path} is damaged (${size} bytes` +
-        (expected ? `, ${expected} expected` : '') +
-        (magic ? ')' : ', not an executable)') + ': it will not be run.',
+      `the dev binary at ${path} is damaged or replaced (${size} bytes` +
+        (expectedSize ? `, ${expectedSize} expected` : '') +
+        ', not the release\'s): it will not be run.',
       `Reinstall it: npm install --force ${platformPackage}@${pkg.version}`,
     ]);
   }
