@@ -49,3 +49,18 @@ fn with_nothing_running_env_prints_nothing_and_says_so() {
     done.stderr()
   );
 }
+
+/// Two names that become the same variable (`a-b`, `a.b`) are said, not silently merged.
+#[test]
+fn names_that_become_the_same_variable_are_warned_about() {
+  let test = Test::with_config("services:\n  a-b:\n    run: sleep 60\n  a.b:\n    run: sleep 60\n");
+  test.run(&["up", "-d"]).success();
+  let done = test.run(&["env"]);
+  done.success();
+  assert!(
+    done.stderr().contains("`a-b` and `a.b` both give A_B_*"),
+    "{}",
+    done.stderr()
+  );
+  test.run(&["stop"]).success();
+}

@@ -38,8 +38,15 @@ pub(crate) fn env(project: &Project, names: &[String], format: Format, json: boo
     return print_json(&entries);
   }
   let mut text = String::new();
+  let mut named: BTreeMap<String, &str> = BTreeMap::new();
   for (service, entry) in &entries {
     let prefix = variable_prefix(service);
+    // `a-b` and `a.b` are both `A_B`: the shell would keep the last, silently.
+    if let Some(first) = named.insert(prefix.clone(), service) {
+      project.report.warning(&format!(
+        "`{first}` and `{service}` both give {prefix}_*: the later wins in a shell (`--json` keeps both)"
+      ));
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     if let Some(port) = entry.port {
       pairs.push((format!("{prefix}_PORT"), port.to_string()));
