@@ -326,3 +326,29 @@ fn small_things_say_what_they_mean() {
   let checked = test.run(&["port", "check", "1-3", "5"]);
   assert_eq!(checked.stdout().lines().count(), 4, "{}", checked.stdout());
 }
+
+/// A stop's grace can be long (a server finishing its requests): while it runs, `dev status`
+/// says the service is being stopped, as the dashboard does, not a plain "running".
+#[test]
+fn status_says_stopping_while_a_stop_waits_out_the_grace() {
+  let test = Test::with_config(
+    "services:\n  api:\n    run: trap '' TERM; echo up; while true; do sleep 0.1; done\n    stop: { grace: 3s }\n",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("api runs", Duration::from_secs(10), || {
+    test.status_json()[0]["state"] == "running"
+  });
+  assert_eq!(test.status_json()[0]["transition"], serde_json::Value::Null);
+
+  let mut stop = test.spawn(&["stop", "api"]);
+  wait_until("status says stopping", Duration::from_secs(10), || {
+    let row = &test.status_json()[0];
+    row["state"] == "running" && row["transition"] == "stopping"
+  });
+  let table = test.run(&["status"]);
+  assert!(table.stdout().contains("stopping"), "{}", table.stdout());
+
+  let ended = stop.wait().expect("dev stop ends");
+  assert!(ended.success(), "dev stop failed: {ended:?}");
+  assert_eq!(test.status_json()[0]["state"], "stopped");
+}

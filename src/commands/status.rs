@@ -9,7 +9,7 @@ use crate::{
   error::Result,
   ports::ledger::Ledger,
   project::Project,
-  state::{ExitRecord, Liveness, ServiceState, unix_now},
+  state::{ExitRecord, Liveness, ServiceState, Transition, unix_now},
   ui::{
     color::Color,
     format::{count, elapsed, port_list, status_text},
@@ -40,6 +40,9 @@ struct Row {
   mode: Option<&'static str>,
   /// While a restart back-off runs: when the next run starts, and which restart it is.
   next_restart: Option<NextRestart>,
+  /// While its keeper ends the running service for a stop or a restart (a grace can be
+  /// long): `stopping` or `restarting`; the service still runs.
+  transition: Option<Transition>,
   /// How long ago an exited service ended (the table's "… 3s ago").
   #[serde(skip)]
   ended_ago: Option<Duration>,
@@ -113,6 +116,7 @@ impl Row {
       exit_signal: None,
       mode: None,
       next_restart: None,
+      transition: None,
       ended_ago: None,
       // Without a readable task file nothing is known to be missing from it.
       in_config: project.config.service(name).is_some() || !project.task_file_read,
@@ -138,6 +142,7 @@ impl Row {
       Some(Liveness::Running(state)) if state.main_has_ended() => row.ending(&state),
       Some(Liveness::Running(state)) => {
         row.state = "running";
+        row.transition = state.transition;
         row.pid = state.process.map(|p| p.pid);
         row.port = state.port;
         row.ports = state
@@ -222,7 +227,11 @@ impl Row {
   /// "running", "stopped", or how and how long ago it exited.
   fn state_cell(&self, color: Color) -> String {
     match self.state {
-      "running" => color.good("running").to_string(),
+      "running" => match self.transition {
+        Some(Transition::Stopping) => color.dim("running, stopping…").to_string(),
+        Some(Transition::Restarting) => color.dim("running, restarting…").to_string(),
+        None => color.good("running").to_string(),
+      },
       "exited" => {
         let status = ExitRecord {
           code: self.exit_code,
