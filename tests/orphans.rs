@@ -8,6 +8,7 @@ use crate::harness::*;
 under_both_containments!(
   stop_kills_a_service_that_ignores_sigterm_after_the_grace,
   stop_ends_a_three_level_tree_whose_grandchild_called_setsid,
+  a_child_that_left_the_group_is_asked_to_stop_before_it_is_killed,
   stop_ends_an_orphaned_daemon_wherever_it_was_reparented,
   kill_9_of_foreground_dev_leaves_no_orphans,
   next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed,
@@ -45,6 +46,26 @@ fn stop_ends_a_three_level_tree_whose_grandchild_called_setsid(how: Containment)
     assert!(!is_alive(*pid), "pid {pid} survived");
   }
   assert!(is_bindable(port));
+}
+
+/// A child in a session of its own is outside the group the stop signal goes to: it gets
+/// that signal by itself, so its own clean-up runs within the grace instead of a SIGKILL.
+fn a_child_that_left_the_group_is_asked_to_stop_before_it_is_killed(how: Containment) {
+  let test = Test::new().contained(how).config(
+    "services:\n  worker:\n    run: setsid sh -c 'trap \"echo cleaned up > cleanup.txt; exit 0\" TERM; echo child ready; while :; do sleep 0.05; done' & wait\n    stop: { grace: 5s }\n",
+  );
+  test.run(&["up", "-d"]).success();
+  wait_until("the child runs", Duration::from_secs(10), || {
+    test.log("worker").contains("child ready")
+  });
+  test.run(&["stop"]).success();
+  let cleanup = fs::read_to_string(test.path().join("cleanup.txt")).unwrap_or_default();
+  assert_eq!(
+    cleanup.trim(),
+    "cleaned up",
+    "the setsid child got no SIGTERM"
+  );
+  assert!(test.processes().is_empty(), "left: {:?}", test.processes());
 }
 
 /// A double-forked daemon: with a subreaper it is re-parented to its keeper; without one
