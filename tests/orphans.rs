@@ -9,6 +9,7 @@ under_both_containments!(
   stop_kills_a_service_that_ignores_sigterm_after_the_grace,
   stop_ends_a_three_level_tree_whose_grandchild_called_setsid,
   a_child_that_left_the_group_is_asked_to_stop_before_it_is_killed,
+  every_process_gets_the_stop_signal_exactly_once,
   stop_ends_an_orphaned_daemon_wherever_it_was_reparented,
   kill_9_of_foreground_dev_leaves_no_orphans,
   next_dev_command_ends_survivors_when_dev_and_keeper_were_both_killed,
@@ -66,6 +67,35 @@ fn a_child_that_left_the_group_is_asked_to_stop_before_it_is_killed(how: Contain
     "the setsid child got no SIGTERM"
   );
   assert!(test.processes().is_empty(), "left: {:?}", test.processes());
+}
+
+/// A second SIGTERM cuts a graceful shutdown short (Python's KeyboardInterrupt clean-up, tools
+/// that read a second Ctrl+C as "force quit"): the group's signal is not repeated to each of
+/// its members.
+fn every_process_gets_the_stop_signal_exactly_once(how: Containment) {
+  let counter = "import os, signal, sys, time\n\
+    name = sys.argv[1]\n\
+    def on_term(*_):\n    open(name, 'a').write('TERM\\n')\n\
+    signal.signal(signal.SIGTERM, on_term)\n\
+    print(name, 'ready', flush=True)\n\
+    end = None\n\
+    while True:\n    time.sleep(0.05)\n    \
+    if os.path.exists(name) and end is None: end = time.time() + 0.5\n    \
+    if end and time.time() > end: sys.exit(0)\n";
+  let test = Test::new().contained(how).config(
+    "services:\n  pair:\n    run: python3 counter.py child.terms & exec python3 counter.py main.terms\n    stop: { grace: 5s }\n",
+  );
+  test.write("counter.py", counter);
+  test.run(&["up", "-d"]).success();
+  wait_until("both run", Duration::from_secs(10), || {
+    let log = test.log("pair");
+    log.contains("child.terms ready") && log.contains("main.terms ready")
+  });
+  test.run(&["stop"]).success();
+  for name in ["main.terms", "child.terms"] {
+    let terms = fs::read_to_string(test.path().join(name)).unwrap_or_default();
+    assert_eq!(terms, "TERM\n", "{name} got {:?}", terms.lines().count());
+  }
 }
 
 /// A double-forked daemon: with a subreaper it is re-parented to its keeper; without one

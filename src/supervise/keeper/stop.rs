@@ -115,6 +115,10 @@ impl Keeper {
   /// first when a service ends by itself) the kernel may give that number to an unrelated
   /// process that starts a group of its own; pid_max is 32768 on many machines, so a busy
   /// one wraps in seconds. A live member of ours keeps the number from being reused.
+  ///
+  /// Without the group signal `end_tree` would still reach every member one by one (why a
+  /// mutation run that drops it survives): the group's is for one instant for all, so a
+  /// pipeline's stages each get their own signal rather than some a broken pipe first.
   fn signal_group(&self, signal: Signal) -> Vec<Pid> {
     let group = self.process.pid;
     let members: Vec<Pid> = self
