@@ -36,6 +36,15 @@ Examples:
   dev --dry-run deploy      print what the task would run, resolved
   dev stop                  stop everything";
 
+const MCP_EXAMPLES: &str = "\
+Examples:
+  claude mcp add dev -- dev mcp                 register with Claude Code (in the project)
+  claude mcp add dev-ro -- dev mcp --read-only  an agent that may only look
+  dev -f ~/app/devtasks.yaml mcp                serve another project's services
+
+Tools: list_services, read_logs, probe_health, start_service, stop_service, restart_service,
+force_service, run_task, port_who, free_port, await_change (did my change work?).";
+
 #[derive(Debug, Parser)]
 #[command(name = "dev", version = VERSION, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
 pub(crate) struct Cli {
@@ -91,6 +100,14 @@ pub(crate) enum Command {
     /// ~/.local/share/man/man1) instead of printing dev.1
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+  },
+  /// Serve the Model Context Protocol on stdin/stdout for coding agents: `claude mcp add dev -- dev mcp`
+  #[command(after_help = MCP_EXAMPLES)]
+  Mcp {
+    /// Offer only the tools that look (services, logs, health, ports, await_change):
+    /// nothing is started, stopped, run or freed
+    #[arg(long)]
+    read_only: bool,
   },
   /// Who holds a port, free it safely, find free ones
   Port {

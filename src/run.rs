@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::{
   cli::{Cli, Command, ProjectCommand},
   commands::{
-    completions, doctor, env, export, health, init, list, logs,
+    completions, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
     restart, status, stop, ui, wait,
   },
@@ -107,6 +107,7 @@ impl Session {
           std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
         init::init(&root, force, self.report).map(ok)
       }
+      Some(Command::Mcp { read_only }) => self.mcp(read_only).map(ok),
       Some(Command::Port { command }) => {
         let context = PortContext {
           project: self.project_if_any(),
@@ -116,6 +117,20 @@ impl Session {
         port::run(&context, command)
       }
     }
+  }
+
+  /// `dev mcp`: the project is loaded afresh for each call that needs it (the task file
+  /// may change while an agent works), and may be missing when the server starts.
+  fn mcp(&self, read_only: bool) -> Result<()> {
+    let (file, report, color) = (self.file.clone(), self.report, self.color);
+    let load =
+      move || load(file.as_ref(), report).map(|config| Project::new(config, color, report));
+    mcp::mcp(mcp::Context {
+      file: self.file.clone(),
+      read_only,
+      load: Box::new(load),
+      children: mcp::Running::default(),
+    })
   }
 
   /// `dev` / `dev up` with no task file here or above: on a terminal, offers to write the
@@ -326,28 +341,7 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
         Ok(path) => path,
         // No task file, but a Procfile: run it the way foreman would.
         Err(error @ Error::ConfigNotFound { .. }) => {
-          let Ok(procfile) = std::fs::read_to_string(cwd.join("Procfile")) else {
-            return Err(error);
-          };
-          report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
-          let ignored = init::procfile_ignored_lines(&procfile);
-          for (line, text) in &ignored {
-            report.warning(&format!(
-              "Procfile:{line}: `{text}` is not a `name: command` line: skipped, as foreman does"
-            ));
-          }
-          if init::procfile_entries(&procfile).is_empty() {
-            return Err(Error::Config {
-              message: "the Procfile has no `name: command` line: nothing to run".into(),
-              location: None,
-              hint: Some(
-                "a Procfile line is `name: command`, e.g. `web: python3 -m http.server $PORT`"
-                  .into(),
-              ),
-            });
-          }
-          let text = init::procfile_config(&procfile, cwd.join(".env").exists());
-          return Config::from_procfile(cwd.join("Procfile"), &procfile, text);
+          return init::run_procfile(&cwd, error, report);
         }
         Err(error) => return Err(error),
       }

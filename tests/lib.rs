@@ -22,6 +22,7 @@ mod json_schemas;
 mod lifecycle;
 mod logs;
 mod machine;
+mod mcp;
 mod names;
 mod orphans;
 mod pipes;

@@ -10,6 +10,7 @@ pub(crate) mod health;
 pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
+pub(crate) mod mcp;
 pub(crate) mod port;
 pub(crate) mod restart;
 pub(crate) mod status;
