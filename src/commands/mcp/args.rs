@@ -50,6 +50,22 @@ impl<'a> Args<'a> {
     }
   }
 
+  /// A service's or task's name: never one that `dev` would take for an option.
+  pub(super) fn name(&self, name: &str) -> Result<String, Bad> {
+    let value = self.string(name)?;
+    refuse_option(name, &value)?;
+    Ok(value)
+  }
+
+  /// Names of services; a single string is a list of one.
+  pub(super) fn names(&self, name: &str) -> Result<Vec<String>, Bad> {
+    let values = self.strings(name)?;
+    for value in &values {
+      refuse_option(name, value)?;
+    }
+    Ok(values)
+  }
+
   /// A list of strings; a single string is a list of one.
   pub(super) fn strings(&self, name: &str) -> Result<Vec<String>, Bad> {
     match self.map.get(name) {
@@ -118,4 +134,14 @@ impl<'a> Args<'a> {
       )),
     }
   }
+}
+
+/// `--help` as a service would print the help and succeed: no name starts with `-`.
+fn refuse_option(name: &str, value: &str) -> Result<(), Bad> {
+  if value.starts_with('-') {
+    return Err(format!(
+      "`{name}`: `{value}` is not a service or task name (names do not start with `-`)"
+    ));
+  }
+  Ok(())
 }

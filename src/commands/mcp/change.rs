@@ -63,7 +63,7 @@ impl Ask {
       &["service", "restart", "since_seconds", "timeout_seconds"],
     )?;
     Ok(Self {
-      service: args.string("service")?,
+      service: args.name("service")?,
       restart: args.boolean("restart")?,
       since: args
         .duration("since_seconds")?

@@ -59,16 +59,16 @@ fn refused(tool: &Tool) -> Value {
 fn run(context: &Context, tool: &Tool, arguments: &Value) -> Result<Value, Bad> {
   match tool.name {
     "list_services" => {
-      let services = Args::new(arguments, &["services"])?.strings("services")?;
+      let services = Args::new(arguments, &["services"])?.names("services")?;
       Ok(list_services(context, &services))
     }
     "read_logs" => read_logs(context, arguments),
     "probe_health" => {
-      let services = Args::new(arguments, &["services"])?.strings("services")?;
+      let services = Args::new(arguments, &["services"])?.names("services")?;
       Ok(probe_health(context, &services))
     }
     "start_service" | "stop_service" | "restart_service" | "force_service" => {
-      let service = Args::new(arguments, &["service"])?.string("service")?;
+      let service = Args::new(arguments, &["service"])?.name("service")?;
       let verb = match tool.name {
         "start_service" => vec!["up", "-d"],
         "stop_service" => vec!["stop"],
@@ -132,14 +132,15 @@ fn list_services(context: &Context, services: &[String]) -> Value {
 fn read_logs(context: &Context, arguments: &Value) -> Result<Value, Bad> {
   let args = Args::new(arguments, &["services", "lines", "since", "grep"])?;
   let mut words = vec!["logs".to_owned()];
-  words.extend(args.strings("services")?);
+  words.extend(args.names("services")?);
   let lines = args.integer("lines", Some(100), 1..=10_000)?.unwrap_or(100);
   words.extend(["-n".into(), lines.to_string()]);
   if let Some(since) = args.duration("since")? {
-    words.extend(["--since".into(), format!("{}ms", since.as_millis())]);
+    words.push(format!("--since={}ms", since.as_millis()));
   }
   if let Some(grep) = args.optional_string("grep")? {
-    words.extend(["--grep".into(), grep]);
+    // `--grep=…`: a pattern that starts with `-` is still the pattern.
+    words.push(format!("--grep={grep}"));
   }
   let ran = child::dev(context, &words, LOOK_TIMEOUT);
   if !ran.ok() {
@@ -173,7 +174,7 @@ fn probe_health(context: &Context, services: &[String]) -> Value {
 
 fn run_task(context: &Context, arguments: &Value) -> Result<Value, Bad> {
   let args = Args::new(arguments, &["task", "args", "timeout_seconds"])?;
-  let mut words = vec!["run".to_owned(), args.string("task")?];
+  let mut words = vec!["run".to_owned(), args.name("task")?];
   words.extend(args.strings("args")?);
   let timeout = args
     .integer("timeout_seconds", Some(600), 1..=3600)?
@@ -196,7 +197,7 @@ fn port_who(context: &Context, arguments: &Value) -> Result<Value, Bad> {
       .iter()
       .map(|item| match item {
         Value::Number(n) => Ok(n.to_string()),
-        Value::String(text) => Ok(text.clone()),
+        Value::String(text) if !text.starts_with('-') => Ok(text.clone()),
         other => Err(format!(
           "`ports` must list numbers or ranges like \"8000-8010\", not {other}"
         )),
