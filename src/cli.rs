@@ -29,6 +29,7 @@ Examples:
   dev health                probe every service: table of results and latencies
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
+  dev port backend          the port backend was given (fallback included), for scripts
   dev test                  run the task `test` (after its deps)
   dev run init              run the task `init` (`dev init` is the built-in); `dev up ui`
                             starts a service named `ui`
@@ -252,6 +253,17 @@ pub(crate) enum ProjectCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PortCommand {
+  /// The port a running service was given, from its state, never the configured one (a
+  /// fallback may have moved it): `dev port backend`, `dev port backend ws`
+  Of {
+    /// The service; `dev port of who` reaches one named like a `dev port` command
+    service: String,
+    /// One of its named ports (`ports:`); the primary when absent
+    name: Option<String>,
+  },
+  /// `dev port <service> [name]`: `dev port of`, for a service not named like a command
+  #[command(external_subcommand)]
+  Service(Vec<OsString>),
   /// Every process listening on the ports (IPv4 and IPv6), and TIME_WAIT leftovers
   Who {
     /// Ports or ranges: `8000 8001` or `8000-8010`

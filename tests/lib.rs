@@ -27,6 +27,7 @@ mod names;
 mod orphans;
 mod pipes;
 mod port_free;
+mod port_of;
 mod ports;
 mod probe_truth;
 mod readiness;

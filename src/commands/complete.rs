@@ -237,11 +237,18 @@ fn first_words(root: &Command, names: &Names, typed: &str) -> Vec<Candidate> {
 /// services it takes (each once).
 fn arguments(command: &Command, names: &Names, taken: &[String]) -> Vec<Candidate> {
   if command.has_subcommands() {
-    return if taken.is_empty() {
-      subcommands(command)
-    } else {
-      Vec::new()
-    };
+    if !taken.is_empty() {
+      return Vec::new();
+    }
+    let mut offered = subcommands(command);
+    // `dev port <service>`: the port it was given.
+    if command.get_name() == "port" {
+      offered.extend(names.services.iter().map(|(name, help)| Candidate {
+        word: name.clone(),
+        help: help.clone(),
+      }));
+    }
+    return offered;
   }
   let Some(positional) = command.get_arguments().find(|arg| arg.is_positional()) else {
     return Vec::new();
@@ -258,6 +265,7 @@ fn arguments(command: &Command, names: &Names, taken: &[String]) -> Vec<Candidat
   };
   match positional.get_id().as_str() {
     "services" => from_names(&names.services),
+    "service" if taken.is_empty() => from_names(&names.services),
     // `dev run <task> [words]`: the task, then its own words (the shell's files).
     "words" if command.get_name() == "run" && taken.is_empty() => from_names(&names.tasks),
     "words" => Vec::new(),
@@ -332,6 +340,8 @@ mod tests {
     colors.sort();
     assert_eq!(colors, ["always", "auto"]);
     assert!(offered("dev port ", &project()).contains(&"free".to_string()));
+    assert!(offered("dev port ", &project()).contains(&"web".to_string()));
+    assert_eq!(offered("dev port of w", &project()), ["web"]);
     assert!(offered("dev completions ", &project()).contains(&"fish".to_string()));
     assert!(offered("dev -f other.yaml st", &project()).contains(&"status".to_string()));
   }
