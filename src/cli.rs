@@ -231,6 +231,12 @@ pub(crate) enum ProjectCommand {
     #[arg(long)]
     no_prefix: bool,
   },
+  /// Each service as it would start now (or runs): ports, command, environment, probes,
+  /// defaults filled in
+  #[command(
+    after_help = "Examples:\n  dev config                 every service, resolved\n  dev config backend --explain   where each value came from (file, default, env file, state)\n  dev config --json          the same for scripts"
+  )]
+  Config(crate::commands::config::Options),
   /// List services and tasks with their descriptions
   List {
     /// Print JSON for scripts

@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::{
   cli::{Cli, Command, ProjectCommand},
   commands::{
-    completions, doctor, env, export, health, init, list, logs, mcp,
+    completions, config, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
     restart, status, stop, ui, wait,
   },
@@ -281,6 +281,7 @@ impl Session {
         logs::logs(project, &services, &query)
       }
       ProjectCommand::List { json } => list::list(project, json),
+      ProjectCommand::Config(options) => config::config(project, &options),
       ProjectCommand::Doctor => doctor::doctor(project),
       ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => print_names(project),
@@ -361,7 +362,7 @@ fn print_names(project: &Project) -> Result<()> {
 
 /// Every service named on the command line must exist.
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
+  use ProjectCommand::{Config, Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
   let names = match command {
     Up { services, .. }
     | Stop { services }
@@ -371,6 +372,7 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Health { services, .. }
     | Wait { services, .. }
     | Env { services, .. }
+    | Config(config::Options { services, .. })
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };

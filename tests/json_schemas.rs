@@ -157,6 +157,7 @@ tasks:
   // Running, stopped (worker) and not-running rows, healthy and not.
   assert_matches(&test, &["health", "--json"], "health");
   assert_matches(&test, &["env", "--json"], "env");
+  assert_matches(&test, &["config", "--json"], "config");
   assert_matches(
     &test,
     &[

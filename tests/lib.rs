@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_input;
 mod completion;
+mod config_resolved;
 mod docs;
 mod doctor;
 mod dotenv_compat;

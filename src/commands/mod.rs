@@ -3,6 +3,7 @@
 
 mod complete;
 pub(crate) mod completions;
+pub(crate) mod config;
 pub(crate) mod doctor;
 pub(crate) mod env;
 pub(crate) mod export;
