@@ -237,6 +237,13 @@ pub(crate) enum ProjectCommand {
     after_help = "Examples:\n  dev config                 every service, resolved\n  dev config backend --explain   where each value came from (file, default, env file, state)\n  dev config --json          the same for scripts"
   )]
   Config(crate::commands::config::Options),
+  /// Each running service's process tree: pid, CPU %, memory, listening ports, command
+  Ps {
+    services: Vec<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
   /// List services and tasks with their descriptions
   List {
     /// Print JSON for scripts

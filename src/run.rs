@@ -9,7 +9,7 @@ use crate::{
   commands::{
     completions, config, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
-    restart, status, stop, ui, wait,
+    ps, restart, status, stop, ui, wait,
   },
   config::Config,
   error::{Error, Result},
@@ -282,6 +282,7 @@ impl Session {
       }
       ProjectCommand::List { json } => list::list(project, json),
       ProjectCommand::Config(options) => config::config(project, &options),
+      ProjectCommand::Ps { services, json } => ps::ps(project, &services, json),
       ProjectCommand::Doctor => doctor::doctor(project),
       ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => print_names(project),
@@ -362,7 +363,7 @@ fn print_names(project: &Project) -> Result<()> {
 
 /// Every service named on the command line must exist.
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Config, Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
+  use ProjectCommand::{Config, Env, Force, Health, Logs, Ps, Restart, Status, Stop, Up, Wait};
   let names = match command {
     Up { services, .. }
     | Stop { services }
@@ -373,6 +374,7 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Wait { services, .. }
     | Env { services, .. }
     | Config(config::Options { services, .. })
+    | Ps { services, .. }
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };

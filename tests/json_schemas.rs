@@ -158,6 +158,7 @@ tasks:
   assert_matches(&test, &["health", "--json"], "health");
   assert_matches(&test, &["env", "--json"], "env");
   assert_matches(&test, &["config", "--json"], "config");
+  assert_matches(&test, &["ps", "--json"], "ps");
   assert_matches(
     &test,
     &[
