@@ -137,28 +137,7 @@ pub(crate) enum Command {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProjectCommand {
   /// Start services (all by default) in dependency order
-  Up {
-    /// Services to start; their dependencies start too
-    services: Vec<String>,
-    /// Start in the background and return once started
-    #[arg(short, long)]
-    detach: bool,
-    /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
-    #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
-    ports: Vec<PortOverride>,
-    /// Open each service's URL in the browser once it is ready (never in CI or without a display)
-    #[arg(long)]
-    open: bool,
-    /// Restart services when their files change: `watch:` paths, else their whole `cwd`
-    #[arg(long, overrides_with = "no_watch")]
-    watch: bool,
-    /// Do not restart on change, whatever `watch:` says
-    #[arg(long)]
-    no_watch: bool,
-    /// Start in the background, then open the dashboard (quitting it leaves them running)
-    #[arg(long, conflicts_with = "detach")]
-    ui: bool,
-  },
+  Up(UpOptions),
   /// A dashboard of the running services: states, health, CPU, logs; keys to restart/stop
   Ui,
   /// Stop services (all by default), with their whole process trees
@@ -262,6 +241,35 @@ pub(crate) enum ProjectCommand {
   /// Internal: service, task and derived names, for shell completion
   #[command(name = "__names", hide = true)]
   Names,
+}
+
+/// `dev up`'s arguments.
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct UpOptions {
+  /// Services to start; their dependencies start too
+  pub(crate) services: Vec<String>,
+  /// Start the services of this profile (`profiles:`) and what they depend on; repeat it
+  /// for several. Without it, services with `profiles:` start only by name
+  #[arg(long = "profile", value_name = "PROFILE")]
+  pub(crate) profiles: Vec<String>,
+  /// Start in the background and return once started
+  #[arg(short, long)]
+  pub(crate) detach: bool,
+  /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
+  #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
+  pub(crate) ports: Vec<PortOverride>,
+  /// Open each service's URL in the browser once it is ready (never in CI or without a display)
+  #[arg(long)]
+  pub(crate) open: bool,
+  /// Restart services when their files change: `watch:` paths, else their whole `cwd`
+  #[arg(long, overrides_with = "no_watch")]
+  pub(crate) watch: bool,
+  /// Do not restart on change, whatever `watch:` says
+  #[arg(long)]
+  pub(crate) no_watch: bool,
+  /// Start in the background, then open the dashboard (quitting it leaves them running)
+  #[arg(long, conflicts_with = "detach")]
+  pub(crate) ui: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@ use std::{cell::OnceCell, ffi::OsString, path::PathBuf};
 use clap::Parser;
 
 use crate::{
-  cli::{Cli, Command, ProjectCommand},
+  cli::{Cli, Command, ProjectCommand, UpOptions},
   commands::{
     completions, config, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
@@ -73,7 +73,7 @@ impl Session {
   fn dispatch(&self, command: Option<Command>) -> Result<i32> {
     let starts = matches!(
       command,
-      None | Some(Command::Project(ProjectCommand::Up { .. }))
+      None | Some(Command::Project(ProjectCommand::Up(_)))
     );
     if starts && self.offered_init()? {
       return Ok(0);
@@ -86,15 +86,7 @@ impl Session {
       None => match &self.project()?.config.default {
         Some(name) => self.named(&[name.into()]),
         None => self
-          .in_project(ProjectCommand::Up {
-            services: Vec::new(),
-            detach: false,
-            ports: Vec::new(),
-            open: false,
-            watch: false,
-            no_watch: false,
-            ui: false,
-          })
+          .in_project(ProjectCommand::Up(UpOptions::default()))
           .map(ok),
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
@@ -224,24 +216,19 @@ impl Session {
     }
     check_services(project, &command)?;
     match command {
-      ProjectCommand::Up {
-        services,
-        detach,
-        ports,
-        open,
-        watch,
-        no_watch,
-        ui,
-      } => {
+      ProjectCommand::Up(options) => {
         let start = Start {
-          detach: detach || ui,
-          overrides: PortOverrides(ports),
-          open,
-          watch: (watch || no_watch).then_some(watch),
+          detach: options.detach || options.ui,
+          overrides: PortOverrides(options.ports),
+          open: options.open,
+          watch: (options.watch || options.no_watch).then_some(options.watch),
           ..Start::default()
         };
+        let services = project
+          .config
+          .chosen(&options.services, &options.profiles)?;
         up::up(project, &services, &start)?;
-        if ui { ui::ui(project) } else { Ok(()) }
+        if options.ui { ui::ui(project) } else { Ok(()) }
       }
       ProjectCommand::Ui => ui::ui(project),
       ProjectCommand::Stop { services } => stop::stop(project, &services),
@@ -365,7 +352,7 @@ fn print_names(project: &Project) -> Result<()> {
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
   use ProjectCommand::{Config, Env, Force, Health, Logs, Ps, Restart, Status, Stop, Up, Wait};
   let names = match command {
-    Up { services, .. }
+    Up(UpOptions { services, .. })
     | Stop { services }
     | Restart { services, .. }
     | Force { services, .. }

@@ -138,6 +138,7 @@ services:
     run: exec python3 -u server.py
     port: {web}
     depends_on: {{ api: healthy }}
+    profiles: [front]
   worker:
     run: sleep 60
     health: {{ exec: 'true' }}

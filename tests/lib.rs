@@ -31,6 +31,7 @@ mod port_free;
 mod port_of;
 mod ports;
 mod probe_truth;
+mod profiles;
 mod ps;
 mod readiness;
 mod reliability;

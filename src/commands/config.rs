@@ -106,6 +106,9 @@ fn describe(project: &Project, service: &Service, ports: &plan::PortMap) -> Resu
       .collect();
     entries.push(entry("depends_on", depends, file));
   }
+  if !service.profiles.is_empty() {
+    entries.push(entry("profiles", service.profiles.clone(), file));
+  }
   if let Some(health) = &spec.readiness {
     entries.push(probe_entry("health", health));
   }
