@@ -348,3 +348,39 @@ fn every_stdout_line_is_a_json_rpc_message_and_versions_are_negotiated() {
   assert_eq!(by_id["4"]["error"]["code"], -32601);
   assert_eq!(by_id["5"]["result"]["isError"], false, "{}", by_id["5"]);
 }
+
+/// The client terminates the server while a task it asked for still runs: the task ends
+/// with it, not left running with nobody to answer.
+#[test]
+fn a_task_still_running_ends_when_the_server_is_terminated() {
+  let (test, _, _) = agent_project();
+  let mut child = test
+    .command(&["mcp"])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+  let mut stdin = child.stdin.take().unwrap();
+  for line in [
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#,
+    r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_task","arguments":{"task":"slow"}}}"#,
+  ] {
+    writeln!(stdin, "{line}").unwrap();
+  }
+  let sleeping = || {
+    processes_with_env("DEV_TEST_ID", test.marker())
+      .into_iter()
+      .filter(|pid| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+          .is_ok_and(|line| line.starts_with(b"sleep\x0030"))
+      })
+      .count()
+  };
+  wait_until("the task runs", Duration::from_secs(20), || sleeping() == 1);
+  signal(child.id(), libc::SIGTERM);
+  assert_eq!(wait_child(&mut child, Duration::from_secs(20)), 130);
+  wait_until("the task ended", Duration::from_secs(20), || {
+    sleeping() == 0
+  });
+}

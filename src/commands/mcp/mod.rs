@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::{
   error::{Error, Result},
   project::Project,
+  sys::Signal,
 };
 
 /// The revisions of the initialize handshake this server speaks, newest first. A client
@@ -55,10 +56,18 @@ pub(crate) fn mcp(context: Context) -> Result<()> {
     crate::sys::take_stdout().map_err(Error::io("cannot set stdout aside for the protocol"))?;
   let out = Arc::new(Mutex::new(transport));
   let context = Arc::new(context);
-  let stdin = std::io::stdin();
+  let input = read_input();
   let mut calls = Vec::new();
-  for line in stdin.lock().lines() {
-    let Ok(line) = line else { break };
+  let mut interrupted = false;
+  for message in input {
+    let line = match message {
+      Input::Line(line) => line,
+      Input::End => break,
+      Input::Signal => {
+        interrupted = true;
+        break;
+      }
+    };
     if line.trim().is_empty() {
       continue;
     }
@@ -87,6 +96,11 @@ pub(crate) fn mcp(context: Context) -> Result<()> {
       send(&out, &reply);
     }
   }
+  if interrupted {
+    // Killed by the client (or Ctrl+C): what runs for it ends with it.
+    context.children.end_all();
+    return Err(Error::Interrupted);
+  }
   // The client closed its side: what still runs for it is ended, and the answers written
   // while the client may still read them (it waits a moment for the server to exit).
   context.children.end_all();
@@ -95,6 +109,38 @@ pub(crate) fn mcp(context: Context) -> Result<()> {
     thread::sleep(std::time::Duration::from_millis(20));
   }
   Ok(())
+}
+
+/// What the main loop reads: a line from the client, or a signal to stop.
+enum Input {
+  Line(String),
+  /// stdin closed: the client is done.
+  End,
+  Signal,
+}
+
+/// Lines of stdin, and TERM, INT or HUP, on one channel (the loop ends when stdin does).
+fn read_input() -> std::sync::mpsc::Receiver<Input> {
+  let (sender, receiver) = std::sync::mpsc::channel();
+  if let Ok(signals) = crate::sys::listen_for_signals(&[Signal::Term, Signal::Int, Signal::Hup]) {
+    let sender = sender.clone();
+    thread::spawn(move || {
+      if signals.recv().is_ok() {
+        let _ = sender.send(Input::Signal);
+      }
+    });
+  }
+  thread::spawn(move || {
+    for line in std::io::stdin().lock().lines() {
+      let Ok(line) = line else { break };
+      if sender.send(Input::Line(line)).is_err() {
+        break;
+      }
+    }
+    // Said, not left to the channel closing: the signal thread holds a sender too.
+    let _ = sender.send(Input::End);
+  });
+  receiver
 }
 
 /// The reply to one message that is not a tool call; `None` for a notification.
