@@ -25,6 +25,8 @@ pub(crate) struct Candidate {
 pub(crate) struct Names {
   pub(crate) services: Vec<(String, String)>,
   pub(crate) tasks: Vec<(String, String)>,
+  /// `profiles:` of the services, for `dev up --profile`.
+  pub(crate) profiles: Vec<String>,
 }
 
 impl Names {
@@ -66,7 +68,12 @@ impl Names {
           .map(|alias| (alias.clone(), help.clone())),
       );
     }
-    Self { services, tasks }
+    let profiles = config.profiles();
+    Self {
+      services,
+      tasks,
+      profiles,
+    }
   }
 }
 
@@ -91,6 +98,15 @@ pub(crate) fn candidates(words: &[String], current: usize, names: &Names) -> Vec
   // Built: arguments know their actions (unbuilt, every flag seems to take a value).
   root.build();
   let mut offered = match find_command(&root, before) {
+    // `--profile <TAB>`: the task file's profiles.
+    Position::Value(_) if before.last().is_some_and(|word| word == "--profile") => names
+      .profiles
+      .iter()
+      .map(|profile| Candidate {
+        word: profile.clone(),
+        help: "profile".into(),
+      })
+      .collect(),
     Position::Value(values) => values,
     Position::Command { command, .. } if std::ptr::eq(command, &root) => {
       if typed.starts_with('-') {
@@ -297,6 +313,7 @@ mod tests {
         ("web".into(), String::new()),
       ],
       tasks: vec![("test".into(), "Run tests".into())],
+      profiles: vec!["front".into(), "workers".into()],
     }
   }
 
@@ -342,6 +359,7 @@ mod tests {
     assert!(offered("dev port ", &project()).contains(&"free".to_string()));
     assert!(offered("dev port ", &project()).contains(&"web".to_string()));
     assert_eq!(offered("dev port of w", &project()), ["web"]);
+    assert_eq!(offered("dev up --profile w", &project()), ["workers"]);
     assert!(offered("dev completions ", &project()).contains(&"fish".to_string()));
     assert!(offered("dev -f other.yaml st", &project()).contains(&"status".to_string()));
   }
