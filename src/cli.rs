@@ -29,12 +29,22 @@ Examples:
   dev health                probe every service: table of results and latencies
   dev port who 8000         who listens on port 8000 (pid, user, command, cwd)
   dev port free 8000        stop what holds it (asks first if dev did not start it)
+  dev port backend          the port backend was given (fallback included), for scripts
   dev test                  run the task `test` (after its deps)
   dev run init              run the task `init` (`dev init` is the built-in); `dev up ui`
                             starts a service named `ui`
   dev deploy prod -- -v     a task with its argument, and extra words for its command
   dev --dry-run deploy      print what the task would run, resolved
   dev stop                  stop everything";
+
+const MCP_EXAMPLES: &str = "\
+Examples:
+  claude mcp add dev -- dev mcp                 register with Claude Code (in the project)
+  claude mcp add dev-ro -- dev mcp --read-only  an agent that may only look
+  dev -f ~/app/devtasks.yaml mcp                serve another project's services
+
+Tools: list_services, read_logs, probe_health, start_service, stop_service, restart_service,
+force_service, run_task, port_who, free_port, await_change (did my change work?).";
 
 #[derive(Debug, Parser)]
 #[command(name = "dev", version = VERSION, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
@@ -92,6 +102,14 @@ pub(crate) enum Command {
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
   },
+  /// Serve the Model Context Protocol on stdin/stdout for coding agents: `claude mcp add dev -- dev mcp`
+  #[command(after_help = MCP_EXAMPLES)]
+  Mcp {
+    /// Offer only the tools that look (services, logs, health, ports, await_change):
+    /// nothing is started, stopped, run or freed
+    #[arg(long)]
+    read_only: bool,
+  },
   /// Who holds a port, free it safely, find free ones
   Port {
     #[command(subcommand)]
@@ -119,28 +137,7 @@ pub(crate) enum Command {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProjectCommand {
   /// Start services (all by default) in dependency order
-  Up {
-    /// Services to start; their dependencies start too
-    services: Vec<String>,
-    /// Start in the background and return once started
-    #[arg(short, long)]
-    detach: bool,
-    /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
-    #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
-    ports: Vec<PortOverride>,
-    /// Open each service's URL in the browser once it is ready (never in CI or without a display)
-    #[arg(long)]
-    open: bool,
-    /// Restart services when their files change: `watch:` paths, else their whole `cwd`
-    #[arg(long, overrides_with = "no_watch")]
-    watch: bool,
-    /// Do not restart on change, whatever `watch:` says
-    #[arg(long)]
-    no_watch: bool,
-    /// Start in the background, then open the dashboard (quitting it leaves them running)
-    #[arg(long, conflicts_with = "detach")]
-    ui: bool,
-  },
+  Up(UpOptions),
   /// A dashboard of the running services: states, health, CPU, logs; keys to restart/stop
   Ui,
   /// Stop services (all by default), with their whole process trees
@@ -213,6 +210,19 @@ pub(crate) enum ProjectCommand {
     #[arg(long)]
     no_prefix: bool,
   },
+  /// Each service as it would start now (or runs): ports, command, environment, probes,
+  /// defaults filled in
+  #[command(
+    after_help = "Examples:\n  dev config                 every service, resolved\n  dev config backend --explain   where each value came from (file, default, env file, state)\n  dev config --json          the same for scripts"
+  )]
+  Config(crate::commands::config::Options),
+  /// Each running service's process tree: pid, CPU %, memory, listening ports, command
+  Ps {
+    services: Vec<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+  },
   /// List services and tasks with their descriptions
   List {
     /// Print JSON for scripts
@@ -233,8 +243,48 @@ pub(crate) enum ProjectCommand {
   Names,
 }
 
+/// `dev up`'s arguments.
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct UpOptions {
+  /// Services to start; their dependencies start too
+  pub(crate) services: Vec<String>,
+  /// Start the services of this profile (`profiles:`) and what they depend on; repeat it
+  /// for several. Without it, services with `profiles:` start only by name
+  #[arg(long = "profile", value_name = "PROFILE")]
+  pub(crate) profiles: Vec<String>,
+  /// Start in the background and return once started
+  #[arg(short, long)]
+  pub(crate) detach: bool,
+  /// Use this port for a service, without fallback: `backend=9000`, `viewer.ws=9001`
+  #[arg(long = "port", value_name = "SERVICE=PORT", value_parser = PortOverride::parse)]
+  pub(crate) ports: Vec<PortOverride>,
+  /// Open each service's URL in the browser once it is ready (never in CI or without a display)
+  #[arg(long)]
+  pub(crate) open: bool,
+  /// Restart services when their files change: `watch:` paths, else their whole `cwd`
+  #[arg(long, overrides_with = "no_watch")]
+  pub(crate) watch: bool,
+  /// Do not restart on change, whatever `watch:` says
+  #[arg(long)]
+  pub(crate) no_watch: bool,
+  /// Start in the background, then open the dashboard (quitting it leaves them running)
+  #[arg(long, conflicts_with = "detach")]
+  pub(crate) ui: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum PortCommand {
+  /// The port a running service was given, from its state, never the configured one (a
+  /// fallback may have moved it): `dev port backend`, `dev port backend ws`
+  Of {
+    /// The service; `dev port of who` reaches one named like a `dev port` command
+    service: String,
+    /// One of its named ports (`ports:`); the primary when absent
+    name: Option<String>,
+  },
+  /// `dev port <service> [name]`: `dev port of`, for a service not named like a command
+  #[command(external_subcommand)]
+  Service(Vec<OsString>),
   /// Every process listening on the ports (IPv4 and IPv6), and TIME_WAIT leftovers
   Who {
     /// Ports or ranges: `8000 8001` or `8000-8010`

@@ -5,11 +5,11 @@ use std::{cell::OnceCell, ffi::OsString, path::PathBuf};
 use clap::Parser;
 
 use crate::{
-  cli::{Cli, Command, ProjectCommand},
+  cli::{Cli, Command, ProjectCommand, UpOptions},
   commands::{
-    completions, doctor, env, export, health, init, list, logs,
+    completions, config, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
-    restart, status, stop, ui, wait,
+    ps, restart, status, stop, ui, wait,
   },
   config::Config,
   error::{Error, Result},
@@ -73,7 +73,7 @@ impl Session {
   fn dispatch(&self, command: Option<Command>) -> Result<i32> {
     let starts = matches!(
       command,
-      None | Some(Command::Project(ProjectCommand::Up { .. }))
+      None | Some(Command::Project(ProjectCommand::Up(_)))
     );
     if starts && self.offered_init()? {
       return Ok(0);
@@ -86,15 +86,7 @@ impl Session {
       None => match &self.project()?.config.default {
         Some(name) => self.named(&[name.into()]),
         None => self
-          .in_project(ProjectCommand::Up {
-            services: Vec::new(),
-            detach: false,
-            ports: Vec::new(),
-            open: false,
-            watch: false,
-            no_watch: false,
-            ui: false,
-          })
+          .in_project(ProjectCommand::Up(UpOptions::default()))
           .map(ok),
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
@@ -107,6 +99,7 @@ impl Session {
           std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
         init::init(&root, force, self.report).map(ok)
       }
+      Some(Command::Mcp { read_only }) => self.mcp(read_only).map(ok),
       Some(Command::Port { command }) => {
         let context = PortContext {
           project: self.project_if_any(),
@@ -116,6 +109,20 @@ impl Session {
         port::run(&context, command)
       }
     }
+  }
+
+  /// `dev mcp`: the project is loaded afresh for each call that needs it (the task file
+  /// may change while an agent works), and may be missing when the server starts.
+  fn mcp(&self, read_only: bool) -> Result<()> {
+    let (file, report, color) = (self.file.clone(), self.report, self.color);
+    let load =
+      move || load(file.as_ref(), report).map(|config| Project::new(config, color, report));
+    mcp::mcp(mcp::Context {
+      file: self.file.clone(),
+      read_only,
+      load: Box::new(load),
+      children: mcp::Running::default(),
+    })
   }
 
   /// `dev` / `dev up` with no task file here or above: on a terminal, offers to write the
@@ -209,24 +216,19 @@ impl Session {
     }
     check_services(project, &command)?;
     match command {
-      ProjectCommand::Up {
-        services,
-        detach,
-        ports,
-        open,
-        watch,
-        no_watch,
-        ui,
-      } => {
+      ProjectCommand::Up(options) => {
         let start = Start {
-          detach: detach || ui,
-          overrides: PortOverrides(ports),
-          open,
-          watch: (watch || no_watch).then_some(watch),
+          detach: options.detach || options.ui,
+          overrides: PortOverrides(options.ports),
+          open: options.open,
+          watch: (options.watch || options.no_watch).then_some(options.watch),
           ..Start::default()
         };
+        let services = project
+          .config
+          .chosen(&options.services, &options.profiles)?;
         up::up(project, &services, &start)?;
-        if ui { ui::ui(project) } else { Ok(()) }
+        if options.ui { ui::ui(project) } else { Ok(()) }
       }
       ProjectCommand::Ui => ui::ui(project),
       ProjectCommand::Stop { services } => stop::stop(project, &services),
@@ -266,6 +268,8 @@ impl Session {
         logs::logs(project, &services, &query)
       }
       ProjectCommand::List { json } => list::list(project, json),
+      ProjectCommand::Config(options) => config::config(project, &options),
+      ProjectCommand::Ps { services, json } => ps::ps(project, &services, json),
       ProjectCommand::Doctor => doctor::doctor(project),
       ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => print_names(project),
@@ -326,28 +330,7 @@ fn load(file: Option<&PathBuf>, report: Reporter) -> Result<Config> {
         Ok(path) => path,
         // No task file, but a Procfile: run it the way foreman would.
         Err(error @ Error::ConfigNotFound { .. }) => {
-          let Ok(procfile) = std::fs::read_to_string(cwd.join("Procfile")) else {
-            return Err(error);
-          };
-          report.step("no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)");
-          let ignored = init::procfile_ignored_lines(&procfile);
-          for (line, text) in &ignored {
-            report.warning(&format!(
-              "Procfile:{line}: `{text}` is not a `name: command` line: skipped, as foreman does"
-            ));
-          }
-          if init::procfile_entries(&procfile).is_empty() {
-            return Err(Error::Config {
-              message: "the Procfile has no `name: command` line: nothing to run".into(),
-              location: None,
-              hint: Some(
-                "a Procfile line is `name: command`, e.g. `web: python3 -m http.server $PORT`"
-                  .into(),
-              ),
-            });
-          }
-          let text = init::procfile_config(&procfile, cwd.join(".env").exists());
-          return Config::from_procfile(cwd.join("Procfile"), &procfile, text);
+          return init::run_procfile(&cwd, error, report);
         }
         Err(error) => return Err(error),
       }
@@ -367,9 +350,9 @@ fn print_names(project: &Project) -> Result<()> {
 
 /// Every service named on the command line must exist.
 fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
+  use ProjectCommand::{Config, Env, Force, Health, Logs, Ps, Restart, Status, Stop, Up, Wait};
   let names = match command {
-    Up { services, .. }
+    Up(UpOptions { services, .. })
     | Stop { services }
     | Restart { services, .. }
     | Force { services, .. }
@@ -377,6 +360,8 @@ fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
     | Health { services, .. }
     | Wait { services, .. }
     | Env { services, .. }
+    | Config(config::Options { services, .. })
+    | Ps { services, .. }
     | Logs { services, .. } => services,
     _ => return Ok(()),
   };

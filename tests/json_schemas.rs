@@ -138,6 +138,7 @@ services:
     run: exec python3 -u server.py
     port: {web}
     depends_on: {{ api: healthy }}
+    profiles: [front]
   worker:
     run: sleep 60
     health: {{ exec: 'true' }}
@@ -157,6 +158,8 @@ tasks:
   // Running, stopped (worker) and not-running rows, healthy and not.
   assert_matches(&test, &["health", "--json"], "health");
   assert_matches(&test, &["env", "--json"], "env");
+  assert_matches(&test, &["config", "--json"], "config");
+  assert_matches(&test, &["ps", "--json"], "ps");
   assert_matches(
     &test,
     &[

@@ -25,6 +25,8 @@ pub(crate) struct Candidate {
 pub(crate) struct Names {
   pub(crate) services: Vec<(String, String)>,
   pub(crate) tasks: Vec<(String, String)>,
+  /// `profiles:` of the services, for `dev up --profile`.
+  pub(crate) profiles: Vec<String>,
 }
 
 impl Names {
@@ -66,7 +68,12 @@ impl Names {
           .map(|alias| (alias.clone(), help.clone())),
       );
     }
-    Self { services, tasks }
+    let profiles = config.profiles();
+    Self {
+      services,
+      tasks,
+      profiles,
+    }
   }
 }
 
@@ -91,6 +98,15 @@ pub(crate) fn candidates(words: &[String], current: usize, names: &Names) -> Vec
   // Built: arguments know their actions (unbuilt, every flag seems to take a value).
   root.build();
   let mut offered = match find_command(&root, before) {
+    // `--profile <TAB>`: the task file's profiles.
+    Position::Value(_) if before.last().is_some_and(|word| word == "--profile") => names
+      .profiles
+      .iter()
+      .map(|profile| Candidate {
+        word: profile.clone(),
+        help: "profile".into(),
+      })
+      .collect(),
     Position::Value(values) => values,
     Position::Command { command, .. } if std::ptr::eq(command, &root) => {
       if typed.starts_with('-') {
@@ -237,11 +253,18 @@ fn first_words(root: &Command, names: &Names, typed: &str) -> Vec<Candidate> {
 /// services it takes (each once).
 fn arguments(command: &Command, names: &Names, taken: &[String]) -> Vec<Candidate> {
   if command.has_subcommands() {
-    return if taken.is_empty() {
-      subcommands(command)
-    } else {
-      Vec::new()
-    };
+    if !taken.is_empty() {
+      return Vec::new();
+    }
+    let mut offered = subcommands(command);
+    // `dev port <service>`: the port it was given.
+    if command.get_name() == "port" {
+      offered.extend(names.services.iter().map(|(name, help)| Candidate {
+        word: name.clone(),
+        help: help.clone(),
+      }));
+    }
+    return offered;
   }
   let Some(positional) = command.get_arguments().find(|arg| arg.is_positional()) else {
     return Vec::new();
@@ -258,6 +281,7 @@ fn arguments(command: &Command, names: &Names, taken: &[String]) -> Vec<Candidat
   };
   match positional.get_id().as_str() {
     "services" => from_names(&names.services),
+    "service" if taken.is_empty() => from_names(&names.services),
     // `dev run <task> [words]`: the task, then its own words (the shell's files).
     "words" if command.get_name() == "run" && taken.is_empty() => from_names(&names.tasks),
     "words" => Vec::new(),
@@ -289,6 +313,7 @@ mod tests {
         ("web".into(), String::new()),
       ],
       tasks: vec![("test".into(), "Run tests".into())],
+      profiles: vec!["front".into(), "workers".into()],
     }
   }
 
@@ -332,6 +357,9 @@ mod tests {
     colors.sort();
     assert_eq!(colors, ["always", "auto"]);
     assert!(offered("dev port ", &project()).contains(&"free".to_string()));
+    assert!(offered("dev port ", &project()).contains(&"web".to_string()));
+    assert_eq!(offered("dev port of w", &project()), ["web"]);
+    assert_eq!(offered("dev up --profile w", &project()), ["workers"]);
     assert!(offered("dev completions ", &project()).contains(&"fish".to_string()));
     assert!(offered("dev -f other.yaml st", &project()).contains(&"status".to_string()));
   }

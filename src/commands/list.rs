@@ -52,6 +52,8 @@ struct ServiceEntry<'a> {
   stop: StopEntry,
   open: bool,
   log: LogEntry,
+  /// `profiles:`: started by `dev up --profile NAME`; empty: by a bare `dev up`.
+  profiles: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -193,6 +195,7 @@ fn service_entry(service: &Service) -> ServiceEntry<'_> {
     },
     open: service.open,
     log: log_entry(service.log),
+    profiles: &service.profiles,
   }
 }
 
@@ -250,6 +253,10 @@ pub(crate) fn list(project: &Project, json: bool) -> Result<()> {
         let mut comment = service.description.clone().unwrap_or_default();
         if let Some(port) = service.port() {
           comment = format!("{comment} {}", color.dim(&format!("(port {port})")));
+        }
+        if !service.profiles.is_empty() {
+          let profiles = format!("[profiles: {}]", service.profiles.join(", "));
+          comment = format!("{comment} {}", color.dim(&profiles));
         }
         comment = format!("{comment} {}", shadowed(&service.name, "up", color));
         (service.name.clone(), comment.trim().to_owned())

@@ -3,6 +3,7 @@
 
 mod complete;
 pub(crate) mod completions;
+pub(crate) mod config;
 pub(crate) mod doctor;
 pub(crate) mod env;
 pub(crate) mod export;
@@ -10,7 +11,9 @@ pub(crate) mod health;
 pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
+pub(crate) mod mcp;
 pub(crate) mod port;
+pub(crate) mod ps;
 pub(crate) mod restart;
 pub(crate) mod status;
 pub(crate) mod stop;

@@ -13,6 +13,7 @@ pub(crate) mod interpolate;
 mod log;
 mod names;
 mod port;
+mod profiles;
 mod raw;
 mod references;
 mod scalars;

@@ -18,8 +18,11 @@ use crate::{
 /// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
 /// never breaks a task file; a service or task may still take such a name (`ui` is a
 /// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
-pub(crate) const BUILTIN_COMMANDS: [&str; 23] = [
+pub(crate) const BUILTIN_COMMANDS: [&str; 26] = [
   "up",
+  "mcp",
+  "config",
+  "ps",
   "wait",
   "env",
   "run",

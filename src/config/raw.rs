@@ -107,6 +107,9 @@ pub(crate) struct RawService {
   pub(crate) log: Option<RawLog>,
   /// Restart on change: `true`, paths and globs, or `{paths, ignore, debounce, …}`.
   pub(crate) watch: Option<Spanned<RawWatch>>,
+  /// `profiles: [web, workers]`: started by `dev up --profile web`, not by a bare `dev up`.
+  #[serde(default)]
+  pub(crate) profiles: Scalars,
 }
 
 /// `health: {http: "http://127.0.0.1:$PORT/health", timeout: 2s}` and friends.

@@ -34,6 +34,9 @@ pub(crate) struct Service {
   pub(crate) log: LogSettings,
   /// Restart on change (`watch:`).
   pub(crate) watch: Option<Watch>,
+  /// `profiles:`: started only when one of them is asked for (`dev up --profile web`), by
+  /// name, or as a dependency; empty: started by a bare `dev up`.
+  pub(crate) profiles: Vec<String>,
 }
 
 /// What the keeper does when the service ends by itself.
@@ -141,7 +144,33 @@ impl Checker<'_> {
       open: raw.open.unwrap_or(false),
       log: self.log_settings(log, raw.log.as_ref())?,
       watch: self.watch(raw.watch.as_ref())?,
+      profiles: self.profiles(raw)?,
     })
+  }
+
+  /// `profiles: [web, workers]`: names as the command line takes them.
+  fn profiles(&self, raw: &RawService) -> Result<Vec<String>> {
+    let mut profiles: Vec<String> = Vec::new();
+    for text in &raw.profiles.0 {
+      let value = text.value.trim();
+      if value.is_empty()
+        || value.starts_with('-')
+        || !value
+          .chars()
+          .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+      {
+        return Err(self.at(
+          text,
+          format!(
+            "profile name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`, and may not start with `-`"
+          ),
+        ));
+      }
+      if !profiles.iter().any(|p| p == value) {
+        profiles.push(value.to_owned());
+      }
+    }
+    Ok(profiles)
   }
 
   /// `depends_on:`, each with its condition (`started` when none is given).

@@ -32,6 +32,16 @@ impl std::ops::Add for Usage {
   }
 }
 
+impl Usage {
+  /// CPU use between `before` and this sample, `wall` apart, as `top` shows it: 100% is
+  /// one core busy the whole time.
+  pub(crate) fn cpu_percent_since(self, before: Usage, wall: std::time::Duration) -> Option<f64> {
+    let cpu = self.cpu.saturating_sub(before.cpu).as_secs_f64();
+    let wall = wall.as_secs_f64();
+    (wall > 0.0).then(|| cpu / wall * 100.0)
+  }
+}
+
 impl ProcessInfo {
   pub(crate) fn is_zombie(&self) -> bool {
     self.zombie

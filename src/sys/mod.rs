@@ -71,7 +71,7 @@ pub(crate) use unix::{
   },
   terminal::{
     StderrAside, output_files, silence_stdout, stderr_aside, stdout_closed, stdout_is_file,
-    terminal_width,
+    take_stdout, terminal_width,
   },
   users::{effective_uid, user_name},
   wait::reap_any_child,

@@ -136,6 +136,11 @@ pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
   format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
+/// Resident memory as the dashboard and `dev ps` show it: `20.7M`.
+pub(crate) fn mebibytes(bytes: u64) -> String {
+  format!("{:.1}M", bytes as f64 / 1048576.0)
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;

@@ -15,9 +15,7 @@ use std::{
 };
 
 pub(crate) use offer::offer;
-pub(crate) use procfile::{
-  entries as procfile_entries, ignored_lines as procfile_ignored_lines, procfile_config,
-};
+pub(crate) use procfile::run_procfile;
 
 use crate::{
   config::{FILE_NAMES, source::display_path},

@@ -83,6 +83,37 @@ pub(crate) fn procfile_config(text: &str, has_env: bool) -> String {
   out
 }
 
+/// No task file here, but a Procfile: the configuration that runs it the way foreman would
+/// (lines that are not `name: command` skipped, with a warning each); `not_found` without one.
+pub(crate) fn run_procfile(
+  cwd: &std::path::Path,
+  not_found: crate::error::Error,
+  report: crate::ui::output::Reporter,
+) -> crate::error::Result<crate::config::Config> {
+  let Ok(procfile) = std::fs::read_to_string(cwd.join("Procfile")) else {
+    return Err(not_found);
+  };
+  report.step(
+    "no devtasks.yaml: running the Procfile (`dev init` writes a task file with health checks)",
+  );
+  for (line, text) in &ignored_lines(&procfile) {
+    report.warning(&format!(
+      "Procfile:{line}: `{text}` is not a `name: command` line: skipped, as foreman does"
+    ));
+  }
+  if entries(&procfile).is_empty() {
+    return Err(crate::error::Error::Config {
+      message: "the Procfile has no `name: command` line: nothing to run".into(),
+      location: None,
+      hint: Some(
+        "a Procfile line is `name: command`, e.g. `web: python3 -m http.server $PORT`".into(),
+      ),
+    });
+  }
+  let text = procfile_config(&procfile, cwd.join(".env").exists());
+  crate::config::Config::from_procfile(cwd.join("Procfile"), &procfile, text)
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;

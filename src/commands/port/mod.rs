@@ -3,6 +3,7 @@
 
 mod find;
 mod free;
+mod of;
 mod stream;
 
 use std::time::Duration;
@@ -63,6 +64,8 @@ pub(crate) fn run(context: &PortContext, command: PortCommand) -> Result<i32> {
     )
     .map(|()| 0),
     PortCommand::Find { from, count, json } => find::find(context, from, count, json).map(|()| 0),
+    PortCommand::Of { service, name } => of::of(context, &service, name.as_deref()).map(|()| 0),
+    PortCommand::Service(words) => of::of_words(context, &words).map(|()| 0),
   }
 }
 

@@ -129,9 +129,7 @@ impl Reader {
         let usage = tree_usage(state.keeper.pid);
         let now = Instant::now();
         if let Some((then, before)) = self.last.insert(name.into(), (now, usage)) {
-          let wall = now.duration_since(then).as_secs_f64();
-          let cpu = usage.cpu.saturating_sub(before.cpu).as_secs_f64();
-          row.cpu_percent = (wall > 0.0).then(|| cpu / wall * 100.0);
+          row.cpu_percent = usage.cpu_percent_since(before, now.duration_since(then));
         }
         row.resident_bytes = Some(usage.resident_bytes);
       }

@@ -14,7 +14,10 @@ use super::{
   board::{Board, Prompt, contains},
   services::ServiceView,
 };
-use crate::ui::{color::service_palette_index, format::elapsed};
+use crate::ui::{
+  color::service_palette_index,
+  format::{elapsed, mebibytes},
+};
 
 /// From this width on, every column has its full width and the PORT column shows URLs.
 const WIDE: u16 = 120;
@@ -167,10 +170,6 @@ fn health(service: &ServiceView) -> String {
     Some(probe) => format!("✗ {}", probe.detail),
     None => String::new(),
   }
-}
-
-fn mebibytes(bytes: u64) -> String {
-  format!("{:.1}M", bytes as f64 / 1048576.0)
 }
 
 fn log_pane(frame: &mut Frame, area: Rect, board: &mut Board, palette: &Palette) {

@@ -91,3 +91,21 @@ impl Drop for StderrAside {
     }
   }
 }
+
+/// A protocol that speaks on stdout (`dev mcp`): the returned file is the real stdout, and
+/// descriptor 1 becomes a copy of stderr, so that a stray print from anywhere in the process
+/// lands on stderr instead of corrupting the stream.
+pub(crate) fn take_stdout() -> io::Result<fs::File> {
+  use std::os::fd::FromRawFd;
+  // SAFETY: dup of our own stdout; the copy is owned by the returned file.
+  let transport = unsafe { libc::dup(libc::STDOUT_FILENO) };
+  if transport < 0 {
+    return Err(io::Error::last_os_error());
+  }
+  // SAFETY: dup2 onto our own stdout descriptor.
+  if unsafe { libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) } < 0 {
+    return Err(io::Error::last_os_error());
+  }
+  // SAFETY: `transport` is a fresh descriptor that nothing else owns.
+  Ok(unsafe { fs::File::from_raw_fd(transport) })
+}
