@@ -34,7 +34,9 @@ Examples:
                             starts a service named `ui`
   dev deploy prod -- -v     a task with its argument, and extra words for its command
   dev --dry-run deploy      print what the task would run, resolved
-  dev stop                  stop everything";
+  dev stop                  stop everything
+  dev list --all            every project running on this machine, with its URLs
+  dev stop --project shop   stop another project's services, from anywhere";
 
 #[derive(Debug, Parser)]
 #[command(name = "dev", version = VERSION, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
@@ -110,6 +112,9 @@ pub(crate) enum Command {
   /// Internal: ends a task's shell and what it started when the task's dev dies
   #[command(name = "__guard", hide = true)]
   Guard { shell: u32 },
+  /// Internal: the per-user proxy behind http://<service>.<project>.localhost
+  #[command(name = "__proxy", hide = true)]
+  Proxy,
   /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
   #[command(external_subcommand)]
   External(Vec<OsString>),
@@ -144,7 +149,12 @@ pub(crate) enum ProjectCommand {
   /// A dashboard of the running services: states, health, CPU, logs; keys to restart/stop
   Ui,
   /// Stop services (all by default), with their whole process trees
-  Stop { services: Vec<String> },
+  Stop {
+    services: Vec<String>,
+    /// Another project, from anywhere: its folder or its name in URLs (`dev list --all`)
+    #[arg(long, value_name = "PATH|NAME")]
+    project: Option<String>,
+  },
   /// Restart services in place (all by default); starts those not running
   Restart {
     services: Vec<String>,
@@ -213,11 +223,15 @@ pub(crate) enum ProjectCommand {
     #[arg(long)]
     no_prefix: bool,
   },
-  /// List services and tasks with their descriptions
+  /// List services and tasks with their descriptions; `--all`: every project running here
   List {
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
+    /// Every project on this machine with services running (from the port ledger): path,
+    /// branch, services, ports, URLs, uptime; no task file needed
+    #[arg(long)]
+    all: bool,
   },
   /// Check the project: task file, commands on PATH, ports, log dir, stale state
   Doctor,

@@ -105,3 +105,37 @@ pub(crate) fn names(config: &Config) -> Vec<String> {
   }
   known
 }
+
+/// Every service named on the command line must exist.
+pub(crate) fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
+  use ProjectCommand::{Env, Force, Health, Logs, Restart, Status, Stop, Up, Wait};
+  let names = match command {
+    Up { services, .. }
+    | Stop { services, .. }
+    | Restart { services, .. }
+    | Force { services, .. }
+    | Status { services, .. }
+    | Health { services, .. }
+    | Wait { services, .. }
+    | Env { services, .. }
+    | Logs { services, .. } => services,
+    _ => return Ok(()),
+  };
+  // A service no longer in the task file can still be looked at and stopped while it runs:
+  // asked only for a name the task file does not have (it reads the state and the ledger).
+  let may_be_orphan = matches!(command, Stop { .. } | Status { .. } | Logs { .. });
+  let orphans = std::cell::OnceCell::new();
+  for name in names {
+    if project.config.service(name).is_none()
+      && !(may_be_orphan && orphans.get_or_init(|| project.orphans()).contains(name))
+    {
+      let known = project.service_names();
+      return Err(Error::UnknownTarget {
+        name: name.clone(),
+        config: project.config.path.clone(),
+        suggestion: suggest(name, known.iter().map(String::as_str)),
+      });
+    }
+  }
+  Ok(())
+}

@@ -11,6 +11,7 @@ pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
 pub(crate) mod port;
+pub(crate) mod projects;
 pub(crate) mod restart;
 pub(crate) mod status;
 pub(crate) mod stop;

@@ -18,7 +18,7 @@ use crate::{
 /// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
 /// never breaks a task file; a service or task may still take such a name (`ui` is a
 /// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
-pub(crate) const BUILTIN_COMMANDS: [&str; 23] = [
+pub(crate) const BUILTIN_COMMANDS: [&str; 24] = [
   "up",
   "wait",
   "env",
@@ -42,6 +42,7 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 23] = [
   "__keep",
   "__complete",
   "__guard",
+  "__proxy",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.

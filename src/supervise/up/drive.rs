@@ -118,10 +118,12 @@ impl Run<'_> {
     };
     service.ready = true;
     let name = service.name.clone();
-    let place = url
-      .as_ref()
-      .map(|url| format!(" on {url}"))
-      .unwrap_or_default();
+    let named = crate::proxy::url_of(self.project.id, &name);
+    let place = match (&url, &named) {
+      (Some(url), Some(named)) => format!(" on {named} ({url})"),
+      (Some(url), None) | (None, Some(url)) => format!(" on {url}"),
+      (None, None) => String::new(),
+    };
     self
       .project
       .report
@@ -132,7 +134,8 @@ impl Run<'_> {
         .config
         .service(&name)
         .is_some_and(|service| service.open);
-    if let (true, Some(url)) = (wants_open, url) {
+    // The name rather than the port: it stays the same across restarts and checkouts.
+    if let (true, Some(url)) = (wants_open, named.or(url)) {
       open_browser(&url, self.project.report);
     }
   }
