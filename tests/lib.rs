@@ -28,6 +28,7 @@ mod pipes;
 mod port_free;
 mod ports;
 mod probe_truth;
+mod proxy;
 mod readiness;
 mod reliability;
 mod state_files;

@@ -90,6 +90,11 @@ fn routes_of(claims: &[Claim]) -> Vec<Route> {
       })
     })
     .collect();
+  // A restart's reservation of its new port sits beside the keeper's claim on the old one
+  // until the hand-over: the later entry is the newer (the ledger appends), and wins.
+  routes.reverse();
+  let mut seen = std::collections::HashSet::new();
+  routes.retain(|route| seen.insert((route.project.clone(), route.service.clone())));
   routes.sort_by(|a, b| (&a.project, &a.service).cmp(&(&b.project, &b.service)));
   routes
 }
@@ -134,6 +139,24 @@ mod tests {
       root: PathBuf::from("/p"),
       port,
     }
+  }
+
+  #[test]
+  fn the_later_of_two_claims_of_one_service_wins() {
+    let claim = |port| Claim {
+      project: PathBuf::from("/shop"),
+      project_id: crate::sys::DirectoryId::of(std::path::Path::new("/")),
+      service: "web".into(),
+      ports: vec![port],
+      owner: crate::sys::ProcessId::of(1).unwrap(),
+      running: true,
+      name: "shop".into(),
+    };
+    let routes = routes_of(&[claim(8000), claim(8001)]);
+    assert!(matches!(
+      find(&routes, "web.shop.localhost"),
+      Found::Port(8001)
+    ));
   }
 
   #[test]
