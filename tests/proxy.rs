@@ -123,6 +123,21 @@ fn two_worktrees_of_one_project_are_each_reached_by_their_own_name() {
     .collect();
   assert_eq!(names, ["login.shop", "shop"], "{projects}");
   assert_eq!(projects[0]["branch"], "login");
+  // What dev shows is the name: status, env.
+  let status = test
+    .command(&["status", "--json"])
+    .current_dir(&login)
+    .output()
+    .unwrap();
+  let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+  let url = format!("http://web.login.shop.localhost:{proxy}/");
+  assert_eq!(rows[0]["url"], url.as_str(), "{rows}");
+  let env = test.command(&["env"]).current_dir(&login).output().unwrap();
+  let env = String::from_utf8_lossy(&env.stdout);
+  assert!(
+    env.contains(&format!("export WEB_NAMED_URL='{url}'")),
+    "{env}"
+  );
 }
 
 #[test]
