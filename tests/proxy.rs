@@ -130,7 +130,7 @@ fn two_worktrees_of_one_project_are_each_reached_by_their_own_name() {
     .output()
     .unwrap();
   let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-  let url = format!("http://web.login.shop.localhost:{proxy}/");
+  let url = format!("http://web.login.shop.localhost:{proxy}");
   assert_eq!(rows[0]["url"], url.as_str(), "{rows}");
   let env = test.command(&["env"]).current_dir(&login).output().unwrap();
   let env = String::from_utf8_lossy(&env.stdout);
@@ -257,11 +257,12 @@ fn the_proxy_is_gone_after_the_last_stop_and_a_name_not_running_says_what_runs()
   assert!(body.contains("http://web.other.localhost:"), "{body}");
   assert!(body.contains("dev up"), "{body}");
   // `dev stop --project` from anywhere: the other project stops, the proxy stays for ours.
-  test
+  let stopped = test
     .command(&["stop", "--project", "other"])
     .current_dir("/")
-    .status()
+    .output()
     .unwrap();
+  assert!(stopped.status.success(), "{stopped:?}");
   let (status, _) = get(proxy, "web.other.localhost").unwrap();
   assert_eq!(status, 404);
   let (status, _) = get(
@@ -294,4 +295,45 @@ fn nothing_is_left_when_dev_is_sigkilled() {
   let _ = dev.wait();
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(!crate::harness::is_alive(pid));
+}
+
+#[test]
+fn a_dependent_calls_its_dependency_by_name() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write(
+    "devtasks.yaml",
+    &format!(
+      "name: shop\nservices:\n  api:\n    run: python3 named.py\n    port: {}\n    health: {{ http: \"http://127.0.0.1:$PORT/\" }}\n  web:\n    run: echo \"calls $API_URL\" && exec python3 named.py\n    port: {}\n    env: {{ API_URL: \"${{api.url}}/v1\" }}\n    depends_on: {{ api: healthy }}\n",
+      free_port(),
+      free_port()
+    ),
+  );
+  test.run(&["up", "-d"]).success();
+  let expected = format!("calls http://api.shop.localhost:{proxy}/v1");
+  wait_until("web says what it calls", Duration::from_secs(10), || {
+    test.log("web").contains(&expected)
+  });
+  let (status, _) = get(proxy, "api.shop.localhost").unwrap();
+  assert_eq!(status, 200);
+}
+
+#[test]
+fn a_name_that_cannot_be_in_a_url_is_a_config_error_and_an_unknown_project_is_said() {
+  let test = Test::with_config("name: My App\nservices:\n  web: { run: sleep 9, port: 8000 }\n");
+  test
+    .args(&["list"])
+    .status(2)
+    .stderr_contains("devtasks.yaml:1:7")
+    .stderr_contains("`name: My App` cannot be part of a URL")
+    .stderr_contains("name: my-app")
+    .run();
+  let mut test = Test::new();
+  test.with_proxy();
+  test
+    .args(&["stop", "--project", "nowhere"])
+    .status(1)
+    .stderr_contains("no running project is named or found at `nowhere`")
+    .run();
 }

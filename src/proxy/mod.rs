@@ -67,10 +67,10 @@ pub(crate) enum Handshake {
   },
 }
 
-/// `http://web.shop.localhost:7355/`.
+/// `http://web.shop.localhost:7355`: an origin, like `${web.url}` and `WEB_URL` (no path).
 pub(crate) fn url(service: &str, project: &str, proxy_port: u16) -> String {
   format!(
-    "http://{}.{project}.localhost:{proxy_port}/",
+    "http://{}.{project}.localhost:{proxy_port}",
     crate::config::url_label(service)
   )
 }
@@ -203,9 +203,9 @@ fn directory() -> Option<PathBuf> {
   runtime_dir().ok()
 }
 
-/// `http://web.shop.localhost:7355/` for a service of `project` that has a port and a claim
+/// `http://web.shop.localhost:7355` for a service of `project` that has a port and a claim
 /// in the ledger, while the proxy runs.
-pub(crate) fn url_of(project: crate::project::ProjectId, service: &str) -> Option<String> {
+pub(crate) fn url_of(project: sys::DirectoryId, service: &str) -> Option<String> {
   let port = running_port()?;
   let claims = crate::ports::ledger::live_claims(&directory()?);
   let claim = claims.iter().find(|claim| {
