@@ -119,15 +119,12 @@ impl Run<'_> {
     service.ready = true;
     let name = service.name.clone();
     let named = crate::proxy::url_of(self.project.id, &name);
-    let place = match (&url, &named) {
-      (Some(url), Some(named)) => format!(" on {named} ({url})"),
-      (Some(url), None) | (None, Some(url)) => format!(" on {url}"),
-      (None, None) => String::new(),
+    let place = match (&named, &url) {
+      (Some(named), Some(url)) => format!(" on {named} ({url}, {})", elapsed(after)),
+      (Some(url), None) | (None, Some(url)) => format!(" on {url} ({})", elapsed(after)),
+      (None, None) => format!(" ({})", elapsed(after)),
     };
-    self
-      .project
-      .report
-      .success(&format!("{name} ready{place} ({})", elapsed(after)));
+    self.project.report.success(&format!("{name} ready{place}"));
     let wants_open = self.start.open
       || self
         .project
