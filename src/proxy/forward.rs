@@ -137,16 +137,16 @@ fn connect(
       Found::Missing(missing) => return Err(page::missing(&missing, super::listening_port())),
     };
     last_port = port;
-    if let Some(mut backend) = open(port) {
-      if backend.write_all(head).is_ok() {
-        if has_body {
-          return Ok((backend, Vec::new()));
-        }
-        let mut first = vec![0u8; BUFFER];
-        if let Ok(read @ 1..) = backend.read(&mut first) {
-          first.truncate(read);
-          return Ok((backend, first));
-        }
+    if let Some(mut backend) = open(port)
+      && backend.write_all(head).is_ok()
+    {
+      if has_body {
+        return Ok((backend, Vec::new()));
+      }
+      let mut first = vec![0u8; BUFFER];
+      if let Ok(read @ 1..) = backend.read(&mut first) {
+        first.truncate(read);
+        return Ok((backend, first));
       }
     }
     thread::sleep(pause);
