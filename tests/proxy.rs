@@ -337,3 +337,68 @@ fn a_name_that_cannot_be_in_a_url_is_a_config_error_and_an_unknown_project_is_sa
     .stderr_contains("no running project is named or found at `nowhere`")
     .run();
 }
+
+/// Reads one HTTP/1.1 response with a Content-Length from `stream` (kept open): the status,
+/// the body's length, and its first 64 bytes (the rest is counted, not kept).
+fn response(stream: &mut TcpStream) -> (u16, usize, String) {
+  let mut head = Vec::new();
+  let mut byte = [0u8];
+  while !head.ends_with(b"\r\n\r\n") {
+    stream.read_exact(&mut byte).unwrap();
+    head.push(byte[0]);
+  }
+  let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+  let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+  let length: usize = head
+    .lines()
+    .find_map(|line| line.strip_prefix("content-length:"))
+    .map(|value| value.trim().parse().unwrap())
+    .unwrap_or(0);
+  let (mut left, mut start) = (length, String::new());
+  let mut buffer = vec![0u8; 1 << 16];
+  while left > 0 {
+    let read = stream.read(&mut buffer[..left.min(1 << 16)]).unwrap();
+    assert!(read > 0, "the body ended {left} bytes early");
+    if start.is_empty() {
+      start = String::from_utf8_lossy(&buffer[..read.min(64)]).into_owned();
+    }
+    left -= read;
+  }
+  (status, length, start)
+}
+
+#[test]
+fn bodies_stream_through_both_ways_on_one_kept_alive_connection() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write("devtasks.yaml", &config(free_port()));
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost:{proxy}", test.marker().to_lowercase());
+  let pid = proxy_pid(&test).expect("a proxy runs");
+  let mut stream = TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+  stream
+    .set_read_timeout(Some(Duration::from_secs(30)))
+    .unwrap();
+  // Three requests on one connection: a download, an upload, a small one.
+  write!(stream, "GET /big?mb=64 HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+  let (status, length, _) = response(&mut stream);
+  assert_eq!((status, length), (200, 64 << 20));
+  let upload = 64 << 20;
+  write!(
+    stream,
+    "POST /sink HTTP/1.1\r\nHost: {host}\r\nContent-Length: {upload}\r\n\r\n"
+  )
+  .unwrap();
+  let chunk = vec![b'y'; 1 << 20];
+  for _ in 0..64 {
+    stream.write_all(&chunk).unwrap();
+  }
+  let (status, _, body) = response(&mut stream);
+  assert_eq!((status, body.trim()), (200, upload.to_string().as_str()));
+  write!(stream, "GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+  assert_eq!(response(&mut stream).0, 200);
+  // 128 MiB went through; a proxy holding whole bodies would have grown by as much.
+  let rss = crate::harness::procs::rss_kib(pid);
+  assert!(rss < 32 * 1024, "the proxy's resident set is {rss} KiB");
+}

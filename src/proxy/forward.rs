@@ -182,19 +182,10 @@ fn splice(client: TcpStream, backend: TcpStream) {
   let _ = upstream.join();
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream) {
-  let mut buffer = vec![0u8; BUFFER];
-  loop {
-    match from.read(&mut buffer) {
-      Ok(0) | Err(_) => break,
-      Ok(read) => {
-        if to.write_all(&buffer[..read]).is_err() {
-          // The other side is gone: stop reading from this one too.
-          let _ = from.shutdown(Shutdown::Both);
-          break;
-        }
-      }
-    }
+fn pump(from: TcpStream, to: TcpStream) {
+  if crate::sys::relay(&from, &to).is_err() {
+    // One side is gone: stop reading from the other too.
+    let _ = from.shutdown(Shutdown::Both);
   }
   let _ = to.shutdown(Shutdown::Write);
 }
