@@ -402,3 +402,28 @@ fn bodies_stream_through_both_ways_on_one_kept_alive_connection() {
   let rss = crate::harness::procs::rss_kib(pid);
   assert!(rss < 32 * 1024, "the proxy's resident set is {rss} KiB");
 }
+
+#[test]
+fn a_service_whose_keeper_was_killed_is_not_running_for_the_proxy_at_once() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write("devtasks.yaml", &config(free_port()));
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost", test.marker().to_lowercase());
+  assert_eq!(get(proxy, &host).unwrap().0, 200);
+  let listing = test.run(&["list", "--all", "--json"]).json();
+  let keeper = listing[0]["services"][0]["pid"].as_u64().unwrap() as u32;
+  let server = test.listening_pid("web").expect("web listens");
+  let group = test.status_json()[0]["pid"].as_u64().unwrap() as i32;
+  // Neither writes anything on SIGKILL: the ledger file is unchanged, its claim is dead.
+  signal(keeper, libc::SIGKILL);
+  // SAFETY: kill(2) of the service's own process group (its leader is its `sh -c`).
+  unsafe { libc::kill(-group, libc::SIGKILL) };
+  wait_until("the server is gone", Duration::from_secs(5), || {
+    !crate::harness::is_alive(server)
+  });
+  // Not a wait for the port to come back (a 502 after 15 s): nothing runs there.
+  let (status, body) = get(proxy, &host).unwrap();
+  assert_eq!(status, 404, "{body}");
+}

@@ -40,7 +40,7 @@ pub(crate) fn handle(mut client: TcpStream, routes: &Routes, proxy_port: u16) {
     return;
   };
   if !is_named(host) {
-    let _ = client.write_all(&page::index(&routes.all(), proxy_port));
+    let _ = client.write_all(&page::index(&routes.all(true), proxy_port));
     return;
   }
   match connect(routes, host, &head, request.has_body) {
@@ -131,11 +131,18 @@ fn connect(
   let started = Instant::now();
   let mut pause = Duration::from_millis(5);
   let mut last_port = 0;
+  let mut verify = false;
   while started.elapsed() < RESTART_WAIT {
-    let port = match routes.find(host) {
+    let port = match routes.find(host, verify) {
       Found::Port(port) => port,
+      Found::Missing(_) if !verify => {
+        verify = true;
+        continue;
+      }
       Found::Missing(missing) => return Err(page::missing(&missing, super::listening_port())),
     };
+    // From the second try on, a claim whose keeper died is no route any more.
+    verify = true;
     last_port = port;
     if let Some(mut backend) = open(port)
       && backend.write_all(head).is_ok()

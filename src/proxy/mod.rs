@@ -169,7 +169,12 @@ fn bind(wanted: u16) -> Result<(TcpListener, u16), String> {
 
 fn spawn_accepting(listener: TcpListener, routes: Arc<routes::Routes>, port: u16) {
   thread::spawn(move || {
-    for client in listener.incoming().flatten() {
+    for client in listener.incoming() {
+      let Ok(client) = client else {
+        // Out of descriptors or memory for a moment: do not spin on it.
+        thread::sleep(Duration::from_millis(50));
+        continue;
+      };
       let routes = Arc::clone(&routes);
       let _ = thread::Builder::new()
         .stack_size(128 * 1024)

@@ -49,16 +49,17 @@ impl Routes {
     }
   }
 
-  /// Every routable service now, read again when the ledger file changed, and without the
-  /// claims whose owner died since (a keeper killed with SIGKILL does not write).
-  pub(crate) fn all(&self) -> Vec<Route> {
+  /// Every routable service, read again when the ledger file changed. `verify` also drops
+  /// the claims whose owner died since (a keeper killed with SIGKILL does not write): a
+  /// look at /proc per claim, so only when a connection failed or for a page.
+  pub(crate) fn all(&self, verify: bool) -> Vec<Route> {
     let modified = std::fs::metadata(self.directory.join(LEDGER_FILE))
       .and_then(|meta| meta.modified())
       .ok();
     let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
     if cache.0 != modified || modified.is_none() {
       *cache = (modified, live_claims(&self.directory));
-    } else {
+    } else if verify {
       cache.1.retain(|claim| claim.owner.is_alive());
     }
     routes_of(&cache.1)
@@ -69,8 +70,8 @@ impl Routes {
     !live_claims(&self.directory).is_empty()
   }
 
-  pub(crate) fn find(&self, host: &str) -> Found {
-    find(&self.all(), host)
+  pub(crate) fn find(&self, host: &str, verify: bool) -> Found {
+    find(&self.all(verify), host)
   }
 }
 
