@@ -427,3 +427,23 @@ fn a_service_whose_keeper_was_killed_is_not_running_for_the_proxy_at_once() {
   let (status, body) = get(proxy, &host).unwrap();
   assert_eq!(status, 404, "{body}");
 }
+
+#[test]
+fn small_requests_on_one_kept_alive_connection_are_each_answered() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write("devtasks.yaml", &config(free_port()));
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost:{proxy}", test.marker().to_lowercase());
+  let mut stream = TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+  stream
+    .set_read_timeout(Some(Duration::from_secs(10)))
+    .unwrap();
+  // As a browser or http.client does: one small request, its answer, the next.
+  for _ in 0..50 {
+    write!(stream, "GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+    let (status, _, body) = response(&mut stream);
+    assert_eq!(status, 200, "{body}");
+  }
+}

@@ -26,7 +26,9 @@ pub(crate) fn relay(from: &TcpStream, to: &TcpStream) -> io::Result<()> {
       CHUNK as libc::c_int,
     )
   };
-  let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_MORE;
+  // Not SPLICE_F_MORE: like MSG_MORE it holds a small request back waiting for more, and
+  // a keep-alive client sends nothing more until it is answered.
+  let flags = libc::SPLICE_F_MOVE;
   loop {
     // SAFETY: splice between descriptors we hold open for the whole call, no offsets.
     let read = unsafe {
