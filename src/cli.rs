@@ -35,16 +35,9 @@ Examples:
                             starts a service named `ui`
   dev deploy prod -- -v     a task with its argument, and extra words for its command
   dev --dry-run deploy      print what the task would run, resolved
-  dev stop                  stop everything";
-
-const MCP_EXAMPLES: &str = "\
-Examples:
-  claude mcp add dev -- dev mcp                 register with Claude Code (in the project)
-  claude mcp add dev-ro -- dev mcp --read-only  an agent that may only look
-  dev -f ~/app/devtasks.yaml mcp                serve another project's services
-
-Tools: list_services, read_logs, probe_health, start_service, stop_service, restart_service,
-force_service, run_task, port_who, free_port, await_change (did my change work?).";
+  dev stop                  stop everything
+  dev list --all            every project running on this machine, with its URLs
+  dev stop --project shop   stop another project's services, from anywhere";
 
 #[derive(Debug, Parser)]
 #[command(name = "dev", version = VERSION, about = "One-command dev servers: start, stop and watch your project's services", after_help = EXAMPLES)]
@@ -103,7 +96,7 @@ pub(crate) enum Command {
     dir: Option<PathBuf>,
   },
   /// Serve the Model Context Protocol on stdin/stdout for coding agents: `claude mcp add dev -- dev mcp`
-  #[command(after_help = MCP_EXAMPLES)]
+  #[command(after_help = crate::commands::mcp::EXAMPLES)]
   Mcp {
     /// Offer only the tools that look (services, logs, health, ports, await_change):
     /// nothing is started, stopped, run or freed
@@ -128,6 +121,9 @@ pub(crate) enum Command {
   /// Internal: ends a task's shell and what it started when the task's dev dies
   #[command(name = "__guard", hide = true)]
   Guard { shell: u32 },
+  /// Internal: the per-user proxy behind http://<service>.<project>.localhost
+  #[command(name = "__proxy", hide = true)]
+  Proxy,
   /// A service (`backend`), a derived command (`backend-stop`) or a task (`test`)
   #[command(external_subcommand)]
   External(Vec<OsString>),
@@ -141,7 +137,12 @@ pub(crate) enum ProjectCommand {
   /// A dashboard of the running services: states, health, CPU, logs; keys to restart/stop
   Ui,
   /// Stop services (all by default), with their whole process trees
-  Stop { services: Vec<String> },
+  Stop {
+    services: Vec<String>,
+    /// Another project, from anywhere: its folder or its name in URLs (`dev list --all`)
+    #[arg(long, value_name = "PATH|NAME")]
+    project: Option<String>,
+  },
   /// Restart services in place (all by default); starts those not running
   Restart {
     services: Vec<String>,
@@ -212,9 +213,7 @@ pub(crate) enum ProjectCommand {
   },
   /// Each service as it would start now (or runs): ports, command, environment, probes,
   /// defaults filled in
-  #[command(
-    after_help = "Examples:\n  dev config                 every service, resolved\n  dev config backend --explain   where each value came from (file, default, env file, state)\n  dev config --json          the same for scripts"
-  )]
+  #[command(after_help = crate::commands::config::EXAMPLES)]
   Config(crate::commands::config::Options),
   /// Each running service's process tree: pid, CPU %, memory, listening ports, command
   Ps {
@@ -223,11 +222,15 @@ pub(crate) enum ProjectCommand {
     #[arg(long)]
     json: bool,
   },
-  /// List services and tasks with their descriptions
+  /// List services and tasks with their descriptions; `--all`: every project running here
   List {
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
+    /// Every project on this machine with services running (from the port ledger): path,
+    /// branch, services, ports, URLs, uptime; no task file needed
+    #[arg(long)]
+    all: bool,
   },
   /// Check the project: task file, commands on PATH, ports, log dir, stale state
   Doctor,

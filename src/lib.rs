@@ -9,6 +9,7 @@ mod error;
 mod plan;
 mod ports;
 mod project;
+mod proxy;
 mod resolve;
 mod run;
 mod shell;

@@ -154,10 +154,16 @@ pub(crate) fn known_ports(config: &Config, state: &StateDir, overrides: &PortOve
     .collect()
 }
 
-/// Answers `${svc.port}` and `${svc.ports.ws}` from chosen ports.
+/// Answers `${svc.port}` and `${svc.ports.ws}` from chosen ports, and `${svc.url}` as
+/// `http://127.0.0.1:<port>` (a service's spec has its name through the proxy instead).
 pub(crate) fn port_reference(ports: &PortMap) -> impl Fn(&str, &str) -> Option<String> + '_ {
   move |name: &str, field: &str| {
     let ports = ports.get(name)?;
+    if field == "url" {
+      return ports
+        .first()
+        .map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    }
     let port = if field == PRIMARY_PORT {
       ports.first()
     } else {
@@ -177,7 +183,14 @@ pub(crate) fn keeper_spec(
   ports: &PortMap,
   supervisor: Option<ProcessId>,
 ) -> Result<KeeperSpec> {
-  let reference = port_reference(ports);
+  let by_port = port_reference(ports);
+  let project = sys::DirectoryId::of(&config.root);
+  // `${api.url}`: the dependency by name, so that a frontend calls its API as
+  // http://api.shop.localhost:7355 whatever port the API was given.
+  let reference = |name: &str, field: &str| match field {
+    "url" => crate::proxy::url_of(project, name).or_else(|| by_port(name, field)),
+    field => by_port(name, field),
+  };
   let own: Vec<(String, u16)> = ports.get(&service.name).cloned().unwrap_or_default();
   let mut env: Vec<(String, String)> = config.shared_env()?;
   env.push((PROJECT_VARIABLE.into(), config.root.display().to_string()));

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::{
-  cli::{Cli, Command, ProjectCommand},
+  cli::{Cli, Command, ProjectCommand, UpOptions},
   config::{Config, DERIVED_SUFFIXES},
   error::{Error, Result},
   project::Project,
@@ -104,4 +104,40 @@ pub(crate) fn names(config: &Config) -> Vec<String> {
     known.extend(task.aliases.iter().cloned());
   }
   known
+}
+
+/// Every service named on the command line must exist.
+pub(crate) fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
+  use ProjectCommand::{Config, Env, Force, Health, Logs, Ps, Restart, Status, Stop, Up, Wait};
+  let names = match command {
+    Up(UpOptions { services, .. })
+    | Stop { services, .. }
+    | Restart { services, .. }
+    | Force { services, .. }
+    | Status { services, .. }
+    | Health { services, .. }
+    | Wait { services, .. }
+    | Env { services, .. }
+    | Config(crate::commands::config::Options { services, .. })
+    | Ps { services, .. }
+    | Logs { services, .. } => services,
+    _ => return Ok(()),
+  };
+  // A service no longer in the task file can still be looked at and stopped while it runs:
+  // asked only for a name the task file does not have (it reads the state and the ledger).
+  let may_be_orphan = matches!(command, Stop { .. } | Status { .. } | Logs { .. });
+  let orphans = std::cell::OnceCell::new();
+  for name in names {
+    if project.config.service(name).is_none()
+      && !(may_be_orphan && orphans.get_or_init(|| project.orphans()).contains(name))
+    {
+      let known = project.service_names();
+      return Err(Error::UnknownTarget {
+        name: name.clone(),
+        config: project.config.path.clone(),
+        suggestion: suggest(name, known.iter().map(String::as_str)),
+      });
+    }
+  }
+  Ok(())
 }

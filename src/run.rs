@@ -9,13 +9,13 @@ use crate::{
   commands::{
     completions, config, doctor, env, export, health, init, list, logs, mcp,
     port::{self, PortContext},
-    ps, restart, status, stop, ui, wait,
+    projects, ps, restart, status, stop, ui, wait,
   },
   config::Config,
   error::{Error, Result},
   plan::PortOverrides,
   project::Project,
-  resolve::{Resolved, is_state_verb, names, resolve},
+  resolve::{Resolved, check_services, is_state_verb, names, resolve},
   supervise::{
     keeper,
     up::{self, Start},
@@ -79,6 +79,19 @@ impl Session {
       return Ok(0);
     }
     match command {
+      Some(Command::Project(ProjectCommand::List { all: true, json })) => {
+        projects::list_all(self.color, json).map(ok)
+      }
+      Some(Command::Project(ProjectCommand::Stop {
+        services,
+        project: Some(which),
+      })) => self
+        .elsewhere(projects::task_file_of(&which)?)
+        .in_project(ProjectCommand::Stop {
+          services,
+          project: None,
+        })
+        .map(ok),
       Some(Command::Project(command)) => self.in_project(command).map(ok),
       Some(Command::External(words)) => self.named(&words),
       Some(Command::Run { words }) => self.run_task(&words),
@@ -91,6 +104,7 @@ impl Session {
       },
       Some(Command::Keep { state_dir, service }) => Ok(keeper::keep(state_dir, &service)),
       Some(Command::Guard { shell }) => Ok(task::guard::guard(shell)),
+      Some(Command::Proxy) => Ok(crate::proxy::serve()),
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
       Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(ok),
       Some(Command::Complete { current, words }) => completions::complete(current, &words).map(ok),
@@ -231,7 +245,7 @@ impl Session {
         if options.ui { ui::ui(project) } else { Ok(()) }
       }
       ProjectCommand::Ui => ui::ui(project),
-      ProjectCommand::Stop { services } => stop::stop(project, &services),
+      ProjectCommand::Stop { services, .. } => stop::stop(project, &services),
       ProjectCommand::Restart { services, detach } => {
         restart::restart(project, &services, false, detach)
       }
@@ -267,12 +281,21 @@ impl Session {
         };
         logs::logs(project, &services, &query)
       }
-      ProjectCommand::List { json } => list::list(project, json),
+      ProjectCommand::List { json, .. } => list::list(project, json),
       ProjectCommand::Config(options) => config::config(project, &options),
       ProjectCommand::Ps { services, json } => ps::ps(project, &services, json),
       ProjectCommand::Doctor => doctor::doctor(project),
       ProjectCommand::Export { format, options } => export::export(project, format, &options),
       ProjectCommand::Names => print_names(project),
+    }
+  }
+
+  /// This invocation, about the project of another task file (`dev stop --project`).
+  fn elsewhere(&self, file: PathBuf) -> Session {
+    Session {
+      file: Some(file),
+      project: OnceCell::new(),
+      ..*self
     }
   }
 
@@ -346,40 +369,4 @@ fn print_names(project: &Project) -> Result<()> {
     .map(|name| format!("{name}\n"))
     .collect();
   crate::ui::output::print_out(&text)
-}
-
-/// Every service named on the command line must exist.
-fn check_services(project: &Project, command: &ProjectCommand) -> Result<()> {
-  use ProjectCommand::{Config, Env, Force, Health, Logs, Ps, Restart, Status, Stop, Up, Wait};
-  let names = match command {
-    Up(UpOptions { services, .. })
-    | Stop { services }
-    | Restart { services, .. }
-    | Force { services, .. }
-    | Status { services, .. }
-    | Health { services, .. }
-    | Wait { services, .. }
-    | Env { services, .. }
-    | Config(config::Options { services, .. })
-    | Ps { services, .. }
-    | Logs { services, .. } => services,
-    _ => return Ok(()),
-  };
-  // A service no longer in the task file can still be looked at and stopped while it runs:
-  // asked only for a name the task file does not have (it reads the state and the ledger).
-  let may_be_orphan = matches!(command, Stop { .. } | Status { .. } | Logs { .. });
-  let orphans = std::cell::OnceCell::new();
-  for name in names {
-    if project.config.service(name).is_none()
-      && !(may_be_orphan && orphans.get_or_init(|| project.orphans()).contains(name))
-    {
-      let known = project.service_names();
-      return Err(Error::UnknownTarget {
-        name: name.clone(),
-        config: project.config.path.clone(),
-        suggestion: suggest(name, known.iter().map(String::as_str)),
-      });
-    }
-  }
-  Ok(())
 }

@@ -118,7 +118,7 @@ fn the_validator_rejects_what_does_not_match() {
 #[test]
 fn every_json_output_matches_its_schema() {
   let (api, web, held) = (free_port(), free_port(), free_port());
-  let test = Test::with_config(&format!(
+  let mut test = Test::with_config(&format!(
     "env_file: .env
 reserved: [{held}]
 services:
@@ -151,6 +151,8 @@ tasks:
     free_port()
   ));
   test.write(".env", "A=1\n");
+  // Names through a proxy of the test's own: `url` fields are strings, not null.
+  test.with_proxy();
   test.run(&["up", "-d", "api", "web"]).success();
   let _foreign = test.foreign(held, "127.0.0.1", "plain");
   assert_matches(&test, &["list", "--json"], "list");
@@ -160,6 +162,7 @@ tasks:
   assert_matches(&test, &["env", "--json"], "env");
   assert_matches(&test, &["config", "--json"], "config");
   assert_matches(&test, &["ps", "--json"], "ps");
+  assert_matches(&test, &["list", "--all", "--json"], "projects");
   assert_matches(
     &test,
     &[

@@ -32,6 +32,7 @@ mod port_of;
 mod ports;
 mod probe_truth;
 mod profiles;
+mod proxy;
 mod ps;
 mod readiness;
 mod reliability;

@@ -18,6 +18,9 @@ use crate::{
   ui::{format::elapsed, output::print_out},
 };
 
+/// `dev config --help`'s examples.
+pub(crate) const EXAMPLES: &str = "Examples:\n  dev config                 every service, resolved\n  dev config backend --explain   where each value came from (file, default, env file, state)\n  dev config --json          the same for scripts";
+
 /// `dev config`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Options {

@@ -30,6 +30,8 @@ struct Entry {
   /// Every named port (`ports:`), by name.
   ports: BTreeMap<String, u16>,
   url: Option<String>,
+  /// `http://web.shop.localhost:7355/`: the same service by name, through dev's proxy.
+  named_url: Option<String>,
 }
 
 pub(crate) fn env(project: &Project, names: &[String], format: Format, json: bool) -> Result<()> {
@@ -59,6 +61,9 @@ pub(crate) fn env(project: &Project, names: &[String], format: Format, json: boo
     }
     if let Some(url) = &entry.url {
       pairs.push((format!("{prefix}_URL"), url.clone()));
+    }
+    if let Some(url) = &entry.named_url {
+      pairs.push((format!("{prefix}_NAMED_URL"), url.clone()));
     }
     for (name, value) in pairs {
       text.push_str(&match format {
@@ -102,6 +107,7 @@ fn running(project: &Project, names: &[String]) -> BTreeMap<String, Entry> {
           .map(|(name, port)| (name.clone(), *port))
           .collect(),
         url,
+        named_url: crate::proxy::url_of(project.id, &service.name),
       },
     );
   }

@@ -13,6 +13,7 @@ pub(crate) mod list;
 pub(crate) mod logs;
 pub(crate) mod mcp;
 pub(crate) mod port;
+pub(crate) mod projects;
 pub(crate) mod ps;
 pub(crate) mod restart;
 pub(crate) mod status;

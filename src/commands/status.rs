@@ -48,6 +48,8 @@ struct Row {
   ended_ago: Option<Duration>,
   /// False for a service the task file no longer names (renamed or removed while it ran).
   in_config: bool,
+  /// `http://web.shop.localhost:7355/` while it runs with a port and the proxy runs.
+  url: Option<String>,
   log: String,
   /// What its keeper cannot do right now: write the log (a full disk), watch for changes.
   #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -72,19 +74,28 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   } else {
     names.to_vec()
   };
-  let rows: Vec<Row> = names.iter().map(|name| Row::of(project, name)).collect();
+  let mut rows: Vec<Row> = names.iter().map(|name| Row::of(project, name)).collect();
+  for row in &mut rows {
+    if row.state == "running" {
+      row.url = crate::proxy::url_of(project.id, &row.service);
+    }
+  }
   if json {
     return print_json(&rows);
   }
   let color = project.color;
-  let cells: Vec<Vec<String>> = rows.iter().map(|row| row.cells(color)).collect();
-  print_out(&table(
-    color,
-    &[
-      "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG",
-    ],
-    &cells,
-  ))?;
+  let mut cells: Vec<Vec<String>> = rows.iter().map(|row| row.cells(color)).collect();
+  let mut header = vec![
+    "SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LOG",
+  ];
+  // The names, when the proxy gives any (a column only then: scripts read `--json`).
+  if rows.iter().any(|row| row.url.is_some()) {
+    header.insert(4, "URL");
+    for (row, cells) in rows.iter().zip(&mut cells) {
+      cells.insert(4, row.url.clone().unwrap_or_else(|| "-".into()));
+    }
+  }
+  print_out(&table(color, &header, &cells))?;
   for note in claimed_elsewhere(project, &rows) {
     project.report.step(&note);
   }
@@ -120,6 +131,7 @@ impl Row {
       ended_ago: None,
       // Without a readable task file nothing is known to be missing from it.
       in_config: project.config.service(name).is_some() || !project.task_file_read,
+      url: None,
       log: log.display().to_string(),
       still_ending: 0,
       troubles: Vec::new(),

@@ -21,6 +21,7 @@ mod service;
 pub(crate) mod source;
 pub(crate) mod substitute;
 mod task;
+mod url_name;
 mod watch;
 mod yaml_error;
 
@@ -35,6 +36,7 @@ use std::{
 use serde_saphyr::Spanned;
 
 use self::raw::{RawFile, Scalars, Text};
+pub(crate) use self::url_name::url_label;
 pub(crate) use self::{
   duration::parse_duration,
   env_file::{EnvFile, EnvFiles},
@@ -67,6 +69,8 @@ pub(crate) struct Config {
   pub(crate) reserved: Vec<u16>,
   /// What a bare `dev` runs instead of starting every service: a task or a service.
   pub(crate) default: Option<String>,
+  /// `name:`: the project's name in its URLs, instead of its folder's.
+  pub(crate) name: Option<String>,
 }
 
 impl Config {
@@ -129,6 +133,7 @@ impl Config {
       tasks: Vec::new(),
       reserved: Vec::new(),
       default: None,
+      name: None,
     }
   }
 
@@ -264,6 +269,11 @@ impl Checker<'_> {
       ),
       root,
       default: self.default_target(raw.default.as_ref(), &service_names, &tasks)?,
+      name: raw
+        .name
+        .as_ref()
+        .map(|name| self.url_name(name))
+        .transpose()?,
       services,
       tasks,
       reserved,

@@ -18,7 +18,7 @@ use crate::{
 /// Commands of `dev` itself. A bare `dev <name>` always means these, so that a new one
 /// never breaks a task file; a service or task may still take such a name (`ui` is a
 /// common frontend), and is reached as `dev up ui`, `dev ui-logs`, `dev run init`.
-pub(crate) const BUILTIN_COMMANDS: [&str; 26] = [
+pub(crate) const BUILTIN_COMMANDS: [&str; 27] = [
   "up",
   "mcp",
   "config",
@@ -45,6 +45,7 @@ pub(crate) const BUILTIN_COMMANDS: [&str; 26] = [
   "__keep",
   "__complete",
   "__guard",
+  "__proxy",
 ];
 
 /// The per-service commands derived from a service name: `backend-stop` and friends.

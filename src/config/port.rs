@@ -191,12 +191,13 @@ impl Checker<'_> {
 
 /// What is wrong with a reference to a port the service does not have, and the hint.
 pub(super) fn missing_port(service: &Service, reference: &Reference) -> Option<(String, String)> {
-  if reference.field == PRIMARY_PORT {
+  // `${api.url}`: its name through dev's proxy (or http://127.0.0.1:<port> without one).
+  if reference.field == PRIMARY_PORT || reference.field == "url" {
     return service.ports.is_empty().then(|| {
       (
         format!(
-          "service `{}` has no `port`, so `${{{}.port}}` has no value",
-          service.name, service.name
+          "service `{}` has no `port`, so `${{{}.{}}}` has no value",
+          service.name, service.name, reference.field
         ),
         format!("add `port:` to service `{}`", service.name),
       )
@@ -220,9 +221,14 @@ pub(super) fn missing_port(service: &Service, reference: &Reference) -> Option<(
       reference.field, reference.service, reference.field
     ),
     if references.is_empty() {
-      "only ports can be referenced: `${service.port}` or `${service.ports.NAME}`".into()
+      "only ports and URLs can be referenced: `${service.port}`, `${service.ports.NAME}`, `${service.url}`".into()
     } else {
-      format!("`{}` has {}", service.name, references.join(", "))
+      format!(
+        "`{}` has {}, and `${{{}.url}}`",
+        service.name,
+        references.join(", "),
+        service.name
+      )
     },
   ))
 }

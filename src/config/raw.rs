@@ -29,10 +29,12 @@ pub(crate) struct RawFile {
   pub(crate) reserved: Scalars,
   /// What a bare `dev` runs: a task or a service name.
   pub(crate) default: Option<Text>,
+  /// The project's name in its URLs (`web.<name>.localhost`).
+  pub(crate) name: Option<Text>,
 }
 
 const FILE_FIELDS: &[&str] = &[
-  "env_file", "log_dir", "log", "services", "tasks", "reserved", "default",
+  "env_file", "log_dir", "log", "services", "tasks", "reserved", "default", "name",
 ];
 
 impl<'de> Deserialize<'de> for RawFile {
@@ -61,6 +63,7 @@ impl<'de> Deserialize<'de> for RawFile {
             "tasks" => file.tasks = map.next_value()?,
             "reserved" => file.reserved = map.next_value()?,
             "default" => file.default = Some(map.next_value()?),
+            "name" => file.name = Some(map.next_value()?),
             extension if extension.starts_with("x-") => {
               map.next_value::<de::IgnoredAny>()?;
             }

@@ -112,9 +112,11 @@ pub(crate) fn allocate(
     chooser.chosen.push((spec.name.clone(), port));
   }
   let ports: Vec<u16> = chooser.chosen.iter().map(|(_, port)| *port).collect();
-  chooser
-    .ledger
-    .reserve(project.id, &project.config.root, &service.name, &ports)?;
+  chooser.ledger.reserve(
+    (project.id, &project.config.root, &project.url_name()),
+    &service.name,
+    &ports,
+  )?;
   Ok(chooser.chosen)
 }
 

@@ -34,6 +34,10 @@ pub(crate) struct Claim {
   pub(crate) owner: ProcessId,
   /// True once the owner is the service's keeper (the service runs).
   pub(crate) running: bool,
+  /// The project's name in URLs (`web.<name>.localhost`), unique among the projects in the
+  /// ledger. Empty in a claim written by an older `dev`.
+  #[serde(default)]
+  pub(crate) name: String,
 }
 
 impl Claim {
@@ -67,7 +71,7 @@ impl Ledger {
     lock
       .lock()
       .map_err(Error::io(format!("cannot lock `{}`", lock_path.display())))?;
-    let path = directory.join("ledger.json");
+    let path = directory.join(LEDGER_FILE);
     let mut claims: Vec<Claim> = fs::read(&path)
       .ok()
       .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -92,15 +96,16 @@ impl Ledger {
   /// earlier reservation for it.
   pub(crate) fn reserve(
     &mut self,
-    project: ProjectId,
-    root: &Path,
+    project: (ProjectId, &Path, &str),
     service: &str,
     ports: &[u16],
   ) -> Result<()> {
+    let (project, root, wanted) = project;
     let me = this_process()?;
     self
       .claims
       .retain(|claim| !(claim.is_of(project, service) && claim.owner == me));
+    let name = self.unique_name(project, wanted);
     self.claims.push(Claim {
       project: root.to_path_buf(),
       project_id: project,
@@ -108,6 +113,7 @@ impl Ledger {
       ports: ports.to_vec(),
       owner: me,
       running: false,
+      name,
     });
     self.save()
   }
@@ -116,16 +122,17 @@ impl Ledger {
   /// restart may have changed).
   pub(crate) fn hand_over(
     &mut self,
-    project: ProjectId,
-    root: &Path,
+    project: (ProjectId, &Path, &str),
     service: &str,
     keeper: ProcessId,
     ports: &[u16],
   ) -> Result<()> {
+    let (project, root, wanted) = project;
     let me = this_process()?;
     self.claims.retain(|claim| {
       !(claim.is_of(project, service) && (claim.owner == me || claim.owner == keeper))
     });
+    let name = self.unique_name(project, wanted);
     self.claims.push(Claim {
       project: root.to_path_buf(),
       project_id: project,
@@ -133,8 +140,29 @@ impl Ledger {
       ports: ports.to_vec(),
       owner: keeper,
       running: true,
+      name,
     });
     self.save()
+  }
+
+  /// The name `project` has in the ledger, or `wanted` made unique: a second checkout
+  /// called `shop` (another clone, not a worktree) becomes `shop-2` while the first runs.
+  pub(crate) fn unique_name(&self, project: ProjectId, wanted: &str) -> String {
+    if let Some(claim) = self
+      .claims
+      .iter()
+      .find(|claim| claim.project_id == project && !claim.name.is_empty())
+    {
+      return claim.name.clone();
+    }
+    let taken = |name: &str| self.claims.iter().any(|claim| claim.name == name);
+    (1..)
+      .map(|n| match n {
+        1 => wanted.to_owned(),
+        n => format!("{wanted}-{n}"),
+      })
+      .find(|name| !taken(name))
+      .expect("a free name")
   }
 
   /// Drops this process's reservation for a service that did not start.
@@ -158,6 +186,21 @@ impl Ledger {
   }
 }
 
+/// The live claims in the ledger of `directory`, read without its lock: the file is only
+/// ever replaced whole (`write_atomically`), so a reader sees one version or the next. For
+/// readers that must not wait on a `dev` holding the lock (the proxy, `dev list --all`).
+pub(crate) fn live_claims(directory: &Path) -> Vec<Claim> {
+  let mut claims: Vec<Claim> = fs::read(directory.join(LEDGER_FILE))
+    .ok()
+    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    .unwrap_or_default();
+  claims.retain(|claim| claim.owner.is_alive());
+  claims
+}
+
+/// The ledger's file name in the runtime directory.
+pub(crate) const LEDGER_FILE: &str = "ledger.json";
+
 fn this_process() -> Result<ProcessId> {
   ProcessId::of(std::process::id()).ok_or_else(|| Error::Io {
     context: "cannot read this process's start time".into(),
@@ -166,7 +209,7 @@ fn this_process() -> Result<ProcessId> {
 }
 
 /// The private per-user directory for state shared across projects.
-fn runtime_dir() -> Result<PathBuf> {
+pub(crate) fn runtime_dir() -> Result<PathBuf> {
   let directory = match std::env::var_os("DEV_RUNTIME_DIR").filter(|v| !v.is_empty()) {
     Some(directory) => PathBuf::from(directory),
     None => match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
@@ -203,6 +246,7 @@ mod tests {
       ports: vec![port],
       owner: ProcessId::of(1).expect("pid 1"),
       running: true,
+      name: "a".into(),
     }
   }
 
@@ -213,7 +257,7 @@ mod tests {
     let (b, _) = project(&dir, "b");
     Ledger::open_in(dir.path())
       .unwrap()
-      .reserve(a, &root_a, "web", &[20001, 20002])
+      .reserve((a, &root_a, "a"), "web", &[20001, 20002])
       .unwrap();
     let ledger = Ledger::open_in(dir.path()).unwrap();
     let claim = ledger
@@ -241,8 +285,8 @@ mod tests {
     let mut ledger = Ledger::open_in(dir.path()).unwrap();
     ledger.claims.push(claim_by_another(a, &root, "web", 20009));
     ledger.claims.push(claim_by_another(a, &root, "api", 20010));
-    ledger.reserve(a, &root, "web", &[20001]).unwrap();
-    ledger.reserve(a, &root, "web", &[20002]).unwrap();
+    ledger.reserve((a, &root, "a"), "web", &[20001]).unwrap();
+    ledger.reserve((a, &root, "a"), "web", &[20002]).unwrap();
     drop(ledger);
     let ledger = Ledger::open_in(dir.path()).unwrap();
     let mut ports: Vec<u16> = ledger.claims.iter().flat_map(|c| c.ports.clone()).collect();
@@ -256,9 +300,11 @@ mod tests {
     let (a, root) = project(&dir, "a");
     let keeper = ProcessId::of(1).expect("pid 1");
     let mut ledger = Ledger::open_in(dir.path()).unwrap();
-    ledger.reserve(a, &root, "web", &[20001]).unwrap();
-    ledger.reserve(a, &root, "api", &[20003]).unwrap();
-    ledger.hand_over(a, &root, "web", keeper, &[20002]).unwrap();
+    ledger.reserve((a, &root, "a"), "web", &[20001]).unwrap();
+    ledger.reserve((a, &root, "a"), "api", &[20003]).unwrap();
+    ledger
+      .hand_over((a, &root, "a"), "web", keeper, &[20002])
+      .unwrap();
     let of = |ledger: &Ledger, service: &str| {
       ledger
         .claims
@@ -273,7 +319,9 @@ mod tests {
       ledger.claims
     );
     // A second hand-over (a restart on another port) replaces the keeper's own claim.
-    ledger.hand_over(a, &root, "web", keeper, &[20004]).unwrap();
+    ledger
+      .hand_over((a, &root, "a"), "web", keeper, &[20004])
+      .unwrap();
     ledger.release(a, "api").unwrap();
     ledger.release(a, "web").unwrap();
     drop(ledger);
@@ -292,7 +340,7 @@ mod tests {
     let (a, root) = project(&dir, "a");
     Ledger::open_in(dir.path())
       .unwrap()
-      .reserve(a, &root, "web", &[20001])
+      .reserve((a, &root, "a"), "web", &[20001])
       .unwrap();
     Ledger::open_in(dir.path())
       .unwrap()

@@ -1,6 +1,9 @@
 //! A loaded project: its config, its `.dev/` state, and how to report to the user.
 
 mod from_state;
+mod name;
+
+pub(crate) use name::branch_of;
 
 use crate::{
   config::Config,

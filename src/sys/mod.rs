@@ -14,7 +14,8 @@
 //! - **stop semantics**: `Signal`, `signal_process`, `signal_group`, `listen_for_signals`;
 //! - **files and the terminal**: private directories, free space, file identities, stdout
 //!   facts, the terminal's width, the desktop's URL opener;
-//! - **usage**: a process's CPU time and resident memory (the dashboard's columns).
+//! - **usage**: a process's CPU time and resident memory (the dashboard's columns);
+//! - **relay**: bytes from one socket to another, in the kernel where it can (the proxy).
 //!
 //! Each OS fills the same interface in a module of its own (`linux/`), with what POSIX gives
 //! every Unix in `unix/`; an OS without a backend fails the build with a clear message.
@@ -57,8 +58,8 @@ pub(crate) use tree::Tree;
 pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
   command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports_of,
-  port_sockets, process_cwd, process_info, process_uid, signal_when_parent_dies as end_with_parent,
-  usage, wait_for_exit,
+  port_sockets, process_cwd, process_info, process_uid, relay,
+  signal_when_parent_dies as end_with_parent, usage, wait_for_exit,
 };
 #[cfg(unix)]
 pub(crate) use unix::{

@@ -44,8 +44,9 @@ fn tour() -> Vec<Step> {
 }
 
 /// This repo's demo in a temp project: the same task file, the same servers.
-fn demo() -> Test {
-  let test = Test::new();
+fn demo() -> (Test, u16) {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
   let root = Path::new(env!("CARGO_MANIFEST_DIR"));
   test.write(
     "devtasks.yaml",
@@ -58,7 +59,7 @@ fn demo() -> Test {
       &fs::read_to_string(from).unwrap(),
     );
   }
-  test
+  (test, proxy)
 }
 
 /// `dev <args>` with both streams into one file, as a terminal shows them.
@@ -96,8 +97,8 @@ fn interrupted(test: &Test, step: &Step, ports: &[(u16, u16)]) -> String {
 
 #[test]
 fn the_readme_tour_shows_what_dev_prints() {
-  let test = demo();
-  let ports = [(free_port(), 8000), (free_port(), 5173)];
+  let (test, proxy) = demo();
+  let ports = [(free_port(), 8000), (free_port(), 5173), (proxy, 7355)];
   let mut wrong = Vec::new();
   for step in tour() {
     let printed = if step.shown.iter().any(|l| l.starts_with("^C")) {

@@ -111,6 +111,19 @@ impl Test {
     self
   }
 
+  /// A proxy of this test's own: its ledger and proxy state in the test's directory (as if
+  /// it were another user's), on a port no other test was given. Returns that port.
+  pub(crate) fn with_proxy(&mut self) -> u16 {
+    let port = free_port();
+    let runtime = self.path().join("runtime");
+    self.dev_env.extend([
+      ("DEV_PROXY".into(), "on".into()),
+      ("DEV_PROXY_PORT".into(), port.to_string()),
+      ("DEV_RUNTIME_DIR".into(), runtime.display().to_string()),
+    ]);
+    port
+  }
+
   /// This devtasks.yaml.
   pub(crate) fn config(self, yaml: &str) -> Self {
     self.write("devtasks.yaml", yaml);
@@ -155,6 +168,9 @@ impl Test {
       .args(args)
       .current_dir(self.path())
       .env("DEV_TEST_ID", &self.marker)
+      // The proxy is per user: tests that use it say so (`with_proxy`), each with a ledger
+      // and a port of its own; the others would share one proxy between parallel tests.
+      .env("DEV_PROXY", "off")
       .envs(self.dev_env.iter().map(|(key, value)| (key, value)))
       .env("NO_COLOR", "1")
       .stdin(Stdio::null());

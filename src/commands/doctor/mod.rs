@@ -53,6 +53,7 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       ));
     }
   }
+  findings.extend(check_names(project));
   findings.push(check_log_dir(&config.log_dir));
   findings.extend(check_state(project));
   print_out(&render(&findings, project.color))?;
@@ -70,6 +71,35 @@ pub(crate) fn doctor(project: &Project) -> Result<()> {
       ),
     })
   }
+}
+
+/// `${api.url}` in a service's `run:` or `env:` is a `*.localhost` name: a browser resolves
+/// it by itself, a server-side call asks the system's resolver, which may not know it.
+fn check_names(project: &Project) -> Option<Finding> {
+  use std::net::ToSocketAddrs;
+  let users: Vec<&str> = project
+    .config
+    .services
+    .iter()
+    .filter(|service| {
+      service.run.contains(".url}") || service.env.iter().any(|(_, value)| value.contains(".url}"))
+    })
+    .map(|service| service.name.as_str())
+    .collect();
+  if users.is_empty() || ("dev-doctor.localhost", 80).to_socket_addrs().is_ok() {
+    return None;
+  }
+  Some(Finding {
+    level: Level::Warning,
+    message: format!(
+      "this system's resolver does not know *.localhost names: {} {} `${{svc.url}}` names that a browser reaches but a server-side call here does not",
+      users.join(", "),
+      if users.len() == 1 { "gets" } else { "get" }
+    ),
+    fix: Some(
+      "for a call made by the server itself, use http://127.0.0.1:${svc.port}; or enable systemd-resolved (nss-resolve), which answers *.localhost".into(),
+    ),
+  })
 }
 
 fn render(findings: &[Finding], color: Color) -> String {

@@ -5,6 +5,16 @@
 //! as `dev wait` does. stdout is the transport: descriptor 1 is pointed at stderr for the
 //! whole session, so that nothing printed anywhere in `dev` can corrupt the stream.
 
+/// `dev mcp --help`: how to register it, and its tools.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  claude mcp add dev -- dev mcp                 register with Claude Code (in the project)
+  claude mcp add dev-ro -- dev mcp --read-only  an agent that may only look
+  dev -f ~/app/devtasks.yaml mcp                serve another project's services
+
+Tools: list_services, read_logs, probe_health, start_service, stop_service, restart_service,
+force_service, run_task, port_who, free_port, await_change (did my change work?).";
+
 mod args;
 mod catalog;
 mod change;

@@ -118,21 +118,21 @@ impl Run<'_> {
     };
     service.ready = true;
     let name = service.name.clone();
-    let place = url
-      .as_ref()
-      .map(|url| format!(" on {url}"))
-      .unwrap_or_default();
-    self
-      .project
-      .report
-      .success(&format!("{name} ready{place} ({})", elapsed(after)));
+    let named = crate::proxy::url_of(self.project.id, &name);
+    let place = match (&named, &url) {
+      (Some(named), Some(url)) => format!(" on {named} ({url}, {})", elapsed(after)),
+      (Some(url), None) | (None, Some(url)) => format!(" on {url} ({})", elapsed(after)),
+      (None, None) => format!(" ({})", elapsed(after)),
+    };
+    self.project.report.success(&format!("{name} ready{place}"));
     let wants_open = self.start.open
       || self
         .project
         .config
         .service(&name)
         .is_some_and(|service| service.open);
-    if let (true, Some(url)) = (wants_open, url) {
+    // The name rather than the port: it stays the same across restarts and checkouts.
+    if let (true, Some(url)) = (wants_open, named.or(url)) {
       open_browser(&url, self.project.report);
     }
   }

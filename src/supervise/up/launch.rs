@@ -83,6 +83,10 @@ impl<'a> Run<'a> {
       restarting: false,
     };
     let chosen = allocate(project, service, &self.start.overrides, how)?;
+    if !chosen.is_empty() {
+      // After the claim: a proxy that started now sees a project using it.
+      crate::proxy::ensure(project.report);
+    }
     self.ports.insert(service.name.clone(), chosen);
     let mut spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
     spec.watch_override = self.start.watch;
@@ -222,7 +226,12 @@ pub(crate) fn claim_for_keeper(
 ) {
   let ports: Vec<u16> = ports.iter().map(|(_, port)| *port).collect();
   let result = Ledger::open().and_then(|mut ledger| match keeper {
-    Some(keeper) => ledger.hand_over(project.id, &project.config.root, service, keeper, &ports),
+    Some(keeper) => ledger.hand_over(
+      (project.id, &project.config.root, &project.url_name()),
+      service,
+      keeper,
+      &ports,
+    ),
     None => ledger.release(project.id, service),
   });
   if let Err(error) = result {

@@ -4,6 +4,9 @@
 pub(crate) mod containment;
 pub(crate) mod net;
 pub(crate) mod process;
+mod relay;
+
+pub(crate) use relay::relay;
 mod sock_diag;
 mod tcp;
 

@@ -7,6 +7,9 @@ pub(crate) mod containment;
 pub(crate) mod net;
 pub(crate) mod procargs;
 pub(crate) mod process;
+mod relay;
+
+pub(crate) use relay::relay;
 
 use std::{
   sync::OnceLock,

@@ -1,0 +1,164 @@
+//! `dev list --all [--json]`: every project on this machine with services running, read from
+//! the machine's port ledger (no task file needed), and `dev stop --project <path|name>`'s
+//! look-up of the project to stop.
+
+use std::{
+  collections::BTreeMap,
+  path::{Path, PathBuf},
+};
+
+use serde::Serialize;
+
+use crate::{
+  config::{Config, FILE_NAMES},
+  error::{Error, Result},
+  ports::ledger::{Claim, live_claims, runtime_dir},
+  project::branch_of,
+  proxy,
+  ui::{
+    color::Color,
+    format::elapsed,
+    output::{print_json, print_out, table},
+    suggestion::suggest,
+  },
+};
+
+/// One running project. The shape is `schemas/projects.json`.
+#[derive(Serialize)]
+struct Entry {
+  /// Its name in URLs (`web.<name>.localhost`).
+  name: String,
+  path: String,
+  branch: Option<String>,
+  services: Vec<ServiceEntry>,
+}
+
+#[derive(Serialize)]
+struct ServiceEntry {
+  service: String,
+  /// `running`, or `starting` while a `dev` holds the ports for it.
+  state: &'static str,
+  pid: u32,
+  ports: Vec<u16>,
+  url: Option<String>,
+  uptime_ms: u64,
+}
+
+pub(crate) fn list_all(color: Color, json: bool) -> Result<()> {
+  let projects = running()?;
+  if json {
+    return print_json(&projects);
+  }
+  if projects.is_empty() {
+    return print_out("no project has services running on this machine (by dev's port ledger)\n");
+  }
+  let mut rows = Vec::new();
+  for project in &projects {
+    for service in &project.services {
+      rows.push(vec![
+        project.name.clone(),
+        service.service.clone(),
+        service.state.to_owned(),
+        ports_text(&service.ports),
+        elapsed(std::time::Duration::from_millis(service.uptime_ms)),
+        service.url.clone().unwrap_or_else(|| "-".into()),
+        match &project.branch {
+          Some(branch) => format!("{} ({branch})", project.path),
+          None => project.path.clone(),
+        },
+      ]);
+    }
+  }
+  print_out(&table(
+    color,
+    &[
+      "PROJECT", "SERVICE", "STATE", "PORT", "UPTIME", "URL", "PATH",
+    ],
+    &rows,
+  ))
+}
+
+fn ports_text(ports: &[u16]) -> String {
+  match ports {
+    [] => "-".into(),
+    ports => ports
+      .iter()
+      .map(u16::to_string)
+      .collect::<Vec<_>>()
+      .join(","),
+  }
+}
+
+/// The projects with live claims in the ledger, by name.
+fn running() -> Result<Vec<Entry>> {
+  let claims = live_claims(&runtime_dir()?);
+  let proxy_port = proxy::running_port();
+  let mut by_project: BTreeMap<(String, PathBuf), Vec<&Claim>> = BTreeMap::new();
+  for claim in &claims {
+    by_project
+      .entry((claim.name.clone(), claim.project.clone()))
+      .or_default()
+      .push(claim);
+  }
+  Ok(
+    by_project
+      .into_iter()
+      .map(|((name, path), claims)| Entry {
+        branch: branch_of(&path),
+        path: path.display().to_string(),
+        services: claims
+          .iter()
+          .map(|claim| ServiceEntry {
+            service: claim.service.clone(),
+            state: if claim.running { "running" } else { "starting" },
+            pid: claim.owner.pid,
+            ports: claim.ports.clone(),
+            url: proxy_port
+              .filter(|_| !claim.ports.is_empty() && !name.is_empty())
+              .map(|port| proxy::url(&claim.service, &name, port)),
+            uptime_ms: u64::try_from(claim.owner.age().as_millis()).unwrap_or(u64::MAX),
+          })
+          .collect(),
+        name,
+      })
+      .collect(),
+  )
+}
+
+/// `dev stop --project shop` or `--project ~/src/shop`: the task file of that running
+/// project (which need not exist: the stop then works from the state, as `dev stop` does).
+pub(crate) fn task_file_of(which: &str) -> Result<PathBuf> {
+  let projects = running()?;
+  let as_path = std::path::absolute(Path::new(which)).ok();
+  let found = projects.iter().find(|project| {
+    project.name == which
+      || as_path
+        .as_deref()
+        .is_some_and(|p| Path::new(&project.path) == p)
+  });
+  let Some(project) = found else {
+    let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+    let hint = match suggest(which, names.iter().copied()) {
+      Some(name) => {
+        format!("Did you mean `{name}`? (`dev list --all` shows every project running)")
+      }
+      None if names.is_empty() => "no project has services running on this machine".into(),
+      None => format!(
+        "running: {} (`dev list --all` shows where)",
+        names.join(", ")
+      ),
+    };
+    return Err(Error::Preflight {
+      message: format!("no running project is named or found at `{which}`"),
+      hint,
+    });
+  };
+  let root = PathBuf::from(&project.path);
+  Ok(
+    FILE_NAMES
+      .iter()
+      .map(|name| root.join(name))
+      .find(|file| file.is_file() && Config::load(file).is_ok())
+      .unwrap_or_else(|| root.join(FILE_NAMES[0])),
+  )
+}
