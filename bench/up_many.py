@@ -9,7 +9,7 @@
         `/bin/kill -TERM -- -PGID` of the same server started bare, interleaved; under the
         subreaper and under the containment macOS uses (DEV_TEST_CONTAINMENT=marked).
 
-Usage: up_many.py DEV [--rounds R] [--quick] [--sizes 10,30,60] [--stop-trials T]
+Usage: up_many.py DEV [--rounds R] [--quick] [--sizes 10,30,60] [--stop-trials T] [--baseline OLD_DEV]
   --quick: 1 round per size and 10 stop trials (a smoke run of about half a minute).
 Every process started here is ended by its group or by `dev stop`; ports are 127.0.0.1 only.
 """
@@ -109,10 +109,10 @@ class Bench:
                         f"    health: {{ http: 'http://127.0.0.1:$PORT/' }}\n")
         return project
 
-    def dev_up(self, project, ports):
+    def dev_up(self, project, ports, dev=None):
         all_bindable(ports)
         t = time.perf_counter()
-        up = subprocess.run([self.dev, "up", "-d"], cwd=project, stdout=NULL, stderr=subprocess.PIPE,
+        up = subprocess.run([dev or self.dev, "up", "-d"], cwd=project, stdout=NULL, stderr=subprocess.PIPE,
                             env=self.env, timeout=120)
         took = time.perf_counter() - t
         subprocess.run([self.dev, "stop"], cwd=project, stdout=NULL, stderr=NULL, env=self.env, timeout=120)
@@ -153,12 +153,13 @@ class Bench:
         for pgid in list(self.groups):
             self.end_group(pgid)
 
-    def dev_stop(self, project, port, env):
-        subprocess.run([self.dev, "up", "-d"], cwd=project, check=True, stdout=NULL, stderr=NULL,
+    def dev_stop(self, project, port, env, dev=None):
+        dev = dev or self.dev
+        subprocess.run([dev, "up", "-d"], cwd=project, check=True, stdout=NULL, stderr=NULL,
                        env=env, timeout=60)
         wait(lambda: listening(port), what="the server")
         t = time.perf_counter()
-        subprocess.run([self.dev, "stop"], cwd=project, check=True, stdout=NULL, stderr=NULL, env=env,
+        subprocess.run([dev, "stop"], cwd=project, check=True, stdout=NULL, stderr=NULL, env=env,
                        timeout=60)
         wait(lambda: bindable(port), what="the port after dev stop")
         return time.perf_counter() - t
@@ -181,28 +182,35 @@ class Bench:
             self.groups.remove(p.pid)
 
 
-def up_table(bench, sizes, rounds):
+def up_table(bench, sizes, rounds, baseline=None):
     print(f"-- dev up -d of N services until all ready vs a bare loop until each accepts ({rounds} rounds, interleaved)")
-    print(f"  {'N':>3}  {'bare loop':>10}  {'dev up -d':>10}  {'ratio':>6}  per service over bare")
+    extra = "  dev (baseline)  ratio" if baseline else ""
+    print(f"  {'N':>3}  {'bare loop':>10}  {'dev up -d':>10}  {'ratio':>6}{extra}  per service over bare")
     rows = []
     for n in sizes:
         ports = free_ports(n)
         project = bench.project(ports)
-        dev, bare = [], []
+        runs = {"bare": lambda: bench.bare_up(ports), "dev": lambda: bench.dev_up(project, ports)}
+        if baseline:
+            runs["old"] = lambda: bench.dev_up(project, ports, baseline)
+        times = {name: [] for name in runs}
+        names = list(runs)
         for r in range(rounds):
-            # The order alternates: neither side always runs on a machine the other warmed.
-            if r % 2 == 0:
-                bare.append(bench.bare_up(ports)); dev.append(bench.dev_up(project, ports))
-            else:
-                dev.append(bench.dev_up(project, ports)); bare.append(bench.bare_up(ports))
-        md, mb = statistics.median(dev), statistics.median(bare)
+            # The order rotates: no side always runs on a machine another one warmed.
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                times[name].append(runs[name]())
+        mb, md = statistics.median(times["bare"]), statistics.median(times["dev"])
         rows.append((n, mb, md))
-        print(f"  {n:>3}  {mb:>9.3f}s  {md:>9.3f}s  {md / mb:>5.2f}x  {(md - mb) / n * 1000:+.1f} ms"
-              f"   (dev {min(dev):.3f}–{max(dev):.3f}, bare {min(bare):.3f}–{max(bare):.3f})", flush=True)
+        old = ""
+        if baseline:
+            mo = statistics.median(times["old"])
+            old = f"  {mo:>13.3f}s  {mo / mb:>5.2f}x"
+        print(f"  {n:>3}  {mb:>9.3f}s  {md:>9.3f}s  {md / mb:>5.2f}x{old}  {(md - mb) / n * 1000:+.1f} ms"
+              f"   (dev {min(times['dev']):.3f}–{max(times['dev']):.3f}, bare {min(times['bare']):.3f}–{max(times['bare']):.3f})", flush=True)
     return rows
 
 
-def stop_table(bench, trials):
+def stop_table(bench, trials, baseline=None):
     print(f"-- dev stop of one cooperative server until its port is bindable vs /bin/kill -TERM -- -PGID ({trials} trials, interleaved)")
     for containment in ("subreaper", "marked"):
         env = dict(bench.env)
@@ -213,14 +221,20 @@ def stop_table(bench, trials):
         os.makedirs(project, exist_ok=True)
         with open(os.path.join(project, "devtasks.yaml"), "w") as f:
             f.write(f"services:\n  api:\n    run: exec {PYTHON} {bench.server}\n    port: {port}\n")
-        dev, kill = [], []
+        runs = {"dev": lambda: bench.dev_stop(project, port, env), "kill": lambda: bench.kill_stop(port)}
+        if baseline:
+            runs["old"] = lambda: bench.dev_stop(project, port, env, baseline)
+        times = {name: [] for name in runs}
+        names = list(runs)
         for i in range(trials):
-            if i % 2 == 0:
-                dev.append(bench.dev_stop(project, port, env)); kill.append(bench.kill_stop(port))
-            else:
-                kill.append(bench.kill_stop(port)); dev.append(bench.dev_stop(project, port, env))
-        md, mk = statistics.median(dev), statistics.median(kill)
-        print(f"  {containment:<9}  dev stop {md * 1000:6.2f} ms   /bin/kill {mk * 1000:6.2f} ms   ratio {md / mk:.2f}x", flush=True)
+            for name in names[i % len(names):] + names[:i % len(names)]:
+                times[name].append(runs[name]())
+        md, mk = statistics.median(times["dev"]), statistics.median(times["kill"])
+        old = ""
+        if baseline:
+            mo = statistics.median(times["old"])
+            old = f"   baseline dev stop {mo * 1000:6.2f} ms (ratio {mo / mk:.2f}x)"
+        print(f"  {containment:<9}  dev stop {md * 1000:6.2f} ms   /bin/kill {mk * 1000:6.2f} ms   ratio {md / mk:.2f}x{old}", flush=True)
 
 
 def main():
@@ -232,6 +246,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-stop", action="store_true")
     parser.add_argument("--no-up", action="store_true")
+    parser.add_argument("--baseline", help="another dev binary (an older build), measured in the same rounds")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.stop_trials = 1, 10
@@ -242,9 +257,9 @@ def main():
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     try:
         if not args.no_up:
-            up_table(bench, [int(n) for n in args.sizes.split(",")], args.rounds)
+            up_table(bench, [int(n) for n in args.sizes.split(",")], args.rounds, args.baseline)
         if not args.no_stop:
-            stop_table(bench, args.stop_trials)
+            stop_table(bench, args.stop_trials, args.baseline)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         bench.cleanup()

@@ -38,6 +38,10 @@ use crate::{
   ui::{format::port_list, output::Prefixer},
 };
 
+/// A service's claim to hand over: its name, its keeper (`None`: the start failed, give the
+/// reservation up) and its ports.
+type Claim = (String, Option<ProcessId>, Vec<(String, u16)>);
+
 /// A keeper being started (`spawn_keeper_soon`) whose handshake is still to be read.
 struct Spawned {
   service: Service,
@@ -103,7 +107,7 @@ impl<'a> Run<'a> {
       });
       heard.push((spawned.service, spawned.spec, keeper));
     }
-    let claims: Vec<(String, Option<ProcessId>, Vec<(String, u16)>)> = heard
+    let claims: Vec<Claim> = heard
       .iter()
       .map(|(service, spec, keeper)| {
         let keeper = match keeper {
@@ -309,10 +313,7 @@ pub(crate) fn claim_for_keeper(
 }
 
 /// `claim_for_keeper` for several services, in one transaction of the ledger.
-fn claim_for_keepers(
-  project: &Project,
-  claims: &[(String, Option<ProcessId>, Vec<(String, u16)>)],
-) {
+fn claim_for_keepers(project: &Project, claims: &[Claim]) {
   if claims.is_empty() {
     return;
   }
