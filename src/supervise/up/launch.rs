@@ -72,10 +72,44 @@ impl<'a> Run<'a> {
   }
 
   /// Starts the keeper of each service that may start now, without waiting for any.
+  ///
+  /// Every port of the batch is chosen before the first fork: a trial bind open in this
+  /// thread while another forks is copied into the child until it execs, and the next
+  /// service's check then found its port held by `dev` itself.
   fn begin_batch(
     &mut self,
     starting: &mut Option<Option<File>>,
     batch: &mut Vec<Spawned>,
+  ) -> Result<()> {
+    let mut prepared = Vec::new();
+    let chosen = self.prepare_batch(starting, &mut prepared);
+    if chosen.is_err() {
+      let claims: Vec<Claim> = prepared
+        .iter()
+        .map(|(service, spec)| (service.name.clone(), None, spec.ports.clone()))
+        .collect();
+      claim_for_keepers(&self.project, &claims);
+      return chosen;
+    }
+    for (service, spec) in prepared {
+      let project = &self.project;
+      let (state, root) = (project.state.path.clone(), project.config.root.clone());
+      let (name, detach) = (service.name.clone(), self.start.detach);
+      let keeper = spawn_keeper_soon(state, root, name, detach);
+      batch.push(Spawned {
+        service,
+        spec,
+        keeper,
+      });
+    }
+    Ok(())
+  }
+
+  /// The ports and spec of each service that may start now.
+  fn prepare_batch(
+    &mut self,
+    starting: &mut Option<Option<File>>,
+    prepared: &mut Vec<(Service, KeeperSpec)>,
   ) -> Result<()> {
     while let Some(name) = self.schedule.next(&self.project.config)? {
       let Some(service) = self.project.config.service(&name).cloned() else {
@@ -84,7 +118,8 @@ impl<'a> Run<'a> {
       crate::test_hook::delay("DEV_TEST_LAUNCH_DELAY_MS");
       starting.get_or_insert_with(|| self.stops.starting());
       self.heed_stops(Some(&name))?;
-      batch.push(self.spawn(service)?);
+      let spec = self.prepare(&service)?;
+      prepared.push((service, spec));
     }
     Ok(())
   }
@@ -150,8 +185,8 @@ impl<'a> Run<'a> {
     }
   }
 
-  /// Chooses the service's ports, writes its spec and starts its keeper.
-  fn spawn(&mut self, service: Service) -> Result<Spawned> {
+  /// Chooses the service's ports and writes its keeper's spec.
+  fn prepare(&mut self, service: &Service) -> Result<KeeperSpec> {
     let project = &self.project;
     // Force frees ports for the services named, not for dependencies started along.
     let force = self.start.force && (self.names.is_empty() || self.names.contains(&service.name));
@@ -165,9 +200,9 @@ impl<'a> Run<'a> {
       avoid: &avoid,
       restarting: false,
     };
-    let chosen = allocate(project, &service, &self.start.overrides, how)?;
+    let chosen = allocate(project, service, &self.start.overrides, how)?;
     self.ports.insert(service.name.clone(), chosen);
-    let mut spec = plan::keeper_spec(&project.config, &service, &self.ports, self.supervisor)?;
+    let mut spec = plan::keeper_spec(&project.config, service, &self.ports, self.supervisor)?;
     spec.watch_override = self.start.watch;
     if self.start.tied {
       spec.dies_with = ProcessId::of(std::process::id());
@@ -176,14 +211,7 @@ impl<'a> Run<'a> {
       &service.name,
       &serde_json::to_vec_pretty(&spec).unwrap_or_default(),
     )?;
-    let (state, root) = (project.state.path.clone(), project.config.root.clone());
-    let (name, detach) = (service.name.clone(), self.start.detach);
-    let keeper = spawn_keeper_soon(state, root, name, detach);
-    Ok(Spawned {
-      service,
-      spec,
-      keeper,
-    })
+    Ok(spec)
   }
 
   /// A keeper has said how its start went: said in turn, and, when it started, its output
