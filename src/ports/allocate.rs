@@ -101,7 +101,7 @@ pub(crate) fn allocate(
     service,
     how,
     siblings: running_ports(project, &service.name),
-    known: dev_processes(project),
+    known: std::cell::OnceCell::new(),
     own_ports,
     ledger,
     chosen: Vec::new(),
@@ -128,8 +128,10 @@ struct Chooser<'a> {
   ledger: Ledger,
   /// Ports of this project's other running services.
   siblings: Vec<(u16, String)>,
-  /// Processes of this project's running services.
-  known: Vec<Pid>,
+  /// Processes of this project's running services, looked up only for a port that is held:
+  /// a walk of every running service's tree, which made each start of many services cost
+  /// in proportion to those already started.
+  known: std::cell::OnceCell<Vec<Pid>>,
   /// Ports the running instance holds, when restarting.
   own_ports: Vec<u16>,
   /// The service's ports chosen so far.
@@ -206,7 +208,8 @@ impl Chooser<'_> {
     if self.own_ports.contains(&port) || is_bindable(port) {
       return None;
     }
-    let report = holders::inspect(port, &self.known);
+    let known = self.known.get_or_init(|| dev_processes(project));
+    let report = holders::inspect(port, known);
     (!report.status.is_free()).then_some(Obstacle::Held(report))
   }
 }

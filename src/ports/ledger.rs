@@ -119,7 +119,8 @@ impl Ledger {
   }
 
   /// The service started: its keeper owns the claim from now on (and its ports, which a
-  /// restart may have changed).
+  /// restart may have changed). Kept in memory until `save`: many services' hand-overs are
+  /// one transaction.
   pub(crate) fn hand_over(
     &mut self,
     project: (ProjectId, &Path, &str),
@@ -142,7 +143,7 @@ impl Ledger {
       running: true,
       name,
     });
-    self.save()
+    Ok(())
   }
 
   /// The name `project` has in the ledger, or `wanted` made unique: a second checkout
@@ -165,20 +166,19 @@ impl Ledger {
       .expect("a free name")
   }
 
-  /// Drops this process's reservation for a service that did not start.
-  pub(crate) fn release(&mut self, project: ProjectId, service: &str) -> Result<()> {
+  /// Drops this process's reservation for a service that did not start, in memory until
+  /// `save`; whether there was one.
+  pub(crate) fn release(&mut self, project: ProjectId, service: &str) -> Result<bool> {
     let me = this_process()?;
     let before = self.claims.len();
     self
       .claims
       .retain(|claim| !(claim.is_of(project, service) && claim.owner == me));
-    if self.claims.len() == before {
-      return Ok(());
-    }
-    self.save()
+    Ok(self.claims.len() != before)
   }
 
-  fn save(&self) -> Result<()> {
+  /// Writes the claims (atomically), as they are in memory.
+  pub(crate) fn save(&self) -> Result<()> {
     write_atomically(
       &self.path,
       &serde_json::to_vec_pretty(&self.claims).unwrap_or_default(),
@@ -324,6 +324,7 @@ mod tests {
       .unwrap();
     ledger.release(a, "api").unwrap();
     ledger.release(a, "web").unwrap();
+    ledger.save().unwrap();
     drop(ledger);
     let ledger = Ledger::open_in(dir.path()).unwrap();
     assert_eq!(ledger.claims.len(), 1, "{:?}", ledger.claims);
@@ -342,10 +343,10 @@ mod tests {
       .unwrap()
       .reserve((a, &root, "a"), "web", &[20001])
       .unwrap();
-    Ledger::open_in(dir.path())
-      .unwrap()
-      .release(a, "web")
-      .unwrap();
+    let mut ledger = Ledger::open_in(dir.path()).unwrap();
+    assert!(ledger.release(a, "web").unwrap());
+    ledger.save().unwrap();
+    drop(ledger);
     assert!(Ledger::open_in(dir.path()).unwrap().claims.is_empty());
   }
 

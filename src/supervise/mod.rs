@@ -4,6 +4,7 @@
 
 pub(crate) mod http;
 pub(crate) mod keeper;
+pub(crate) mod listeners;
 pub(crate) mod log_colors;
 pub(crate) mod log_file;
 pub(crate) mod log_outage;

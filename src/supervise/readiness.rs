@@ -15,7 +15,10 @@ use std::{
 use crate::{
   config::{Health, Probe},
   state::StateDir,
-  supervise::probe::{Check, Outcome},
+  supervise::{
+    listeners,
+    probe::{Check, Outcome},
+  },
   sys::{self, ProcessId},
   ui::{output::Reporter, progress::Waiting},
 };
@@ -29,6 +32,10 @@ pub(crate) enum Verdict {
   TimedOut(u32, Outcome),
   Cancelled,
 }
+
+/// The longest pause while nothing listens on the awaited port: a listen ends it at once
+/// (`listeners`), so this only paces the look for a dead keeper, a cancel or the deadline.
+const UNBOUND_PAUSE: Duration = Duration::from_millis(20);
 
 /// Lines of output shown when a service fails to start.
 pub(crate) const TAIL_LINES: usize = 20;
@@ -80,13 +87,20 @@ pub(crate) fn wait_quietly(check: &Check, state: &StateDir, cancel: &AtomicBool)
 }
 
 /// One look at the service each time it is called: the probe, then whether its answer was
-/// the service's own.
+/// the service's own. While nothing on the machine listens on the port the probe needs to be
+/// the service's own (one look at the listening table for every service awaited), it is not
+/// run: it could not pass.
 fn looks<'a>(
   check: &'a Check,
   state: &'a StateDir,
   cancel: &'a AtomicBool,
 ) -> impl FnMut() -> Look + 'a {
+  let awaited = match check.probe {
+    Probe::Listening => check.awaited_port(),
+    _ => check.keeper.and(check.awaited_port()),
+  };
   looks_with(
+    move || awaited.filter(|port| !listeners::may_listen(*port)),
     || check.run_in_run(state),
     || its_own_answer(check, state),
     || check.keeper.is_some_and(|keeper| !keeper.is_alive()),
@@ -94,20 +108,26 @@ fn looks<'a>(
   )
 }
 
-/// `looks` with the probe and the two questions about the service as functions, so the unit
+/// `looks` with the probe and the questions about the service as functions, so the unit
 /// tests below can answer them.
 fn looks_with<'a>(
+  mut unbound: impl FnMut() -> Option<u16> + 'a,
   mut probe: impl FnMut() -> Outcome + 'a,
   mut own: impl FnMut() -> bool + 'a,
   mut gone: impl FnMut() -> bool + 'a,
   cancel: &'a AtomicBool,
 ) -> impl FnMut() -> Look + 'a {
   move || {
-    let outcome = probe();
+    let unbound = unbound();
+    let outcome = match unbound {
+      Some(port) => Outcome::failed(format!("nothing listens on port {port} yet")),
+      None => probe(),
+    };
     Look {
       ready: outcome.ok && own(),
       gone: gone(),
       cancelled: cancel.load(Ordering::Relaxed),
+      unbound,
       outcome,
     }
   }
@@ -120,6 +140,8 @@ struct Look {
   /// Its keeper is gone.
   gone: bool,
   cancelled: bool,
+  /// The probe was not run: nothing listens on this port, which it needs.
+  unbound: Option<u16>,
   outcome: Outcome,
 }
 
@@ -127,6 +149,8 @@ struct Look {
 trait Clock {
   fn elapsed(&self) -> Duration;
   fn sleep(&mut self, pause: Duration);
+  /// Until something listens on `port`, at most `most`.
+  fn until_listening(&mut self, port: u16, most: Duration);
 }
 
 struct RealClock(Instant);
@@ -138,6 +162,10 @@ impl Clock for RealClock {
 
   fn sleep(&mut self, pause: Duration) {
     std::thread::sleep(pause);
+  }
+
+  fn until_listening(&mut self, port: u16, most: Duration) {
+    listeners::wait_for(port, most);
   }
 }
 
@@ -166,7 +194,10 @@ fn wait(
       return Verdict::TimedOut(tries, seen.outcome);
     }
     meanwhile(clock.elapsed());
-    clock.sleep(pause(clock.elapsed(), health.interval));
+    match seen.unbound {
+      Some(port) => clock.until_listening(port, UNBOUND_PAUSE),
+      None => clock.sleep(pause(clock.elapsed(), health.interval)),
+    }
   }
 }
 
@@ -217,182 +248,4 @@ fn warn_if_elsewhere(check: &Check, report: Reporter) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-
-  /// Time that passes only when the wait sleeps.
-  struct FakeClock(Duration);
-
-  impl Clock for FakeClock {
-    fn elapsed(&self) -> Duration {
-      self.0
-    }
-
-    fn sleep(&mut self, pause: Duration) {
-      self.0 += pause;
-    }
-  }
-
-  fn health(start_timeout: Duration) -> Health {
-    Health {
-      probe: Probe::Listening,
-      interval: Duration::from_secs(2),
-      timeout: Duration::from_secs(1),
-      start_timeout,
-      retries: 3,
-    }
-  }
-
-  fn look(ready: bool, gone: bool, cancelled: bool) -> Look {
-    Look {
-      ready,
-      gone,
-      cancelled,
-      outcome: Outcome {
-        ok: ready,
-        detail: "connection refused".into(),
-        status: None,
-        latency: Duration::ZERO,
-        output: Vec::new(),
-      },
-    }
-  }
-
-  #[test]
-  fn ready_at_the_first_look_that_passes() {
-    let mut clock = FakeClock(Duration::ZERO);
-    let mut looks = 0;
-    let verdict = wait(
-      &mut clock,
-      &health(Duration::from_secs(60)),
-      || {
-        looks += 1;
-        look(looks == 5, false, false)
-      },
-      |_| {},
-    );
-    assert!(matches!(verdict, Verdict::Ready(after) if after == Duration::from_millis(4)));
-  }
-
-  #[test]
-  fn a_deadline_counts_every_probe_at_the_pace_of_pause() {
-    let mut clock = FakeClock(Duration::ZERO);
-    let verdict = wait(
-      &mut clock,
-      &health(Duration::from_secs(12)),
-      || look(false, false, false),
-      |_| {},
-    );
-    // 2000 looks 1 ms apart, 1600 looks 5 ms apart, then 100 ms apart to 12 s.
-    let Verdict::TimedOut(tries, last) = verdict else {
-      panic!("not a time-out");
-    };
-    assert_eq!(tries, 2000 + 1600 + 20 + 1);
-    assert_eq!(last.detail, "connection refused");
-  }
-
-  #[test]
-  fn a_dead_service_or_a_cancel_ends_the_wait_before_its_deadline() {
-    let mut clock = FakeClock(Duration::ZERO);
-    let deadline = health(Duration::from_secs(60));
-    let verdict = wait(&mut clock, &deadline, || look(false, true, true), |_| {});
-    assert!(matches!(verdict, Verdict::Gone), "gone wins over cancelled");
-    let verdict = wait(&mut clock, &deadline, || look(false, false, true), |_| {});
-    assert!(matches!(verdict, Verdict::Cancelled));
-    assert!(clock.0 < Duration::from_millis(10));
-  }
-
-  #[test]
-  fn a_pass_from_a_service_that_died_meanwhile_is_not_readiness() {
-    // Every probe passes (another process answers on the port), but the answer is never the
-    // service's own; after a few looks its keeper is gone too. The wait must say gone.
-    let mut clock = FakeClock(Duration::ZERO);
-    let cancel = AtomicBool::new(false);
-    let mut looked = 0;
-    let passing = || Outcome {
-      ok: true,
-      detail: "HTTP 200".into(),
-      status: Some(200),
-      latency: Duration::ZERO,
-      output: Vec::new(),
-    };
-    let gone = || {
-      looked += 1;
-      looked > 3
-    };
-    let looks = looks_with(passing, || false, gone, &cancel);
-    let verdict = wait(&mut clock, &health(Duration::from_secs(60)), looks, |_| {});
-    assert!(matches!(verdict, Verdict::Gone));
-    // The same passes from the service's own run are readiness, at the first look.
-    let looks = looks_with(passing, || true, || false, &cancel);
-    let verdict = wait(&mut clock, &health(Duration::from_secs(60)), looks, |_| {});
-    assert!(matches!(verdict, Verdict::Ready(_)));
-  }
-
-  /// A state file as a keeper writes it: `keeper` and `process` as given, `exit` if ended.
-  fn recorded(keeper: ProcessId, process: ProcessId, ended: bool) -> crate::state::ServiceState {
-    serde_json::from_value(serde_json::json!({
-      "service": "api", "keeper": keeper, "process": process, "pgid": process.pid,
-      "token": "t", "port": null, "command": "serve", "log": "logs/api.log",
-      "started_at": 0, "supervisor": null,
-      "exit": if ended { serde_json::json!({"code": 3, "signal": null, "at": 0}) } else { serde_json::Value::Null },
-    }))
-    .unwrap()
-  }
-
-  #[test]
-  fn only_the_current_keepers_unended_live_run_answers() {
-    let me = ProcessId::of(std::process::id()).unwrap();
-    /// Killed and reaped however the test ends.
-    struct Sleeper(std::process::Child);
-    impl Drop for Sleeper {
-      fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-      }
-    }
-    let sleeper = || {
-      Sleeper(
-        std::process::Command::new("sleep")
-          .arg("30")
-          .spawn()
-          .unwrap(),
-      )
-    };
-    let (other, ended) = (sleeper(), sleeper());
-    let other_keeper = ProcessId::of(other.0.id()).unwrap();
-    let gone = ProcessId::of(ended.0.id()).unwrap();
-    drop(ended);
-    assert!(runs_now(&recorded(me, me, false), me), "the current run");
-    assert!(
-      !runs_now(&recorded(other_keeper, me, false), me),
-      "another keeper's run"
-    );
-    assert!(
-      !runs_now(&recorded(me, me, true), me),
-      "a run whose exit is recorded"
-    );
-    assert!(
-      !runs_now(&recorded(me, gone, false), me),
-      "a main process that is gone"
-    );
-  }
-
-  #[test]
-  fn polls_fast_first_then_backs_off() {
-    let interval = Duration::from_secs(2);
-    assert_eq!(pause(Duration::ZERO, interval), Duration::from_millis(1));
-    assert_eq!(
-      pause(Duration::from_secs(5), interval),
-      Duration::from_millis(5)
-    );
-    assert_eq!(
-      pause(Duration::from_secs(30), interval),
-      Duration::from_millis(100)
-    );
-    assert_eq!(
-      pause(Duration::from_secs(30), Duration::from_millis(20)),
-      Duration::from_millis(20)
-    );
-  }
-}
+mod tests;

@@ -6,7 +6,8 @@
 //! - **process facts**: parent, group, session, command line, working directory, user, the
 //!   `DEV_*` markers in its environment, children and descendants;
 //! - **port owners**: `port_sockets` — who listens on a port, with addresses, states and
-//!   owning pids (no socket inodes above the seam), `listening_ports_of` a tree;
+//!   owning pids (no socket inodes above the seam), `listening_ports_of` a tree,
+//!   `listening_ports` the whole machine in one look (where the OS can tell cheaply);
 //! - **containment**: a keeper's `Tree` (every descendant stays findable and can be ended,
 //!   even after `setsid` or a double fork: a subreaper on Linux, parentage + markers where
 //!   there is none), `end_with_parent` (nothing survives a SIGKILLed `dev`),
@@ -57,8 +58,8 @@ pub(crate) use tree::Tree;
 
 pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
-  command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports_of,
-  port_sockets, process_cwd, process_info, process_uid, relay,
+  command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports,
+  listening_ports_of, port_sockets, process_cwd, process_info, process_uid, relay,
   signal_when_parent_dies as end_with_parent, usage, wait_for_exit,
 };
 #[cfg(unix)]

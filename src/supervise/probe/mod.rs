@@ -56,6 +56,17 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
+  /// A failing answer that says `detail`.
+  pub(crate) fn failed(detail: String) -> Self {
+    Self {
+      ok: false,
+      detail,
+      status: None,
+      latency: Duration::ZERO,
+      output: Vec::new(),
+    }
+  }
+
   /// The probe reached the service and no answer came within its timeout: how a hung
   /// server looks, as opposed to one that is not listening yet.
   pub(crate) fn timed_out(&self) -> bool {

@@ -37,6 +37,16 @@ impl Check {
       .is_none_or(|port| self.holds(port))
   }
 
+  /// The port of the service's own that must be listened on before this probe can pass
+  /// (`answered_by_the_service`, or the `Listening` probe itself): until the machine's
+  /// listening table shows it, probing it is wasted work.
+  pub(crate) fn awaited_port(&self) -> Option<u16> {
+    match &self.probe {
+      Probe::Listening => self.port,
+      _ => self.probed_port().filter(|port| self.ports.contains(port)),
+    }
+  }
+
   /// The port an `http` or `tcp` probe connects to.
   fn probed_port(&self) -> Option<u16> {
     match &self.probe {

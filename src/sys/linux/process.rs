@@ -12,8 +12,32 @@ pub(crate) fn process_info(pid: Pid) -> Option<ProcessInfo> {
 
 /// What `/proc/<pid>/stat` says, with the start time (clock ticks since boot).
 pub(super) fn stat(pid: Pid) -> Option<(ProcessInfo, u64)> {
-  let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+  let stat = read_small(&format!("/proc/{pid}/stat"))?;
   parse_stat(&stat)
+}
+
+/// A small /proc file, in one read and the one that sees its end. `fs::read_to_string`
+/// sizes its buffer by the file's size, which /proc reports as 0: a `stat` took a statx and
+/// five reads of 32, 32, 64, 128… bytes. This runs for every process at each exact look at
+/// a tree and at every "is it alive" — thousands of times while many services start.
+fn read_small(path: &str) -> Option<String> {
+  use std::io::Read;
+  let mut file = fs::File::open(path).ok()?;
+  let mut bytes = vec![0u8; 1024];
+  let mut length = 0;
+  loop {
+    if length == bytes.len() {
+      bytes.resize(length * 2, 0);
+    }
+    match file.read(&mut bytes[length..]) {
+      Ok(0) => break,
+      Ok(read) => length += read,
+      Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+      Err(_) => return None,
+    }
+  }
+  bytes.truncate(length);
+  String::from_utf8(bytes).ok()
 }
 
 fn parse_stat(stat: &str) -> Option<(ProcessInfo, u64)> {
@@ -85,7 +109,7 @@ pub(crate) fn children(pid: Pid) -> Vec<Pid> {
   };
   let mut children = Vec::new();
   for task in tasks.flatten() {
-    if let Ok(text) = fs::read_to_string(task.path().join("children")) {
+    if let Some(text) = task.path().join("children").to_str().and_then(read_small) {
       children.extend(
         text
           .split_whitespace()

@@ -34,7 +34,12 @@ pub(super) fn netlink_sockets(port: u16, scope: SocketScope) -> io::Result<Vec<T
 
 /// Every listening TCP socket on the machine (the listening table is small).
 pub(super) fn listening_sockets() -> Vec<TcpSocket> {
-  netlink_dump(None, SocketScope::Listening).unwrap_or_default()
+  every_listening_socket().unwrap_or_default()
+}
+
+/// `listening_sockets`, saying when the kernel could not be asked.
+pub(super) fn every_listening_socket() -> io::Result<Vec<TcpSocket>> {
+  netlink_dump(None, SocketScope::Listening)
 }
 
 fn netlink_dump(port: Option<u16>, scope: SocketScope) -> io::Result<Vec<TcpSocket>> {

@@ -19,7 +19,7 @@ use std::{
 pub(crate) use containment::{
   become_subreaper, grow_stdout_pipe, signal_when_parent_dies, wait_for_exit,
 };
-pub(crate) use net::{listening_ports_of, port_sockets};
+pub(crate) use net::{listening_ports, listening_ports_of, port_sockets};
 pub(crate) use process::{
   all_pids, children, command_line, environment_variables, live_descendants_exact, process_cwd,
   process_info, process_uid, usage,
