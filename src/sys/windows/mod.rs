@@ -97,8 +97,12 @@ pub(crate) fn signal_when_parent_dies(signal: Signal, expected_parent: Pid) -> i
   }
   thread::spawn(move || {
     // SAFETY: a valid handle with SYNCHRONIZE, owned by this thread.
-    if unsafe { WaitForSingleObject(parent.raw(), INFINITE) } == WAIT_OBJECT_0 {
-      signals::raise(signal);
+    // Nobody listening yet: end now, as an unhandled SIGTERM would (a keeper's job and
+    // everything in it go with it).
+    if unsafe { WaitForSingleObject(parent.raw(), INFINITE) } == WAIT_OBJECT_0
+      && !signals::raise(signal)
+    {
+      std::process::exit(1);
     }
   });
   Ok(true)
