@@ -89,7 +89,7 @@ pub(crate) use unix::{
     StderrAside, output_files, silence_stdout, stderr_aside, stdout_closed, stdout_is_file,
     terminal_width,
   },
-  users::{effective_uid, user_name},
+  users::{as_admin, effective_uid, user_name},
   wait::reap_any_child,
 };
 #[cfg(unix)]
@@ -112,7 +112,7 @@ pub(crate) use windows::{
     StderrAside, enable_colors, output_files, silence_stdout, stderr_aside, stdout_closed,
     stdout_is_file, terminal_width,
   },
-  users::{effective_uid, user_name},
+  users::{as_admin, effective_uid, user_name},
   wait::{reap_any_child, reap_later},
 };
 

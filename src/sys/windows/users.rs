@@ -15,3 +15,8 @@ pub(crate) fn user_name(uid: u32) -> Option<String> {
     _ => Some("another user (or an elevated process)".into()),
   }
 }
+
+/// How to run `command` with the rights to see and stop any process, for a hint.
+pub(crate) fn as_admin(command: &str) -> String {
+  format!("`{command}` in a terminal run as administrator")
+}
