@@ -8,16 +8,16 @@ mod wrappers;
 
 use std::process::Command;
 
+use crate::sys;
+
 pub(crate) use parse::{Program, programs};
 pub(crate) use placement::{Placement, place_words};
 
 /// The shell, named in messages.
-pub(crate) const SHELL: &str = "/bin/sh";
+pub(crate) const SHELL: &str = sys::SHELL;
 
-/// `sh -c <script>`: the one way `dev` hands a command to the shell, so that a service, a
-/// task and a probe all see the same quoting, expansions and exit codes.
+/// `sh -c <script>` (`cmd /C` on Windows): the one way `dev` hands a command to the shell,
+/// so that a service, a task and a probe all see the same quoting, expansions and exit codes.
 pub(crate) fn command(script: &str) -> Command {
-  let mut command = Command::new(SHELL);
-  command.arg("-c").arg(script);
-  command
+  sys::shell_command(script)
 }

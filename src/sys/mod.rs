@@ -18,8 +18,11 @@
 //! - **usage**: a process's CPU time and resident memory (the dashboard's columns);
 //! - **relay**: bytes from one socket to another, in the kernel where it can (the proxy).
 //!
-//! Each OS fills the same interface in a module of its own (`linux/`), with what POSIX gives
-//! every Unix in `unix/`; an OS without a backend fails the build with a clear message.
+//! Each OS fills the same interface in a module of its own (`linux/`, `macos/`, `windows/`),
+//! with what POSIX gives every Unix in `unix/`; an OS without a backend fails the build with
+//! a clear message. Where a Unix word has no Windows meaning the interface says what `dev`
+//! needs instead: `Tree::spawn` (a job takes the service before it runs), `reap_later` (no
+//! `waitpid(-1)`), `shell_command` (`sh -c` or `cmd /C`).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -31,13 +34,22 @@ mod macos;
 use macos as os;
 #[cfg(unix)]
 mod unix;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
 
 // The macOS backend's KERN_PROCARGS2 parser is pure: its unit tests run everywhere.
 #[cfg(all(test, not(target_os = "macos")))]
 #[path = "macos/procargs.rs"]
 mod procargs;
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+// So is the Windows backend's reading of `run:` for cmd.
+#[cfg(all(test, not(windows)))]
+#[path = "windows/cmd.rs"]
+mod cmd;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 compile_error!(
   "dev has no backend for this operating system yet: see src/sys/mod.rs for the interface a backend fills"
 );
@@ -47,6 +59,7 @@ mod facts;
 mod process_id;
 mod signal;
 mod sockets;
+#[cfg(unix)]
 mod tree;
 
 pub(crate) use directory_id::DirectoryId;
@@ -54,7 +67,10 @@ pub(crate) use facts::{ProcessInfo, Usage, ancestors, descendants, processes_wit
 pub(crate) use process_id::ProcessId;
 pub(crate) use signal::Signal;
 pub(crate) use sockets::{PortSocket, SocketScope, TcpState};
+#[cfg(unix)]
 pub(crate) use tree::Tree;
+#[cfg(windows)]
+pub(crate) use windows::tree::Tree;
 
 pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
@@ -75,8 +91,31 @@ pub(crate) use unix::{
     StderrAside, output_files, silence_stdout, stderr_aside, stdout_closed, stdout_is_file,
     take_stdout, terminal_width,
   },
-  users::{effective_uid, user_name},
+  users::{as_admin, effective_uid, user_name},
   wait::reap_any_child,
+};
+#[cfg(unix)]
+pub(crate) use unix::{
+  shell::{SHELL, shell_command},
+  terminal::enable_colors,
+  wait::reap_later,
+};
+#[cfg(windows)]
+pub(crate) use windows::{
+  files::{
+    EIO, file_identity, free_bytes, is_disk_full, may_write_in, path_identity, private_directory,
+  },
+  shell::{SHELL, shell_command},
+  signals::{
+    exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
+    signal_process, start_new_session, start_own_group,
+  },
+  terminal::{
+    StderrAside, enable_colors, output_files, silence_stdout, stderr_aside, stdout_closed,
+    stdout_is_file, terminal_width,
+  },
+  users::{as_admin, effective_uid, user_name},
+  wait::{reap_any_child, reap_later},
 };
 
 pub(crate) type Pid = u32;

@@ -2,6 +2,29 @@
 
 use std::fmt;
 
+/// Each signal's number: POSIX's where there are signals. Windows has none; there the
+/// numbers (Linux's) only name `dev`'s own requests between its processes (`sys/windows`).
+#[cfg(unix)]
+mod numbers {
+  pub(super) use libc::{
+    SIGABRT, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGQUIT, SIGSEGV, SIGTERM, SIGUSR1, SIGUSR2,
+  };
+}
+#[cfg(windows)]
+mod numbers {
+  pub(super) const SIGHUP: i32 = 1;
+  pub(super) const SIGINT: i32 = 2;
+  pub(super) const SIGQUIT: i32 = 3;
+  pub(super) const SIGABRT: i32 = 6;
+  pub(super) const SIGKILL: i32 = 9;
+  pub(super) const SIGUSR1: i32 = 10;
+  pub(super) const SIGSEGV: i32 = 11;
+  pub(super) const SIGUSR2: i32 = 12;
+  pub(super) const SIGPIPE: i32 = 13;
+  pub(super) const SIGTERM: i32 = 15;
+  pub(super) const SIGCONT: i32 = 18;
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Signal {
   Term,
@@ -38,14 +61,14 @@ impl Signal {
 
   pub(crate) fn number(self) -> i32 {
     match self {
-      Self::Term => libc::SIGTERM,
-      Self::Int => libc::SIGINT,
-      Self::Hup => libc::SIGHUP,
-      Self::Quit => libc::SIGQUIT,
-      Self::Kill => libc::SIGKILL,
-      Self::Usr1 => libc::SIGUSR1,
-      Self::Usr2 => libc::SIGUSR2,
-      Self::Cont => libc::SIGCONT,
+      Self::Term => numbers::SIGTERM,
+      Self::Int => numbers::SIGINT,
+      Self::Hup => numbers::SIGHUP,
+      Self::Quit => numbers::SIGQUIT,
+      Self::Kill => numbers::SIGKILL,
+      Self::Usr1 => numbers::SIGUSR1,
+      Self::Usr2 => numbers::SIGUSR2,
+      Self::Cont => numbers::SIGCONT,
     }
   }
 
@@ -75,9 +98,9 @@ impl Signal {
     ];
     match known.iter().find(|signal| signal.number() == number) {
       Some(signal) => signal.name().to_owned(),
-      None if number == libc::SIGSEGV => "SIGSEGV".to_owned(),
-      None if number == libc::SIGABRT => "SIGABRT".to_owned(),
-      None if number == libc::SIGPIPE => "SIGPIPE".to_owned(),
+      None if number == numbers::SIGSEGV => "SIGSEGV".to_owned(),
+      None if number == numbers::SIGABRT => "SIGABRT".to_owned(),
+      None if number == numbers::SIGPIPE => "SIGPIPE".to_owned(),
       None => format!("signal {number}"),
     }
   }
@@ -99,7 +122,7 @@ mod tests {
       assert_eq!(Signal::parse(text), Some(Signal::Term), "{text}");
     }
     assert_eq!(Signal::parse("SIGFOO"), None);
-    assert_eq!(Signal::describe(libc::SIGKILL), "SIGKILL");
-    assert_eq!(Signal::describe(libc::SIGSEGV), "SIGSEGV");
+    assert_eq!(Signal::describe(Signal::Kill.number()), "SIGKILL");
+    assert_eq!(Signal::describe(numbers::SIGSEGV), "SIGSEGV");
   }
 }

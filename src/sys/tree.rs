@@ -9,7 +9,10 @@
 //!   carrying this start's `DEV_INSTANCE` marker, which a setsid'd or double-forked grandchild
 //!   keeps in its environment. Each is still ended by identity, never by name.
 
-use std::{env, io};
+use std::{
+  env, io,
+  process::{Child, Command},
+};
 
 use super::{Pid, ProcessId, facts, os, unix};
 
@@ -54,6 +57,11 @@ impl Tree {
       strategy,
       marker,
     })
+  }
+
+  /// Starts the service (a job must take it before it runs on Windows; nothing to do here).
+  pub(crate) fn spawn(&self, command: &mut Command) -> io::Result<Child> {
+    command.spawn()
   }
 
   /// The live members found by a quick look; it can miss one while a sibling is being

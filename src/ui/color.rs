@@ -95,7 +95,7 @@ fn auto(is_terminal: bool) -> bool {
     // `CLICOLOR_FORCE=0` is off, not "set": it forces nothing.
     (Some(true), _) | (_, Some(true)) => true,
     _ if anstyle_query::clicolor() == Some(false) => false,
-    _ => is_terminal && anstyle_query::term_supports_color(),
+    _ => is_terminal && anstyle_query::term_supports_color() && crate::sys::enable_colors(),
   }
 }
 

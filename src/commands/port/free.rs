@@ -85,7 +85,10 @@ fn nothing_to_stop(port: u16, report: &PortReport) -> Error {
          namespace's; stop it there"
           .into()
       } else {
-        format!("if you mean it: `sudo dev port free {port} --yes --other-users`")
+        format!(
+          "if you mean it: {}",
+          sys::as_admin(&format!("dev port free {port} --yes --other-users"))
+        )
       },
     },
     None => Error::Port {

@@ -90,8 +90,11 @@ fn who(context: &PortContext, ports: &[u16], json: bool) -> Result<()> {
     }
     for socket in &report.unseen {
       out.push_str(&format!(
-        "  a process of user {} (uid {}) on {} — dev may not see which one; try `sudo dev port who {}`\n",
-        socket.user, socket.uid, socket.address, report.port
+        "  a process of user {} (uid {}) on {} — dev may not see which one; try {}\n",
+        socket.user,
+        socket.uid,
+        socket.address,
+        sys::as_admin(&format!("dev port who {}", report.port))
       ));
     }
     if let Some(note) = time_wait_note(report) {

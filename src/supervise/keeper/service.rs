@@ -49,16 +49,19 @@ impl Keeper {
       .stderr(writer);
     sys::start_own_group(&mut command);
     sys::reset_signals_before_exec(&mut command);
-    let child = command.spawn().map_err(|source| Error::Spawn {
-      command: shell::SHELL.into(),
-      source,
-    })?;
+    let child = self
+      .tree
+      .spawn(&mut command)
+      .map_err(|source| Error::Spawn {
+        command: shell::SHELL.into(),
+        source,
+      })?;
     // `command` holds copies of the pipe's write end: drop it so EOF arrives when the
     // service's processes are gone.
     drop(command);
     let pid = child.id();
-    // We reap through waitpid(-1) in the reaper thread; the `Child` handle is not needed.
-    drop(child);
+    // The reaper thread reaps it (waitpid(-1) on Unix; on Windows it keeps the handle).
+    sys::reap_later(child);
     self.process = ProcessId::of(pid).unwrap_or(ProcessId::gone(pid));
     let port = self
       .spec

@@ -2,6 +2,7 @@
 //! children, files and their identity, the terminal, users.
 
 pub(crate) mod files;
+pub(crate) mod shell;
 pub(crate) mod signals;
 pub(crate) mod terminal;
 pub(crate) mod users;

@@ -11,6 +11,11 @@ pub(crate) fn terminal_width() -> Option<usize> {
   (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
+/// A Unix terminal takes ANSI escape sequences as they are.
+pub(crate) fn enable_colors() -> bool {
+  true
+}
+
 /// True when stdout leads nowhere any more: a pipe whose reader exited, or a terminal that
 /// hung up. Asked without writing (poll reports POLLERR / POLLHUP on the write end).
 pub(crate) fn stdout_closed() -> bool {

@@ -29,3 +29,8 @@ pub(crate) fn user_name(uid: u32) -> Option<String> {
     )
   }
 }
+
+/// How to run `command` with the rights to see and stop any process, for a hint.
+pub(crate) fn as_admin(command: &str) -> String {
+  format!("`sudo {command}`")
+}

@@ -21,6 +21,11 @@ pub(crate) fn has_children() -> bool {
   !(result == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
 }
 
+/// Nothing to keep: `reap_any_child` finds every child through `waitpid(-1)`.
+pub(crate) fn reap_later(child: std::process::Child) {
+  drop(child);
+}
+
 /// Blocks until any child ends and reaps it. `None` when there are no children at all.
 pub(crate) fn reap_any_child() -> Option<(Pid, ExitStatus)> {
   loop {
