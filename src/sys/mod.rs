@@ -57,6 +57,8 @@ compile_error!(
 mod directory_id;
 mod facts;
 mod process_id;
+#[cfg(not(target_os = "linux"))]
+mod relay_copy;
 mod signal;
 mod sockets;
 #[cfg(unix)]
@@ -72,12 +74,16 @@ pub(crate) use tree::Tree;
 #[cfg(windows)]
 pub(crate) use windows::tree::Tree;
 
+#[cfg(target_os = "linux")]
+pub(crate) use os::relay;
 pub(crate) use os::{
   SEES_EVERY_SOCKET, URL_OPENER, all_pids, become_subreaper as adopt_orphans, children,
   command_line, environment_variables, grow_stdout_pipe, has_display, listening_ports,
-  listening_ports_of, port_sockets, process_cwd, process_info, process_uid, relay,
+  listening_ports_of, port_sockets, process_cwd, process_info, process_uid,
   signal_when_parent_dies as end_with_parent, usage, wait_for_exit,
 };
+#[cfg(not(target_os = "linux"))]
+pub(crate) use relay_copy::relay;
 #[cfg(unix)]
 pub(crate) use unix::{
   files::{
@@ -112,7 +118,7 @@ pub(crate) use windows::{
   },
   terminal::{
     StderrAside, enable_colors, output_files, silence_stdout, stderr_aside, stdout_closed,
-    stdout_is_file, terminal_width,
+    stdout_is_file, take_stdout, terminal_width,
   },
   users::{as_admin, effective_uid, user_name},
   wait::{reap_any_child, reap_later},

@@ -7,9 +7,6 @@ pub(crate) mod containment;
 pub(crate) mod net;
 pub(crate) mod procargs;
 pub(crate) mod process;
-mod relay;
-
-pub(crate) use relay::relay;
 
 use std::{
   sync::OnceLock,

@@ -27,7 +27,7 @@ use windows_sys::Win32::{
   },
 };
 
-pub(crate) use net::{listening_ports_of, port_sockets};
+pub(crate) use net::{listening_ports, listening_ports_of, port_sockets};
 pub(crate) use process::{
   all_pids, children, command_line, environment_variables, process_cwd, process_info, process_uid,
   usage,

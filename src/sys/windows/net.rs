@@ -125,6 +125,19 @@ pub(crate) fn port_sockets(port: u16, scope: SocketScope, _known: &[Pid]) -> Vec
     .collect()
 }
 
+/// Every port some TCP socket listens on, sorted: one read of the owner tables, however
+/// many ports are awaited.
+pub(crate) fn listening_ports() -> Option<Vec<u16>> {
+  let mut ports: Vec<u16> = all_rows()
+    .into_iter()
+    .filter(|row| row.state == TcpState::Listen)
+    .map(|row| row.port)
+    .collect();
+  ports.sort_unstable();
+  ports.dedup();
+  Some(ports)
+}
+
 /// The ports these processes listen on.
 pub(crate) fn listening_ports_of(pids: &[Pid]) -> Vec<u16> {
   let mut ports: Vec<u16> = all_rows()

@@ -116,3 +116,26 @@ impl Drop for StderrAside {
     unsafe { SetStdHandle(STD_ERROR_HANDLE, self.saved as HANDLE) };
   }
 }
+
+/// A protocol that speaks on stdout (`dev mcp`): the returned file is the real stdout, and
+/// the standard output slot becomes stderr's handle, so that a stray print from anywhere in
+/// the process lands on stderr instead of corrupting the stream (std looks the slot up on
+/// every write).
+pub(crate) fn take_stdout() -> io::Result<fs::File> {
+  let old = std_handle(STD_OUTPUT_HANDLE);
+  if old.is_null() {
+    return Err(io::Error::new(
+      io::ErrorKind::NotFound,
+      "no standard output",
+    ));
+  }
+  // SAFETY: the slot's handle is ours; the clone is owned by the returned file.
+  let transport = unsafe { std::os::windows::io::BorrowedHandle::borrow_raw(old) }
+    .try_clone_to_owned()
+    .map(fs::File::from)?;
+  // SAFETY: stderr's handle stays open for the life of the process; the slot only borrows it.
+  if unsafe { SetStdHandle(STD_OUTPUT_HANDLE, std_handle(STD_ERROR_HANDLE)) } == 0 {
+    return Err(io::Error::last_os_error());
+  }
+  Ok(transport)
+}

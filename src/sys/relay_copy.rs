@@ -1,4 +1,5 @@
-//! Bytes from one socket to another: a read/write loop (macOS has no splice).
+//! Bytes from one socket to another: a read/write loop, where the OS has no splice (macOS,
+//! Windows).
 
 use std::{
   io::{self, Read, Write},
