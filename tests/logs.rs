@@ -319,6 +319,7 @@ fn output_to_a_file_or_a_briefly_paused_pipe_keeps_every_line() {
     .arg(format!("'{DEV}' up | (sleep 0.1; cat)"))
     .current_dir(test.path())
     .env("DEV_TEST_ID", test.path().file_name().unwrap())
+    .env("DEV_PROXY", "off")
     .env("NO_COLOR", "1")
     .env("DEV_TEST_RELAY_DELAY_MS", "100")
     .stdin(Stdio::null())

@@ -44,6 +44,7 @@ fn session(test: &Test, read_only: bool, steps: &Value) -> Value {
     .args(&args)
     .current_dir(test.path())
     .env("DEV_TEST_ID", test.marker())
+    .env("DEV_PROXY", "off")
     .env("NO_COLOR", "1")
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())

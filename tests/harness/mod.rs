@@ -90,7 +90,10 @@ impl Test {
     Self {
       dir,
       marker,
-      dev_env: Vec::new(),
+      // The proxy is per user: tests that use it say so (`with_proxy`), each with a ledger
+      // and a port of its own; the others would share one proxy between parallel tests (and
+      // one started in a terminal would outlive the test while others' claims keep it).
+      dev_env: vec![("DEV_PROXY".into(), "off".into())],
       _turn: turn,
     }
   }
@@ -168,9 +171,6 @@ impl Test {
       .args(args)
       .current_dir(self.path())
       .env("DEV_TEST_ID", &self.marker)
-      // The proxy is per user: tests that use it say so (`with_proxy`), each with a ledger
-      // and a port of its own; the others would share one proxy between parallel tests.
-      .env("DEV_PROXY", "off")
       .envs(self.dev_env.iter().map(|(key, value)| (key, value)))
       .env("NO_COLOR", "1")
       .stdin(Stdio::null());

@@ -46,7 +46,7 @@ impl Tmux {
     };
     let bin = PathBuf::from(DEV);
     let shell = format!(
-      "cd '{}' && export DEV_TEST_ID='{}' PATH='{}':\"$PATH\" && {command}",
+      "cd '{}' && export DEV_TEST_ID='{}' DEV_PROXY=off PATH='{}':\"$PATH\" && {command}",
       test.path().display(),
       test.marker(),
       bin.parent().expect("dev is in a directory").display(),
