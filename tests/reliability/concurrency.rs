@@ -2,7 +2,9 @@
 
 use std::{process::Output, time::Duration};
 
-use crate::harness::{Test, free_port, free_port_where, is_listening, run_together, server};
+use crate::harness::{
+  Test, free_port, free_port_where, is_listening, run_together, server, wait_until,
+};
 
 /// Starts all the commands at the same moment and collects their outputs.
 fn all_at_once(test: &Test, commands: Vec<Vec<&str>>) -> Vec<Output> {
@@ -77,5 +79,34 @@ fn eight_services_needing_a_fallback_at_once_get_eight_distinct_ports() {
     assert!(is_listening(*port as u16));
   }
   eprintln!("figure: 8 concurrent fallbacks → 8 distinct ports {ports:?}");
+  test.run(&["stop"]).success();
+}
+
+/// Two `dev up -d app` at once, where app needs db healthy: the one that loses the race for
+/// app must not stop the db it started, which the winner's app now uses (it did: "nothing
+/// half-started" pulled db from under the winner, found by an outside tester).
+#[test]
+fn the_loser_of_a_race_to_start_a_service_leaves_the_dependency_the_winner_uses() {
+  let (db, app) = (free_port(), free_port());
+  let test = Test::with_config(&format!(
+    "services:\n  db:\n    run: exec python3 -u server.py plain\n    port: {db}\n  app:\n    run: exec python3 -u server.py plain\n    port: {app}\n    depends_on: {{db: healthy}}\n"
+  ));
+  // The first dev pauses before each launch: the second starts app while it waits.
+  let mut first = test.command(&["up", "-d", "app"]);
+  first
+    .env("DEV_TEST_LAUNCH_DELAY_MS", "1500")
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+  let first = first.spawn().unwrap();
+  wait_until("db listens", Duration::from_secs(15), || is_listening(db));
+  test.run(&["up", "-d", "app"]).success();
+  let first = first.wait_with_output().unwrap();
+  let said = String::from_utf8_lossy(&first.stderr);
+  assert!(!first.status.success(), "{said}");
+  assert!(said.contains("leaving db running"), "{said}");
+  let status = test.status_json();
+  for row in status.as_array().unwrap() {
+    assert_eq!(row["state"], "running", "{row}");
+  }
   test.run(&["stop"]).success();
 }

@@ -21,8 +21,7 @@ impl Run<'_> {
       if !self.stopping
         && let Err(error) = self.start_what_may_start()
       {
-        self.report_stopping(false);
-        self.stop_all();
+        self.give_up_starting();
         return Err(error);
       }
       if self.start.detach && !self.stopping && self.schedule.settled() {
@@ -155,6 +154,31 @@ impl Run<'_> {
         .report
         .step(&format!("stopping {}…{force}", live.join(", ")));
     }
+  }
+
+  /// A start failed: what this `dev` started is stopped (nothing half-started), unless in
+  /// the background another `dev` won a race to start one of these services — that start
+  /// may be waiting on, or already using, the dependencies this one started, and stopping
+  /// them would pull them from under it.
+  fn give_up_starting(&mut self) {
+    if let (true, Some(busy)) = (self.start.detach, &self.lost_a_race) {
+      let started: Vec<&str> = self
+        .schedule
+        .keepers()
+        .filter(|(_, keeper)| keeper.is_alive())
+        .map(|(name, _)| name)
+        .collect();
+      if !started.is_empty() {
+        self.project.report.step(&format!(
+          "leaving {} running: another dev is starting {busy}, which may need {}",
+          started.join(", "),
+          if started.len() == 1 { "it" } else { "them" }
+        ));
+      }
+      return;
+    }
+    self.report_stopping(false);
+    self.stop_all();
   }
 
   /// Every keeper this `dev` started, stopped; in the background, waited for (bounded), so

@@ -27,7 +27,7 @@ use crate::{
     ledger::Ledger,
   },
   project::Project,
-  state::ServiceState,
+  state::{Liveness, ServiceState},
   supervise::{
     keeper::Handshake,
     probe::Check,
@@ -187,6 +187,12 @@ impl<'a> Run<'a> {
 
   /// Chooses the service's ports and writes its keeper's spec.
   fn prepare(&mut self, service: &Service) -> Result<KeeperSpec> {
+    // Started by another `dev` since this run began: the process on its port is that run's
+    // service, not a stale one to free, and its spec is that run's too.
+    if let Some(Liveness::Running(state)) = self.project.check(&service.name) {
+      self.lost_a_race = Some(service.name.clone());
+      return Err(state.already_running());
+    }
     let project = &self.project;
     // Force frees ports for the services named, not for dependencies started along.
     let force = self.start.force && (self.names.is_empty() || self.names.contains(&service.name));
@@ -232,6 +238,7 @@ impl<'a> Run<'a> {
     let pid = match said {
       Handshake::Started { pid } => pid,
       Handshake::Busy => {
+        self.lost_a_race = Some(service.name.clone());
         return Err(match project.state.read(&service.name) {
           Some(state) => state.already_running(),
           None => Error::Start {

@@ -96,6 +96,9 @@ struct Run<'a> {
   interrupted_at: Option<std::time::Instant>,
   /// Keepers sent the stop signal so far: a dependency's only once its dependents are gone.
   stop_sent: Vec<ProcessId>,
+  /// Another `dev` is starting a service this one meant to start (its keeper answered
+  /// busy): what this one started already may be what that start is waiting for.
+  lost_a_race: Option<String>,
   /// The first failure, which `dev up` exits with once everything has stopped.
   failure: Option<Error>,
   /// The watch on devtasks.yaml, in the foreground.
@@ -134,6 +137,7 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     stopping: false,
     interrupted_at: None,
     stop_sent: Vec::new(),
+    lost_a_race: None,
     failure: None,
     edits: None,
     stops: StopNotices::from_now(&project.state),
@@ -177,6 +181,8 @@ impl Run<'_> {
       return Ok(());
     };
     if self.names.iter().any(|named| named == name) || everything_runs {
+      // Running now, though not when this run began: another `dev` started it.
+      self.lost_a_race = Some(name.to_owned());
       return Err(state.already_running());
     }
     let pid = state.process.map_or(0, |p| p.pid);
