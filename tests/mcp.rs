@@ -121,6 +121,8 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
     call("stop_service", json!({ "service": "web" })),
     call("await_change", json!({ "service": "web", "timeout_seconds": 2 })),
     call("await_change", json!({ "service": "apii" })),
+    // 1e300 seconds is no duration: said, not a panic and a call never answered.
+    call("await_change", json!({ "service": "api", "since_seconds": 1e300 })),
   ]);
   let report = session(&test, false, &steps);
   assert_eq!(report["protocol"], "2025-11-25", "{report}");
@@ -217,6 +219,7 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
     step(21)
   );
   assert!(error(22).contains("did you mean `api`?"), "{}", error(22));
+  assert!(error(23).contains("from 0 to a year"), "{}", error(23));
   assert!(!is_listening(web), "web still listens after stop_service");
   test.run(&["stop"]).success();
 }

@@ -117,18 +117,24 @@ impl<'a> Args<'a> {
     }
   }
 
-  /// A duration as the CLI takes it (`10m`, `30s`), or a number of seconds.
+  /// A duration as the CLI takes it (`10m`, `30s`), or a number of seconds (at most a year:
+  /// 1e300 seconds is no duration, and would overflow the clock it is added to).
   pub(super) fn duration(&self, name: &str) -> Result<Option<std::time::Duration>, Bad> {
     match self.map.get(name) {
       None | Some(Value::Null) => Ok(None),
       Some(Value::Number(seconds)) => seconds
         .as_f64()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Some(std::time::Duration::from_secs_f64(s)))
-        .ok_or_else(|| format!("`{name}` must be a positive number of seconds, not {seconds}")),
-      Some(Value::String(text)) => crate::config::parse_duration(text)
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .filter(|duration| *duration <= LONGEST)
         .map(Some)
-        .map_err(|error| format!("`{name}`: {error}")),
+        .ok_or_else(|| {
+          format!("`{name}` must be a number of seconds from 0 to a year, not {seconds}")
+        }),
+      Some(Value::String(text)) => match crate::config::parse_duration(text) {
+        Ok(duration) if duration <= LONGEST => Ok(Some(duration)),
+        Ok(_) => Err(format!("`{name}` must be at most a year, not {text}")),
+        Err(error) => Err(format!("`{name}`: {error}")),
+      },
       Some(other) => Err(format!(
         "`{name}` must be a duration like \"10m\" or \"30s\", not {other}"
       )),
@@ -145,3 +151,6 @@ fn refuse_option(name: &str, value: &str) -> Result<(), Bad> {
   }
   Ok(())
 }
+
+/// The longest duration an argument may give.
+const LONGEST: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
