@@ -19,7 +19,7 @@ pub(crate) struct Reference {
 }
 
 /// Whether the inside of a `${…}` is a reference to a service's port: only name characters
-/// and a dot, and either a port field (`my-api.port`, `x.ports.ws`) or a dot right after a
+/// and a dot, and either a port field (`my-api.port`, `x.ports.ws`, `my-api.url`) or a dot right after a
 /// leading name (`api.prot`, a typo to report). `${HOST-localhost.local}` is the shell's
 /// default-value syntax, and stays its.
 pub(crate) fn split_reference(inner: &str) -> Option<(&str, &str)> {
@@ -28,8 +28,10 @@ pub(crate) fn split_reference(inner: &str) -> Option<(&str, &str)> {
   if !inner.contains('.') || !inner.chars().all(name_chars) {
     return None;
   }
-  if let Some(service) = inner.strip_suffix(".port") {
-    return Some((service, "port"));
+  for field in ["port", "url"] {
+    if let Some(service) = inner.strip_suffix(field).and_then(|s| s.strip_suffix('.')) {
+      return Some((service, field));
+    }
   }
   // Read from the right, so that a service name may itself hold dots: `my.api.ports.ws`.
   if let Some(at) = inner.rfind(".ports.") {
@@ -174,7 +176,7 @@ mod tests {
 
   #[test]
   fn dotted_service_names_are_read_from_the_right() {
-    let found = references("${my.api.port} ${my.api.ports.ws} ${a.b} ${my-api.port}");
+    let found = references("${my.api.port} ${my.api.ports.ws} ${a.b} ${my-api.port} ${my-api.url}");
     let pairs: Vec<(&str, &str)> = found
       .iter()
       .map(|r| (r.service.as_str(), r.field.as_str()))
@@ -185,7 +187,8 @@ mod tests {
         ("my.api", "port"),
         ("my.api", "ports.ws"),
         ("a", "b"),
-        ("my-api", "port")
+        ("my-api", "port"),
+        ("my-api", "url")
       ]
     );
   }
