@@ -41,6 +41,11 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:4:16",
   ),
   (
+    "services:\n  my-api:\n    run: x\n    port: 8000\n  my_api:\n    run: x\n    port: 8001\n",
+    "services `my-api` and `my_api` would share one URL",
+    "devtasks.yaml:5:3",
+  ),
+  (
     "services:\n  api:\n    run: x\n    ports: { ws: 8081, http: 8081 }\n",
     "service `api` asks for port 8081 twice",
     "devtasks.yaml:4:24",

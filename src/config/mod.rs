@@ -246,6 +246,16 @@ impl Checker<'_> {
     for (name, service) in &raw.services.0 {
       services.push(self.service(&root, name, &service.value, &service_names, log)?);
     }
+    // Only a service with a port has a URL.
+    self.check_url_labels(
+      raw
+        .services
+        .0
+        .iter()
+        .zip(&services)
+        .filter(|(_, service)| !service.ports.is_empty())
+        .map(|((name, _), _)| name),
+    )?;
     let aliases = names::aliases(&raw);
     let mut tasks = Vec::new();
     // A set: each task's deps are looked up in it (a list made 20,000 tasks quadratic).

@@ -23,6 +23,32 @@ impl Checker<'_> {
   }
 }
 
+impl Checker<'_> {
+  /// Two services whose names become one host label (`my_api` and `my-api`, `api.web` and
+  /// `api-web`) would share one URL, and the proxy could reach only one of them.
+  pub(super) fn check_url_labels<'t>(&self, names: impl Iterator<Item = &'t Text>) -> Result<()> {
+    let mut seen: Vec<(String, &Text)> = Vec::new();
+    for name in names {
+      let label = url_label(&name.value);
+      if let Some((_, first)) = seen.iter().find(|(other, _)| *other == label) {
+        return Err(
+          self
+            .at(
+              name,
+              format!(
+                "services `{}` and `{}` would share one URL, http://{label}.<project>.localhost",
+                first.value, name.value
+              ),
+            )
+            .with_hint("rename one: URLs are lowercase and read `_` and `.` as `-`"),
+        );
+      }
+      seen.push((label, name));
+    }
+    Ok(())
+  }
+}
+
 /// `My_App` → `my-app`, `feature/login` → `feature-login`: one host name label (RFC 1123:
 /// letters, digits and inner hyphens, at most 63), lowercase because host names are
 /// compared without case. Never empty.
