@@ -48,6 +48,10 @@ fn a_profile_starts_its_services_and_their_dependencies_across_profiles() {
     ["docs"],
     "a bare up started a service with profiles"
   );
+  // What a bare `dev up` started is what a bare `dev wait` and `dev health` wait for: not
+  // the profiles nobody started (`dev up -d && dev wait && npm test` must pass).
+  test.run(&["wait", "--timeout", "10s"]).success();
+  test.run(&["health"]).success();
   test.run(&["stop"]).success();
   test.run(&["up", "-d", "--profile", "web"]).success();
   // db is in another profile, and web depends on it.

@@ -124,7 +124,14 @@ fn probe_each(
     .config
     .services
     .iter()
-    .filter(|service| names.is_empty() || names.contains(&service.name))
+    .filter(|service| match names.is_empty() {
+      // Every service a bare `dev up` starts, and one in a profile only while it runs: a
+      // profile nobody started is not a service that is missing.
+      true => {
+        service.profiles.is_empty() || matches!(liveness(&service.name), Some(Liveness::Running(_)))
+      }
+      false => names.contains(&service.name),
+    })
     .collect();
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
