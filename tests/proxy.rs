@@ -447,3 +447,27 @@ fn small_requests_on_one_kept_alive_connection_are_each_answered() {
     assert_eq!(status, 200, "{body}");
   }
 }
+
+/// A proxy killed with `kill -9` is back with the next `dev up` or restart of a project
+/// whose services run, even when that command starts nothing new (it said "already
+/// running" and left the names dead until some other service started).
+#[test]
+fn a_killed_proxy_comes_back_with_the_next_up_of_a_running_project() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write("devtasks.yaml", &config(free_port()));
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost", test.marker().to_lowercase());
+  let pid = proxy_pid(&test).expect("a proxy runs");
+  signal(pid, libc::SIGKILL);
+  wait_until("the proxy is gone", Duration::from_secs(5), || {
+    !crate::harness::is_alive(pid)
+  });
+  // Everything runs already: an error, but the names are reachable again.
+  test.run(&["up", "-d"]);
+  wait_until("the name answers again", Duration::from_secs(10), || {
+    get(proxy, &host).is_ok_and(|(status, _)| status == 200)
+  });
+  test.run(&["stop"]).success();
+}

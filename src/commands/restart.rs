@@ -35,6 +35,7 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
   let mut moved = Vec::new();
   let mut failed: Vec<Error> = Vec::new();
   project.state.ensure()?;
+  project.keep_names_reachable();
   let mut next = 0;
   while let Some(name) = targets.get(next).cloned() {
     next += 1;

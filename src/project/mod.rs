@@ -57,6 +57,19 @@ impl Project {
     self.state.read(service).map(ServiceState::liveness)
   }
 
+  /// The names stay reachable whatever happened to the proxy (a `kill -9`, a reboot of the
+  /// machine's runtime directory): one is started when a service of this project with a
+  /// port runs and none listens. Called by the commands that start or restart services,
+  /// also when they end up starting nothing.
+  pub(crate) fn keep_names_reachable(&self) {
+    let runs_with_a_port = self.config.services.iter().any(|service| {
+      !service.ports.is_empty() && matches!(self.check(&service.name), Some(Liveness::Running(_)))
+    });
+    if runs_with_a_port {
+      crate::proxy::ensure(self.report);
+    }
+  }
+
   pub(crate) fn check(&self, service: &str) -> Option<Liveness> {
     let state = self
       .state

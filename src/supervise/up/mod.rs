@@ -109,6 +109,7 @@ struct Run<'a> {
 }
 
 pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<()> {
+  project.keep_names_reachable();
   let order = plan::start_order(&project.config, names);
   if order.is_empty() {
     project
