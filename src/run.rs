@@ -83,6 +83,14 @@ impl Session {
         projects::list_all(self.color, json).map(ok)
       }
       Some(Command::Project(ProjectCommand::Stop {
+        ref services,
+        project: Some(ref which),
+      }))
+        if projects::stop_where_folder_is_gone(which, services, self.report)? =>
+      {
+        Ok(0)
+      }
+      Some(Command::Project(ProjectCommand::Stop {
         services,
         project: Some(which),
       })) => self

@@ -471,3 +471,32 @@ fn a_killed_proxy_comes_back_with_the_next_up_of_a_running_project() {
   });
   test.run(&["stop"]).success();
 }
+
+/// A forgotten project whose folder was removed (a `git worktree remove --force`, an
+/// `rm -rf`) still runs: `dev stop --project` stops it from its keepers in the ledger (it
+/// failed, "cannot read …/devtasks.yaml", and only `port free --yes` could end it).
+#[test]
+fn a_project_whose_folder_is_gone_is_stopped_by_its_name() {
+  let mut test = Test::new();
+  test.with_proxy();
+  let port = free_port();
+  let gone = test.path().join("gone");
+  fs::create_dir(&gone).unwrap();
+  fs::write(gone.join("named.py"), NAMED_PY).unwrap();
+  fs::write(gone.join("devtasks.yaml"), config(port)).unwrap();
+  let started = test
+    .command(&["up", "-d"])
+    .current_dir(&gone)
+    .output()
+    .unwrap();
+  assert!(started.status.success(), "{started:?}");
+  wait_until("it listens", Duration::from_secs(10), || {
+    crate::harness::is_listening(port)
+  });
+  fs::remove_dir_all(&gone).unwrap();
+  let stopped = test.run(&["stop", "--project", "gone"]);
+  stopped.success();
+  assert!(stopped.stderr().contains("its folder"), "{}", stopped.stderr());
+  test.wait_for_no_processes(Duration::from_secs(10));
+  assert!(crate::harness::is_bindable(port));
+}

@@ -15,10 +15,11 @@ use crate::{
   ports::ledger::{Claim, live_claims, runtime_dir},
   project::branch_of,
   proxy,
+  sys::{self, Signal},
   ui::{
     color::Color,
     format::elapsed,
-    output::{print_json, print_out, table},
+    output::{Reporter, print_json, print_out, table},
     suggestion::suggest,
   },
 };
@@ -162,3 +163,54 @@ pub(crate) fn task_file_of(which: &str) -> Result<PathBuf> {
       .unwrap_or_else(|| root.join(FILE_NAMES[0])),
   )
 }
+
+/// `dev stop --project` for a project whose folder is gone (a removed worktree, an `rm -rf`):
+/// no task file and no state to work from, so its keepers, proven by the ledger's identity
+/// (pid and start time), are asked to stop and waited for; each stops its service's tree as
+/// in any stop. False when the folder is still there (the stop then works as `dev stop`).
+pub(crate) fn stop_where_folder_is_gone(
+  which: &str,
+  services: &[String],
+  report: Reporter,
+) -> Result<bool> {
+  let as_path = std::path::absolute(Path::new(which)).ok();
+  let claims = live_claims(&runtime_dir()?);
+  let gone: Vec<&Claim> = claims
+    .iter()
+    .filter(|claim| {
+      (claim.name == which || as_path.as_deref() == Some(claim.project.as_path()))
+        && !claim.project.exists()
+        && (services.is_empty() || services.contains(&claim.service))
+    })
+    .collect();
+  if gone.is_empty() {
+    return Ok(false);
+  }
+  for claim in &gone {
+    if claim.owner.is_alive() {
+      let _ = sys::signal_process(claim.owner.pid, Signal::Term);
+    }
+  }
+  for claim in &gone {
+    if sys::wait_for_exit(claim.owner, STOP_PATIENCE) {
+      report.step(&format!(
+        "{} stopped (its folder {} is gone; keeper pid {})",
+        claim.service,
+        claim.project.display(),
+        claim.owner.pid
+      ));
+    } else {
+      report.warning(&format!(
+        "{}: its keeper (pid {}) did not stop within {}s",
+        claim.service,
+        claim.owner.pid,
+        STOP_PATIENCE.as_secs()
+      ));
+    }
+  }
+  Ok(true)
+}
+
+/// How long a keeper whose folder is gone is given to end its service (a grace of its own
+/// that the task file, now gone, set).
+const STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
