@@ -496,7 +496,11 @@ fn a_project_whose_folder_is_gone_is_stopped_by_its_name() {
   fs::remove_dir_all(&gone).unwrap();
   let stopped = test.run(&["stop", "--project", "gone"]);
   stopped.success();
-  assert!(stopped.stderr().contains("its folder"), "{}", stopped.stderr());
+  assert!(
+    stopped.stderr().contains("its folder"),
+    "{}",
+    stopped.stderr()
+  );
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(crate::harness::is_bindable(port));
 }

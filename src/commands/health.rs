@@ -114,6 +114,20 @@ pub(crate) fn probe_all_looking(project: &Project) -> Vec<Row> {
   probe_each(project, &[], |name| project.look(name))
 }
 
+/// Every service a bare `dev up` starts, and one in a profile only while it runs (a profile
+/// nobody started is not a service that is missing); else the ones named.
+fn looked_at(
+  service: &crate::config::Service,
+  names: &[String],
+  liveness: impl Fn(&str) -> Option<Liveness>,
+) -> bool {
+  if names.is_empty() {
+    service.profiles.is_empty() || matches!(liveness(&service.name), Some(Liveness::Running(_)))
+  } else {
+    names.contains(&service.name)
+  }
+}
+
 fn probe_each(
   project: &Project,
   names: &[String],
@@ -124,14 +138,7 @@ fn probe_each(
     .config
     .services
     .iter()
-    .filter(|service| match names.is_empty() {
-      // Every service a bare `dev up` starts, and one in a profile only while it runs: a
-      // profile nobody started is not a service that is missing.
-      true => {
-        service.profiles.is_empty() || matches!(liveness(&service.name), Some(Liveness::Running(_)))
-      }
-      false => names.contains(&service.name),
-    })
+    .filter(|service| looked_at(service, names, &liveness))
     .collect();
   let mut rows: Vec<Option<Row>> = Vec::new();
   let mut checks: Vec<(usize, Check)> = Vec::new();
