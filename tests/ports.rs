@@ -217,7 +217,8 @@ fn port_free_of_a_dev_service_stops_it_through_its_keeper() {
   test
     .args(&["port", "free", &port.to_string()])
     .status(0)
-    .stderr_contains("dev service api")
+    // The whole service stops, every port of it: said, since one port was asked for.
+    .stderr_contains("stopped dev service api, all of it, through its keeper")
     .run();
   assert!(!is_alive(pid));
   assert_eq!(test.pid_of("api"), None);

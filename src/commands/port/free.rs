@@ -181,7 +181,10 @@ fn say_released(context: &PortContext, port: u16, released: &Released, json: boo
   }
   for stopped in &released.stopped {
     let how = match (&stopped.service, stopped.process.killed) {
-      (Some(service), _) => format!("stopped dev service {service} through its keeper:"),
+      // Its keeper ends the whole service, every port of it: said, as a port is asked for.
+      (Some(service), _) => {
+        format!("stopped dev service {service}, all of it, through its keeper; it held the port as")
+      }
       (None, true) => "killed (SIGKILL after the grace)".into(),
       (None, false) => "stopped".into(),
     };
