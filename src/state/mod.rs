@@ -232,7 +232,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
   let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
   let result = File::create(&temporary)
     .and_then(|mut file| file.write_all(bytes))
-    .and_then(|()| fs::rename(&temporary, path));
+    .and_then(|()| crate::sys::replace_file(&temporary, path));
   result.map_err(|error| {
     let _ = fs::remove_file(&temporary);
     Error::io(format!("cannot write `{}`", path.display()))(error)

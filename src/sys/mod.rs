@@ -88,6 +88,7 @@ pub(crate) use relay_copy::relay;
 pub(crate) use unix::{
   files::{
     EIO, file_identity, free_bytes, is_disk_full, may_write_in, path_identity, private_directory,
+    replace_file,
   },
   signals::{
     exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
@@ -110,6 +111,7 @@ pub(crate) use unix::{
 pub(crate) use windows::{
   files::{
     EIO, file_identity, free_bytes, is_disk_full, may_write_in, path_identity, private_directory,
+    replace_file,
   },
   shell::{SHELL, shell_command},
   signals::{

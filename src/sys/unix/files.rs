@@ -75,3 +75,8 @@ pub(crate) fn free_bytes(path: &std::path::Path) -> Option<u64> {
   }
   Some(stats.f_bavail as u64 * stats.f_frsize as u64)
 }
+
+/// `from` renamed over `to` at once: a reader sees the old file or the new one, never half.
+pub(crate) fn replace_file(from: &std::path::Path, to: &std::path::Path) -> io::Result<()> {
+  fs::rename(from, to)
+}

@@ -88,3 +88,19 @@ pub(crate) fn free_bytes(path: &Path) -> Option<u64> {
   };
   (read != 0).then_some(available)
 }
+
+/// `from` renamed over `to`. Windows refuses to replace a file another process has open at
+/// that instant (a `dev status` reading the state, "Access denied"): such reads are short,
+/// so the rename is tried again for up to a second rather than failing a keeper's write.
+pub(crate) fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
+  let mut tries = 0;
+  loop {
+    match fs::rename(from, to) {
+      Err(error) if error.kind() == io::ErrorKind::PermissionDenied && tries < 100 => {
+        tries += 1;
+        std::thread::sleep(std::time::Duration::from_millis(10));
+      }
+      result => return result,
+    }
+  }
+}
