@@ -165,7 +165,7 @@ impl Clock for RealClock {
   }
 
   fn until_listening(&mut self, port: u16, most: Duration) {
-    listeners::wait_for(port, most);
+    let _ = listeners::wait_for(port, most);
   }
 }
 
