@@ -59,6 +59,22 @@ fn snapshot() -> Vec<Entry> {
 /// Creation time (100 ns ticks since 1601) and whether the process has exited already.
 pub(crate) fn start(pid: Pid) -> Option<(u64, bool)> {
   let process = open_process(pid, PROCESS_QUERY_LIMITED_INFORMATION)?;
+  let Times { created, .. } = times(&process)?;
+  let mut code = 0u32;
+  // SAFETY: a valid handle and out-pointer.
+  let ended =
+    unsafe { GetExitCodeProcess(process.raw(), &raw mut code) } != 0 && code != STILL_ACTIVE as u32;
+  Some((ticks(created), ended))
+}
+
+/// A process's creation time and CPU times, as `GetProcessTimes` gives them.
+struct Times {
+  created: FILETIME,
+  kernel: FILETIME,
+  user: FILETIME,
+}
+
+fn times(process: &Handle) -> Option<Times> {
   let zero = FILETIME {
     dwLowDateTime: 0,
     dwHighDateTime: 0,
@@ -77,11 +93,11 @@ pub(crate) fn start(pid: Pid) -> Option<(u64, bool)> {
   if read == 0 {
     return None;
   }
-  let mut code = 0u32;
-  // SAFETY: a valid handle and out-pointer.
-  let ended =
-    unsafe { GetExitCodeProcess(process.raw(), &raw mut code) } != 0 && code != STILL_ACTIVE as u32;
-  Some((ticks(created), ended))
+  Some(Times {
+    created,
+    kernel,
+    user,
+  })
 }
 
 fn live_start(pid: Pid) -> Option<u64> {
@@ -165,24 +181,7 @@ pub(crate) fn process_cwd(_pid: Pid) -> Option<std::path::PathBuf> {
 
 pub(crate) fn usage(pid: Pid) -> Option<Usage> {
   let process = open_process(pid, PROCESS_QUERY_LIMITED_INFORMATION)?;
-  let zero = FILETIME {
-    dwLowDateTime: 0,
-    dwHighDateTime: 0,
-  };
-  let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
-  // SAFETY: a valid handle and four out-pointers.
-  let read = unsafe {
-    GetProcessTimes(
-      process.raw(),
-      &raw mut created,
-      &raw mut exited,
-      &raw mut kernel,
-      &raw mut user,
-    )
-  };
-  if read == 0 {
-    return None;
-  }
+  let Times { kernel, user, .. } = times(&process)?;
   // SAFETY: plain data, filled by the call below.
   let mut memory: PROCESS_MEMORY_COUNTERS = unsafe { mem::zeroed() };
   let size = mem::size_of::<PROCESS_MEMORY_COUNTERS>() as u32;
