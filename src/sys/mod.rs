@@ -57,7 +57,7 @@ compile_error!(
 mod directory_id;
 mod facts;
 mod process_id;
-#[cfg(not(target_os = "linux"))]
+// The read/write loop: the relay where there is no splice, and Linux's fallback.
 mod relay_copy;
 mod signal;
 mod sockets;

@@ -1,5 +1,5 @@
 //! Bytes from one socket to another: a read/write loop, where the OS has no splice (macOS,
-//! Windows).
+//! Windows) or splice is refused (Linux's fallback).
 
 use std::{
   io::{self, Read, Write},

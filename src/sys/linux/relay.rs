@@ -3,7 +3,7 @@
 //! page moves instead of two copies and two system calls per 64 KiB.
 
 use std::{
-  io::{self, Read, Write},
+  io,
   net::TcpStream,
   os::fd::{AsRawFd, FromRawFd, OwnedFd},
   ptr,
@@ -16,7 +16,7 @@ const CHUNK: usize = 1 << 20;
 /// when the kernel refuses splice for these sockets.
 pub(crate) fn relay(from: &TcpStream, to: &TcpStream) -> io::Result<()> {
   let Ok((pipe_out, pipe_in)) = pipe() else {
-    return copy(from, to);
+    return crate::sys::relay_copy::relay(from, to);
   };
   // SAFETY: fcntl on a pipe we own with an integer argument; failure leaves it at 64 KiB.
   unsafe {
@@ -47,7 +47,7 @@ pub(crate) fn relay(from: &TcpStream, to: &TcpStream) -> io::Result<()> {
         let error = io::Error::last_os_error();
         match error.raw_os_error() {
           Some(libc::EINTR) => continue,
-          Some(libc::EINVAL | libc::ENOSYS) => return copy(from, to),
+          Some(libc::EINVAL | libc::ENOSYS) => return crate::sys::relay_copy::relay(from, to),
           _ => return Err(error),
         }
       }
@@ -99,16 +99,4 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
   }
   // SAFETY: both were just opened and are owned by nothing else.
   Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-fn copy(mut from: &TcpStream, mut to: &TcpStream) -> io::Result<()> {
-  let mut buffer = vec![0u8; 64 * 1024];
-  loop {
-    match from.read(&mut buffer) {
-      Ok(0) => return Ok(()),
-      Ok(read) => to.write_all(&buffer[..read])?,
-      Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-      Err(error) => return Err(error),
-    }
-  }
 }
