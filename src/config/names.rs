@@ -67,6 +67,25 @@ impl Checker<'_> {
       .with_hint(hint)
   }
 
+  /// A name the command line takes as one word: ASCII letters and digits, `-`, `_`, `.`,
+  /// and no leading `-` (it would be read as an option).
+  pub(super) fn check_word(&self, text: &Text, value: &str, kind: &str) -> Result<()> {
+    if value.is_empty()
+      || value.starts_with('-')
+      || !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+      return Err(self.at(
+        text,
+        format!(
+          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`, and may not start with `-`"
+        ),
+      ));
+    }
+    Ok(())
+  }
+
   pub(super) fn check_name(
     &self,
     name: &Text,
@@ -75,20 +94,7 @@ impl Checker<'_> {
     services: &[&str],
   ) -> Result<()> {
     let value = &name.value;
-    // A leading `-` would be read as an option on the command line.
-    if value.is_empty()
-      || value.starts_with('-')
-      || !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-      return Err(self.at(
-        name,
-        format!(
-          "{kind} name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`, and may not start with `-`"
-        ),
-      ));
-    }
+    self.check_word(name, value, kind)?;
     self.check_clash(name, kind, services)?;
     if !seen.insert(value.clone()) {
       return Err(

@@ -153,19 +153,7 @@ impl Checker<'_> {
     let mut profiles: Vec<String> = Vec::new();
     for text in &raw.profiles.0 {
       let value = text.value.trim();
-      if value.is_empty()
-        || value.starts_with('-')
-        || !value
-          .chars()
-          .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-      {
-        return Err(self.at(
-          text,
-          format!(
-            "profile name `{value}` may only contain ASCII letters and digits, `-`, `_` and `.`, and may not start with `-`"
-          ),
-        ));
-      }
+      self.check_word(text, value, "profile")?;
       if !profiles.iter().any(|p| p == value) {
         profiles.push(value.to_owned());
       }
