@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::{
   config::{Config, Health, PRIMARY_PORT, PortSpec, Probe, Service, interpolate, shout},
-  error::Result,
+  error::{Error, Result},
   state::{Liveness, PROJECT_VARIABLE, StateDir},
   supervise::{
     spec::{KeeperSpec, View},
@@ -102,8 +102,9 @@ impl PortOverride {
 }
 
 impl PortOverrides {
-  /// The fixed port for one port of a service, if any.
-  pub(crate) fn get(&self, service: &str, spec: &PortSpec, primary: bool) -> Option<u16> {
+  /// The fixed port for one port of a service, if any; a variable that holds no port
+  /// number is an error, not a silent "no override" (`DEV_API_PORT=abc`).
+  pub(crate) fn get(&self, service: &str, spec: &PortSpec, primary: bool) -> Result<Option<u16>> {
     let matches = |o: &&PortOverride| {
       o.service == service
         && match &o.name {
@@ -112,14 +113,22 @@ impl PortOverrides {
         }
     };
     if let Some(flag) = self.0.iter().find(matches) {
-      return Some(flag.port);
+      return Ok(Some(flag.port));
     }
     let variable = if primary {
       format!("DEV_{}_PORT", shout(service))
     } else {
       format!("DEV_{}_{}_PORT", shout(service), shout(&spec.name))
     };
-    std::env::var(variable).ok()?.trim().parse().ok()
+    let Ok(value) = std::env::var(&variable) else {
+      return Ok(None);
+    };
+    crate::ports::parse_port(&value)
+      .map(Some)
+      .map_err(|why| Error::Port {
+        message: format!("{variable}={value} in the environment: {why}"),
+        hint: format!("set it to the port {service} should use, or `unset {variable}`"),
+      })
   }
 }
 
@@ -142,8 +151,11 @@ pub(crate) fn known_ports(config: &Config, state: &StateDir, overrides: &PortOve
           .iter()
           .enumerate()
           .map(|(i, spec)| {
+            // A bad variable is said by the allocation that would use it.
             let port = overrides
               .get(&service.name, spec, i == 0)
+              .ok()
+              .flatten()
               .unwrap_or(spec.preferred);
             (spec.name.clone(), port)
           })

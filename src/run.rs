@@ -338,11 +338,18 @@ impl Session {
     match self.project() {
       Ok(project) => Some(project),
       Err(Error::ConfigNotFound { .. }) => None,
+      // A broken task file: what runs is still known from the state (`dev port api`
+      // after a half-typed edit prints the port api has).
       Err(error) => {
-        self.report.warning(&format!(
-          "ignoring the task file: {error} (`dev list` shows where)"
-        ));
-        None
+        match Project::from_state(self.file.as_deref(), &error, self.color, self.report) {
+          Some(project) => Some(self.project.get_or_init(|| project)),
+          None => {
+            self.report.warning(&format!(
+              "ignoring the task file: {error} (`dev list` shows where)"
+            ));
+            None
+          }
+        }
       }
     }
   }

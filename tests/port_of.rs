@@ -70,3 +70,58 @@ fn dev_port_of_an_unknown_service_or_a_number_says_what_to_run() {
     .stderr_contains("`dev port who 8000`")
     .run();
 }
+
+/// A task has no port: `dev port <task>` says so, not "no service or task named".
+#[test]
+fn dev_port_of_a_task_says_tasks_have_no_port() {
+  let test = Test::with_config(&format!(
+    "services:\n  api:\n    run: exec python3 -u server.py http\n    port: {}\ntasks:\n  hello: echo hi\n",
+    free_port()
+  ));
+  test
+    .args(&["port", "hello"])
+    .status(1)
+    .stderr_contains("`hello` is a task, not a service")
+    .run();
+}
+
+/// A half-typed edit of the task file: the running service's port is still known from its
+/// state, as `dev status` and `dev stop` know it.
+#[test]
+fn dev_port_answers_from_the_state_while_the_task_file_is_broken() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)]);
+  test.run(&["up", "-d"]).success();
+  let good = std::fs::read_to_string(test.path().join("devtasks.yaml")).unwrap();
+  test.write("devtasks.yaml", &format!("{good}services: [\n"));
+  test
+    .args(&["port", "api"])
+    .stdout_contains(&format!("{port}\n"))
+    .stderr_contains("could not read the task file")
+    .run()
+    .success();
+  test.write("devtasks.yaml", &good);
+  test.run(&["stop"]).success();
+}
+
+/// `DEV_API_PORT=abc` is a mistake to say, not an override to drop silently.
+#[test]
+fn a_port_variable_that_is_no_port_is_an_error() {
+  let test = Test::new().servers(&[server("api", free_port())]);
+  test
+    .args(&["up", "-d"])
+    .env("DEV_API_PORT", "abc")
+    .status(1)
+    .stderr_contains("DEV_API_PORT=abc")
+    .stderr_contains("not a port number")
+    .stderr_contains("unset DEV_API_PORT")
+    .run();
+  assert!(
+    test
+      .status_json()
+      .as_array()
+      .unwrap()
+      .iter()
+      .all(|row| row["state"] != "running")
+  );
+}

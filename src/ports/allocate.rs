@@ -107,7 +107,7 @@ pub(crate) fn allocate(
     chosen: Vec::new(),
   };
   for (index, spec) in service.ports.iter().enumerate() {
-    let explicit = overrides.get(&service.name, spec, index == 0);
+    let explicit = overrides.get(&service.name, spec, index == 0)?;
     let port = chooser.choose(spec, explicit)?;
     chooser.chosen.push((spec.name.clone(), port));
   }

@@ -33,12 +33,18 @@ pub(super) fn of(context: &PortContext, service: &str, name: Option<&str>) -> Re
   let Some(project) = context.project else {
     return Err(Error::Usage {
       message: format!(
-        "`dev port {service}` asks a service of a project, and there is no devtasks.yaml here or above"
+        "`dev port {service}` asks a service of a project, and no task file could be read here or above"
       ),
       usage: "dev port who|check|free|find PORT, or dev -f path/to/devtasks.yaml port <service>"
         .into(),
     });
   };
+  if project.config.task(service).is_some() {
+    return Err(Error::Port {
+      message: format!("`{service}` is a task, not a service: a task is given no port of its own"),
+      hint: "`dev list` shows the services and their ports; `dev port <service>` prints one".into(),
+    });
+  }
   if project.config.service(service).is_none() && !project.orphans().iter().any(|o| o == service) {
     let known = project.service_names();
     let mut suggestion = suggest(service, known.iter().map(String::as_str));
