@@ -63,6 +63,11 @@ pub(crate) struct Cli {
   #[arg(short, long)]
   pub(crate) yes: bool,
 
+  /// Ends (as when its terminal closes: SIGHUP) when this process, its parent, does: how
+  /// `dev mcp` runs the CLI, so that a server killed with -9 leaves no agent's task running.
+  #[arg(long, hide = true, value_name = "PID")]
+  pub(crate) end_with_parent: Option<u32>,
+
   #[command(subcommand)]
   pub(crate) command: Option<Command>,
 }

@@ -33,6 +33,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<(), i32> {
       return if error.use_stderr() { Err(2) } else { Ok(()) };
     }
   };
+  if let Some(parent) = cli.end_with_parent
+    && !matches!(
+      crate::sys::end_with_parent(crate::sys::Signal::Hup, parent),
+      Ok(true)
+    )
+  {
+    // Gone already (or cannot be watched): nothing is left to do this for.
+    return Err(Error::Interrupted.code());
+  }
   let session = Session {
     report: Reporter {
       color: Color::stderr(cli.color),

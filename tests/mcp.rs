@@ -262,6 +262,8 @@ fn a_read_only_server_lists_and_runs_only_the_tools_that_look() {
       call("start_service", json!({ "service": "api" })),
       call("await_change", json!({ "service": "api", "restart": true })),
       call("list_services", json!({})),
+      call("await_change", json!({ "service": "api" })),
+      call("port_who", json!({ "ports": ["1-65535"] })),
     ]),
   );
   let tools: Vec<&str> = report["tools"]
@@ -303,6 +305,24 @@ fn a_read_only_server_lists_and_runs_only_the_tools_that_look() {
     results[1]
   );
   assert_eq!(results[2]["is_error"], false, "{}", results[2]);
+  // Hints name what the user runs, not a tool this server does not offer.
+  let hint = results[3]["structured"]["hint"].as_str().unwrap();
+  assert!(
+    hint.contains("ask the user") && hint.contains("dev up -d api"),
+    "{}",
+    results[3]
+  );
+  assert!(!hint.contains("start_service"), "{}", results[3]);
+  // Every port on the machine is no question to answer in one call.
+  assert_eq!(results[4]["is_error"], true, "{}", results[4]);
+  assert!(
+    results[4]["text"]
+      .as_str()
+      .unwrap()
+      .contains("at most 1024"),
+    "{}",
+    results[4]
+  );
   assert!(
     !test.path().join(".dev/state/api.state.json").exists(),
     "read-only started api"
@@ -335,10 +355,12 @@ fn every_stdout_line_is_a_json_rpc_message_and_versions_are_negotiated() {
   for line in lines {
     writeln!(stdin, "{line}").unwrap();
   }
-  let mut replies = BufReader::new(child.stdout.take().unwrap()).lines();
+  let replies = lines_of(child.stdout.take().unwrap());
   let mut by_id = std::collections::HashMap::new();
   while by_id.len() < 6 {
-    let line = replies.next().expect("a reply").unwrap();
+    let line = replies
+      .recv_timeout(Duration::from_secs(30))
+      .expect("a reply within 30 s");
     let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(message["jsonrpc"], "2.0", "{line}");
     by_id.insert(message["id"].to_string(), message);
@@ -357,6 +379,17 @@ fn every_stdout_line_is_a_json_rpc_message_and_versions_are_negotiated() {
 /// with it, not left running with nobody to answer.
 #[test]
 fn a_task_still_running_ends_when_the_server_is_terminated() {
+  a_task_ends_with_the_server(libc::SIGTERM, Some(130));
+}
+
+/// SIGKILL leaves the server no time to end anything: the task's `dev` learns of it from
+/// the kernel (its parent died) and ends the task as a closed terminal would.
+#[test]
+fn a_task_still_running_ends_when_the_server_is_killed() {
+  a_task_ends_with_the_server(libc::SIGKILL, None);
+}
+
+fn a_task_ends_with_the_server(how: i32, code: Option<i32>) {
   let (test, _, _) = agent_project();
   let mut child = test
     .command(&["mcp"])
@@ -382,9 +415,116 @@ fn a_task_still_running_ends_when_the_server_is_terminated() {
       .count()
   };
   wait_until("the task runs", Duration::from_secs(20), || sleeping() == 1);
-  signal(child.id(), libc::SIGTERM);
-  assert_eq!(wait_child(&mut child, Duration::from_secs(20)), 130);
+  signal(child.id(), how);
+  let ended = wait_child(&mut child, Duration::from_secs(20));
+  if let Some(code) = code {
+    assert_eq!(ended, code);
+  }
   wait_until("the task ended", Duration::from_secs(20), || {
     sleeping() == 0
   });
+}
+
+/// A service that does not watch its files is not restarted by a save: "did my change
+/// work?" says no new run at once, rather than crediting the run from before the edit; a
+/// restart the agent made itself counts when the call says since when.
+#[test]
+fn await_change_does_not_credit_a_run_from_before_the_save_of_a_service_that_does_not_watch() {
+  let (test, _, _) = agent_project();
+  let report = session(
+    &test,
+    false,
+    &json!([
+      call("start_service", json!({ "service": "web" })),
+      call(
+        "await_change",
+        json!({ "service": "web", "timeout_seconds": 30 })
+      ),
+      call("restart_service", json!({ "service": "web" })),
+      call(
+        "await_change",
+        json!({ "service": "web", "since_seconds": 60 })
+      ),
+    ]),
+  );
+  let results = &report["results"];
+  let first = &results[1]["structured"];
+  assert_eq!(first["outcome"], "no_new_run", "{}", results[1]);
+  assert!(
+    first["detail"].as_str().unwrap().contains("does not watch"),
+    "{first}"
+  );
+  assert!(
+    first["waited_ms"].as_u64().unwrap() < 20_000,
+    "waited out the timeout: {first}"
+  );
+  assert_eq!(
+    results[3]["structured"]["outcome"], "ready",
+    "{}",
+    results[3]
+  );
+  test.run(&["stop"]).success();
+}
+
+/// JSON-RPC batches (MCP 2025-03-26): one array of answers in the batch's order,
+/// notifications unanswered; an empty batch is an invalid request.
+#[test]
+fn a_batch_is_answered_with_one_array_in_its_order() {
+  let (test, _, _) = agent_project();
+  let mut child = test
+    .command(&["mcp"])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+  let mut stdin = child.stdin.take().unwrap();
+  for line in [
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}"#,
+    r#"[{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_services","arguments":{}}},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":3,"method":"ping"}]"#,
+    "[]",
+  ] {
+    writeln!(stdin, "{line}").unwrap();
+  }
+  let replies = lines_of(child.stdout.take().unwrap());
+  let next = || -> Value {
+    let line = replies
+      .recv_timeout(Duration::from_secs(30))
+      .expect("an answer within 30 s");
+    serde_json::from_str(&line).unwrap()
+  };
+  let (first, second, third) = (next(), next(), next());
+  drop(stdin);
+  assert_eq!(wait_child(&mut child, Duration::from_secs(20)), 0);
+  let mut answers = vec![first, second, third];
+  answers.sort_by_key(|answer| answer.is_array());
+  let (initialized, empty, batch) = if answers[0]["id"] == 1 {
+    (&answers[0], &answers[1], &answers[2])
+  } else {
+    (&answers[1], &answers[0], &answers[2])
+  };
+  assert_eq!(initialized["result"]["protocolVersion"], "2025-03-26");
+  assert_eq!(empty["error"]["code"], -32600, "{empty}");
+  let batch = batch
+    .as_array()
+    .unwrap_or_else(|| panic!("no batch answer: {answers:?}"));
+  assert_eq!(batch.len(), 2, "{batch:?}");
+  assert_eq!(batch[0]["id"], 2);
+  assert_eq!(batch[0]["result"]["isError"], false, "{batch:?}");
+  assert_eq!(batch[1]["id"], 3);
+  assert_eq!(batch[1]["result"], json!({}));
+}
+
+/// The lines a server writes, as they come: a reply that never comes fails the test at its
+/// timeout instead of hanging it.
+fn lines_of(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+  let (sender, receiver) = std::sync::mpsc::channel();
+  std::thread::spawn(move || {
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+      if sender.send(line).is_err() {
+        break;
+      }
+    }
+  });
+  receiver
 }

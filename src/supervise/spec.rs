@@ -79,6 +79,12 @@ pub(crate) enum View {
 }
 
 impl KeeperSpec {
+  /// Whether its keeper restarts the service on a change: `up --watch` / `--no-watch` win
+  /// over the task file.
+  pub(crate) fn watches(&self) -> bool {
+    self.watch_override.unwrap_or(self.watch.is_some())
+  }
+
   /// The spec a service was (or is about to be) started with.
   pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self> {
     let path = state_dir.spec_to_read(service);

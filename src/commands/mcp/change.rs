@@ -22,7 +22,7 @@ use crate::{
   commands::health::probe_all,
   project::Project,
   state::{Liveness, ServiceState},
-  supervise::log_tail::current_run,
+  supervise::{log_tail::current_run, spec::KeeperSpec},
   ui::{color::Color, format::status_text, suggestion::suggest, timestamp::now_millis},
 };
 
@@ -52,8 +52,12 @@ enum Seen {
 struct Ask {
   service: String,
   restart: bool,
-  since: Duration,
+  /// `since_seconds` when the call gave it.
+  since: Option<Duration>,
   timeout: Duration,
+  /// Whether the running service restarts by itself on a save (set once the project is
+  /// read): a service that does not cannot answer for a save, whatever run it shows.
+  watches: bool,
 }
 
 impl Ask {
@@ -65,20 +69,19 @@ impl Ask {
     Ok(Self {
       service: args.name("service")?,
       restart: args.boolean("restart")?,
-      since: args
-        .duration("since_seconds")?
-        .unwrap_or(Duration::from_secs(10)),
+      since: args.duration("since_seconds")?,
       timeout: Duration::from_secs(
         args
           .integer("timeout_seconds", Some(60), 1..=600)?
           .unwrap_or(60),
       ),
+      watches: true,
     })
   }
 }
 
 pub(super) fn await_change(context: &Context, arguments: &Value) -> Result<Value, Bad> {
-  let ask = Ask::parse(arguments)?;
+  let mut ask = Ask::parse(arguments)?;
   if ask.restart && context.read_only {
     return Ok(error_text(
       "`restart: true` restarts the service, and this server was started with `dev mcp \
@@ -105,6 +108,7 @@ pub(super) fn await_change(context: &Context, arguments: &Value) -> Result<Value
       project.config.path.display()
     )));
   }
+  ask.watches = KeeperSpec::read(&project.state, &ask.service).map_or(true, |spec| spec.watches());
   let called = now_millis();
   let begun = Instant::now();
   let mut restarted = None;
@@ -120,17 +124,22 @@ pub(super) fn await_change(context: &Context, arguments: &Value) -> Result<Value
     begun,
     baseline: baseline(&ask, called),
     restarted,
+    read_only: context.read_only,
   };
   Ok(report.render(state.as_ref()))
 }
 
-/// Unix ms from which a run counts as the new one.
+/// Unix ms from which a run counts as the new one: a run of a service that watches may
+/// have been started by the save the agent asks about, 10 s back by default; one of a
+/// service that does not was not (unless the call says since when).
 fn baseline(ask: &Ask, called: u64) -> u64 {
-  if ask.restart {
-    called
-  } else {
-    called.saturating_sub(ask.since.as_millis() as u64)
-  }
+  let since = match ask.since {
+    _ if ask.restart => Duration::ZERO,
+    Some(since) => since,
+    None if ask.watches => Duration::from_secs(10),
+    None => Duration::ZERO,
+  };
+  called.saturating_sub(since.as_millis() as u64)
 }
 
 /// Looks until the new run is ready, failed, or the time is up: the outcome, why, and the
@@ -171,6 +180,18 @@ fn watch(
       && (settled || !before_call)
     {
       first_run = Some(started_ms(state));
+    }
+    // Nothing restarts it on a save: waiting out the timeout would only hide that.
+    if let (Seen::Waiting(_), Some(state)) = (&seen, &state)
+      && !ask.watches
+      && !ask.restart
+      && started_ms(state) < baseline
+    {
+      return (
+        "no_new_run",
+        format!("{} does not watch its files", ask.service),
+        None,
+      );
     }
     match seen {
       Seen::Ready => return ("ready", String::new(), state),
@@ -252,6 +273,8 @@ struct Report<'a> {
   begun: Instant,
   baseline: u64,
   restarted: Option<String>,
+  /// The hints then name what the user runs, not the tools this server does not offer.
+  read_only: bool,
 }
 
 impl Report<'_> {
@@ -286,15 +309,24 @@ impl Report<'_> {
     if let Some(said) = self.restarted {
       result["restart_output"] = json!(said);
     }
-    if self.outcome == "no_new_run" {
-      result["hint"] = json!(
-        "no run started since the change: call await_change with restart: true, or restart_service"
-      );
-    } else if self.outcome == "not_running" {
-      result["hint"] = json!(format!(
-        "start it with start_service (`dev up -d {}`)",
-        self.service
-      ));
+    let service = self.service;
+    let hint = match (self.outcome, self.read_only) {
+      ("no_new_run", false) => "no run started since the change: call await_change with \
+                                restart: true, or restart_service (`watch:` in devtasks.yaml \
+                                makes a save restart it)"
+        .to_owned(),
+      ("no_new_run", true) => format!(
+        "no run started since the change, and this server is read-only: ask the user to run \
+         `dev restart {service}` (`watch:` in devtasks.yaml makes a save restart it)"
+      ),
+      ("not_running", false) => format!("start it with start_service (`dev up -d {service}`)"),
+      ("not_running", true) => {
+        format!("this server is read-only: ask the user to start it (`dev up -d {service}`)")
+      }
+      _ => String::new(),
+    };
+    if !hint.is_empty() {
+      result["hint"] = json!(hint);
     }
     structured(result, !ready)
   }

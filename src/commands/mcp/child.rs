@@ -83,6 +83,8 @@ pub(super) fn dev(context: &Context, args: &[String], timeout: Duration) -> Ran 
   }
   command
     .args(["--color", "never"])
+    .arg("--end-with-parent")
+    .arg(std::process::id().to_string())
     .args(args)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())

@@ -91,6 +91,18 @@ pub(crate) fn mcp(context: Context) -> Result<()> {
         continue;
       }
     };
+    // A batch (JSON-RPC 2.0; MCP 2025-03-26 allows them): one array of answers, once
+    // every call in it is done, in a thread of its own like a call.
+    if let Value::Array(batch) = message {
+      let (out, context) = (Arc::clone(&out), Arc::clone(&context));
+      calls.push(thread::spawn(move || {
+        if let Some(replies) = answer_batch(&context, &batch) {
+          send(&out, &replies);
+        }
+      }));
+      calls.retain(|call| !call.is_finished());
+      continue;
+    }
     // A call may take minutes (a task, a wait): in a thread of its own, so that pings and
     // other calls are answered meanwhile.
     if message["method"] == "tools/call" && message.get("id").is_some() {
@@ -151,6 +163,37 @@ fn read_input() -> std::sync::mpsc::Receiver<Input> {
     let _ = sender.send(Input::End);
   });
   receiver
+}
+
+/// The answers to a batch, side by side, in its order; `None` when it held only
+/// notifications (nothing is sent then).
+fn answer_batch(context: &Context, batch: &[Value]) -> Option<Value> {
+  if batch.is_empty() {
+    return Some(failure(Value::Null, INVALID_REQUEST, "an empty batch"));
+  }
+  let replies: Vec<Value> = thread::scope(|scope| {
+    let answers: Vec<_> = batch
+      .iter()
+      .map(|message| {
+        scope.spawn(move || match message {
+          Value::Object(_) if message["method"] == "tools/call" && message.get("id").is_some() => {
+            Some(reply_to(message, tools::call(context, &message["params"])))
+          }
+          Value::Object(_) => answer(context, message),
+          _ => Some(failure(
+            Value::Null,
+            INVALID_REQUEST,
+            "not a JSON-RPC 2.0 request",
+          )),
+        })
+      })
+      .collect();
+    answers
+      .into_iter()
+      .filter_map(|answer| answer.join().ok().flatten())
+      .collect()
+  });
+  (!replies.is_empty()).then_some(Value::Array(replies))
 }
 
 /// The reply to one message that is not a tool call; `None` for a notification.

@@ -206,6 +206,13 @@ fn port_who(context: &Context, arguments: &Value) -> Result<Value, Bad> {
     Value::Null => return args.string("ports").map(|_| Value::Null),
     other => return Err(format!("`ports` must be a non-empty list, not {other}")),
   };
+  let asked: usize = ports.iter().map(|item| ports_in(item)).sum();
+  if asked > MOST_PORTS_ASKED {
+    return Err(format!(
+      "`ports` asks about {asked} ports; at most {MOST_PORTS_ASKED} in one call (a range like \
+       \"8000-8100\" or a few of them)"
+    ));
+  }
   let mut words = vec!["port".to_owned(), "who".to_owned(), "--json".to_owned()];
   words.extend(ports);
   let ran = child::dev(context, &words, LOOK_TIMEOUT);
@@ -213,6 +220,23 @@ fn port_who(context: &Context, arguments: &Value) -> Result<Value, Bad> {
     Some(value) if ran.ok() => structured(json!({ "ports": value }), false),
     _ => failed(&ran, &words),
   })
+}
+
+/// What one `port_who` call may ask: an answer an agent can read, in the time a call has.
+const MOST_PORTS_ASKED: usize = 1024;
+
+/// How many ports "8000" or "8000-8010" names (what the CLI rejects counts as one: it says why).
+fn ports_in(item: &str) -> usize {
+  let bounds = item.split_once('-').and_then(|(from, to)| {
+    Some((
+      from.trim().parse::<usize>().ok()?,
+      to.trim().parse::<usize>().ok()?,
+    ))
+  });
+  match bounds {
+    Some((from, to)) if to >= from => to - from + 1,
+    _ => 1,
+  }
 }
 
 fn free_port(context: &Context, arguments: &Value) -> Result<Value, Bad> {
