@@ -18,17 +18,23 @@ urllib.request.urlopen(sys.argv[1], timeout=2)\n\
 print('dependency answered', flush=True)\n\
 http.server.HTTPServer(('127.0.0.1', int(sys.argv[2])), http.server.SimpleHTTPRequestHandler).serve_forever()\n";
 
-/// Whether an HTTP GET of 127.0.0.1:`port` answers 200.
-fn answers(port: u16) -> bool {
+/// The whole answer to an HTTP GET of 127.0.0.1:`port`/ (empty when nothing answers).
+fn get(port: u16) -> String {
   let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-    return false;
+    return String::new();
   };
   stream
     .set_read_timeout(Some(Duration::from_secs(5)))
     .unwrap();
   let _ = stream.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  let mut head = [0u8; 12];
-  stream.read_exact(&mut head).is_ok() && head.ends_with(b"200")
+  let mut answer = String::new();
+  let _ = stream.read_to_string(&mut answer);
+  answer
+}
+
+/// Whether an HTTP GET of 127.0.0.1:`port` answers 200.
+fn answers(port: u16) -> bool {
+  get(port).split_whitespace().nth(1) == Some("200")
 }
 
 /// `dev init --from <file>`, `dev config` on what it wrote, and the services as `dev list
@@ -106,7 +112,7 @@ fn compose_services_start_in_order_and_container_only_ones_are_said() {
 #[test]
 fn process_compose_one_shots_probes_and_disabled_processes_carry_over() {
   let test = Test::new();
-  let (api, web, off) = (free_port(), free_port(), free_port());
+  let (api, web, idle) = (free_port(), free_port(), free_port());
   test.write("gate.py", GATE_PY);
   test.write(
     "process-compose.yaml",
@@ -116,11 +122,11 @@ fn process_compose_one_shots_probes_and_disabled_processes_carry_over() {
       \x20 api:\n    command: \"test -f migrated && sleep 1 && exec python3 -m http.server {api} --bind 127.0.0.1\"\n\
       \x20   depends_on:\n      migrate: {{ condition: process_completed_successfully }}\n\
       \x20   readiness_probe:\n      http_get: {{ host: 127.0.0.1, scheme: http, path: /, port: {api} }}\n      period_seconds: 1\n\
-      \x20   availability: {{ restart: on_failure, max_restarts: 2 }}\n\
       \x20 web:\n    command: \"python3 -u gate.py http://127.0.0.1:{api}/ {web}\"\n\
       \x20   depends_on:\n      api: {{ condition: process_healthy }}\n\
       \x20   readiness_probe:\n      http_get: {{ host: localhost, port: {web} }}\n\
-      \x20 off:\n    command: \"python3 -m http.server {off} --bind 127.0.0.1\"\n    disabled: true\n"
+      \x20 idle:\n    command: \"python3 -m http.server {idle} --bind 127.0.0.1\"\n    disabled: true\n\
+      \x20   availability: {{ restart: on_failure, max_restarts: 2 }}\n"
     ),
   );
   let json = import(&test, "process-compose.yaml", "as a process-compose file");
@@ -130,18 +136,19 @@ fn process_compose_one_shots_probes_and_disabled_processes_carry_over() {
     "completed_successfully"
   );
   assert_eq!(api_service["health"]["target"], "http://127.0.0.1:$PORT/");
-  assert_eq!(api_service["restart"]["when"], "on-failure");
-  assert_eq!(api_service["restart"]["max"], 2);
+  // A restart would hide a start out of order: only `idle` has one.
+  assert_eq!(service(&json, "idle")["restart"]["when"], "on-failure");
+  assert_eq!(service(&json, "idle")["restart"]["max"], 2);
   assert_eq!(service(&json, "web")["depends_on"]["api"], "healthy");
   test.run(&["up", "-d"]).success();
   assert!(answers(api) && answers(web), "{}", test.log("web"));
   // `disabled: true`: not started by a bare `dev up`.
-  assert!(!answers(off), "{}", written(&test));
+  assert!(!answers(idle), "{}", written(&test));
   test.run(&["stop"]).success();
 }
 
 #[test]
-fn mprocs_procs_run_with_their_cwd_and_env_and_autostart_false_waits() {
+fn mprocs_procs_run_in_their_cwd_and_autostart_false_waits() {
   let test = Test::new();
   let (site, manual) = (free_port(), free_port());
   test.write("site/index.html", "from the site dir");
@@ -159,7 +166,8 @@ fn mprocs_procs_run_with_their_cwd_and_env_and_autostart_false_waits() {
   assert_eq!(site_service["port"], site);
   assert!(written(&test).contains("# `my site` in mprocs.yaml"));
   test.run(&["up", "-d"]).success();
-  assert!(answers(site));
+  // Served from `cwd: <CONFIG_DIR>/site`.
+  assert!(get(site).contains("from the site dir"), "{}", get(site));
   assert!(!answers(manual));
   test.run(&["stop"]).success();
 }
