@@ -247,7 +247,7 @@ fn ports(node: Option<&Node>, service: &mut ServiceDraft) {
   let mut mappings = node.items().iter();
   if let Some(first) = mappings.next() {
     match mapping(first) {
-      Some((published, target)) => port(published, target, service),
+      Some((published, target)) => port(&summary(first), published, target, service),
       None => service.notes.push(format!(
         "not carried over: ports `{}` (a range or a form dev has no port for)",
         summary(first)
@@ -262,17 +262,12 @@ fn ports(node: Option<&Node>, service: &mut ServiceDraft) {
   }
 }
 
-fn port(published: u16, target: u16, service: &mut ServiceDraft) {
-  let shown = if published == target {
-    format!("\"{target}\"")
-  } else {
-    format!("\"{published}:{target}\"")
-  };
+fn port(shown: &str, published: u16, target: u16, service: &mut ServiceDraft) {
   if let Some(run) = with_port_variable(&service.run, target) {
     service.run = run;
     service.port = Some(published);
     service.port_note = Some(format!(
-      "ports: {shown}; the command's {target} is now $PORT, so `dev up --port {}=N` moves it",
+      "ports `{shown}`; the command's {target} is now $PORT, so `dev up --port {}=N` moves it",
       service.name
     ));
     if let Some(health) = &mut service.health
@@ -283,9 +278,9 @@ fn port(published: u16, target: u16, service: &mut ServiceDraft) {
   } else {
     service.port = Some(target);
     service.port_note = Some(if published == target {
-      format!("ports: {shown}")
+      format!("ports `{shown}`")
     } else {
-      format!("ports: {shown}: the command listens on {target} itself")
+      format!("ports `{shown}`: the command listens on {target} itself")
     });
   }
 }

@@ -205,7 +205,7 @@ fn say(imported: &Imported, shown: &str, target: &Path, report: Reporter) {
       .sum::<usize>();
   if notes > 0 {
     report.step(&format!(
-      "{notes} `# not carried over` comment{} in the file say what dev has no place for",
+      "{notes} `# not carried over` comment{} in the file: what dev has no place for",
       if notes == 1 { "" } else { "s" }
     ));
   }
