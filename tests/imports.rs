@@ -277,6 +277,7 @@ fn an_existing_task_file_is_kept_unless_forced() {
     .args(&["init", "--from", "Procfile"])
     .status(2)
     .stderr_contains("devtasks.yaml already exists")
+    .stderr_contains("`dev init --from Procfile --force` replaces it")
     .run();
   assert_eq!(written(&test), "services: {}\n");
   test

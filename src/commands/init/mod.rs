@@ -139,12 +139,13 @@ const SKIPPED_DIRS: [&str; 8] = [
 ];
 
 pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
-  let path = target_file(root, force)?;
+  let path = target_file(root, force, "dev init")?;
   write(&path, root, &detect(root), report)
 }
 
 /// Where the task file goes: a new `devtasks.yaml`, or with `--force` the existing one.
-fn target_file(root: &Path, force: bool) -> Result<PathBuf> {
+/// `command` is the `dev init` that was run, for the hint (`dev init --from Procfile`).
+fn target_file(root: &Path, force: bool, command: &str) -> Result<PathBuf> {
   // An existing `devtasks.yml` is the project's file: replaced with --force, never
   // shadowed by a new `devtasks.yaml` beside it.
   let existing = FILE_NAMES
@@ -157,7 +158,9 @@ fn target_file(root: &Path, force: bool) -> Result<PathBuf> {
     return Err(Error::Config {
       message: format!("{} already exists", display_path(path)),
       location: None,
-      hint: Some("`dev init --force` replaces it; `dev list` shows what it defines".into()),
+      hint: Some(format!(
+        "`{command} --force` replaces it; `dev list` shows what it defines"
+      )),
     });
   }
   Ok(existing.unwrap_or_else(|| root.join(FILE_NAMES[0])))

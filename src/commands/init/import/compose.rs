@@ -304,3 +304,70 @@ fn lifecycle(node: &Node, service: &mut ServiceDraft) {
   service.stop_signal = node.str("stop_signal").map(str::to_owned);
   service.stop_grace = node.str("stop_grace_period").map(str::to_owned);
 }
+
+#[cfg(test)]
+mod tests {
+  use std::path::Path;
+
+  use super::*;
+  use crate::commands::init::import::tree::parse;
+
+  fn imported(yaml: &str) -> Imported {
+    let mut into = Imported::default();
+    import(
+      &parse(Path::new("compose.yaml"), yaml, false).unwrap(),
+      &mut into,
+    );
+    into
+  }
+
+  #[test]
+  fn ports_environment_and_healthchecks_in_every_form() {
+    let into = imported(
+      "services:\n  a:\n    image: i\n    command: serve --port 8000\n\
+       \x20   ports: [\"127.0.0.1:8080:8000/tcp\", \"9000:9000\"]\n\
+       \x20   environment: [\"A=1\", \"B\", \"C=$$HOME\"]\n\
+       \x20   healthcheck: {test: [\"CMD-SHELL\", \"pg_isready -p 8000\"], start_period: 5s}\n\
+       \x20 b:\n    entrypoint: [\"python3\", \"-c\", \"print('$$x')\"]\n\
+       \x20   ports: [{target: 7000, published: 7001}]\n    restart: on-failure:3\n\
+       \x20   healthcheck: {test: curl -fsS http://localhost:7000/health}\n",
+    );
+    let a = &into.services[0];
+    // The container's 8000 was in the command: $PORT there, served on the published 8080.
+    assert_eq!(a.run, "serve --port $PORT");
+    assert_eq!(a.port, Some(8080));
+    let probe = a.health.as_ref().unwrap();
+    assert_eq!(
+      (probe.kind, probe.target.as_str()),
+      ("exec", "pg_isready -p $PORT")
+    );
+    assert_eq!(
+      a.env,
+      [("A".into(), "1".into()), ("C".into(), "\\$HOME".into())]
+    );
+    assert!(
+      a.notes.iter().any(|n| n.contains("ports `9000:9000`")),
+      "{:?}",
+      a.notes
+    );
+    assert!(a.notes.iter().any(|n| n.contains("`B`")), "{:?}", a.notes);
+    assert!(
+      a.notes.iter().any(|n| n.contains("start_period")),
+      "{:?}",
+      a.notes
+    );
+    let b = &into.services[1];
+    assert_eq!(b.run, "python3 -c \"print('\\$x')\"");
+    // Not in the command: the command's own port, awaited and left alone.
+    assert_eq!(b.port, Some(7000));
+    assert_eq!(
+      (b.restart, b.max_restarts.as_deref()),
+      (Some("on-failure"), Some("3"))
+    );
+    let probe = b.health.as_ref().unwrap();
+    assert_eq!(
+      (probe.kind, probe.target.as_str()),
+      ("http", "http://127.0.0.1:7000/health")
+    );
+  }
+}

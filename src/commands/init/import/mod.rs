@@ -26,9 +26,9 @@ use crate::{
 };
 
 pub(crate) fn import(root: &Path, from: &Path, force: bool, report: Reporter) -> Result<()> {
-  let target = super::target_file(root, force)?;
-  let source = root.join(from);
   let shown = display_path(from);
+  let target = super::target_file(root, force, &format!("dev init --from {shown}"))?;
+  let source = root.join(from);
   let text = fs::read_to_string(&source).map_err(|error| Error::Config {
     message: format!("cannot read {shown}: {error}"),
     location: None,

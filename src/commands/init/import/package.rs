@@ -53,7 +53,7 @@ pub(super) fn import(dir: &Path, text: &str, into: &mut Imported) {
     let mut service = ServiceDraft {
       name: dev_name(server),
       description: Some(script.to_owned()),
-      run: manager.run(server, ""),
+      run: manager.run(server, vite_arguments(script)),
       ..ServiceDraft::default()
     };
     port(script, &package, &mut service);
@@ -93,6 +93,19 @@ pub(super) fn import(dir: &Path, text: &str, into: &mut Imported) {
   }
 }
 
+/// A bare `vite` script gets what `dev init` gives Vite: its port from dev, and
+/// `--strictPort` (Vite would otherwise move to 5174 without a word, and dev would wait on
+/// 5173). A script that already says where it listens is left as it is.
+fn vite_arguments(script: &str) -> &'static str {
+  let words: Vec<&str> = script.split_whitespace().collect();
+  let bare = matches!(words.as_slice(), ["vite"] | ["vite", "dev" | "serve"]);
+  if bare {
+    "--port $PORT --strictPort --host 127.0.0.1"
+  } else {
+    ""
+  }
+}
+
 /// The port the script names, else the framework's default (Next and Create React App read
 /// `$PORT`, which dev sets); without either, none: dev then waits for nothing.
 fn port(script: &str, package: &Value, service: &mut ServiceDraft) {
@@ -109,7 +122,11 @@ fn port(script: &str, package: &Value, service: &mut ServiceDraft) {
     .find(|(tool, _)| has(tool) && script.contains(tool))
   {
     service.port = Some(port);
-    service.port_note = Some(format!("{tool}'s default"));
+    service.port_note = Some(if service.run.contains("--strictPort") {
+      "given to vite as --port $PORT --strictPort".into()
+    } else {
+      format!("{tool}'s default")
+    });
   } else {
     service
       .notes
