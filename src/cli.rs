@@ -84,9 +84,8 @@ pub(crate) enum Command {
   },
   /// Write a devtasks.yaml for this project (detects Vite, Next, FastAPI, Django, Rails, …)
   Init {
-    /// Replace an existing devtasks.yaml
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    options: crate::commands::init::Options,
   },
   /// Print a shell completion script: `dev completions bash > ~/.local/share/bash-completion/completions/dev`
   Completions {

@@ -125,10 +125,13 @@ impl Session {
       Some(Command::Completions { shell }) => completions::completions(shell).map(ok),
       Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(ok),
       Some(Command::Complete { current, words }) => completions::complete(current, &words).map(ok),
-      Some(Command::Init { force }) => {
+      Some(Command::Init { options }) => {
         let root =
           std::env::current_dir().map_err(Error::io("cannot read the current directory"))?;
-        init::init(&root, force, self.report).map(ok)
+        match options.from {
+          Some(from) => init::import(&root, &from, options.force, self.report).map(ok),
+          None => init::init(&root, options.force, self.report).map(ok),
+        }
       }
       Some(Command::Mcp { read_only }) => self.mcp(read_only).map(ok),
       Some(Command::Port { command }) => {

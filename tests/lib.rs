@@ -23,6 +23,7 @@ mod first_run;
 mod from_state;
 mod harness;
 mod http_probe;
+mod imports;
 mod init;
 mod interpolation;
 mod json_schemas;

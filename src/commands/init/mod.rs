@@ -2,8 +2,10 @@
 //! Gemfile, Cargo.toml, Procfile — at the top, one directory down, and in a monorepo's
 //! `apps/*` and `packages/*`) and write a commented `devtasks.yaml` whose commands run: the
 //! project's own package manager and Python, ports that do not collide, strict-port flags and
-//! health checks; add `logs/` to `.gitignore`. A bare Procfile runs as it is.
+//! health checks; add `logs/` to `.gitignore`. A bare Procfile runs as it is. `--from <file>`
+//! translates a compose file, Procfile, process-compose, mprocs or package.json (`import/`).
 
+mod import;
 mod node;
 mod offer;
 mod procfile;
@@ -14,6 +16,7 @@ use std::{
   path::{Path, PathBuf},
 };
 
+pub(crate) use import::import;
 pub(crate) use offer::offer;
 pub(crate) use procfile::run_procfile;
 
@@ -22,6 +25,18 @@ use crate::{
   error::{Error, Result},
   ui::{format::yaml_quote, output::Reporter},
 };
+
+/// `dev init`'s arguments.
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct Options {
+  /// Replace an existing devtasks.yaml
+  #[arg(long)]
+  pub(crate) force: bool,
+  /// Translate this file instead of detecting: docker-compose.yml / compose.yaml, Procfile,
+  /// process-compose.yaml, mprocs.yaml or package.json (by name, else by content)
+  #[arg(long, value_name = "FILE")]
+  pub(crate) from: Option<PathBuf>,
+}
 
 /// A service as detected, before it is written out.
 #[derive(Debug)]
@@ -124,6 +139,13 @@ const SKIPPED_DIRS: [&str; 8] = [
 ];
 
 pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
+  let path = target_file(root, force, "dev init")?;
+  write(&path, root, &detect(root), report)
+}
+
+/// Where the task file goes: a new `devtasks.yaml`, or with `--force` the existing one.
+/// `command` is the `dev init` that was run, for the hint (`dev init --from Procfile`).
+fn target_file(root: &Path, force: bool, command: &str) -> Result<PathBuf> {
   // An existing `devtasks.yml` is the project's file: replaced with --force, never
   // shadowed by a new `devtasks.yaml` beside it.
   let existing = FILE_NAMES
@@ -136,11 +158,12 @@ pub(crate) fn init(root: &Path, force: bool, report: Reporter) -> Result<()> {
     return Err(Error::Config {
       message: format!("{} already exists", display_path(path)),
       location: None,
-      hint: Some("`dev init --force` replaces it; `dev list` shows what it defines".into()),
+      hint: Some(format!(
+        "`{command} --force` replaces it; `dev list` shows what it defines"
+      )),
     });
   }
-  let path = existing.unwrap_or_else(|| root.join(FILE_NAMES[0]));
-  write(&path, root, &detect(root), report)
+  Ok(existing.unwrap_or_else(|| root.join(FILE_NAMES[0])))
 }
 
 /// The task file for what was detected, and `logs/` in `.gitignore`: what `dev init`

@@ -34,12 +34,12 @@ pub(crate) fn ignored_lines(text: &str) -> Vec<(usize, &str)> {
 }
 
 /// `$PORT` or `${PORT}` in the command: the process listens there.
-fn uses_port(command: &str) -> bool {
+pub(crate) fn uses_port(command: &str) -> bool {
   command.contains("$PORT") || command.contains("${PORT}")
 }
 
 /// Foreman's ports: 5000 for the first process type, then +100 each.
-fn port(index: usize) -> u16 {
+pub(crate) fn foreman_port(index: usize) -> u16 {
   5000 + 100 * index as u16
 }
 
@@ -49,7 +49,11 @@ pub(super) fn detect(text: &str, detected: &mut Detected) {
   detected.procfile = true;
   for (index, (name, command)) in entries(text).into_iter().enumerate() {
     // A process that does not use $PORT (a worker) is not awaited on a port.
-    let port = if uses_port(&command) { port(index) } else { 0 };
+    let port = if uses_port(&command) {
+      foreman_port(index)
+    } else {
+      0
+    };
     detected.services.push(Draft {
       name,
       description: "from the Procfile".into(),
@@ -70,7 +74,7 @@ pub(crate) fn procfile_config(text: &str, has_env: bool) -> String {
   }
   out.push_str("services:\n");
   for (index, (name, command)) in entries(text).into_iter().enumerate() {
-    let port = port(index);
+    let port = foreman_port(index);
     out.push_str(&format!("  {name}:\n    run: {}\n", yaml_quote(&command)));
     // Every process gets its PORT, as with foreman; only one that uses it is awaited there.
     if uses_port(&command) {
