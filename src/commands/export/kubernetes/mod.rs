@@ -23,7 +23,7 @@ use super::{
   relative,
 };
 use crate::{
-  config::{Condition, Service},
+  config::{Condition, Restart, Service},
   error::Result,
   plan::PortMap,
   project::Project,
@@ -113,6 +113,12 @@ fn workload(
       out,
       "      # dev stops it with {}; Kubernetes always sends SIGTERM, then SIGKILL after the grace.",
       service.stop_signal.name()
+    );
+  }
+  if let Restart::No = service.restart.when {
+    let _ = writeln!(
+      out,
+      "      # dev does not restart it (`restart: no`); a Deployment always does."
     );
   }
   let _ = writeln!(
