@@ -238,7 +238,8 @@ pub(crate) enum ProjectCommand {
   },
   /// Check the project: task file, commands on PATH, ports, log dir, stale state
   Doctor,
-  /// Write the services as docker-compose.yml, a Procfile, systemd user units or launchd agents
+  /// Write the services as docker-compose.yml, Kubernetes manifests, a Procfile, systemd user
+  /// units or launchd agents
   Export {
     #[arg(value_enum)]
     format: crate::commands::export::Format,

@@ -18,6 +18,7 @@ mod edits;
 mod env_for_shells;
 mod error_texts;
 mod export;
+mod export_kubernetes;
 mod export_safety;
 mod first_run;
 mod from_state;

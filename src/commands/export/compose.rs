@@ -5,11 +5,15 @@
 
 use std::fmt::Write as _;
 
-use super::{EnvOf, command, relative};
+use super::{
+  EnvOf, command,
+  container::{FALLBACK_IMAGE, for_containers, image, resolved_probe},
+  relative,
+};
 use crate::{
   config::{Condition, Probe, Restart, Service},
   error::Result,
-  plan::{self, PortMap},
+  plan::PortMap,
   project::Project,
   ui::format::yaml_quote,
 };
@@ -17,48 +21,6 @@ use crate::{
 /// A value compose must take as it is: it would expand `$VAR` and `${VAR}` from the host.
 fn literal(text: &str) -> String {
   text.replace('$', "$$")
-}
-
-/// Inside compose, another service is reached by its name, not 127.0.0.1.
-fn for_containers(text: &str, project: &Project, ports: &PortMap) -> String {
-  let mut text = text.to_owned();
-  for service in &project.config.services {
-    for (_, port) in ports.get(&service.name).into_iter().flatten() {
-      for host in ["127.0.0.1", "localhost"] {
-        text = text.replace(
-          &format!("{host}:{port}"),
-          &format!("{}:{port}", service.name),
-        );
-      }
-    }
-  }
-  text
-}
-/// A base image that has the service's runtime, guessed from its program.
-pub(super) fn image(run: &str) -> &'static str {
-  let words: Vec<&str> = run.split_whitespace().collect();
-  let has = |names: &[&str]| words.iter().any(|w| names.iter().any(|n| w.ends_with(n)));
-  if has(&[
-    "python",
-    "python3",
-    "uvicorn",
-    "gunicorn",
-    "flask",
-    "manage.py",
-    "pytest",
-  ]) {
-    "python:3.12-slim"
-  } else if has(&["node", "npm", "npx", "yarn", "pnpm", "vite", "next"]) {
-    "node:22-slim"
-  } else if has(&["rails", "ruby", "bundle", "rake"]) {
-    "ruby:3.3-slim"
-  } else if has(&["cargo"]) {
-    "rust:1-slim"
-  } else if has(&["go"]) {
-    "golang:1"
-  } else {
-    "debian:stable-slim"
-  }
 }
 
 pub(super) fn compose(project: &Project, ports: &PortMap, env_of: &EnvOf<'_>) -> Result<String> {
@@ -69,7 +31,7 @@ pub(super) fn compose(project: &Project, ports: &PortMap, env_of: &EnvOf<'_>) ->
   );
   for service in &project.config.services {
     let run = command(service, ports);
-    let image = image(&run);
+    let image = image(&run).unwrap_or(FALLBACK_IMAGE);
     let _ = writeln!(out, "  {}:", service.name);
     let _ = writeln!(out, "    image: {image}");
     let _ = writeln!(
@@ -100,7 +62,12 @@ pub(super) fn compose(project: &Project, ports: &PortMap, env_of: &EnvOf<'_>) ->
         let _ = writeln!(
           out,
           "      {key}: {}",
-          yaml_quote(&literal(&for_containers(&value, project, ports)))
+          yaml_quote(&literal(&for_containers(
+            &value,
+            project,
+            ports,
+            str::to_owned
+          )))
         );
       }
     }
@@ -140,11 +107,7 @@ fn write_healthcheck(
 ) -> Result<()> {
   let own = ports.get(&service.name).cloned().unwrap_or_default();
   if let Some(health) = &service.health {
-    let probe = crate::plan::resolve_probe(
-      health,
-      &plan::keeper_spec(&project.config, service, ports, None)?,
-      ports,
-    );
+    let probe = resolved_probe(project, service, ports, health)?;
     if let Some(test) = healthcheck(&probe.probe, own.first().map(|(_, p)| *p), image) {
       let _ = writeln!(out, "    healthcheck:");
       let _ = writeln!(

@@ -7,7 +7,9 @@
 //! never copies the env files' values unless `--inline-env` asks (`env.rs`).
 
 mod compose;
+mod container;
 mod env;
+mod kubernetes;
 mod launchd;
 mod procfile;
 mod systemd;
@@ -20,6 +22,7 @@ use std::{
 use self::{
   compose::compose,
   env::{ServiceEnv, service_env},
+  kubernetes::kubernetes,
   launchd::launchd,
   procfile::procfile,
   systemd::{systemd, unit_name},
@@ -34,6 +37,7 @@ use crate::{
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub(crate) enum Format {
   Compose,
+  Kubernetes,
   Procfile,
   Systemd,
   Launchd,
@@ -62,6 +66,7 @@ pub(crate) fn export(project: &Project, format: Format, options: &Options) -> Re
   let referenced = referenced_files(project, &env)?;
   let files: Vec<(String, String)> = match format {
     Format::Compose => vec![("docker-compose.yml".into(), compose(project, &ports, &env)?)],
+    Format::Kubernetes => kubernetes(project, &ports, &env)?,
     Format::Procfile => {
       procfile::check_env_files(project, &referenced)?;
       vec![("Procfile".into(), procfile(project, &ports, &env)?)]
@@ -97,6 +102,9 @@ pub(crate) fn export(project: &Project, format: Format, options: &Options) -> Re
     }
   }
   say_referenced(project, format, &referenced);
+  if let Format::Kubernetes = format {
+    kubernetes::say_secrets(project, &ports, &env)?;
+  }
   Ok(())
 }
 
@@ -122,6 +130,9 @@ fn say_referenced(project: &Project, format: Format, referenced: &[PathBuf]) {
   let how = match format {
     Format::Compose => "docker-compose.yml reads them through `env_file:`",
     Format::Systemd => "the units read them through `EnvironmentFile=`",
+    Format::Kubernetes => {
+      "each Deployment reads them from a Secret made of them (`kubectl create secret generic <service>-env-file --from-env-file=…`, in the comments)"
+    }
     Format::Procfile | Format::Launchd => {
       "foreman and honcho read `.env` in the directory they run in"
     }
