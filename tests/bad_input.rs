@@ -101,6 +101,16 @@ const CASES: &[(&str, &str, &str)] = &[
     "devtasks.yaml:2:26",
   ),
   (
+    "services:\n  api:\n    run: x\n    shell: zsh\n",
+    "unknown shell `zsh`",
+    "devtasks.yaml:4:12",
+  ),
+  (
+    "shell: powershel\ntasks:\n  a: x\n",
+    "unknown shell `powershel`",
+    "devtasks.yaml:1:8",
+  ),
+  (
     "tasks:\n  a: { run: x, platforms: [linus] }\n",
     "unknown platform `linus`",
     "devtasks.yaml:2:28",

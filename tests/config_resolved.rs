@@ -85,3 +85,42 @@ fn config_of_a_stopped_service_shows_the_override_from_the_environment() {
     .stderr_contains("`apii`")
     .run();
 }
+
+/// The shell each service's `run:` goes to: its own `shell:`, the file's, or this OS's.
+#[test]
+fn config_shows_each_services_shell_and_where_it_came_from() {
+  let test = Test::with_config(
+    "shell: bash
+services:
+  inherits:
+    run: sleep 60
+  own:
+    run: sleep 60
+    shell: sh
+",
+  );
+  let shown = test.run(&["config", "--explain"]);
+  shown.success();
+  let text = shown.stdout();
+  let shells: Vec<&str> = text
+    .lines()
+    .filter(|line| line.trim_start().starts_with("shell:"))
+    .collect();
+  assert_eq!(shells.len(), 2, "{text}");
+  assert!(
+    shells[0].contains("shell: bash") && shells[0].contains("# devtasks.yaml:1"),
+    "{text}"
+  );
+  assert!(
+    shells[1].contains("shell: sh") && shells[1].contains("# devtasks.yaml:7"),
+    "{text}"
+  );
+  let json = test.run(&["config", "--json"]).json();
+  assert_eq!(json["services"]["inherits"]["shell"], "bash", "{json}");
+  let plain = Test::with_config("services:\n  api:\n    run: sleep 60\n");
+  let text = plain.run(&["config", "--explain"]).stdout();
+  assert!(
+    line_with(&text, "shell: sh").contains("# default on this OS"),
+    "{text}"
+  );
+}

@@ -42,6 +42,7 @@ mod proxy;
 mod ps;
 mod readiness;
 mod reliability;
+mod shells;
 mod state_files;
 mod stop_order;
 mod stop_wins;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
   config::{Health, LogSettings, RestartPolicy},
   error::{Error, Result},
+  shell::ShellKind,
   state::StateDir,
   supervise::watch::WatchSpec,
   sys::{DirectoryId, ProcessId},
@@ -25,6 +26,10 @@ pub(crate) struct KeeperSpec {
   #[serde(default)]
   pub(crate) project: DirectoryId,
   pub(crate) command: String,
+  /// What `command` and an `exec` probe go to (this OS's default in a spec written before
+  /// `shell:` existed).
+  #[serde(default)]
+  pub(crate) shell: ShellKind,
   pub(crate) cwd: PathBuf,
   pub(crate) env: Vec<(String, String)>,
   pub(crate) log: PathBuf,
@@ -79,6 +84,11 @@ pub(crate) enum View {
 }
 
 impl KeeperSpec {
+  /// The variables `dev` sets for the service, which PowerShell reads as `$env:NAME`.
+  pub(crate) fn variable_names(&self) -> Vec<&str> {
+    self.env.iter().map(|(name, _)| name.as_str()).collect()
+  }
+
   /// The spec a service was (or is about to be) started with.
   pub(crate) fn read(state_dir: &StateDir, service: &str) -> Result<Self> {
     let path = state_dir.spec_to_read(service);
