@@ -5,6 +5,8 @@ use crate::harness::*;
 
 /// `[[ ]]` is bash's, not sh's (dash here): a service and a task under the file's
 /// `shell: bash` run it, `$PORT` reaches the server, and a task's `shell: sh` still gets sh.
+// Unix only: bash and dash (`sh`) side by side.
+#[cfg(unix)]
 #[test]
 fn shell_bash_runs_bash_only_syntax_in_services_and_tasks() {
   let port = free_port();
