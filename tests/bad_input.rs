@@ -356,7 +356,11 @@ fn task_file_is_found_from_a_subdirectory() {
     .output()
     .unwrap();
   assert!(done.status.success());
-  assert_eq!(String::from_utf8_lossy(&done.stdout), "found\n");
+  // cmd ends a line with \r\n.
+  assert_eq!(
+    String::from_utf8_lossy(&done.stdout).replace("\r\n", "\n"),
+    "found\n"
+  );
 }
 
 #[test]

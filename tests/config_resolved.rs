@@ -91,16 +91,22 @@ fn config_of_a_stopped_service_shows_the_override_from_the_environment() {
 /// The shell each service's `run:` goes to: its own `shell:`, the file's, or this OS's.
 #[test]
 fn config_shows_each_services_shell_and_where_it_came_from() {
-  let test = Test::with_config(
-    "shell: bash
+  // Shells this OS has: Windows (and Wine) has neither bash nor sh.
+  let (file_shell, own_shell) = if cfg!(windows) {
+    ("cmd", "cmd")
+  } else {
+    ("bash", "sh")
+  };
+  let test = Test::with_config(&format!(
+    "shell: {file_shell}
 services:
   inherits:
     run: sleep 60
   own:
     run: sleep 60
-    shell: sh
-",
-  );
+    shell: {own_shell}
+"
+  ));
   let shown = test.run(&["config", "--explain"]);
   shown.success();
   let text = shown.stdout();
@@ -110,15 +116,15 @@ services:
     .collect();
   assert_eq!(shells.len(), 2, "{text}");
   assert!(
-    shells[0].contains("shell: bash") && shells[0].contains("# devtasks.yaml:1"),
+    shells[0].contains(&format!("shell: {file_shell}")) && shells[0].contains("# devtasks.yaml:1"),
     "{text}"
   );
   assert!(
-    shells[1].contains("shell: sh") && shells[1].contains("# devtasks.yaml:7"),
+    shells[1].contains(&format!("shell: {own_shell}")) && shells[1].contains("# devtasks.yaml:7"),
     "{text}"
   );
   let json = test.run(&["config", "--json"]).json();
-  assert_eq!(json["services"]["inherits"]["shell"], "bash", "{json}");
+  assert_eq!(json["services"]["inherits"]["shell"], file_shell, "{json}");
   let plain = Test::with_config("services:\n  api:\n    run: sleep 60\n");
   let text = plain.run(&["config", "--explain"]).stdout();
   let default = if cfg!(windows) { "cmd" } else { "sh" };

@@ -58,11 +58,11 @@ impl ShellKind {
     which::which(self.program()).ok()
   }
 
-  /// Whether words after the script reach it as `$0`, `$1`…: a task's extra words
-  /// (`dev test -- -k foo`) are passed so in sh and bash, and so cmd got them before
-  /// `shell:` existed; PowerShell would run them as part of the command.
+  /// Whether words after the script reach it as `$0`, `$1`…, as a task's name and extra
+  /// words (`dev test -- -k foo`) do in sh and bash. cmd and PowerShell would run them as
+  /// part of the command (the Wine smoke caught cmd echoing the task's name).
   pub(crate) fn takes_words(self) -> bool {
-    !matches!(self, Self::Pwsh | Self::Powershell)
+    matches!(self, Self::Sh | Self::Bash)
   }
 
   /// The command that runs `script`. `$PORT` reaches each shell as its own spelling of the

@@ -284,6 +284,15 @@ impl<'a> Runner<'a> {
     let mut shell = kind.command(script, &names);
     if kind.takes_words() {
       shell.arg(&task.name).args(self.words(task));
+    } else if !self.words(task).is_empty() {
+      return Err(Error::Usage {
+        message: format!(
+          "task `{}` was given extra words, and {} has no `\"$@\"` to put them in: declare them with `args:` (each becomes a variable), or use `shell: sh` or `bash`",
+          task.name,
+          kind.name()
+        ),
+        usage: task.usage(),
+      });
     }
     // Checked now, not when the file was read: a dep may be what creates it.
     shell
