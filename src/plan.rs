@@ -222,6 +222,7 @@ pub(crate) fn keeper_spec(
     root: config.root.clone(),
     project: sys::DirectoryId::of(&config.root),
     command: interpolate::expand_references(&service.run, &reference),
+    shell: service.shell.checked()?,
     cwd: service.cwd.checked()?.to_path_buf(),
     env,
     log: config.log_of(&service.name),

@@ -11,6 +11,8 @@ fn line_with<'a>(text: &'a str, start: &str) -> &'a str {
 
 /// A running service moved by `fallback:`: the port it runs on, said to be the state's, the
 /// dependent's `${api.port}` filled with it, env files read, defaults shown as defaults.
+// Unix only: python3 servers started with `exec`.
+#[cfg(unix)]
 #[test]
 fn config_explain_shows_the_given_port_the_filled_env_and_where_each_came_from() {
   let (configured, web) = (free_port(), free_port());
@@ -84,4 +86,50 @@ fn config_of_a_stopped_service_shows_the_override_from_the_environment() {
     .status(2)
     .stderr_contains("`apii`")
     .run();
+}
+
+/// The shell each service's `run:` goes to: its own `shell:`, the file's, or this OS's.
+#[test]
+fn config_shows_each_services_shell_and_where_it_came_from() {
+  // Shells this OS has: Windows (and Wine) has neither bash nor sh.
+  let (file_shell, own_shell) = if cfg!(windows) {
+    ("cmd", "cmd")
+  } else {
+    ("bash", "sh")
+  };
+  let test = Test::with_config(&format!(
+    "shell: {file_shell}
+services:
+  inherits:
+    run: sleep 60
+  own:
+    run: sleep 60
+    shell: {own_shell}
+"
+  ));
+  let shown = test.run(&["config", "--explain"]);
+  shown.success();
+  let text = shown.stdout();
+  let shells: Vec<&str> = text
+    .lines()
+    .filter(|line| line.trim_start().starts_with("shell:"))
+    .collect();
+  assert_eq!(shells.len(), 2, "{text}");
+  assert!(
+    shells[0].contains(&format!("shell: {file_shell}")) && shells[0].contains("# devtasks.yaml:1"),
+    "{text}"
+  );
+  assert!(
+    shells[1].contains(&format!("shell: {own_shell}")) && shells[1].contains("# devtasks.yaml:7"),
+    "{text}"
+  );
+  let json = test.run(&["config", "--json"]).json();
+  assert_eq!(json["services"]["inherits"]["shell"], file_shell, "{json}");
+  let plain = Test::with_config("services:\n  api:\n    run: sleep 60\n");
+  let text = plain.run(&["config", "--explain"]).stdout();
+  let default = if cfg!(windows) { "cmd" } else { "sh" };
+  assert!(
+    line_with(&text, &format!("shell: {default}")).contains("# default on this OS"),
+    "{text}"
+  );
 }

@@ -7,6 +7,8 @@ fn read(test: &Test, name: &str) -> String {
   std::fs::read_to_string(test.path().join(name)).unwrap_or_default()
 }
 
+// Unix only: POSIX parameter expansions are sh's.
+#[cfg(unix)]
 #[test]
 fn shell_parameter_expansions_in_run_reach_the_shell_untouched() {
   let test = Test::with_config(
@@ -22,6 +24,8 @@ fn shell_parameter_expansions_in_run_reach_the_shell_untouched() {
   test.args(&["stop"]).status(0).run();
 }
 
+// Unix only: an sh `echo` line (cmd would keep the quotes and pipe at `|`).
+#[cfg(unix)]
 #[test]
 fn env_values_take_compose_defaults_never_empty() {
   let test = Test::with_config(
@@ -55,6 +59,8 @@ fn shell_syntax_in_an_env_value_is_a_located_error() {
     .run();
 }
 
+// Unix only: an sh `echo` line.
+#[cfg(unix)]
 #[test]
 fn task_arguments_are_variables_of_env_and_defaults_get_ports() {
   let port = free_port();

@@ -98,6 +98,11 @@ fn describe(project: &Project, service: &Service, ports: &plan::PortMap) -> Resu
     format!("{file}, with ${{…port}} filled")
   };
   entries.push(entry("run", spec.command.as_str(), run_from));
+  let shell_from = match &service.shell.named_at {
+    Some(at) => format!("{file}:{}", at.line),
+    None => "default on this OS".to_owned(),
+  };
+  entries.push(entry("shell", spec.shell.name(), shell_from));
   entries.push(entry("cwd", spec.cwd.display().to_string(), file));
   entries.push(port_entries(project, service, &spec.ports));
   entries.push(env_entries(project, service, &spec.env)?);

@@ -18,6 +18,7 @@ mod raw;
 mod references;
 mod scalars;
 mod service;
+mod shell;
 pub(crate) mod source;
 pub(crate) mod substitute;
 mod task;
@@ -45,6 +46,7 @@ pub(crate) use self::{
   names::{BUILTIN_COMMANDS, DERIVED_SUFFIXES},
   port::{Fallback, PRIMARY_PORT, PortSpec, shout},
   service::{Condition, DEFAULT_GRACE, Restart, RestartPolicy, Service},
+  shell::ShellChoice,
   task::{Task, TaskArg},
   watch::Watch,
 };
@@ -263,6 +265,7 @@ impl Checker<'_> {
     for (name, task) in &raw.tasks.0 {
       tasks.push(self.task(&root, name, task, &task_set, &service_names, &aliases)?);
     }
+    self.shells(&raw, &mut services, &mut tasks)?;
     self.check_aliases(&raw, &mut names, &service_names)?;
     let mut reserved = Vec::new();
     for text in &raw.reserved.0 {

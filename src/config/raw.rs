@@ -31,10 +31,12 @@ pub(crate) struct RawFile {
   pub(crate) default: Option<Text>,
   /// The project's name in its URLs (`web.<name>.localhost`).
   pub(crate) name: Option<Text>,
+  /// The shell of every service and task that names none: sh, bash, cmd, pwsh, powershell.
+  pub(crate) shell: Option<Text>,
 }
 
 const FILE_FIELDS: &[&str] = &[
-  "env_file", "log_dir", "log", "services", "tasks", "reserved", "default", "name",
+  "env_file", "log_dir", "log", "services", "tasks", "reserved", "default", "name", "shell",
 ];
 
 impl<'de> Deserialize<'de> for RawFile {
@@ -64,6 +66,7 @@ impl<'de> Deserialize<'de> for RawFile {
             "reserved" => file.reserved = map.next_value()?,
             "default" => file.default = Some(map.next_value()?),
             "name" => file.name = Some(map.next_value()?),
+            "shell" => file.shell = Some(map.next_value()?),
             extension if extension.starts_with("x-") => {
               map.next_value::<de::IgnoredAny>()?;
             }
@@ -83,6 +86,8 @@ impl<'de> Deserialize<'de> for RawFile {
 pub(crate) struct RawService {
   pub(crate) description: Option<Text>,
   pub(crate) run: Text,
+  /// Overrides the file's `shell:`.
+  pub(crate) shell: Option<Text>,
   pub(crate) cwd: Option<Text>,
   pub(crate) port: Option<Text>,
   /// Where `port` may move when it is taken: a range, a list, or `auto`.
@@ -164,6 +169,8 @@ pub(crate) enum RawTask {
 pub(crate) struct RawTaskFields {
   pub(crate) description: Option<Text>,
   pub(crate) run: Option<Scalars>,
+  /// Overrides the file's `shell:`.
+  pub(crate) shell: Option<Text>,
   #[serde(default)]
   pub(crate) deps: Vec<Text>,
   pub(crate) cwd: Option<Text>,

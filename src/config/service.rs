@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use super::{
-  Checker, EnvFiles, Health, LogSettings, PortSpec, Watch, WorkingDir,
+  Checker, EnvFiles, Health, LogSettings, PortSpec, ShellChoice, Watch, WorkingDir,
   raw::{RawService, RawStop, Text},
 };
 use crate::{error::Result, sys::Signal};
@@ -14,6 +14,8 @@ pub(crate) struct Service {
   pub(crate) name: String,
   pub(crate) description: Option<String>,
   pub(crate) run: String,
+  /// What `run:` (and an `exec` probe) goes to.
+  pub(crate) shell: ShellChoice,
   pub(crate) cwd: WorkingDir,
   /// `port:` first (named `port`), then the `ports:` map in file order.
   pub(crate) ports: Vec<PortSpec>,
@@ -131,6 +133,8 @@ impl Checker<'_> {
       name: name.value.clone(),
       description: raw.description.as_ref().map(|text| text.value.clone()),
       run: raw.run.value.clone(),
+      // Filled in by `check`, which knows the file's `shell:`.
+      shell: ShellChoice::default(),
       cwd: self.directory(root, raw.cwd.as_ref()),
       ports,
       env_file: self.env_files(root, &raw.env_file),

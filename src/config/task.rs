@@ -5,7 +5,7 @@ use std::{collections::HashSet, path::Path};
 use serde_saphyr::Spanned;
 
 use super::{
-  Checker, EnvFiles, Watch, WorkingDir,
+  Checker, EnvFiles, ShellChoice, Watch, WorkingDir,
   raw::{RawFile, RawTask, Text},
 };
 use crate::error::{Error, Result};
@@ -16,6 +16,8 @@ pub(crate) struct Task {
   pub(crate) description: Option<String>,
   /// Run in order; the first failure ends the task.
   pub(crate) commands: Vec<String>,
+  /// What the commands go to.
+  pub(crate) shell: ShellChoice,
   pub(crate) deps: Vec<String>,
   /// The deps run side by side.
   pub(crate) parallel: bool,
@@ -127,6 +129,7 @@ impl Checker<'_> {
           name: name.value.clone(),
           description: None,
           commands: vec![command.clone()],
+          shell: ShellChoice::default(),
           deps: Vec::new(),
           parallel: false,
           cwd: self.directory(root, None),
@@ -173,6 +176,8 @@ impl Checker<'_> {
       name: name.value.clone(),
       description: fields.description.as_ref().map(|text| text.value.clone()),
       commands,
+      // Filled in by `check`, which knows the file's `shell:`.
+      shell: ShellChoice::default(),
       deps,
       parallel: fields.parallel.unwrap_or(false),
       cwd: self.directory(root, fields.cwd.as_ref()),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
   config::{Health, LogSettings, RestartPolicy},
   error::{Error, Result},
+  shell::ShellKind,
   state::StateDir,
   supervise::watch::WatchSpec,
   sys::{DirectoryId, ProcessId},
@@ -25,6 +26,10 @@ pub(crate) struct KeeperSpec {
   #[serde(default)]
   pub(crate) project: DirectoryId,
   pub(crate) command: String,
+  /// What `command` and an `exec` probe go to (this OS's default in a spec written before
+  /// `shell:` existed).
+  #[serde(default)]
+  pub(crate) shell: ShellKind,
   pub(crate) cwd: PathBuf,
   pub(crate) env: Vec<(String, String)>,
   pub(crate) log: PathBuf,
@@ -83,6 +88,11 @@ impl KeeperSpec {
   /// over the task file.
   pub(crate) fn watches(&self) -> bool {
     self.watch_override.unwrap_or(self.watch.is_some())
+  }
+
+  /// The variables `dev` sets for the service, which PowerShell reads as `$env:NAME`.
+  pub(crate) fn variable_names(&self) -> Vec<&str> {
+    self.env.iter().map(|(name, _)| name.as_str()).collect()
   }
 
   /// The spec a service was (or is about to be) started with.

@@ -22,7 +22,7 @@
 //! with what POSIX gives every Unix in `unix/`; an OS without a backend fails the build with
 //! a clear message. Where a Unix word has no Windows meaning the interface says what `dev`
 //! needs instead: `Tree::spawn` (a job takes the service before it runs), `reap_later` (no
-//! `waitpid(-1)`), `shell_command` (`sh -c` or `cmd /C`).
+//! `waitpid(-1)`), the shells (`DEFAULT_SHELL`: `sh` or `cmd`; `cmd_command`: cmd's own quoting).
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -43,11 +43,6 @@ use windows as os;
 #[cfg(all(test, not(target_os = "macos")))]
 #[path = "macos/procargs.rs"]
 mod procargs;
-
-// So is the Windows backend's reading of `run:` for cmd.
-#[cfg(all(test, not(windows)))]
-#[path = "windows/cmd.rs"]
-mod cmd;
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 compile_error!(
@@ -103,7 +98,7 @@ pub(crate) use unix::{
 };
 #[cfg(unix)]
 pub(crate) use unix::{
-  shell::{SHELL, shell_command},
+  shell::{DEFAULT_SHELL, SH, cmd_command},
   terminal::enable_colors,
   wait::reap_later,
 };
@@ -113,7 +108,7 @@ pub(crate) use windows::{
     EIO, file_identity, free_bytes, is_disk_full, may_write_in, path_identity, private_directory,
     replace_file,
   },
-  shell::{SHELL, shell_command},
+  shell::{DEFAULT_SHELL, SH, cmd_command},
   signals::{
     exit_status, ignore_sigpipe, listen_for_signals, reset_signals_before_exec, signal_group,
     signal_process, start_new_session, start_own_group,

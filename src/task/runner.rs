@@ -22,7 +22,6 @@ use crate::{
   error::{Error, Result},
   plan::{PortMap, port_reference},
   project::Project,
-  shell,
   supervise::terminate::terminate,
   sys::{self, ExitStatus, Pid, ProcessId, Signal},
   ui::{
@@ -260,12 +259,11 @@ impl<'a> Runner<'a> {
     }
   }
 
-  /// `sh -c <script> <task> <words…>` in the task's directory, its arguments in the
-  /// environment: `${env}` in the script is the shell's own expansion of a variable, so
-  /// `dev greet "it's"` is just a value, and no value can become code.
+  /// `sh -c <script> <task> <words…>` (or the task's `shell:`) in the task's directory,
+  /// its arguments in the environment: `${env}` in the script is the shell's own expansion
+  /// of a variable, so `dev greet "it's"` is just a value, and no value can become code.
   fn shell(&self, task: &Task, script: &str) -> Result<Command> {
-    let mut shell = shell::command(script);
-    shell.arg(&task.name).args(self.words(task));
+    let kind = task.shell.checked()?;
     let mut env = self.project.config.shared_env()?;
     env.extend(task.env_file.load()?);
     // The arguments are variables of `env:` too (`URL: https://${region}.example.com`),
@@ -278,6 +276,24 @@ impl<'a> Runner<'a> {
     );
     let whose = format!("task `{}`", task.name);
     interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports), &whose)?;
+    let names: Vec<&str> = env
+      .iter()
+      .map(|(name, _)| name.as_str())
+      .chain(arguments.iter().map(|(name, _)| name.as_str()))
+      .collect();
+    let mut shell = kind.command(script, &names);
+    if kind.takes_words() {
+      shell.arg(&task.name).args(self.words(task));
+    } else if !self.words(task).is_empty() {
+      return Err(Error::Usage {
+        message: format!(
+          "task `{}` was given extra words, and {} has no `\"$@\"` to put them in: declare them with `args:` (each becomes a variable), or use `shell: sh` or `bash`",
+          task.name,
+          kind.name()
+        ),
+        usage: task.usage(),
+      });
+    }
     // Checked now, not when the file was read: a dep may be what creates it.
     shell
       .current_dir(task.cwd.checked()?)

@@ -4,10 +4,13 @@
 
 mod invocation;
 pub(crate) mod pid_counter;
+#[cfg(unix)]
 pub(crate) mod procs;
 mod server;
 mod system;
+#[cfg(unix)]
 mod terminal;
+#[cfg(unix)]
 mod tmux;
 
 use std::{
@@ -21,9 +24,16 @@ use std::{
 pub(crate) use invocation::{Done, Invocation};
 pub(crate) use server::{Server, server, server_config, services};
 pub(crate) use system::*;
+#[cfg(unix)]
 pub(crate) use tmux::Tmux;
 
 pub(crate) const DEV: &str = env!("CARGO_BIN_EXE_dev");
+
+/// The `dev` under test: `DEV_TEST_BIN` when set (a test exe copied elsewhere, as under
+/// Wine, where the build's path means nothing), else the one cargo built.
+pub(crate) fn dev_binary() -> String {
+  std::env::var("DEV_TEST_BIN").unwrap_or_else(|_| DEV.to_owned())
+}
 
 /// A small python server: listens on $PORT, prints `listening <port>`, and can be asked to
 /// ignore SIGTERM or to hide in a deeper process tree (`tree`: a setsid grandchild).
@@ -166,7 +176,7 @@ impl Test {
   }
 
   pub(crate) fn command(&self, args: &[&str]) -> Command {
-    let mut command = Command::new(DEV);
+    let mut command = Command::new(dev_binary());
     command
       .args(args)
       .current_dir(self.path())
@@ -278,6 +288,7 @@ impl Test {
   }
 
   /// Waits (bounded) until no process of this test is left; on timeout, names them.
+  #[cfg(unix)]
   #[track_caller]
   pub(crate) fn wait_for_no_processes(&self, timeout: Duration) {
     let deadline = Instant::now() + timeout;
@@ -291,6 +302,7 @@ impl Test {
   }
 
   /// Every live process that carries this test's marker (dev, keepers, services).
+  #[cfg(unix)]
   pub(crate) fn processes(&self) -> Vec<u32> {
     processes_with_env("DEV_TEST_ID", &self.marker)
   }
@@ -317,6 +329,21 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
 }
 
 impl Drop for Test {
+  /// Windows: another process's environment (the marker) cannot be read, so `dev stop`
+  /// ends what this project started (its keepers' jobs take their whole trees along).
+  #[cfg(windows)]
+  fn drop(&mut self) {
+    if self.path().join(".dev").is_dir() {
+      // Bounded by `dev stop` itself: each keeper's grace, then its job is terminated.
+      let _ = self
+        .command(&["stop"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    }
+  }
+
+  #[cfg(unix)]
   fn drop(&mut self) {
     for _ in 0..3 {
       for pid in self.processes() {

@@ -7,7 +7,7 @@ use std::{
   time::Duration,
 };
 
-use super::{Test, wait_child};
+use super::{PYTHON, Test, wait_child};
 
 impl Test {
   /// A listener that `dev` did not start: `python3 server.py <mode>` on `port` (address
@@ -24,11 +24,9 @@ impl Test {
     mode: &str,
     env: &[(&str, &str)],
   ) -> Foreign {
-    use std::{
-      io::{BufRead, BufReader},
-      os::unix::process::CommandExt,
-    };
-    let mut child = Command::new("python3")
+    use std::io::{BufRead, BufReader};
+    let mut command = Command::new(PYTHON);
+    command
       .args(["-u", "server.py", mode])
       .current_dir(self.path())
       .env("PORT", port.to_string())
@@ -36,10 +34,11 @@ impl Test {
       .env("DEV_TEST_ID", &self.marker)
       .envs(env.iter().copied())
       .stdin(Stdio::null())
-      .stdout(Stdio::piped())
-      .process_group(0)
-      .spawn()
-      .expect("spawn python3");
+      .stdout(Stdio::piped());
+    // Out of the test's group: a Ctrl+C a test sends to a group never reaches it.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().expect("spawn python");
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     while line.is_empty() || line.starts_with("starting") {

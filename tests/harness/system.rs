@@ -1,6 +1,7 @@
 //! What the tests ask the system directly: ports, processes, signals, waits — and the
 //! python tools some tests feed `dev`'s output to.
 
+#[cfg(unix)]
 use super::procs;
 use std::{
   fs,
@@ -11,6 +12,10 @@ use std::{
   thread,
   time::{Duration, Instant},
 };
+
+/// The Python the tests run: `python` on Windows (what its installer puts on PATH),
+/// `python3` elsewhere.
+pub(crate) const PYTHON: &str = if cfg!(windows) { "python" } else { "python3" };
 
 /// Starts every command at the same moment (output piped) and waits for all, at most 60 s.
 pub(crate) fn run_together(commands: Vec<Command>) -> Vec<Output> {
@@ -36,6 +41,7 @@ pub(crate) fn run_together(commands: Vec<Command>) -> Vec<Output> {
   outputs.into_iter().map(Option::unwrap).collect()
 }
 
+#[cfg(unix)]
 pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
   let me = std::process::id();
   procs::pids()
@@ -133,10 +139,12 @@ pub(crate) fn wait_until_else(
   }
 }
 
+#[cfg(unix)]
 pub(crate) fn is_alive(pid: u32) -> bool {
   procs::is_alive(pid)
 }
 
+#[cfg(unix)]
 pub(crate) fn signal(pid: u32, signal: i32) {
   // SAFETY: kill(2) on a pid this test started.
   unsafe { libc::kill(pid as i32, signal) };

@@ -1,4 +1,4 @@
-//! One run of the service: `sh -c <run>` in a process group of its own, its output pumped
+//! One run of the service: `sh -c <run>` (or its `shell:`) in a process group of its own, its output pumped
 //! into the log (and to the foreground `dev`), its state written where `dev` looks, and its
 //! liveness watched.
 
@@ -15,7 +15,6 @@ use std::{
 use super::{Event, Keeper};
 use crate::{
   error::{Error, Result},
-  shell,
   state::{INSTANCE_VARIABLE, SERVICE_VARIABLE, random_token, unix_now},
   supervise::{log_file::LogFile, probe::Check, pump::spawn_pump},
   sys::{self, ProcessId},
@@ -34,7 +33,9 @@ impl Keeper {
     )?;
     let (reader, writer) = io::pipe().map_err(Error::io("cannot create a pipe"))?;
     let token = random_token();
-    let mut command = shell::command(&self.spec.command);
+    let mut names = self.spec.variable_names();
+    names.extend([INSTANCE_VARIABLE, SERVICE_VARIABLE]);
+    let mut command = self.spec.shell.command(&self.spec.command, &names);
     command
       .current_dir(&self.spec.cwd)
       .envs(self.spec.env.iter().map(|(k, v)| (k, v)))
@@ -53,7 +54,7 @@ impl Keeper {
       .tree
       .spawn(&mut command)
       .map_err(|source| Error::Spawn {
-        command: shell::SHELL.into(),
+        command: self.spec.shell.program().into(),
         source,
       })?;
     // `command` holds copies of the pipe's write end: drop it so EOF arrives when the

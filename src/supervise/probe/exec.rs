@@ -14,7 +14,6 @@ use std::{
 
 use super::Check;
 use crate::{
-  shell,
   sys::{self, ExitStatus},
   ui::format::{elapsed, status_text},
 };
@@ -29,7 +28,8 @@ const LAST_WORDS: Duration = Duration::from_millis(100);
 impl Check {
   /// Runs the command once: whether it passed, what its end was, its last lines of output.
   pub(super) fn exec(&self, command: &str) -> (bool, String, Vec<String>) {
-    let mut shell = shell::command(command);
+    let names: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
+    let mut shell = self.shell.command(command, &names);
     shell
       .current_dir(&self.cwd)
       .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -53,7 +53,7 @@ impl Check {
       Err(error) => {
         return (
           false,
-          format!("cannot run {}: {error}", shell::SHELL),
+          format!("cannot run {}: {error}", self.shell.program()),
           vec![],
         );
       }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::{
   config::{Health, Probe, Service},
   plan::{PortMap, resolve_probe},
+  shell::ShellKind,
   supervise::{http, reaped::ReapedStatuses, spec::KeeperSpec},
   sys::ProcessId,
 };
@@ -35,6 +36,8 @@ pub(crate) struct Check {
   log: PathBuf,
   cwd: PathBuf,
   env: Vec<(String, String)>,
+  /// The service's shell, which an `exec` probe runs in too.
+  shell: ShellKind,
   /// The service's keeper, whose tree must hold the port for `Listening`, and a probed port
   /// of the service's for an `http` or `tcp` answer to count.
   pub(crate) keeper: Option<ProcessId>,
@@ -106,6 +109,7 @@ impl Check {
       log: spec.log.clone(),
       cwd: spec.cwd.clone(),
       env: spec.env.clone(),
+      shell: spec.shell,
       keeper,
       reaped: None,
     }

@@ -5,7 +5,6 @@
 //! (`.ci/cross-check`), smoke-run under Wine (`tests/windows/smoke`); RELIABILITY.md says
 //! what that does and does not prove.
 
-mod cmd;
 pub(crate) mod files;
 mod handle;
 pub(crate) mod job;
