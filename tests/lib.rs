@@ -45,6 +45,7 @@ mod reliability;
 mod state_files;
 mod stop_order;
 mod stop_wins;
+mod taken_while_down;
 mod task_words;
 mod tasks;
 mod terminal;

@@ -28,7 +28,7 @@ fn config(port: u16) -> String {
 
 /// `GET /` through the proxy at `port` for `host`, on a connection of its own: the status
 /// code and the body, or why it failed.
-fn get(port: u16, host: &str) -> Result<(u16, String), String> {
+pub(crate) fn get(port: u16, host: &str) -> Result<(u16, String), String> {
   let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
   stream
     .set_read_timeout(Some(Duration::from_secs(30)))

@@ -100,6 +100,7 @@ impl Keeper {
     self.state.main_ended = None;
     self.state.transition = None;
     self.state.pending_restart = None;
+    self.state.not_restarted = None;
     self.ended = None;
     self.state_dir.write(&self.state)
   }
