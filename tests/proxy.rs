@@ -319,6 +319,50 @@ fn a_dependent_calls_its_dependency_by_name() {
   assert_eq!(status, 200);
 }
 
+/// The proxy was killed and came back on another port (its own was taken meanwhile): a
+/// running dependent keeps the URL it was started with, but its next run (here after a
+/// crash, restarted by its keeper) gets the port the proxy has now, and so do `dev status`
+/// and `dev env`.
+#[test]
+fn a_dependent_restarted_after_the_proxy_moved_gets_the_proxys_new_port() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write(
+    "devtasks.yaml",
+    &format!(
+      "name: shop\nservices:\n  api:\n    run: python3 named.py\n    port: {}\n    health: {{ http: \"http://127.0.0.1:$PORT/\" }}\n  web:\n    run: echo \"calls $API_URL\" && exec python3 named.py\n    port: {}\n    env: {{ API_URL: \"${{api.url}}\" }}\n    restart: on-failure\n    restart_delay: 100ms\n    depends_on: {{ api: healthy }}\n",
+      free_port(),
+      free_port()
+    ),
+  );
+  test.run(&["up", "-d"]).success();
+  signal(proxy_pid(&test).unwrap(), libc::SIGKILL);
+  wait_until("the proxy gone", Duration::from_secs(10), || {
+    crate::harness::is_bindable(proxy)
+  });
+  let _taken = test.foreign(proxy, "127.0.0.1", "plain");
+  // A restart of api brings the proxy back, on another port.
+  test.run(&["restart", "api"]).success();
+  let moved = fs::read_to_string(test.path().join("runtime/proxy.json")).unwrap();
+  let moved: serde_json::Value = serde_json::from_str(&moved).unwrap();
+  let moved = moved["port"].as_u64().unwrap() as u16;
+  assert_ne!(moved, proxy);
+  let web = test.pid_of("web").unwrap();
+  signal(web, libc::SIGKILL);
+  let expected = format!("calls http://api.shop.localhost:{moved}");
+  wait_until(
+    "web's next run says what it calls",
+    Duration::from_secs(20),
+    || test.log("web").contains(&expected),
+  );
+  let url = format!("http://api.shop.localhost:{moved}");
+  assert_eq!(test.status_json()[0]["url"], url.as_str());
+  let env = test.run(&["env"]).stdout();
+  assert!(env.contains(&format!("API_NAMED_URL='{url}'")), "{env}");
+  test.run(&["stop"]).success();
+}
+
 #[test]
 fn a_name_that_cannot_be_in_a_url_is_a_config_error_and_an_unknown_project_is_said() {
   let test = Test::with_config("name: My App\nservices:\n  web: { run: sleep 9, port: 8000 }\n");
