@@ -548,3 +548,51 @@ fn a_project_whose_folder_is_gone_is_stopped_by_its_name() {
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(crate::harness::is_bindable(port));
 }
+
+/// `dev stop --project` takes a path as the shell gives it (through a symlink, with `..`)
+/// and a name in another case when no other project has it: both said "no running project".
+#[test]
+fn stop_project_takes_a_path_through_a_symlink_or_dots_and_a_name_in_another_case() {
+  let mut test = Test::new();
+  test.with_proxy();
+  let mut roots = Vec::new();
+  for name in ["shop", "cafe"] {
+    let root = test.path().join(name);
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("named.py"), NAMED_PY).unwrap();
+    fs::write(root.join("devtasks.yaml"), config(free_port())).unwrap();
+    let done = test
+      .command(&["up", "-d"])
+      .current_dir(&root)
+      .output()
+      .unwrap();
+    assert!(done.status.success(), "{done:?}");
+    roots.push(root);
+  }
+  std::os::unix::fs::symlink(&roots[0], test.path().join("link")).unwrap();
+  let running = |root: &Path| {
+    let done = test
+      .command(&["status", "--json"])
+      .current_dir(root)
+      .output()
+      .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    rows[0]["state"] == "running"
+  };
+  let through = format!("{}/cafe/../link", test.path().display());
+  let stopped = test
+    .command(&["stop", "--project", &through])
+    .current_dir("/")
+    .output()
+    .unwrap();
+  assert!(stopped.status.success(), "{stopped:?}");
+  assert!(!running(&roots[0]) && running(&roots[1]));
+  let stopped = test
+    .command(&["stop", "--project", "CAFE"])
+    .current_dir("/")
+    .output()
+    .unwrap();
+  assert!(stopped.status.success(), "{stopped:?}");
+  assert!(!running(&roots[1]));
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
