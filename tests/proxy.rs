@@ -596,3 +596,38 @@ fn stop_project_takes_a_path_through_a_symlink_or_dots_and_a_name_in_another_cas
   assert!(!running(&roots[1]));
   test.wait_for_no_processes(Duration::from_secs(10));
 }
+
+/// `name:` edited while services run: their URLs stay (a browser tab, a dependent use them)
+/// and `dev status` says which name is in effect and when the new one is; `dev stop` still
+/// stops them all; the next start takes the new name.
+#[test]
+fn a_name_edited_while_services_run_keeps_their_urls_until_they_stop() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  let config = config(free_port());
+  test.write("devtasks.yaml", &format!("name: alpha\n{config}"));
+  test.run(&["up", "-d"]).success();
+  test.write("devtasks.yaml", &format!("name: beta\n{config}"));
+  assert_eq!(
+    test.status_json()[0]["url"],
+    format!("http://web.alpha.localhost:{proxy}").as_str()
+  );
+  let status = test.run(&["status"]);
+  assert!(
+    status
+      .stderr()
+      .contains("its services run as `alpha` (their URLs): the name devtasks.yaml gives now, `beta`, takes effect once they have all stopped"),
+    "{}",
+    status.stderr()
+  );
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(10));
+  test.run(&["up", "-d"]).success();
+  assert_eq!(
+    test.status_json()[0]["url"],
+    format!("http://web.beta.localhost:{proxy}").as_str()
+  );
+  assert!(!test.run(&["status"]).stderr().contains("run as"));
+  test.run(&["stop"]).success();
+}

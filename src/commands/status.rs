@@ -103,6 +103,12 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   for note in claimed_elsewhere(project, &rows) {
     project.report.step(&note);
   }
+  if let Some(running) = project.name_in_effect() {
+    project.report.step(&format!(
+      "its services run as `{running}` (their URLs): the name devtasks.yaml gives now, `{}`, takes effect once they have all stopped",
+      project.url_name()
+    ));
+  }
   for row in &rows {
     for trouble in &row.troubles {
       project
