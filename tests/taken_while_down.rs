@@ -97,6 +97,7 @@ fn without_a_fallback_a_crashed_service_whose_port_was_taken_ends_saying_who_hol
     )),
     "{row}"
   );
+  crate::json_schemas::assert_matches(&test, &["status", "--json"], "status");
   let table = test.run(&["status"]);
   assert!(
     table.stdout().contains("not restarted: port"),
