@@ -76,9 +76,7 @@ impl Keeper {
     }
     self.finish_output();
     self.read_spec_again();
-    self.state.restarts += 1;
-    // Saves while the old tree was stopping are in the new run already.
-    self.change_pending = None;
+    // Before the count goes up: `dev restart` takes a higher count for a new run.
     if let Err(why) = self.ports_to_run_on() {
       self.state.exit = Some(ExitRecord::new(
         self
@@ -88,6 +86,9 @@ impl Keeper {
       self.not_restarted(why);
       return Some(EXIT_SERVICE_ENDED);
     }
+    self.state.restarts += 1;
+    // Saves while the old tree was stopping are in the new run already.
+    self.change_pending = None;
     if let Err(error) = self.spawn_service() {
       self.log_line(&format!("restart failed: {error}"));
       self.state_dir.remove(&self.spec.service);
