@@ -244,6 +244,7 @@ pub(crate) fn keeper_spec(
     } else {
       View::Reader
     },
+    proxy_port: crate::proxy::running_port(),
   };
   spec.liveness = service
     .liveness

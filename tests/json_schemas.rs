@@ -90,7 +90,7 @@ fn mismatch(value: &Value, schema: &Value, root: &Value, at: &str) -> Option<Str
 }
 
 #[track_caller]
-fn assert_matches(test: &Test, args: &[&str], schema_name: &str) {
+pub(crate) fn assert_matches(test: &Test, args: &[&str], schema_name: &str) {
   let done = test.run(args);
   let value = done.json();
   let schema = schema(schema_name);

@@ -93,6 +93,8 @@ mod task_words;
 #[cfg(unix)]
 mod tasks;
 #[cfg(unix)]
+mod taken_while_down;
+#[cfg(unix)]
 mod terminal;
 #[cfg(unix)]
 mod ui;

@@ -28,7 +28,7 @@ fn config(port: u16) -> String {
 
 /// `GET /` through the proxy at `port` for `host`, on a connection of its own: the status
 /// code and the body, or why it failed.
-fn get(port: u16, host: &str) -> Result<(u16, String), String> {
+pub(crate) fn get(port: u16, host: &str) -> Result<(u16, String), String> {
   let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
   stream
     .set_read_timeout(Some(Duration::from_secs(30)))
@@ -319,6 +319,50 @@ fn a_dependent_calls_its_dependency_by_name() {
   assert_eq!(status, 200);
 }
 
+/// The proxy was killed and came back on another port (its own was taken meanwhile): a
+/// running dependent keeps the URL it was started with, but its next run (here after a
+/// crash, restarted by its keeper) gets the port the proxy has now, and so do `dev status`
+/// and `dev env`.
+#[test]
+fn a_dependent_restarted_after_the_proxy_moved_gets_the_proxys_new_port() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  test.write(
+    "devtasks.yaml",
+    &format!(
+      "name: shop\nservices:\n  api:\n    run: python3 named.py\n    port: {}\n    health: {{ http: \"http://127.0.0.1:$PORT/\" }}\n  web:\n    run: echo \"calls $API_URL\" && exec python3 named.py\n    port: {}\n    env: {{ API_URL: \"${{api.url}}\" }}\n    restart: on-failure\n    restart_delay: 100ms\n    depends_on: {{ api: healthy }}\n",
+      free_port(),
+      free_port()
+    ),
+  );
+  test.run(&["up", "-d"]).success();
+  signal(proxy_pid(&test).unwrap(), libc::SIGKILL);
+  wait_until("the proxy gone", Duration::from_secs(10), || {
+    crate::harness::is_bindable(proxy)
+  });
+  let _taken = test.foreign(proxy, "127.0.0.1", "plain");
+  // A restart of api brings the proxy back, on another port.
+  test.run(&["restart", "api"]).success();
+  let moved = fs::read_to_string(test.path().join("runtime/proxy.json")).unwrap();
+  let moved: serde_json::Value = serde_json::from_str(&moved).unwrap();
+  let moved = moved["port"].as_u64().unwrap() as u16;
+  assert_ne!(moved, proxy);
+  let web = test.pid_of("web").unwrap();
+  signal(web, libc::SIGKILL);
+  let expected = format!("calls http://api.shop.localhost:{moved}");
+  wait_until(
+    "web's next run says what it calls",
+    Duration::from_secs(20),
+    || test.log("web").contains(&expected),
+  );
+  let url = format!("http://api.shop.localhost:{moved}");
+  assert_eq!(test.status_json()[0]["url"], url.as_str());
+  let env = test.run(&["env"]).stdout();
+  assert!(env.contains(&format!("API_NAMED_URL='{url}'")), "{env}");
+  test.run(&["stop"]).success();
+}
+
 #[test]
 fn a_name_that_cannot_be_in_a_url_is_a_config_error_and_an_unknown_project_is_said() {
   let test = Test::with_config("name: My App\nservices:\n  web: { run: sleep 9, port: 8000 }\n");
@@ -503,4 +547,87 @@ fn a_project_whose_folder_is_gone_is_stopped_by_its_name() {
   );
   test.wait_for_no_processes(Duration::from_secs(10));
   assert!(crate::harness::is_bindable(port));
+}
+
+/// `dev stop --project` takes a path as the shell gives it (through a symlink, with `..`)
+/// and a name in another case when no other project has it: both said "no running project".
+#[test]
+fn stop_project_takes_a_path_through_a_symlink_or_dots_and_a_name_in_another_case() {
+  let mut test = Test::new();
+  test.with_proxy();
+  let mut roots = Vec::new();
+  for name in ["shop", "cafe"] {
+    let root = test.path().join(name);
+    fs::create_dir(&root).unwrap();
+    fs::write(root.join("named.py"), NAMED_PY).unwrap();
+    fs::write(root.join("devtasks.yaml"), config(free_port())).unwrap();
+    let done = test
+      .command(&["up", "-d"])
+      .current_dir(&root)
+      .output()
+      .unwrap();
+    assert!(done.status.success(), "{done:?}");
+    roots.push(root);
+  }
+  std::os::unix::fs::symlink(&roots[0], test.path().join("link")).unwrap();
+  let running = |root: &Path| {
+    let done = test
+      .command(&["status", "--json"])
+      .current_dir(root)
+      .output()
+      .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    rows[0]["state"] == "running"
+  };
+  let through = format!("{}/cafe/../link", test.path().display());
+  let stopped = test
+    .command(&["stop", "--project", &through])
+    .current_dir("/")
+    .output()
+    .unwrap();
+  assert!(stopped.status.success(), "{stopped:?}");
+  assert!(!running(&roots[0]) && running(&roots[1]));
+  let stopped = test
+    .command(&["stop", "--project", "CAFE"])
+    .current_dir("/")
+    .output()
+    .unwrap();
+  assert!(stopped.status.success(), "{stopped:?}");
+  assert!(!running(&roots[1]));
+  test.wait_for_no_processes(Duration::from_secs(10));
+}
+
+/// `name:` edited while services run: their URLs stay (a browser tab, a dependent use them)
+/// and `dev status` says which name is in effect and when the new one is; `dev stop` still
+/// stops them all; the next start takes the new name.
+#[test]
+fn a_name_edited_while_services_run_keeps_their_urls_until_they_stop() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  test.write("named.py", NAMED_PY);
+  let config = config(free_port());
+  test.write("devtasks.yaml", &format!("name: alpha\n{config}"));
+  test.run(&["up", "-d"]).success();
+  test.write("devtasks.yaml", &format!("name: beta\n{config}"));
+  assert_eq!(
+    test.status_json()[0]["url"],
+    format!("http://web.alpha.localhost:{proxy}").as_str()
+  );
+  let status = test.run(&["status"]);
+  assert!(
+    status
+      .stderr()
+      .contains("its services run as `alpha` (their URLs): the name devtasks.yaml gives now, `beta`, takes effect once they have all stopped"),
+    "{}",
+    status.stderr()
+  );
+  test.run(&["stop"]).success();
+  test.wait_for_no_processes(Duration::from_secs(10));
+  test.run(&["up", "-d"]).success();
+  assert_eq!(
+    test.status_json()[0]["url"],
+    format!("http://web.beta.localhost:{proxy}").as_str()
+  );
+  assert!(!test.run(&["status"]).stderr().contains("run as"));
+  test.run(&["stop"]).success();
 }

@@ -411,3 +411,24 @@ fn a_narrow_dashboard_shows_ports_not_cut_urls() {
   ui.keys(&["q"]);
   test.run(&["stop"]).success();
 }
+
+/// With the proxy on, the PORT column shows the service's name, as `dev status` does, whole
+/// (it is longer than `http://127.0.0.1:<port>`).
+#[test]
+fn the_dashboard_shows_a_services_named_url() {
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  let test = test.servers(&[server("api", free_port())]);
+  test.args(&["up", "-d"]).status(0).run();
+  let url = test.status_json()[0]["url"].as_str().unwrap().to_owned();
+  assert!(url.contains(".localhost:"), "{url}");
+  let env = format!(
+    "DEV_PROXY=on DEV_PROXY_PORT={proxy} DEV_RUNTIME_DIR='{}'",
+    test.path().join("runtime").display()
+  );
+  let ui = Tmux::start_with_env(&test, &env, "ui", 150, 24);
+  ui.wait_for(&url);
+  ui.keys(&["q"]);
+  ui.wait_for("dev exited with 0");
+  test.run(&["stop"]).success();
+}

@@ -130,13 +130,11 @@ fn running() -> Result<Vec<Entry>> {
 /// project (which need not exist: the stop then works from the state, as `dev stop` does).
 pub(crate) fn task_file_of(which: &str) -> Result<PathBuf> {
   let projects = running()?;
-  let as_path = std::path::absolute(Path::new(which)).ok();
-  let found = projects.iter().find(|project| {
-    project.name == which
-      || as_path
-        .as_deref()
-        .is_some_and(|p| Path::new(&project.path) == p)
-  });
+  let wanted = Wanted::new(which);
+  let name = wanted.name(projects.iter().map(|p| p.name.as_str()));
+  let found = projects
+    .iter()
+    .find(|project| name == Some(project.name.as_str()) || wanted.is_at(Path::new(&project.path)));
   let Some(project) = found else {
     let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
     let hint = match suggest(which, names.iter().copied()) {
@@ -173,12 +171,13 @@ pub(crate) fn stop_where_folder_is_gone(
   services: &[String],
   report: Reporter,
 ) -> Result<bool> {
-  let as_path = std::path::absolute(Path::new(which)).ok();
+  let wanted = Wanted::new(which);
   let claims = live_claims(&runtime_dir()?);
+  let name = wanted.name(claims.iter().map(|claim| claim.name.as_str()));
   let gone: Vec<&Claim> = claims
     .iter()
     .filter(|claim| {
-      (claim.name == which || as_path.as_deref() == Some(claim.project.as_path()))
+      (name == Some(claim.name.as_str()) || wanted.is_at(&claim.project))
         && !claim.project.exists()
         && (services.is_empty() || services.contains(&claim.service))
     })
@@ -214,3 +213,79 @@ pub(crate) fn stop_where_folder_is_gone(
 /// How long a keeper whose folder is gone is given to end its service (a grace of its own
 /// that the task file, now gone, set).
 const STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What `--project` was given: a path (relative, with `..`, through a symlink: resolved) or
+/// a name.
+struct Wanted<'a> {
+  text: &'a str,
+  path: Option<PathBuf>,
+}
+
+impl<'a> Wanted<'a> {
+  fn new(text: &'a str) -> Self {
+    Self {
+      text,
+      path: resolved(Path::new(text)),
+    }
+  }
+
+  /// The project at `root` is the one this path names.
+  fn is_at(&self, root: &Path) -> bool {
+    self.path.is_some() && self.path == resolved(root)
+  }
+
+  /// The name among `names` it means: the same, else the one equal to it in another case
+  /// (`Shop` for `shop`) — only when no other is: a guess between two is no answer.
+  fn name<'n>(&self, names: impl Iterator<Item = &'n str> + Clone) -> Option<&'n str> {
+    if let Some(same) = names.clone().find(|name| *name == self.text) {
+      return Some(same);
+    }
+    let mut alike = names.filter(|name| !name.is_empty() && name.eq_ignore_ascii_case(self.text));
+    let first = alike.next()?;
+    alike.all(|other| other == first).then_some(first)
+  }
+}
+
+/// `path` absolute, its symlinks resolved; a folder that is gone has its `..` and `.` taken
+/// away by their meaning in the text (there is nothing left to resolve them against).
+fn resolved(path: &Path) -> Option<PathBuf> {
+  let absolute = std::path::absolute(path).ok()?;
+  if let Ok(real) = absolute.canonicalize() {
+    return Some(real);
+  }
+  let mut normal = PathBuf::new();
+  for part in absolute.components() {
+    match part {
+      std::path::Component::ParentDir => {
+        normal.pop();
+      }
+      std::path::Component::CurDir => {}
+      other => normal.push(other),
+    }
+  }
+  Some(normal)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_name_in_another_case_is_taken_only_when_it_is_the_only_one() {
+    let wanted = Wanted::new("Shop");
+    assert_eq!(wanted.name(["api", "shop"].into_iter()), Some("shop"));
+    assert_eq!(wanted.name(["Shop", "shop"].into_iter()), Some("Shop"));
+    assert_eq!(wanted.name(["shop", "SHOP"].into_iter()), None);
+    assert_eq!(Wanted::new("sho").name(["shop"].into_iter()), None);
+  }
+
+  #[test]
+  fn a_path_with_dots_names_the_folder_it_leads_to_even_when_it_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("shop");
+    std::fs::create_dir(&shop).unwrap();
+    assert!(Wanted::new(&format!("{}/x/../shop/.", dir.path().display())).is_at(&shop));
+    std::fs::remove_dir(&shop).unwrap();
+    assert!(Wanted::new(&format!("{}/x/../shop", dir.path().display())).is_at(&shop));
+  }
+}

@@ -274,10 +274,12 @@ fn next_run(
       return Ok(current);
     }
     if !state.keeper.is_alive() {
-      return Err(Some(if project.state.read(name).is_none() {
-        "was stopped before it restarted (by `dev stop` or a signal to its keeper)".into()
-      } else {
-        "ended while restarting".into()
+      return Err(Some(match project.state.read(name) {
+        None => "was stopped before it restarted (by `dev stop` or a signal to its keeper)".into(),
+        Some(ended) => ended.not_restarted.map_or_else(
+          || "ended while restarting".into(),
+          |why| format!("not restarted: {why}"),
+        ),
       }));
     }
     if Instant::now() > deadline {

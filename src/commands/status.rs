@@ -54,6 +54,10 @@ struct Row {
   /// What its keeper cannot do right now: write the log (a full disk), watch for changes.
   #[serde(skip_serializing_if = "Vec::is_empty")]
   troubles: Vec<String>,
+  /// Why its keeper did not start it again although its policy would have: "port 8123 is
+  /// held by python3 (pid 4242, up 3s)".
+  #[serde(skip_serializing_if = "Option::is_none")]
+  not_restarted: Option<String>,
   /// While `ending`: how many of its processes are still alive.
   #[serde(skip)]
   still_ending: usize,
@@ -99,6 +103,12 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   for note in claimed_elsewhere(project, &rows) {
     project.report.step(&note);
   }
+  if let Some(running) = project.name_in_effect() {
+    project.report.step(&format!(
+      "its services run as `{running}` (their URLs): the name devtasks.yaml gives now, `{}`, takes effect once they have all stopped",
+      project.url_name()
+    ));
+  }
   for row in &rows {
     for trouble in &row.troubles {
       project
@@ -135,6 +145,7 @@ impl Row {
       log: log.display().to_string(),
       still_ending: 0,
       troubles: Vec::new(),
+      not_restarted: None,
     };
     match project.check(name) {
       // A keeper that watches for changes keeps a failed service's place until the next save.
@@ -188,6 +199,7 @@ impl Row {
     self.port = state.port;
     self.restarts = state.restarts;
     self.last_failure = state.last_failure.clone();
+    self.not_restarted = state.not_restarted.clone();
     self.ended_ago = Some(Duration::from_secs(unix_now().saturating_sub(exit.at)));
   }
 
@@ -253,6 +265,7 @@ impl Row {
         .status();
         let ago = self.ended_ago.unwrap_or_default();
         let waiting = match (&self.next_restart, self.mode) {
+          _ if let Some(why) = &self.not_restarted => format!(", not restarted: {why}"),
           (Some(next), _) => format!(
             ", restarting in {} (attempt {} of {})",
             elapsed(Duration::from_millis(next.in_ms)),

@@ -205,12 +205,22 @@ impl Chooser<'_> {
     if let Some((_, name)) = self.siblings.iter().find(|(p, _)| *p == port) {
       return Some(Obstacle::Sibling(name.clone()));
     }
-    if self.own_ports.contains(&port) || is_bindable(port) {
+    if is_bindable(port) {
       return None;
     }
     let known = self.known.get_or_init(|| dev_processes(project));
     let report = holders::inspect(port, known);
-    (!report.status.is_free()).then_some(Obstacle::Held(report))
+    // A restart: the running instance's hold ends with its stop. Another program that took
+    // the port while the service was down (a crash backing off) holds it after that too.
+    let its_own = self.own_ports.contains(&port)
+      && report.unseen.is_empty()
+      && report.holders.iter().all(|holder| {
+        holder
+          .service
+          .as_ref()
+          .is_some_and(|s| s.project == project.config.root && s.name == self.service.name)
+      });
+    (!its_own && !report.status.is_free()).then_some(Obstacle::Held(report))
   }
 }
 

@@ -38,6 +38,10 @@ pub(crate) struct Claim {
   /// ledger. Empty in a claim written by an older `dev`.
   #[serde(default)]
   pub(crate) name: String,
+  /// Set by the keeper between two runs (a crash backing off): the port may be answered by
+  /// another program meanwhile, so the proxy waits for the next run instead.
+  #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+  pub(crate) down: bool,
 }
 
 impl Claim {
@@ -114,6 +118,7 @@ impl Ledger {
       owner: me,
       running: false,
       name,
+      down: false,
     });
     self.save()
   }
@@ -142,6 +147,7 @@ impl Ledger {
       owner: keeper,
       running: true,
       name,
+      down: false,
     });
     Ok(())
   }
@@ -164,6 +170,25 @@ impl Ledger {
       })
       .find(|name| !taken(name))
       .expect("a free name")
+  }
+
+  /// Marks `owner`'s claim for `service` of `project` down (between two runs) or up, in
+  /// memory until `save`; whether it had one.
+  pub(crate) fn set_down(
+    &mut self,
+    project: ProjectId,
+    service: &str,
+    owner: ProcessId,
+    down: bool,
+  ) -> bool {
+    let mut found = false;
+    for claim in &mut self.claims {
+      if claim.is_of(project, service) && claim.owner == owner {
+        claim.down = down;
+        found = true;
+      }
+    }
+    found
   }
 
   /// Drops this process's reservation for a service that did not start, in memory until
@@ -247,6 +272,7 @@ mod tests {
       owner: ProcessId::of(1).expect("pid 1"),
       running: true,
       name: "a".into(),
+      down: false,
     }
   }
 

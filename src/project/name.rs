@@ -16,6 +16,24 @@ impl Project {
   pub(crate) fn url_name(&self) -> String {
     url_name(&self.config.root, self.config.name.as_deref())
   }
+
+  /// The name its running services have in the machine's ledger, when it is not the one
+  /// the task file asks for now (`name:` edited while they run): every reader keeps the
+  /// name they were claimed under until the last of them stops, so that no URL changes
+  /// under a running browser tab or dependent. Not for `shop-2`, the name made unique.
+  pub(crate) fn name_in_effect(&self) -> Option<String> {
+    let claims = crate::ports::ledger::live_claims(&crate::ports::ledger::runtime_dir().ok()?);
+    let running = claims
+      .iter()
+      .find(|claim| claim.project_id == self.id && !claim.name.is_empty())?
+      .name
+      .clone();
+    let wanted = self.url_name();
+    let made_unique = running
+      .strip_prefix(&format!("{wanted}-"))
+      .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    (running != wanted && !made_unique).then_some(running)
+  }
 }
 
 pub(crate) fn url_name(root: &Path, configured: Option<&str>) -> String {

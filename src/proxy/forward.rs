@@ -135,6 +135,13 @@ fn connect(
   while started.elapsed() < RESTART_WAIT {
     let port = match routes.find(host, verify) {
       Found::Port(port) => port,
+      // Not even tried: another program may answer on its port while it is down.
+      Found::Down(port) => {
+        (last_port, verify) = (port, true);
+        thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+        continue;
+      }
       Found::Missing(_) if !verify => {
         verify = true;
         continue;

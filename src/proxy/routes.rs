@@ -16,12 +16,17 @@ pub(crate) struct Route {
   pub(crate) service: String,
   pub(crate) root: PathBuf,
   pub(crate) port: u16,
+  /// Between two runs (its keeper backs off after a crash): whatever answers on its port
+  /// now is not the service.
+  pub(crate) down: bool,
 }
 
 /// Where a host name leads.
 #[derive(Debug)]
 pub(crate) enum Found {
   Port(u16),
+  /// The service is between two runs on this port: wait for the next one.
+  Down(u16),
   /// No running service has this name: the page says what runs instead.
   Missing(Missing),
 }
@@ -88,6 +93,7 @@ fn routes_of(claims: &[Claim]) -> Vec<Route> {
         service: url_label(&claim.service),
         root: claim.project.clone(),
         port: *claim.ports.first()?,
+        down: claim.down,
       })
     })
     .collect();
@@ -119,6 +125,7 @@ pub(crate) fn find(routes: &[Route], host: &str) -> Found {
     .filter(|route| route.service == service && project.is_none_or(|p| route.project == p))
     .collect();
   match matching.as_slice() {
+    [only] if only.down => Found::Down(only.port),
     [only] => Found::Port(only.port),
     several => Found::Missing(Missing {
       service: service.to_owned(),
@@ -139,6 +146,7 @@ mod tests {
       service: service.into(),
       root: PathBuf::from("/p"),
       port,
+      down: false,
     }
   }
 
@@ -152,6 +160,7 @@ mod tests {
       owner: crate::sys::ProcessId::of(1).unwrap(),
       running: true,
       name: "shop".into(),
+      down: false,
     };
     let routes = routes_of(&[claim(8000), claim(8001)]);
     assert!(matches!(
@@ -169,7 +178,7 @@ mod tests {
     ];
     let port = |host| match find(&routes, host) {
       Found::Port(port) => Some(port),
-      Found::Missing(_) => None,
+      Found::Down(_) | Found::Missing(_) => None,
     };
     assert_eq!(port("web.shop.localhost:7355"), Some(8000));
     assert_eq!(port("WEB.Login.Shop.localhost."), Some(8001));
@@ -183,6 +192,16 @@ mod tests {
         ambiguous: true,
         ..
       })
+    ));
+  }
+
+  #[test]
+  fn a_service_between_two_runs_is_waited_for_not_reached() {
+    let mut down = route("shop", "web", 8000);
+    down.down = true;
+    assert!(matches!(
+      find(&[down], "web.shop.localhost"),
+      Found::Down(8000)
     ));
   }
 }

@@ -79,6 +79,10 @@ pub(crate) struct ServiceState {
   /// Set by the keeper while it waits out a restart back-off: when the next run starts.
   #[serde(default, skip_serializing_if = "Option::is_none")]
   pub(crate) pending_restart: Option<PendingRestart>,
+  /// Set by the keeper when it did not start the service again although its policy would
+  /// have: why (another program took its port while it was down, and it has no fallback).
+  #[serde(default, skip_serializing_if = "Option::is_none")]
+  pub(crate) not_restarted: Option<String>,
 }
 
 /// A restart the policy has scheduled: at `at_ms` (Unix milliseconds), restart `attempt` of

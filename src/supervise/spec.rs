@@ -70,6 +70,10 @@ pub(crate) struct KeeperSpec {
   /// Where that `dev` shows the output: a file never has lines skipped.
   #[serde(default)]
   pub(crate) view: View,
+  /// The proxy's port when `${svc.url}` was resolved: a run started after the proxy came
+  /// back on another port gets the names with the port it has now.
+  #[serde(default)]
+  pub(crate) proxy_port: Option<u16>,
 }
 
 /// What the foreground `dev`'s stdout is, which decides whether a line may be skipped

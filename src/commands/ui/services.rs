@@ -112,7 +112,9 @@ impl Reader {
       Some(Liveness::Running(state)) => {
         row.pid = state.process.map(|p| p.pid);
         row.ports = ports(&state);
-        row.url = state.port.map(|port| format!("http://127.0.0.1:{port}"));
+        // Its name through the proxy first, as `dev status` shows it.
+        row.url = crate::proxy::url_of(project.id, name)
+          .or_else(|| state.port.map(|port| format!("http://127.0.0.1:{port}")));
         row.restarts = state.restarts;
         row.uptime = Some(state.uptime());
         row.last_end = state.last_failure.clone();
@@ -137,7 +139,10 @@ impl Reader {
         let ago = Duration::from_secs(crate::state::unix_now().saturating_sub(exit.at));
         row.state = format!("{} {} ago", status_text(exit.status()), elapsed(ago));
         row.restarts = state.restarts;
-        row.last_end = state.last_failure;
+        row.last_end = match state.not_restarted {
+          Some(why) => Some(format!("not restarted: {why}")),
+          None => state.last_failure,
+        };
       }
       Some(Liveness::Stale(_)) | None => {}
     }

@@ -21,6 +21,10 @@ use crate::ui::{
 
 /// From this width on, every column has its full width and the PORT column shows URLs.
 const WIDE: u16 = 120;
+/// The PORT column: `http://127.0.0.1:65535` fits.
+const PORT_WIDTH: u16 = 22;
+/// The longest URL shown whole; a longer one is cut.
+const MAX_URL_WIDTH: u16 = 60;
 
 /// Smaller than this, the dashboard says so instead of drawing a mess.
 pub(crate) const SMALLEST: (u16, u16) = (60, 12);
@@ -109,6 +113,18 @@ fn services(frame: &mut Frame, area: Rect, board: &Board, palette: &Palette) {
     "SERVICE", "STATE", "PID", "PORT", "HEALTH", "RESTARTS", "UP", "CPU", "MEM", "LAST END",
   ])
   .style(Style::new().add_modifier(Modifier::BOLD));
+  // A name (`http://web.shop.localhost:7355`) is longer than `http://127.0.0.1:8000`: its
+  // column grows to fit it, and URLs are shown only while the rest still fits beside it.
+  let url_width = board
+    .services
+    .iter()
+    .filter_map(|service| service.url.as_ref())
+    .map(|url| url.chars().count() as u16)
+    .max()
+    .unwrap_or(0)
+    .clamp(PORT_WIDTH, MAX_URL_WIDTH);
+  let show_urls = area.width >= WIDE + (url_width - PORT_WIDTH);
+  let port_width = if show_urls { url_width } else { PORT_WIDTH };
   let rows = board.services.iter().enumerate().map(|(index, service)| {
     let indent = if service.depth > 0 {
       format!("{}└ ", "  ".repeat(service.depth - 1))
@@ -121,7 +137,7 @@ fn services(frame: &mut Frame, area: Rect, board: &Board, palette: &Palette) {
       Cell::from(service.pid.map(|p| p.to_string()).unwrap_or_default()),
       // The URL only where its column is wide enough: squeezed, it was just "http://".
       Cell::from(match &service.url {
-        Some(url) if area.width >= WIDE => url.clone(),
+        Some(url) if show_urls => url.clone(),
         _ => service.ports.clone(),
       }),
       Cell::from(health(service)),
@@ -148,7 +164,7 @@ fn services(frame: &mut Frame, area: Rect, board: &Board, palette: &Palette) {
     Constraint::Length(16),
     Constraint::Length(14),
     Constraint::Length(7),
-    Constraint::Length(22),
+    Constraint::Length(port_width),
     Constraint::Length(12),
     Constraint::Length(8),
     Constraint::Length(7),

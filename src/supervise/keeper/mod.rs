@@ -12,6 +12,7 @@
 
 mod backoff;
 mod events;
+mod ports;
 mod run;
 mod service;
 mod stop;
@@ -188,30 +189,7 @@ impl Keeper {
       context: "cannot read the keeper's own process".into(),
       source: io::Error::from(io::ErrorKind::NotFound),
     })?;
-    let state = ServiceState {
-      service: spec.service.clone(),
-      root: spec.root.clone(),
-      project: spec.project,
-      keeper: me,
-      process: None,
-      pgid: None,
-      token: String::new(),
-      port: spec.port,
-      ports: spec.ports.clone(),
-      command: spec.command.clone(),
-      log: spec.log.clone(),
-      started_at: unix_now(),
-      started_at_ms: now_millis(),
-      supervisor: spec.supervisor,
-      restarts: 0,
-      exit: None,
-      main_ended: None,
-      last_failure: None,
-      transition: None,
-      pending_restart: None,
-      watch_trouble: None,
-      log_trouble: None,
-    };
+    let state = first_state(&spec, me);
     let mut keeper = Self {
       state_dir,
       lock,
@@ -237,5 +215,34 @@ impl Keeper {
     keeper.spawn_service()?;
     keeper.keep_watching();
     Ok((keeper, events))
+  }
+}
+
+/// The state a keeper writes before the service's first run.
+fn first_state(spec: &KeeperSpec, me: ProcessId) -> ServiceState {
+  ServiceState {
+    service: spec.service.clone(),
+    root: spec.root.clone(),
+    project: spec.project,
+    keeper: me,
+    process: None,
+    pgid: None,
+    token: String::new(),
+    port: spec.port,
+    ports: spec.ports.clone(),
+    command: spec.command.clone(),
+    log: spec.log.clone(),
+    started_at: unix_now(),
+    started_at_ms: now_millis(),
+    supervisor: spec.supervisor,
+    restarts: 0,
+    exit: None,
+    main_ended: None,
+    last_failure: None,
+    transition: None,
+    pending_restart: None,
+    watch_trouble: None,
+    log_trouble: None,
+    not_restarted: None,
   }
 }

@@ -75,6 +75,32 @@ impl Keeper {
       return Some(self.stopped());
     }
     self.finish_output();
+    self.read_spec_again();
+    // Before the count goes up: `dev restart` takes a higher count for a new run.
+    if let Err(why) = self.ports_to_run_on() {
+      self.state.exit = Some(ExitRecord::new(
+        self
+          .ended
+          .unwrap_or(ExitStatus::Signal(Signal::Term.number())),
+      ));
+      self.not_restarted(why);
+      return Some(EXIT_SERVICE_ENDED);
+    }
+    self.state.restarts += 1;
+    // Saves while the old tree was stopping are in the new run already.
+    self.change_pending = None;
+    if let Err(error) = self.spawn_service() {
+      self.log_line(&format!("restart failed: {error}"));
+      self.state_dir.remove(&self.spec.service);
+      return Some(EXIT_SERVICE_ENDED);
+    }
+    self.keep_watching();
+    None
+  }
+
+  /// The spec `dev restart` wrote (its ports as it chose them, edits to devtasks.yaml),
+  /// with what only this keeper knows kept.
+  fn read_spec_again(&mut self) {
     match KeeperSpec::read(&self.state_dir, &self.spec.service) {
       Ok(spec) => {
         self.spec = KeeperSpec {
@@ -87,16 +113,6 @@ impl Keeper {
       }
       Err(error) => self.log_line(&format!("keeping the previous settings: {error}")),
     }
-    self.state.restarts += 1;
-    // Saves while the old tree was stopping are in the new run already.
-    self.change_pending = None;
-    if let Err(error) = self.spawn_service() {
-      self.log_line(&format!("restart failed: {error}"));
-      self.state_dir.remove(&self.spec.service);
-      return Some(EXIT_SERVICE_ENDED);
-    }
-    self.keep_watching();
-    None
   }
 
   /// The service ended by itself: nothing of its tree may outlive it; then its restart
@@ -202,6 +218,7 @@ impl Keeper {
     );
     self.log_line(&notice);
     self.announce(&notice);
+    self.mark_down(true);
     // `dev status` says the service will come back by itself, and when.
     self.state.pending_restart = Some(PendingRestart {
       at_ms: now_millis() + delay.as_millis() as u64,
@@ -216,7 +233,12 @@ impl Keeper {
       match events.recv_timeout(until.saturating_duration_since(Instant::now())) {
         Ok(Event::Stop) => return Some(self.stopped()),
         Ok(Event::Tick) => self.keep_state_in_place(),
-        Ok(Event::Restart { .. }) | Err(RecvTimeoutError::Timeout) => break,
+        // `dev restart` wrote the spec to restart with: a port it moved to, say.
+        Ok(Event::Restart { .. }) => {
+          self.read_spec_again();
+          break;
+        }
+        Err(RecvTimeoutError::Timeout) => break,
         // A change is not a crash: no back-off for it, and the crash count starts over.
         Ok(Event::Changed(_)) => {
           self.backoff = super::backoff::Backoff::default();
@@ -226,6 +248,10 @@ impl Keeper {
         Err(RecvTimeoutError::Disconnected) => return Some(EXIT_STOPPED),
       }
     }
+    if let Err(why) = self.ports_to_run_on() {
+      self.not_restarted(why.clone());
+      return self.wait_for_a_fix(&why);
+    }
     self.state.restarts += 1;
     if let Err(error) = self.spawn_service() {
       self.log_line(&format!("restart failed: {error}"));
@@ -233,6 +259,18 @@ impl Keeper {
       let _ = self.state_dir.write(&self.state);
       return Some(EXIT_SERVICE_ENDED);
     }
+    self.mark_down(false);
     None
+  }
+
+  /// The service is not started again (`why`: its port is another program's now): said in
+  /// its log, to the foreground `dev`, and kept in its state for `dev status`.
+  fn not_restarted(&mut self, why: String) {
+    let notice = format!("{} not restarted: {why}", self.spec.service);
+    self.log_line(&notice);
+    self.announce(&notice);
+    self.state.pending_restart = None;
+    self.state.not_restarted = Some(why);
+    let _ = self.state_dir.write(&self.state);
   }
 }

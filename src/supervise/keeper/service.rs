@@ -27,6 +27,7 @@ use crate::{
 impl Keeper {
   /// Starts the service with its output going into our pump.
   pub(super) fn spawn_service(&mut self) -> Result<()> {
+    self.follow_the_proxy();
     let place = Some((self.spec.root.clone(), self.spec.project));
     let mut log = LogFile::open(&self.spec.log, self.spec.log_settings, place).map_err(
       Error::io(format!("cannot open log `{}`", self.spec.log.display())),
@@ -86,6 +87,28 @@ impl Keeper {
     Ok(())
   }
 
+  /// The proxy came back on another port since the spec was resolved (it was killed, and
+  /// its port was taken meanwhile): the names the run is given (`${api.url}` →
+  /// `http://api.shop.localhost:<port>`) carry the port it listens on now. A run that is
+  /// already running keeps what it was started with.
+  fn follow_the_proxy(&mut self) {
+    let (Some(was), Some(now)) = (self.spec.proxy_port, crate::proxy::running_port()) else {
+      return;
+    };
+    if was == now {
+      return;
+    }
+    let (from, to) = (format!(".localhost:{was}"), format!(".localhost:{now}"));
+    for (_, value) in &mut self.spec.env {
+      *value = value.replace(&from, &to);
+    }
+    self.spec.command = self.spec.command.replace(&from, &to);
+    self.spec.proxy_port = Some(now);
+    self.log_line(&format!(
+      "the proxy listens on port {now} now (was {was}): the names it is given follow"
+    ));
+  }
+
   /// The new run in the state file, where `dev status` and the next `dev` look.
   fn record_run(&mut self, pid: u32, token: String) -> Result<()> {
     self.state.process = Some(self.process);
@@ -101,6 +124,7 @@ impl Keeper {
     self.state.main_ended = None;
     self.state.transition = None;
     self.state.pending_restart = None;
+    self.state.not_restarted = None;
     self.ended = None;
     self.state_dir.write(&self.state)
   }

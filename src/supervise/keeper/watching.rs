@@ -115,7 +115,10 @@ impl Keeper {
       // A change is not a crash: the crash loop's count starts over.
       self.backoff = Backoff::default();
       self.state.restarts += 1;
-      if let Err(error) = self.spawn_service() {
+      let started = self
+        .ports_to_run_on()
+        .and_then(|()| self.spawn_service().map_err(|error| error.to_string()));
+      if let Err(error) = started {
         let notice = format!("{} did not start: {error}", self.spec.service);
         self.log_line(&notice);
         self.announce(&notice);
