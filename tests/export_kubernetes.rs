@@ -6,7 +6,7 @@ use std::{path::Path, process::Command};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Test, free_port, installed_python_tool};
+use crate::harness::{Test, free_port, python_tool};
 
 /// The newest schema kubernetes-validate 1.37.0 ships.
 const KUBERNETES: &str = "1.37.0";
@@ -44,10 +44,7 @@ services:
 /// Kubernetes does not know, so that its yes means something.
 #[track_caller]
 fn assert_valid(file: &Path) {
-  let validator = installed_python_tool(
-    "kubernetes-validate",
-    "python3 -m pip install --user kubernetes-validate==1.37.0",
-  );
+  let validator = python_tool("kubernetes-validate", "kubernetes-validate==1.37.0");
   let validate = |path: &Path| {
     let output = Command::new(&validator)
       .args(["-k", KUBERNETES, "--strict"])

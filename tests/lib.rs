@@ -89,11 +89,11 @@ mod stop_order;
 #[cfg(unix)]
 mod stop_wins;
 #[cfg(unix)]
+mod taken_while_down;
+#[cfg(unix)]
 mod task_words;
 #[cfg(unix)]
 mod tasks;
-#[cfg(unix)]
-mod taken_while_down;
 #[cfg(unix)]
 mod terminal;
 #[cfg(unix)]

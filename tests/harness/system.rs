@@ -191,25 +191,6 @@ pub(crate) fn python_tool(command: &str, package: &str) -> PathBuf {
   tool
 }
 
-/// A Python command-line tool that `.ci/run` installs with `pip install --user` and a test
-/// needs but does not install (kubernetes-validate): from PATH, else from Python's user
-/// scripts directory. Missing, the test fails, naming the command that installs it: a check
-/// that silently skips would pass on a machine that cannot run it.
-pub(crate) fn installed_python_tool(command: &str, install: &str) -> PathBuf {
-  let user_scripts = Command::new("python3")
-    .args(["-m", "site", "--user-base"])
-    .output()
-    .ok()
-    .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("bin"));
-  std::env::var_os("PATH")
-    .into_iter()
-    .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-    .chain(user_scripts)
-    .map(|dir| dir.join(command))
-    .find(|path| path.is_file())
-    .unwrap_or_else(|| panic!("{command} is not installed (`.ci/run` installs it): {install}"))
-}
-
 /// A Python interpreter that can `import module` (from `package`, installed from PyPI into
 /// the tests' virtualenv when missing): for tests that compare `dev` with a Python library.
 pub(crate) fn python_with(module: &str, package: &str) -> PathBuf {
