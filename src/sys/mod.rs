@@ -61,7 +61,7 @@ mod tree;
 
 pub(crate) use directory_id::DirectoryId;
 pub(crate) use facts::{ProcessInfo, Usage, ancestors, descendants, processes_with_env};
-pub(crate) use process_id::ProcessId;
+pub(crate) use process_id::{Moment, ProcessId};
 pub(crate) use signal::Signal;
 pub(crate) use sockets::{PortSocket, SocketScope, TcpState};
 #[cfg(unix)]

@@ -57,9 +57,27 @@ impl ProcessId {
     os::age_of(self.start)
   }
 
+  /// True when it provably started before `moment`. Linux counts starts in clock ticks
+  /// (10 ms): one that started in the same tick as `moment` is not known to have, and so is
+  /// not counted (nor is any that started after it).
+  pub(crate) fn started_before(self, moment: Moment) -> bool {
+    self.start < moment.0
+  }
+
   /// When it started, in Unix seconds.
   pub(crate) fn started_unix(self) -> u64 {
     os::unix_time_of(self.start)
+  }
+}
+
+/// A moment on the clock that process starts are read from, to tell a process that existed
+/// then from one born since (`ProcessId::started_before`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moment(u64);
+
+impl Moment {
+  pub(crate) fn now() -> Self {
+    Self(os::start_clock_now())
   }
 }
 
@@ -93,6 +111,20 @@ mod tests {
       "start alone"
     );
     assert!(!ProcessId::gone(me.pid).is_alive());
+  }
+
+  #[test]
+  fn a_process_born_after_a_moment_never_started_before_it() {
+    let moment = Moment::now();
+    let mut child = std::process::Command::new("sleep")
+      .arg("5")
+      .spawn()
+      .expect("sleep starts");
+    let born_after = ProcessId::of(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!born_after.expect("the child runs").started_before(moment));
+    assert!(ProcessId::of(1).expect("pid 1").started_before(moment));
   }
 
   #[test]

@@ -14,7 +14,7 @@ use std::{
   process::{Child, Command},
 };
 
-use super::{Pid, ProcessId, facts, os, unix};
+use super::{Pid, ProcessId, facts, os, unix, unix::wait::Children};
 
 /// The environment variable that picks the strategy in tests.
 const STRATEGY_VARIABLE: &str = "DEV_TEST_CONTAINMENT";
@@ -64,8 +64,17 @@ impl Tree {
     command.spawn()
   }
 
+  /// The members found by following parentage alone (the children lists): a few reads, cheap
+  /// enough to take before a stop signal. It can miss one while a sibling is being reaped,
+  /// and misses an orphan that was re-parented elsewhere (marked strategy).
+  pub(crate) fn first_look(&self) -> Vec<Pid> {
+    let mut pids = facts::descendants(self.me);
+    pids.retain(|pid| ProcessId::of(*pid).is_some());
+    pids
+  }
+
   /// The live members found by a quick look; it can miss one while a sibling is being
-  /// reaped, so an empty answer is checked with `is_empty`.
+  /// reaped, so an empty answer is checked (`remaining`).
   pub(crate) fn members(&self, token: &str) -> Vec<Pid> {
     let mut pids = facts::descendants(self.me);
     self.add_marked(&mut pids, token);
@@ -74,28 +83,48 @@ impl Tree {
   }
 
   /// The live members, found exactly (slower).
-  pub(crate) fn members_exact(&self, token: &str) -> Vec<Pid> {
+  fn members_exact(&self, token: &str) -> Vec<Pid> {
     let mut pids = os::live_descendants_exact(self.me);
     self.add_marked(&mut pids, token);
     pids
   }
 
-  /// True only when provably no member is left.
-  pub(crate) fn is_empty(&self, token: &str) -> bool {
-    match self.strategy {
-      // As a subreaper we inherit every orphan: no child at all means no descendant at all.
-      Strategy::Subreaper => !unix::wait::has_children(),
-      Strategy::Marked => self.members_exact(token).is_empty(),
+  /// What is left of the tree: `None` only when provably nothing, else the members (the
+  /// quick look, or the exact one when it missed a live child).
+  pub(crate) fn remaining(&self, token: &str) -> Option<Vec<Pid>> {
+    let found = self.members(token);
+    if !found.is_empty() {
+      return Some(found);
+    }
+    match unix::wait::own_children() {
+      // No child means no descendant by parentage (and, as a subreaper, which inherits every
+      // orphan, none at all); the marked strategy's orphans, re-parented to init, carry the
+      // marker and were just looked for.
+      Children::None => None,
+      // One ended and waits for the reaper, whose news of it wakes the next look: the exact
+      // walk (one read of every process on the machine) would find nothing more, at the
+      // moment a cooperative stop is all but done.
+      Children::Ended => Some(found),
+      // A live child the quick look missed: it can skip one while a sibling is being reaped.
+      Children::Running => Some(self.members_exact(token)),
     }
   }
 
   fn add_marked(&self, pids: &mut Vec<Pid>, token: &str) {
-    if self.strategy == Strategy::Marked && !token.is_empty() {
-      for pid in facts::processes_with_env(self.marker, token) {
-        if pid != self.me && !pids.contains(&pid) && ProcessId::of(pid).is_some() {
-          pids.push(pid);
-        }
+    for pid in self.marked(token) {
+      if !pids.contains(&pid) {
+        pids.push(pid);
       }
     }
+  }
+
+  /// The live processes that carry this start's marker (marked strategy only), but us.
+  fn marked(&self, token: &str) -> Vec<Pid> {
+    if self.strategy != Strategy::Marked || token.is_empty() {
+      return Vec::new();
+    }
+    let mut pids = facts::processes_with_env(self.marker, token);
+    pids.retain(|pid| *pid != self.me && ProcessId::of(*pid).is_some());
+    pids
   }
 }

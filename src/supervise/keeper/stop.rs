@@ -10,7 +10,7 @@ use std::{
 use super::{Event, Keeper};
 use crate::{
   state::Transition,
-  sys::{self, Pid, ProcessId, Signal},
+  sys::{self, Moment, Pid, ProcessId, Signal},
 };
 
 /// Why a keeper ends its service's tree.
@@ -29,12 +29,6 @@ impl Keeper {
   /// a stop, a second request hurries it.
   pub(super) fn stop_tree(&mut self, events: &Receiver<Event>, hard: bool, why: Ending) {
     self.liveness_watch = None;
-    match why {
-      Ending::Stop => self.say_transition(Transition::Stopping),
-      Ending::Restart => self.say_transition(Transition::Restarting),
-      // The run ended (or hung): what follows depends on the restart policy.
-      Ending::Cleanup => {}
-    }
     let signal = if hard {
       Signal::Kill
     } else {
@@ -46,8 +40,15 @@ impl Keeper {
     }
   }
 
-  /// Written where `dev ui` looks, before the first signal: a stop's grace can be long.
-  fn say_transition(&mut self, transition: Transition) {
+  /// Written where `dev ui` looks, as the first signal goes (a stop's grace can be long):
+  /// just after it, so that the write is not in the way of a quick stop.
+  fn say_transition(&mut self, why: Ending) {
+    let transition = match why {
+      Ending::Stop => Transition::Stopping,
+      Ending::Restart => Transition::Restarting,
+      // The run ended (or hung): what follows depends on the restart policy.
+      Ending::Cleanup => return,
+    };
     if self.state.transition != Some(transition) && self.follow_project() {
       self.state.transition = Some(transition);
       let _ = self.state_dir.write(&self.state);
@@ -55,13 +56,18 @@ impl Keeper {
   }
 
   /// `signal` to every process of the tree exactly once — the group at once, then each
-  /// member outside it (a `setsid` child, an orphan, one the quick look missed) as it is
+  /// member outside it (a `setsid` child, an orphan, one the first look missed) as it is
   /// found — then waits until none is left. A second signal would cut a graceful shutdown
   /// short (Python's KeyboardInterrupt cleanup, tools that take a second Ctrl+C as "force
   /// quit"). Only processes that existed when it began get a stop signal: one born after it
   /// is the service's own shutdown at work (a cleanup command its handler runs), and is ended
   /// only by the SIGKILL after the grace. False when the time ran out or a request asked to
   /// hurry.
+  ///
+  /// What existed is told by two cheap facts rather than a snapshot of every process on the
+  /// machine before the signal (which cost more than the whole cooperative stop): the tree's
+  /// first look (its children lists, a few reads), and, for a member that look missed, its
+  /// start — before `began`, it existed.
   fn end_tree(
     &mut self,
     events: &Receiver<Event>,
@@ -70,27 +76,25 @@ impl Keeper {
     why: Ending,
   ) -> bool {
     let token = self.state.token.clone();
+    let began = Moment::now();
     // Taken before the signal, so that nothing the signal makes the service start is in it.
-    let existed: Vec<ProcessId> = self
-      .tree
-      .members_exact(&token)
-      .into_iter()
+    let first_look = self.tree.first_look();
+    let existed: Vec<ProcessId> = first_look
+      .iter()
+      .copied()
       .filter_map(ProcessId::of)
       .collect();
-    let mut signalled = self.signal_group(signal);
+    let mut signalled = self.signal_group(signal, &first_look);
+    self.say_transition(why);
     let deadline = Instant::now() + timeout;
     loop {
-      // The quick look can skip a process while a sibling is being reaped, so emptiness is
-      // believed only from the exact answer.
-      let mut found = self.tree.members(&token);
-      if found.is_empty() {
-        if self.tree.is_empty(&token) {
-          return true;
-        }
-        found = self.tree.members_exact(&token);
-      }
+      let Some(found) = self.tree.remaining(&token) else {
+        return true;
+      };
       for pid in found {
-        if !signalled.contains(&pid) && (signal == Signal::Kill || existed_then(&existed, pid)) {
+        if !signalled.contains(&pid)
+          && (signal == Signal::Kill || existed_then(&existed, began, pid))
+        {
           let _ = sys::signal_process(pid, signal);
           wake(|| sys::signal_process(pid, Signal::Cont), signal);
           signalled.push(pid);
@@ -108,8 +112,8 @@ impl Keeper {
     }
   }
 
-  /// `signal` to the service's process group, while it has a member of ours; the members
-  /// it reached.
+  /// `signal` to the service's process group, while it has a member of ours (of `members`,
+  /// the tree's first look); the members it reached.
   ///
   /// The group's number is the leader's pid. Once every member is gone (the leader is reaped
   /// first when a service ends by itself) the kernel may give that number to an unrelated
@@ -119,12 +123,11 @@ impl Keeper {
   /// Without the group signal `end_tree` would still reach every member one by one (why a
   /// mutation run that drops it survives): the group's is for one instant for all, so a
   /// pipeline's stages each get their own signal rather than some a broken pipe first.
-  fn signal_group(&self, signal: Signal) -> Vec<Pid> {
+  fn signal_group(&self, signal: Signal, members: &[Pid]) -> Vec<Pid> {
     let group = self.process.pid;
-    let members: Vec<Pid> = self
-      .tree
-      .members(&self.state.token)
-      .into_iter()
+    let members: Vec<Pid> = members
+      .iter()
+      .copied()
       .filter(|pid| {
         sys::process_info(*pid).is_some_and(|info| info.pgid == group && !info.is_zombie())
       })
@@ -175,10 +178,10 @@ impl Keeper {
   }
 }
 
-/// True when `pid` is still the process it was when the stop began: a pid freed during the
-/// grace and given to a process born since is not.
-fn existed_then(existed: &[ProcessId], pid: Pid) -> bool {
-  ProcessId::of(pid).is_some_and(|now| existed.contains(&now))
+/// True when `pid` is a process that existed when the stop `began`: seen by the first look,
+/// or started before. A pid freed during the grace and given to a process born since is not.
+fn existed_then(existed: &[ProcessId], began: Moment, pid: Pid) -> bool {
+  ProcessId::of(pid).is_some_and(|now| existed.contains(&now) || now.started_before(began))
 }
 
 /// SIGCONT after a stop signal: a process stopped by SIGSTOP or Ctrl+Z keeps the stop signal

@@ -43,6 +43,19 @@ pub(crate) fn process_start(pid: crate::sys::Pid) -> Option<(u64, bool)> {
   process::stat(pid).map(|(info, start)| (start, info.is_zombie()))
 }
 
+/// Now, in the terms of a process's start: clock ticks of CLOCK_BOOTTIME (which the start in
+/// `/proc/<pid>/stat` counts), rounded down as the kernel rounds a start.
+pub(crate) fn start_clock_now() -> u64 {
+  let mut now = libc::timespec {
+    tv_sec: 0,
+    tv_nsec: 0,
+  };
+  // SAFETY: a valid out-pointer; CLOCK_BOOTTIME exists since Linux 2.6.39.
+  unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &raw mut now) };
+  let ticks = process::clock_ticks_per_second();
+  now.tv_sec as u64 * ticks + now.tv_nsec as u64 * ticks / 1_000_000_000
+}
+
 /// This boot, as a number: start times of an earlier boot mean nothing now.
 pub(crate) fn boot() -> u64 {
   static BOOT: OnceLock<u64> = OnceLock::new();

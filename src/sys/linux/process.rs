@@ -21,9 +21,14 @@ pub(super) fn stat(pid: Pid) -> Option<(ProcessInfo, u64)> {
 /// five reads of 32, 32, 64, 128… bytes. This runs for every process at each exact look at
 /// a tree and at every "is it alive" — thousands of times while many services start.
 fn read_small(path: &str) -> Option<String> {
+  String::from_utf8(read_whole(path, 1024)?).ok()
+}
+
+/// A /proc file read with a buffer of `first` bytes to start with, doubled while it fills.
+fn read_whole(path: &str, first: usize) -> Option<Vec<u8>> {
   use std::io::Read;
   let mut file = fs::File::open(path).ok()?;
-  let mut bytes = vec![0u8; 1024];
+  let mut bytes = vec![0u8; first];
   let mut length = 0;
   loop {
     if length == bytes.len() {
@@ -37,7 +42,7 @@ fn read_small(path: &str) -> Option<String> {
     }
   }
   bytes.truncate(length);
-  String::from_utf8(bytes).ok()
+  Some(bytes)
 }
 
 fn parse_stat(stat: &str) -> Option<(ProcessInfo, u64)> {
@@ -173,7 +178,10 @@ pub(crate) fn all_pids() -> Vec<Pid> {
 
 /// Several variables from one read of a process's environment, in the order asked.
 pub(crate) fn environment_variables(pid: Pid, keys: &[&str]) -> Vec<Option<String>> {
-  let environ = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+  // Read the way `read_small` reads: `fs::read` sized its buffer by the reported size (0)
+  // and took eight reads for a 1 KiB environment; the marked strategy reads every process's
+  // at each look at a tree.
+  let environ = read_whole(&format!("/proc/{pid}/environ"), 8 * 1024).unwrap_or_default();
   keys
     .iter()
     .map(|key| {

@@ -72,6 +72,11 @@ pub(crate) fn boot() -> u64 {
   })
 }
 
+/// Now, in the terms of a process's start: microseconds since the epoch.
+pub(crate) fn start_clock_now() -> u64 {
+  now_micros()
+}
+
 fn now_micros() -> u64 {
   SystemTime::now()
     .duration_since(UNIX_EPOCH)

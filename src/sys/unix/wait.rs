@@ -4,9 +4,19 @@ use std::io;
 
 use crate::sys::{ExitStatus, Pid};
 
-/// True while this process has any child at all, live or zombie, of any of its threads:
-/// exact and one system call (`waitid` with WNOWAIT reaps nothing).
-pub(crate) fn has_children() -> bool {
+/// What one look at this process's children (of any of its threads) says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Children {
+  /// None at all, live or zombie.
+  None,
+  /// Some, none of them ended.
+  Running,
+  /// At least one has ended and waits to be reaped.
+  Ended,
+}
+
+/// Exact, and one system call: `waitid` with WNOWAIT reaps nothing.
+pub(crate) fn own_children() -> Children {
   // SAFETY: siginfo_t is plain data that waitid fills.
   let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
   // SAFETY: P_ALL with a valid out-pointer; WNOHANG and WNOWAIT: no blocking, no reaping.
@@ -18,7 +28,20 @@ pub(crate) fn has_children() -> bool {
       libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
     )
   };
-  !(result == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+  if result == -1 {
+    // ECHILD; any other error (EINTR) is not a proof of none.
+    return if io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD) {
+      Children::None
+    } else {
+      Children::Running
+    };
+  }
+  // SAFETY: waitid succeeded; si_pid is 0 when no child has ended (WNOHANG).
+  if unsafe { info.si_pid() } == 0 {
+    Children::Running
+  } else {
+    Children::Ended
+  }
 }
 
 /// Nothing to keep: `reap_any_child` finds every child through `waitpid(-1)`.

@@ -78,6 +78,11 @@ pub(crate) fn unix_time_of(start: u64) -> u64 {
   start.saturating_sub(handle::UNIX_EPOCH_TICKS) / 10_000_000
 }
 
+/// Now, in the terms of a process's start: 100 ns ticks since 1601.
+pub(crate) fn start_clock_now() -> u64 {
+  unix_now_ticks() + handle::UNIX_EPOCH_TICKS
+}
+
 fn unix_now_ticks() -> u64 {
   std::time::SystemTime::now()
     .duration_since(std::time::UNIX_EPOCH)

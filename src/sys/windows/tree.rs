@@ -42,12 +42,14 @@ impl Tree {
     pids
   }
 
-  pub(crate) fn members_exact(&self, token: &str) -> Vec<Pid> {
-    self.members(token)
+  /// The members to look at before a stop signal: the job's.
+  pub(crate) fn first_look(&self) -> Vec<Pid> {
+    self.members("")
   }
 
-  /// True only when provably no member is left.
-  pub(crate) fn is_empty(&self, token: &str) -> bool {
-    self.members(token).is_empty() && process::children(self.me).is_empty()
+  /// What is left of the tree: `None` only when provably nothing, else the members.
+  pub(crate) fn remaining(&self, token: &str) -> Option<Vec<Pid>> {
+    let found = self.members(token);
+    (!found.is_empty() || !process::children(self.me).is_empty()).then_some(found)
   }
 }
