@@ -183,14 +183,24 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
   fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
     let mut entries = Vec::new();
-    while let Some(key) = map.next_key::<Node>()? {
-      let key = match key {
-        Node::Scalar(text) => text,
-        Node::Null => "null".to_owned(),
-        _ => return Err(de::Error::custom("a mapping key must be a plain value")),
-      };
+    // Keys as written: a service named `off` or `yes` is that name, not YAML 1.1's boolean.
+    while let Some(key) = map.next_key::<String>()? {
       entries.push((key, map.next_value()?));
     }
     Ok(Node::Map(entries))
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// YAML 1.1 reads `off`, `yes` and `on` as booleans; as keys (a compose service named
+  /// `off`) they are names, kept as written.
+  #[test]
+  fn keys_that_read_as_booleans_or_numbers_keep_their_text() {
+    let node = parse(Path::new("compose.yml"), "off: 1\nyes: 2\n8000: 3\n", false).unwrap();
+    let keys: Vec<&str> = node.entries().iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(keys, ["off", "yes", "8000"]);
   }
 }
