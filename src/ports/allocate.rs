@@ -212,8 +212,9 @@ impl Chooser<'_> {
     let report = holders::inspect(port, known);
     // A restart: the running instance's hold ends with its stop. Another program that took
     // the port while the service was down (a crash backing off) holds it after that too.
+    // A holder dev cannot see (another user's socket; every socket under Wine) is left to
+    // the keeper, which looks again once the old run is gone and before the new one starts.
     let its_own = self.own_ports.contains(&port)
-      && report.unseen.is_empty()
       && report.holders.iter().all(|holder| {
         holder
           .service
