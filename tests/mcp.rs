@@ -128,6 +128,12 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
   assert_eq!(report["protocol"], "2025-11-25", "{report}");
   assert_eq!(report["server"], "dev");
   assert_eq!(report["tools"].as_object().unwrap().len(), 11, "{report}");
+  // Every tool that answers with structured content says its shape (the client checked
+  // each result below against it: a refused one is an `invalid` step).
+  for (tool, output) in report["outputs"].as_object().unwrap() {
+    assert_eq!(output.is_object(), tool != "read_logs", "{tool}: {output}");
+  }
+  assert!(!report.to_string().contains("\"invalid\""), "{report}");
   let results = report["results"].as_array().unwrap();
   let step = |index: usize| -> &Value { &results[index] };
   let ok = |index: usize| {

@@ -3,12 +3,16 @@
 
 use serde_json::{Value, json};
 
+use super::outputs;
+
 pub(super) struct Tool {
   pub(super) name: &'static str,
   pub(super) description: &'static str,
   /// Starts, stops, runs or kills something: not offered by `dev mcp --read-only`.
   pub(super) changes_state: bool,
   pub(super) schema: fn() -> Value,
+  /// The shape of its `structuredContent`; `None` for a tool that answers in text.
+  pub(super) output: Option<fn() -> Value>,
 }
 
 pub(super) const TOOLS: [Tool; 11] = [
@@ -18,6 +22,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       health, restarts, why the last run ended, uptime and log file. Start here.",
     changes_state: false,
     schema: services_schema,
+    output: Some(outputs::services),
   },
   Tool {
     name: "read_logs",
@@ -26,6 +31,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       `since` and matching the regular expression `grep`.",
     changes_state: false,
     schema: logs_schema,
+    output: None,
   },
   Tool {
     name: "probe_health",
@@ -33,6 +39,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       the port listening): healthy or not, status, latency, and why not.",
     changes_state: false,
     schema: services_schema,
+    output: Some(outputs::health),
   },
   Tool {
     name: "start_service",
@@ -40,6 +47,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       ready or failed: `dev up -d <service>`.",
     changes_state: true,
     schema: service_schema,
+    output: Some(outputs::command),
   },
   Tool {
     name: "stop_service",
@@ -47,6 +55,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       SIGKILL): `dev stop <service>`.",
     changes_state: true,
     schema: service_schema,
+    output: Some(outputs::command),
   },
   Tool {
     name: "restart_service",
@@ -54,6 +63,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       run is ready or failed (starts it when it is not running): `dev restart -d <service>`.",
     changes_state: true,
     schema: service_schema,
+    output: Some(outputs::command),
   },
   Tool {
     name: "force_service",
@@ -61,6 +71,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       freeing its ports from processes dev did not start: `dev force -d <service>`.",
     changes_state: true,
     schema: service_schema,
+    output: Some(outputs::command),
   },
   Tool {
     name: "run_task",
@@ -68,6 +79,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       ended after `timeout_seconds`.",
     changes_state: true,
     schema: task_schema,
+    output: Some(outputs::task),
   },
   Tool {
     name: "port_who",
@@ -75,6 +87,7 @@ pub(super) const TOOLS: [Tool; 11] = [
       it (for which project and service).",
     changes_state: false,
     schema: ports_schema,
+    output: Some(outputs::ports),
   },
   Tool {
     name: "free_port",
@@ -82,15 +95,17 @@ pub(super) const TOOLS: [Tool; 11] = [
       start is refused unless `force` is true: check with port_who first.",
     changes_state: true,
     schema: free_schema,
+    output: Some(outputs::freed),
   },
   Tool {
     name: "await_change",
     description: "Did my change work? After saving a file (a service with `watch:` restarts by \
       itself) or with `restart: true`, waits for the service's new run to be ready or to fail, \
-      and returns the outcome (ready, failed, timeout, no_new_run), how long it took, the first \
+      and returns the outcome (ready, failed, timeout, no_new_run, not_running), how long it took, the first \
       error lines of its log and its last lines.",
     changes_state: false,
     schema: change_schema,
+    output: Some(outputs::change),
   },
 ];
 
@@ -183,7 +198,7 @@ fn change_schema() -> Value {
 
 /// The `tools/list` entry of a tool.
 pub(super) fn describe(tool: &Tool) -> Value {
-  json!({
+  let mut described = json!({
     "name": tool.name,
     "description": tool.description,
     "inputSchema": (tool.schema)(),
@@ -192,5 +207,9 @@ pub(super) fn describe(tool: &Tool) -> Value {
       "destructiveHint": tool.changes_state && tool.name != "start_service" && tool.name != "run_task",
       "openWorldHint": false,
     },
-  })
+  });
+  if let Some(output) = tool.output {
+    described["outputSchema"] = output();
+  }
+  described
 }

@@ -19,6 +19,7 @@ mod args;
 mod catalog;
 mod change;
 mod child;
+mod outputs;
 mod tools;
 
 pub(crate) use child::Running;
