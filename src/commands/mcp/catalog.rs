@@ -101,8 +101,8 @@ pub(super) const TOOLS: [Tool; 11] = [
     name: "await_change",
     description: "Did my change work? After saving a file (a service with `watch:` restarts by \
       itself) or with `restart: true`, waits for the service's new run to be ready or to fail, \
-      and returns the outcome (ready, failed, timeout, no_new_run, not_running), how long it took, the first \
-      error lines of its log and its last lines.",
+      and returns the outcome (ready, failed, timeout, no_new_run, not_running), how long it \
+      took, the first error lines of its log and its last lines.",
     changes_state: false,
     schema: change_schema,
     output: Some(outputs::change),
