@@ -216,7 +216,12 @@ pub(crate) fn keeper_spec(
   }
   env.extend(service.env_file.load()?);
   let whose = format!("service `{}`", service.name);
-  interpolate::extend_env(&mut env, &service.env, &reference, &whose)?;
+  interpolate::extend_env(
+    &mut env,
+    (&service.env, &service.env_at),
+    &reference,
+    &whose,
+  )?;
   let mut spec = KeeperSpec {
     service: service.name.clone(),
     root: config.root.clone(),

@@ -47,6 +47,26 @@ fn env_values_take_compose_defaults_never_empty() {
     .run();
 }
 
+/// `${VAR:?why}` that is unset when a service starts (not when the file is read): the error
+/// still says where it is written, for a service and for a task.
+#[test]
+fn a_required_variable_that_is_unset_points_at_its_line() {
+  let test = Test::with_config(
+    "services:\n  api:\n    run: python3 -c pass\n    env:\n      TOKEN: ${NEEDED_TOKEN:?ask}\ntasks:\n  t:\n    run: 'true'\n    env: {X: \"${NOPE:?needed}\"}\n",
+  );
+  test
+    .args(&["up", "-d"])
+    .status(2)
+    .stderr_contains("`NEEDED_TOKEN` is not set or empty: ask")
+    .stderr_contains("devtasks.yaml:5:14")
+    .run();
+  test
+    .args(&["t"])
+    .status(2)
+    .stderr_contains("devtasks.yaml:9:15")
+    .run();
+}
+
 #[test]
 fn shell_syntax_in_an_env_value_is_a_located_error() {
   let test =

@@ -7,6 +7,7 @@
 //! is safe to claim. `$${` is a literal `${` for the rare clash. In `env:` values no shell
 //! reads the text: `substitute` expands `$VAR` and friends there.
 
+use crate::config::Location;
 use crate::error::{Error, Result};
 
 /// One `${service.field}` reference and where it starts in the string (byte offset).
@@ -134,11 +135,11 @@ pub(crate) fn expand_references(
 /// `${svc.field}` via `reference`.
 pub(crate) fn extend_env(
   env: &mut Vec<(String, String)>,
-  entries: &[(String, String)],
+  (entries, at): (&[(String, String)], &[Location]),
   reference: &dyn Fn(&str, &str) -> Option<String>,
   whose: &str,
 ) -> Result<()> {
-  for (key, value) in entries {
+  for (index, (key, value)) in entries.iter().enumerate() {
     let variable = |name: &str| {
       env
         .iter()
@@ -148,7 +149,7 @@ pub(crate) fn extend_env(
         .or_else(|| std::env::var(name).ok())
     };
     let value = super::substitute::expand(value, &variable, reference).map_err(|message| {
-      Error::config(format!("{whose}: env `{key}`: {message}"), None)
+      Error::config(format!("{whose}: env `{key}`: {message}"), at.get(index).cloned())
         .with_hint("set the variable (in the environment or an `env_file:`), or give a default: `${VAR:-default}`")
     })?;
     env.push((key.clone(), value));

@@ -4,6 +4,7 @@
 //! built-in's (`ui`, `init`, `logs`): bare `dev ui` is the built-in, the service is
 //! `dev up ui` / `dev ui-logs`, the task `dev run init` (`dev list` says so).
 
+use crate::config::Location;
 use std::collections::HashSet;
 
 use super::{
@@ -157,6 +158,15 @@ impl Checker<'_> {
       env.push((key.value.clone(), value.value.clone()));
     }
     Ok(env)
+  }
+
+  /// Where each value of `variables` is written: an error found when it is expanded (an
+  /// unset `${VAR:?}`) points there.
+  pub(super) fn variable_locations(&self, raw: &[(Text, Text)]) -> Vec<Location> {
+    raw
+      .iter()
+      .map(|(_, value)| self.at_location(value))
+      .collect()
   }
 
   fn check_variable_name(&self, key: &Text) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `services:`: each service checked into a `Service` — its command, ports, environment,
 //! dependencies, stop signal, probes and restart policy.
 
+use crate::config::Location;
 use std::{path::Path, time::Duration};
 
 use super::{
@@ -23,6 +24,8 @@ pub(crate) struct Service {
   pub(crate) env_file: EnvFiles,
   /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
+  /// Where each of them is written.
+  pub(crate) env_at: Vec<Location>,
   pub(crate) depends_on: Vec<Dependency>,
   pub(crate) stop_signal: Signal,
   pub(crate) grace: Duration,
@@ -139,6 +142,7 @@ impl Checker<'_> {
       ports,
       env_file: self.env_files(root, &raw.env_file),
       env,
+      env_at: self.variable_locations(&raw.env.0),
       depends_on,
       stop_signal,
       grace,

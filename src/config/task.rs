@@ -1,5 +1,6 @@
 //! `tasks:`: make/just-style commands, checked into `Task`s.
 
+use crate::config::Location;
 use std::{collections::HashSet, path::Path};
 
 use serde_saphyr::Spanned;
@@ -26,6 +27,8 @@ pub(crate) struct Task {
   pub(crate) env_file: EnvFiles,
   /// `env:` entries, not yet interpolated.
   pub(crate) env: Vec<(String, String)>,
+  /// Where each of them is written.
+  pub(crate) env_at: Vec<Location>,
   pub(crate) args: Vec<TaskArg>,
   pub(crate) aliases: Vec<String>,
   /// Not in `dev list`; still runs when named.
@@ -135,6 +138,7 @@ impl Checker<'_> {
           cwd: self.directory(root, None),
           env_file: EnvFiles::default(),
           env: Vec::new(),
+          env_at: Vec::new(),
           args: Vec::new(),
           aliases: Vec::new(),
           private: false,
@@ -183,6 +187,7 @@ impl Checker<'_> {
       cwd: self.directory(root, fields.cwd.as_ref()),
       env_file: self.env_files(root, &fields.env_file),
       env,
+      env_at: self.variable_locations(&fields.env.0),
       args: self.task_args(&fields.args.0)?,
       aliases: fields.aliases.0.iter().map(|a| a.value.clone()).collect(),
       private: fields.private.unwrap_or(false),

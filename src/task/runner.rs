@@ -275,7 +275,12 @@ impl<'a> Runner<'a> {
         .map(|(name, value)| (name.clone(), value.to_string_lossy().into_owned())),
     );
     let whose = format!("task `{}`", task.name);
-    interpolate::extend_env(&mut env, &task.env, &port_reference(&self.ports), &whose)?;
+    interpolate::extend_env(
+      &mut env,
+      (&task.env, &task.env_at),
+      &port_reference(&self.ports),
+      &whose,
+    )?;
     let names: Vec<&str> = env
       .iter()
       .map(|(name, _)| name.as_str())

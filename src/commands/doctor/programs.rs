@@ -48,7 +48,7 @@ pub(super) fn check_programs(project: &Project) -> Vec<Finding> {
     findings.extend(problems);
     let mut env = [shared.clone(), own].concat();
     // A mistake in `env:` is the loader's to report; here only the values matter.
-    let _ = interpolate::extend_env(&mut env, &task.env, &|_, _| None, "");
+    let _ = interpolate::extend_env(&mut env, (&task.env, &task.env_at), &|_, _| None, "");
     if !task.cwd.path.is_dir() {
       findings.push(Finding {
         level: Level::Warning,
