@@ -33,11 +33,13 @@ fn a_foreign_answer_while_a_crash_looping_service_runs_again_is_not_readiness() 
   });
   let _foreign = test.foreign(port, "127.0.0.1", "http");
   let (code, stderr) = crate::harness::wait_child_with_stderr(&mut dev, Duration::from_secs(30));
-  // The foreign server answered while a run was alive: the case that was called ready.
+  // Either a later run was alive while the foreign server answered (the case that was
+  // called ready), or the keeper saw the port taken and did not start one (what it does
+  // since it looks before each run): never ready either way.
+  let log = test.log("api");
   assert!(
-    test.log("api").matches("api started").count() >= 2,
-    "{}",
-    test.log("api")
+    log.matches("api started").count() >= 2 || log.contains("api not restarted: port"),
+    "{log}"
   );
   assert_eq!(code, 1, "{stderr}");
   assert!(

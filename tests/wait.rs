@@ -114,3 +114,26 @@ fn a_service_that_ended_before_the_wait_fails_it_soon() {
     done.stderr()
   );
 }
+
+/// A service with neither a port nor a probe is ready while it runs — and not ready when it
+/// is stopped or was never started: `dev wait web` must not say ready for nothing.
+#[test]
+fn a_service_without_a_probe_that_is_not_running_is_not_ready() {
+  let test = Test::with_config(
+    "services:\n  web:\n    run: sleep 300\n  worker:\n    run: sleep 301\n    profiles: [workers]\n",
+  );
+  test.run(&["up", "-d", "--profile", "workers"]).success();
+  test
+    .args(&["wait", "web", "--timeout", "1s"])
+    .status(1)
+    .stderr_contains("web not ready: not running")
+    .run();
+  test.run(&["up", "-d", "web"]).success();
+  test.args(&["wait", "web"]).status(0).run();
+  test.run(&["stop"]).success();
+  test
+    .args(&["wait", "worker", "--timeout", "1s"])
+    .status(1)
+    .stderr_contains("worker not ready: not running")
+    .run();
+}

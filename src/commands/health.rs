@@ -204,9 +204,9 @@ fn probe_each(
   rows.into_iter().flatten().collect()
 }
 
-/// The row of a service that is not running: unhealthy, whatever its probe would say. A
-/// service without a probe has a row only once it failed (a crash is not left out of the
-/// verdict); one that was never started or completed has none.
+/// The row of a service that is not running: unhealthy, whatever its probe would say, and
+/// so is one without a probe (stopped, never started, crashed: `dev wait web` must not say
+/// ready). Only a run that completed (exit 0: a one-shot's success) has no row.
 fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Option<Row> {
   let failed = match ended {
     Some(Liveness::Exited(_, exit)) if exit.status() != ExitStatus::Code(0) => {
@@ -217,7 +217,7 @@ fn not_running(service: &crate::config::Service, ended: Option<&Liveness>) -> Op
   };
   let probe = match &service.health {
     Some(health) => health.probe.kind(),
-    None if failed.is_some() => "process",
+    None if failed.is_some() || !matches!(ended, Some(Liveness::Exited(..))) => "process",
     None => return None,
   };
   Some(Row {
