@@ -139,3 +139,87 @@ fn project_name(test: &Test) -> String {
   let listing = test.run(&["list", "--all", "--json"]);
   listing.json()[0]["name"].as_str().unwrap().to_owned()
 }
+
+/// A service slow to exit (it closes its socket at once, then cleans up) is restarted, and a
+/// foreign server takes its port in between: `dev restart` says who holds it, and the name
+/// never leads to the foreign server — not during the restart, not after its keeper ended.
+#[test]
+fn a_restart_refused_for_a_taken_port_leaves_no_route_to_the_taker() {
+  let port = free_port();
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  let test = test.config(&format!(
+    "services:\n  web:\n    run: exec python3 -u slow.py\n    port: {port}\n    stop: {{ grace: 10s }}\n"
+  ));
+  test.write(
+    "slow.py",
+    "import os, signal, socket, time\n\
+     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+     s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen()\n\
+     def bye(*_):\n    s.close(); time.sleep(3); os._exit(0)\n\
+     signal.signal(signal.SIGTERM, bye)\n\
+     print('listening', flush=True)\n\
+     while True:\n    c, _ = s.accept(); c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nweb'); c.close()\n",
+  );
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost", project_name(&test));
+  assert_eq!(get(proxy, &host).unwrap().1, "web");
+  let mut restart = test.spawn(&["restart", "web"]);
+  wait_until("web let go of its port", Duration::from_secs(20), || {
+    !crate::harness::is_listening(port)
+  });
+  let foreign = test.foreign_with_env(port, "127.0.0.1", "http", &[("BODY", "foreign")]);
+  // During the restart (web still cleaning up): the foreign server answers on web's port.
+  let during = get(proxy, &host);
+  assert!(
+    !matches!(&during, Ok((_, body)) if body.contains("foreign")),
+    "during the restart the name led to the foreign server: {during:?}"
+  );
+  let code = crate::harness::wait_child(&mut restart, Duration::from_secs(60));
+  let said = test.spawned_output().1;
+  assert_ne!(code, 0, "the restart said it worked: {said}");
+  assert!(said.contains("held by python3"), "{said}");
+  for _ in 0..3 {
+    let answer = get(proxy, &host);
+    assert!(
+      !matches!(&answer, Ok((_, body)) if body.contains("foreign")),
+      "the name led to the foreign server: {answer:?}"
+    );
+    thread::sleep(Duration::from_millis(300));
+  }
+  assert!(is_alive(foreign.id()), "the foreign server was stopped");
+}
+
+/// A keeper killed outright writes nothing: its claim stays in the ledger. A program that
+/// then takes the port is not reached by the service's name.
+#[test]
+fn the_name_of_a_service_whose_keeper_was_killed_does_not_lead_to_the_ports_next_holder() {
+  let port = free_port();
+  let mut test = Test::new();
+  let proxy = test.with_proxy();
+  let test = test.config(&format!(
+    "services:\n  web:\n    run: exec python3 -u named.py\n    port: {port}\n"
+  ));
+  test.write("named.py", NAMED_PY);
+  test.run(&["up", "-d"]).success();
+  let host = format!("web.{}.localhost", project_name(&test));
+  assert_eq!(get(proxy, &host).unwrap().0, 200);
+  // Both killed outright (the OOM killer's way): nothing is written.
+  let (keeper, service) = (
+    keeper_pid(&test),
+    test.status_json()[0]["pid"].as_u64().unwrap(),
+  );
+  signal(keeper, libc::SIGKILL);
+  signal(service as u32, libc::SIGKILL);
+  wait_until("web let go of its port", Duration::from_secs(20), || {
+    !crate::harness::is_listening(port)
+  });
+  let foreign = test.foreign_with_env(port, "127.0.0.1", "http", &[("BODY", "foreign")]);
+  let answer = get(proxy, &host);
+  assert!(
+    !matches!(&answer, Ok((_, body)) if body.contains("foreign")),
+    "the name led to the foreign server: {answer:?}"
+  );
+  assert!(is_alive(foreign.id()), "the foreign server was stopped");
+  test.run(&["stop"]).success();
+}

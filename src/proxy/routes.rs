@@ -7,6 +7,7 @@ use std::{path::PathBuf, sync::Mutex, time::SystemTime};
 use crate::{
   config::url_label,
   ports::ledger::{Claim, LEDGER_FILE, live_claims},
+  sys::ProcessId,
 };
 
 /// One routable service: a service of a running project with a port.
@@ -19,6 +20,8 @@ pub(crate) struct Route {
   /// Between two runs (its keeper backs off after a crash): whatever answers on its port
   /// now is not the service.
   pub(crate) down: bool,
+  /// The keeper whose claim it is: once it is gone, so is the route.
+  pub(crate) owner: ProcessId,
 }
 
 /// Where a host name leads.
@@ -76,7 +79,22 @@ impl Routes {
   }
 
   pub(crate) fn find(&self, host: &str, verify: bool) -> Found {
-    find(&self.all(verify), host)
+    let routes = self.all(verify);
+    let found = find(&routes, host);
+    // A keeper that ended after the ledger was last written (its service not restarted:
+    // the port was another program's) leaves a claim behind: whatever answers on that port
+    // is not the service. One look at the found route's keeper per request.
+    let owner_gone = |port: u16| {
+      routes
+        .iter()
+        .any(|route| route.port == port && !route.owner.is_alive())
+    };
+    match found {
+      Found::Port(port) | Found::Down(port) if !verify && owner_gone(port) => {
+        find(&self.all(true), host)
+      }
+      found => found,
+    }
   }
 }
 
@@ -94,6 +112,7 @@ fn routes_of(claims: &[Claim]) -> Vec<Route> {
         root: claim.project.clone(),
         port: *claim.ports.first()?,
         down: claim.down,
+        owner: claim.owner,
       })
     })
     .collect();
@@ -147,6 +166,7 @@ mod tests {
       root: PathBuf::from("/p"),
       port,
       down: false,
+      owner: crate::sys::ProcessId::of(std::process::id()).unwrap(),
     }
   }
 

@@ -70,6 +70,9 @@ impl Keeper {
   /// `dev <svc>-restart` (or `-force`): the tree ends, the spec is read again (edits to
   /// devtasks.yaml take effect), and the service starts anew.
   fn restart(&mut self, events: &Receiver<Event>, hard: bool) -> Option<i32> {
+    // From its first moment to the new run: whatever answers on the port meanwhile (a
+    // program that took it while the old run cleaned up) is not the service.
+    self.mark_down(true);
     self.stop_tree(events, hard, Ending::Restart);
     if self.stop_requested {
       return Some(self.stopped());
@@ -94,6 +97,7 @@ impl Keeper {
       self.state_dir.remove(&self.spec.service);
       return Some(EXIT_SERVICE_ENDED);
     }
+    self.mark_down(false);
     self.keep_watching();
     None
   }

@@ -107,6 +107,7 @@ impl Keeper {
       self.log_line(&notice);
       self.announce(&notice);
       self.change_pending = None;
+      self.mark_down(true);
       self.stop_tree(events, false, Ending::Restart);
       if self.stop_requested {
         return Some(self.stopped());
@@ -124,6 +125,7 @@ impl Keeper {
         self.announce(&notice);
         return None;
       }
+      self.mark_down(false);
       match self.change_pending.take() {
         Some(more) => what = WatchSpec::describe(&more),
         None => {
