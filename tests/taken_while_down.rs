@@ -12,6 +12,15 @@ use crate::{
 
 const NAMED_PY: &str = include_str!("fixtures/named.py");
 
+/// A server slow to exit: on SIGTERM it closes its socket at once, then cleans up for 3 s.
+const SLOW_PY: &str = "import os, signal, socket, time\n\
+     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+     s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen()\n\
+     def bye(*_):\n    s.close(); time.sleep(3); os._exit(0)\n\
+     signal.signal(signal.SIGTERM, bye)\n\
+     print('listening', flush=True)\n\
+     while True:\n    c, _ = s.accept(); c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nweb'); c.close()\n";
+
 /// `web` on `port`, with `fallback` (a line of YAML, or nothing), restarted after a crash
 /// only after a minute: the test ends the wait itself.
 fn config(port: u16, fallback: &str) -> String {
@@ -151,16 +160,8 @@ fn a_restart_refused_for_a_taken_port_leaves_no_route_to_the_taker() {
   let test = test.config(&format!(
     "services:\n  web:\n    run: exec python3 -u slow.py\n    port: {port}\n    stop: {{ grace: 10s }}\n"
   ));
-  test.write(
-    "slow.py",
-    "import os, signal, socket, time\n\
-     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
-     s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen()\n\
-     def bye(*_):\n    s.close(); time.sleep(3); os._exit(0)\n\
-     signal.signal(signal.SIGTERM, bye)\n\
-     print('listening', flush=True)\n\
-     while True:\n    c, _ = s.accept(); c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nweb'); c.close()\n",
-  );
+  test.write("slow.py", SLOW_PY);
+
   test.run(&["up", "-d"]).success();
   let host = format!("web.{}.localhost", project_name(&test));
   assert_eq!(get(proxy, &host).unwrap().1, "web");
@@ -220,6 +221,37 @@ fn the_name_of_a_service_whose_keeper_was_killed_does_not_lead_to_the_ports_next
     !matches!(&answer, Ok((_, body)) if body.contains("foreign")),
     "the name led to the foreign server: {answer:?}"
   );
+  assert!(is_alive(foreign.id()), "the foreign server was stopped");
+  test.run(&["stop"]).success();
+}
+
+/// The same, with a `fallback:`: the keeper moves the service when the old run is gone, and
+/// `dev restart` waits for it where it moved, says so, and is ready — not 60 s on the
+/// foreign server's port with a warning that the service listens elsewhere.
+#[test]
+fn dev_restart_follows_a_move_the_keeper_made_for_a_port_taken_during_the_restart() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  web:\n    run: exec python3 -u slow.py\n    port: {port}\n    fallback: auto\n    stop: {{ grace: 10s }}\n    health: {{ tcp: '127.0.0.1:$PORT' }}\n"
+  ));
+  test.write("slow.py", SLOW_PY);
+  test.run(&["up", "-d"]).success();
+  let mut restart = test.spawn(&["restart", "web"]);
+  wait_until("web let go of its port", Duration::from_secs(20), || {
+    !crate::harness::is_listening(port)
+  });
+  let foreign = test.foreign(port, "127.0.0.1", "plain");
+  let code = crate::harness::wait_child(&mut restart, Duration::from_secs(30));
+  let said = test.spawned_output().1;
+  assert_eq!(code, 0, "{said}");
+  let moved = test.status_json()[0]["port"].as_u64().unwrap();
+  assert_ne!(moved, u64::from(port));
+  assert!(
+    said.contains(&format!("web moved from port {port} to {moved}")),
+    "{said}"
+  );
+  assert!(said.contains("web ready again"), "{said}");
+  assert!(!said.contains("listens on"), "{said}");
   assert!(is_alive(foreign.id()), "the foreign server was stopped");
   test.run(&["stop"]).success();
 }

@@ -179,6 +179,7 @@ fn restart_in_place(
     "{name} {how} (pid {pid}, {})",
     elapsed(since.elapsed())
   ));
+  let (spec, ports) = followed(project, name, spec, ports, &current);
   // Health starts over with the new process: wait for it as on a first start.
   let Some(check) = Check::new(service, &spec, &ports, Some(state.keeper)) else {
     return Ok(users);
@@ -209,6 +210,35 @@ fn restart_in_place(
     ))),
     Verdict::Cancelled => Ok(users),
   }
+}
+
+/// The spec and ports the new run has: the keeper moves the service by its `fallback:`
+/// when a program took the port while the old run was ending (after this command chose
+/// it), and the readiness to wait for is then on the port it moved to.
+fn followed(
+  project: &Project,
+  name: &str,
+  spec: KeeperSpec,
+  mut ports: PortMap,
+  current: &ServiceState,
+) -> (KeeperSpec, PortMap) {
+  if current.ports.is_empty() || current.ports == spec.ports {
+    return (spec, ports);
+  }
+  let list = |ports: &[(String, u16)]| {
+    ports
+      .iter()
+      .map(|(_, port)| port.to_string())
+      .collect::<Vec<_>>()
+      .join(", ")
+  };
+  project.report.step(&format!(
+    "{name} moved from port {} to {}: its port was taken while it restarted",
+    list(&spec.ports),
+    list(&current.ports)
+  ));
+  ports.insert(name.to_owned(), current.ports.clone());
+  (KeeperSpec::read(&project.state, name).unwrap_or(spec), ports)
 }
 
 /// The keeper's spec for the restart, written: ports as a start would choose them (the ones
