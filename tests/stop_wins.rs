@@ -61,3 +61,38 @@ fn stop_while_web_is_ready(stop_args: &[&str], what: &str) {
     test.processes()
   );
 }
+
+/// `dev restart` of three services while `dev stop` runs: the first is restarted in place
+/// (slow to be ready), the stop ends all three meanwhile, and the restart must not then
+/// start the two it finds stopped — they were stopped after it began, by a stop that wins.
+#[test]
+fn a_stop_during_a_restart_is_not_undone_by_the_restart() {
+  let ports = [free_port(), free_port(), free_port()];
+  let test = Test::new().servers(&[
+    server("s1", ports[0]).mode("http").env("DELAY", "2"),
+    server("s2", ports[1]),
+    server("s3", ports[2]),
+  ]);
+  test.run(&["up", "-d"]).success();
+  let mut restart = test.spawn(&["restart"]);
+  wait_until("s1 restarted", Duration::from_secs(20), || {
+    test.spawned_output().1.contains("s1 restarted")
+  });
+  test.run(&["stop"]).success();
+  let code = wait_child(&mut restart, Duration::from_secs(60));
+  let said = test.spawned_output().1;
+  assert_ne!(code, 0, "{said}");
+  assert!(!said.contains("starting s2"), "{said}");
+  for row in test.status_json().as_array().unwrap() {
+    assert_ne!(
+      row["state"], "running",
+      "{row} came back after the stop:\n{said}"
+    );
+  }
+  for port in ports {
+    assert!(
+      !is_listening(port),
+      "port {port} listens after the stop:\n{said}"
+    );
+  }
+}

@@ -20,15 +20,22 @@ use crate::{
     probe::Check,
     readiness::{Verdict, wait_ready},
     spec::KeeperSpec,
+    stops::StopNotices,
     up::{self, Start},
   },
   sys::{self, Signal},
-  ui::format::{count, elapsed},
+  ui::{
+    format::{count, elapsed},
+    timestamp::now_millis,
+  },
 };
 
 /// Restarts running services in place (their keeper stays, so a foreground `dev` keeps
 /// showing their output); services that are not running are started.
 pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: bool) -> Result<()> {
+  // A `dev stop` from now on wins over this restart: what it stopped is not started again.
+  let began = now_millis();
+  let stops = StopNotices::since(&project.state, began);
   // Dependencies first: a frontend restarted after its backend finds the new one.
   let mut targets = plan::restart_order(&project.config, names);
   let mut not_running = Vec::new();
@@ -43,6 +50,12 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
     let Some(service) = project.config.service(name) else {
       continue;
     };
+    if let Some(what) = stops.stopped(std::slice::from_ref(name)) {
+      return Err(Error::StoppedWhileStarting {
+        not_started: Some(name.clone()),
+        what,
+      });
+    }
     let Some(Liveness::Running(state)) = project.check(name) else {
       not_running.push(name.clone());
       continue;
@@ -76,12 +89,14 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
       quiet: true,
       detach: true,
       force: hard,
+      // Its own stop of them (above) is not one to heed.
+      began_ms: None,
       ..Start::default()
     };
     up::up(project, &moved, &start)?;
   }
   if !not_running.is_empty() {
-    start_not_running(project, &not_running, hard, detach)?;
+    start_not_running(project, &not_running, (hard, detach), began)?;
   }
   match failed.len() {
     0 => Ok(()),
@@ -95,8 +110,8 @@ pub(crate) fn restart(project: &Project, names: &[String], hard: bool, detach: b
 fn start_not_running(
   project: &Project,
   not_running: &[String],
-  hard: bool,
-  detach: bool,
+  (hard, detach): (bool, bool),
+  began: u64,
 ) -> Result<()> {
   let detach = detach
     || !not_running
@@ -116,6 +131,7 @@ fn start_not_running(
     quiet: false,
     detach,
     force: hard,
+    began_ms: Some(began),
     ..Start::default()
   };
   up::up(project, not_running, &start)
@@ -238,7 +254,10 @@ fn followed(
     list(&current.ports)
   ));
   ports.insert(name.to_owned(), current.ports.clone());
-  (KeeperSpec::read(&project.state, name).unwrap_or(spec), ports)
+  (
+    KeeperSpec::read(&project.state, name).unwrap_or(spec),
+    ports,
+  )
 }
 
 /// The keeper's spec for the restart, written: ports as a start would choose them (the ones

@@ -26,9 +26,15 @@ pub(crate) struct StopNotices {
 
 impl StopNotices {
   pub(crate) fn from_now(state: &StateDir) -> Self {
+    Self::since(state, now_millis())
+  }
+
+  /// The stops since `since_ms` (Unix ms): a `dev restart` that began then and starts what
+  /// it found stopped heeds a `dev stop` made while it restarted the others.
+  pub(crate) fn since(state: &StateDir, since_ms: u64) -> Self {
     Self {
       dir: state.path.clone(),
-      since_ms: now_millis(),
+      since_ms,
     }
   }
 

@@ -128,6 +128,7 @@ fn start_needs(project: &Project, needs: &[String]) -> Result<Vec<String>> {
     open: false,
     watch: None,
     quiet: true,
+    began_ms: None,
   };
   if let Err(error) = up::up(project, &missing, &start) {
     let _ = stop::stop(project, &starting);

@@ -53,6 +53,9 @@ pub(crate) struct Start {
   pub(crate) watch: Option<bool>,
   /// Detached, but ended with this `dev` even by SIGKILL: a task's `needs:`.
   pub(crate) tied: bool,
+  /// When the command began (Unix ms), if before this start: the stops since then win
+  /// over it (`dev restart` starting what it found stopped). `None`: from now.
+  pub(crate) began_ms: Option<u64>,
 }
 
 /// What the threads of one `dev up` tell its event loop. Each carries the launch it is
@@ -141,7 +144,10 @@ pub(crate) fn up(project: &Project, names: &[String], start: &Start) -> Result<(
     lost_a_race: None,
     failure: None,
     edits: None,
-    stops: StopNotices::from_now(&project.state),
+    stops: match start.began_ms {
+      Some(began) => StopNotices::since(&project.state, began),
+      None => StopNotices::from_now(&project.state),
+    },
     order: order.iter().map(|s| s.name.clone()).collect(),
   };
   // `dev up` with no name starts what is missing, as `docker compose up` does; with
