@@ -534,3 +534,20 @@ fn lines_of(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<Stri
   });
   receiver
 }
+
+/// A task file broken while services run (a half-typed edit): `list_services` still lists
+/// them from the state, and says why its rows are thin, as the CLI's warning does.
+#[test]
+fn list_services_says_when_the_task_file_cannot_be_read() {
+  let (test, _, _) = agent_project();
+  test.run(&["up", "-d", "web"]).success();
+  let good = std::fs::read_to_string(test.path().join("devtasks.yaml")).unwrap();
+  test.write("devtasks.yaml", &format!("{good}services: [\n"));
+  let report = session(&test, true, &json!([call("list_services", json!({}))]));
+  let listed = &report["results"][0];
+  assert_eq!(listed["is_error"], false, "{listed}");
+  let warnings = listed["structured"]["warnings"].to_string();
+  assert!(warnings.contains("could not read the task file"), "{listed}");
+  test.write("devtasks.yaml", &good);
+  test.run(&["stop"]).success();
+}

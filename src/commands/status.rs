@@ -103,7 +103,8 @@ pub(crate) fn status(project: &Project, names: &[String], json: bool) -> Result<
   for note in claimed_elsewhere(project, &rows) {
     project.report.step(&note);
   }
-  if let Some(running) = project.name_in_effect() {
+  // Without a readable task file there is no name it gives: nothing to compare.
+  if let Some(running) = project.name_in_effect().filter(|_| project.task_file_read) {
     project.report.step(&format!(
       "its services run as `{running}` (their URLs): the name devtasks.yaml gives now, `{}`, takes effect once they have all stopped",
       project.url_name()

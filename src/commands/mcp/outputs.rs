@@ -26,7 +26,9 @@ pub(super) fn services() -> Value {
         "health": { "type": ["object", "null"] },
       }),
       &["service", "state"],
-    )) }),
+    )),
+    "warnings": { "type": "array", "items": { "type": "string" },
+      "description": "what dev warned of, e.g. a task file it could not read" } }),
     &["services"],
   )
 }

@@ -126,7 +126,18 @@ fn list_services(context: &Context, services: &[String]) -> Value {
       })
     });
   }
-  structured(json!({ "services": rows }), false)
+  let mut result = json!({ "services": rows });
+  // What the CLI warned of (a task file that cannot be read, so the rows come from the
+  // state alone): an agent is told, not left with nulls.
+  let warnings: Vec<&str> = status
+    .stderr
+    .lines()
+    .filter_map(|line| line.strip_prefix("warning: "))
+    .collect();
+  if !warnings.is_empty() {
+    result["warnings"] = json!(warnings);
+  }
+  structured(result, false)
 }
 
 fn read_logs(context: &Context, arguments: &Value) -> Result<Value, Bad> {
