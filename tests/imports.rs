@@ -181,9 +181,12 @@ fn a_procfile_is_imported_with_its_ports_and_odd_lines_named() {
     &format!(
       "web: python3 -m http.server {web} --bind 127.0.0.1\n\
        api: python3 -m http.server $PORT --bind 127.0.0.1\n\
-       not a process line\n"
+       not a process line\n\
+       worker: python3 -c \"import os; open('queue.txt', 'w').write(os.environ.get('QUEUE', 'none'))\"\n"
     ),
   );
+  // foreman gives every process the `.env` beside the Procfile; so does the import.
+  test.write(".env", "QUEUE=default\n");
   import(&test, "Procfile", "as a Procfile");
   assert!(written(&test).contains("# not carried over: Procfile line 3 `not a process line`"));
   test
@@ -192,6 +195,13 @@ fn a_procfile_is_imported_with_its_ports_and_odd_lines_named() {
     .status(0)
     .run();
   assert!(answers(web) && answers(api));
+  crate::harness::wait_until("the worker ran", std::time::Duration::from_secs(20), || {
+    std::fs::read_to_string(test.path().join("queue.txt")).is_ok_and(|text| !text.is_empty())
+  });
+  assert_eq!(
+    std::fs::read_to_string(test.path().join("queue.txt")).unwrap(),
+    "default"
+  );
   test.run(&["stop"]).success();
 }
 

@@ -547,7 +547,10 @@ fn list_services_says_when_the_task_file_cannot_be_read() {
   let listed = &report["results"][0];
   assert_eq!(listed["is_error"], false, "{listed}");
   let warnings = listed["structured"]["warnings"].to_string();
-  assert!(warnings.contains("could not read the task file"), "{listed}");
+  assert!(
+    warnings.contains("could not read the task file"),
+    "{listed}"
+  );
   test.write("devtasks.yaml", &good);
   test.run(&["stop"]).success();
 }

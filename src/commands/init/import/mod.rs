@@ -77,7 +77,7 @@ fn read(format: Format, source: &Path, dir: &Path, text: &str) -> Result<Importe
     ..Imported::default()
   };
   match format {
-    Format::Procfile => procfile::import(text, &mut imported),
+    Format::Procfile => procfile::import(dir, text, &mut imported),
     Format::PackageJson => {
       tree::parse(source, text, true)?;
       package::import(dir, text, &mut imported);

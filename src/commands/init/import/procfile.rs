@@ -7,7 +7,9 @@ use super::{
 };
 use crate::commands::init::procfile::{entries, foreman_port, ignored_lines, uses_port};
 
-pub(super) fn import(text: &str, into: &mut Imported) {
+pub(super) fn import(dir: &std::path::Path, text: &str, into: &mut Imported) {
+  // foreman (and `dev` on a bare Procfile) give every process the `.env` beside it.
+  let dot_env = dir.join(".env").is_file();
   for (line, ignored) in ignored_lines(text) {
     into.notes.push(format!(
       "not carried over: Procfile line {line} `{ignored}` (not `name: command`)"
@@ -17,6 +19,11 @@ pub(super) fn import(text: &str, into: &mut Imported) {
     let mut service = ServiceDraft {
       name: dev_name(&name),
       run: command,
+      env_file: if dot_env {
+        vec![".env".into()]
+      } else {
+        Vec::new()
+      },
       ..ServiceDraft::default()
     };
     if uses_port(&service.run) {
