@@ -192,7 +192,7 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
   let holders = &ok(10)["ports"][0]["holders"][0];
   assert_eq!(holders["service"]["name"], "api", "{}", step(10));
   // The CLI's rule: a process dev did not start is not stopped without force.
-  assert!(error(11).contains("--yes"), "{}", error(11));
+  assert!(error(11).contains("`force: true`"), "{}", error(11));
   assert!(
     is_alive(foreign.id()),
     "the foreign listener was stopped without force"

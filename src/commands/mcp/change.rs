@@ -258,7 +258,7 @@ fn running(project: &Project, state: &ServiceState, baseline: u64) -> Seen {
     // Nothing to probe (no port, no health check): running is all there is to know.
     None => Seen::Ready,
     Some(row) if row.healthy => Seen::Ready,
-    Some(row) => Seen::Waiting(format!("ready: {}", row.detail)),
+    Some(row) => Seen::Waiting(format!("not ready yet: {}", row.detail)),
   }
 }
 

@@ -269,6 +269,14 @@ fn free_port(context: &Context, arguments: &Value) -> Result<Value, Bad> {
     Some(value) if ran.ok() => {
       structured(json!({ "freed": value, "notes": ran.stderr.trim() }), false)
     }
+    // The CLI's hint names its flag; here the same consent is an argument.
+    _ if ran.text().contains("--yes") => error_text(&format!(
+      "{}\nIn this tool: call free_port with `force: true` to stop it anyway (check port_who \
+       first: it may be someone else's).",
+      failed(&ran, &words)["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+    )),
     _ => failed(&ran, &words),
   })
 }
