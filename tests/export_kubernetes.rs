@@ -199,3 +199,16 @@ fn kubernetes_export_into_a_directory_writes_a_file_per_service_and_replaces_non
     theirs
   );
 }
+
+/// Two services that make one Kubernetes name: refused, naming both, nothing written.
+#[test]
+fn kubernetes_export_refuses_two_services_that_make_one_name() {
+  let test = Test::with_config(
+    "services:\n  api_v1:\n    run: python3 -m http.server\n  api-v1:\n    run: python3 -m http.server\n",
+  );
+  test
+    .args(&["export", "kubernetes"])
+    .status(2)
+    .stderr_contains("`api_v1` and `api-v1` both become `api-v1`")
+    .run();
+}

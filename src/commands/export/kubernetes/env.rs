@@ -36,7 +36,16 @@ pub(super) fn looks_secret(name: &str, value: &str) -> bool {
     .and_then(|(_, rest)| rest.split(['/', '?']).next())
     .and_then(|authority| authority.rsplit_once('@'))
     .is_some_and(|(user_info, _)| user_info.contains(':'));
-  SECRET_WORDS.iter().any(|word| upper.contains(word)) || password_in_url
+  // A word at the start or end of a part of the name (`API_KEY`, `APIKEY`, `OAUTH_ID`,
+  // `TOKENS`); `AUTHOR` is a name, not an authorization.
+  let parts = upper.split(|c: char| !c.is_ascii_alphanumeric());
+  let secret_part = |part: &str| {
+    !matches!(part, "AUTHOR" | "AUTHORS")
+      && SECRET_WORDS
+        .iter()
+        .any(|word| part.starts_with(word) || part.ends_with(word))
+  };
+  parts.into_iter().any(secret_part) || password_in_url
 }
 
 /// One service's environment, sorted for Kubernetes.
@@ -194,6 +203,9 @@ mod tests {
     ));
     assert!(!looks_secret("DATABASE_URL", "postgres://app@db:5432/app"));
     assert!(!looks_secret("PORT", "8000"));
+    assert!(looks_secret("APIKEY", "x") && looks_secret("OAUTH_ID", "x"));
+    assert!(looks_secret("AUTHORIZATION", "Bearer x"));
+    assert!(!looks_secret("AUTHOR", "Ada") && !looks_secret("GIT_AUTHOR_NAME", "Ada"));
     assert!(!looks_secret("API_URL", "http://api:8000/v1?a=b:c@d"));
   }
 }

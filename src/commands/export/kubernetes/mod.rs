@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
   config::{Condition, Restart, Service},
-  error::Result,
+  error::{Error, Result},
   plan::PortMap,
   project::Project,
   ui::format::yaml_quote,
@@ -44,6 +44,7 @@ pub(super) fn kubernetes(
   ports: &PortMap,
   env_of: &EnvOf<'_>,
 ) -> Result<Vec<(String, String)>> {
+  distinct_names(project)?;
   let mut config_maps = String::new();
   let mut files = Vec::new();
   for service in &project.config.services {
@@ -62,6 +63,26 @@ pub(super) fn kubernetes(
     );
   }
   Ok(files)
+}
+
+/// Two services whose names make one Kubernetes name (`api_v1` and `api-v1`, or two long
+/// names alike in their first 63 characters): the second apply would replace the first.
+fn distinct_names(project: &Project) -> Result<()> {
+  let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+  for service in &project.config.services {
+    let name = dns_label(&service.name);
+    if let Some(first) = seen.insert(name.clone(), &service.name) {
+      return Err(Error::Usage {
+        message: format!(
+          "services `{first}` and `{}` both become `{name}` in Kubernetes (names there are \
+           lowercase letters, digits and `-`, at most 63): one would replace the other",
+          service.name
+        ),
+        usage: "rename one of them in devtasks.yaml, then `dev export kubernetes` again".into(),
+      });
+    }
+  }
+  Ok(())
 }
 
 /// Says which values are read from a Secret that the export did not write, and so must be
