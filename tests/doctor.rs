@@ -195,3 +195,21 @@ tasks:
     assert!(out.contains(expected), "want `{expected}` in:\n{out}");
   }
 }
+
+/// `shell:` counts: a shell this machine lacks is a problem (as `dev up` finds it), and
+/// bash's `[[` is a keyword of the shell, not a program to look for.
+#[test]
+fn doctor_checks_each_shell_and_reads_bash_lines_as_bash() {
+  let port = free_port();
+  let test = Test::with_config(&format!(
+    "services:\n  a:\n    run: echo hi\n    shell: pwsh\n  b:\n    shell: bash\n    run: \"if [[ -n $PORT ]]; then exec python3 -m http.server $PORT; fi\"\n    port: {port}\n"
+  ));
+  let done = test
+    .args(&["doctor"])
+    .env("PATH", "/usr/bin:/bin")
+    .status(1)
+    .run();
+  let said = format!("{}{}", done.stdout(), done.stderr());
+  assert!(said.contains("a: shell `pwsh` is not installed"), "{said}");
+  assert!(!said.contains("`[[`"), "{said}");
+}

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use super::{Finding, Level};
 use crate::{
-  config::{EnvFiles, interpolate, source::display_path},
+  config::{EnvFiles, ShellChoice, interpolate, source::display_path},
   error::Error,
   plan::{self, PortOverrides},
   project::Project,
-  shell::{self, Program},
+  shell::{self, Program, ShellKind},
 };
 
 /// Every service and task: all that is wrong with each, at once.
@@ -23,6 +23,13 @@ pub(super) fn check_programs(project: &Project) -> Vec<Finding> {
   for service in &config.services {
     let (own, problems) = load_env(&service.name, &service.env_file);
     findings.extend(problems);
+    if let Some(finding) = missing_shell(&service.name, &service.shell) {
+      findings.push(finding);
+      continue;
+    }
+    if !reads_as_sh(&service.shell) {
+      continue;
+    }
     match plan::keeper_spec(config, service, &ports, None) {
       Ok(spec) => findings.extend(check_commands(
         &service.name,
@@ -46,6 +53,13 @@ pub(super) fn check_programs(project: &Project) -> Vec<Finding> {
   for task in &config.tasks {
     let (own, problems) = load_env(&format!("task {}", task.name), &task.env_file);
     findings.extend(problems);
+    if let Some(finding) = missing_shell(&format!("task {}", task.name), &task.shell) {
+      findings.push(finding);
+      continue;
+    }
+    if !reads_as_sh(&task.shell) {
+      continue;
+    }
     let mut env = [shared.clone(), own].concat();
     // A mistake in `env:` is the loader's to report; here only the values matter.
     let _ = interpolate::extend_env(&mut env, (&task.env, &task.env_at), &|_, _| None, "");
@@ -66,6 +80,24 @@ pub(super) fn check_programs(project: &Project) -> Vec<Finding> {
     }
   }
   findings
+}
+
+/// A `shell:` this machine does not have: nothing of it could start (`dev up` says the same).
+fn missing_shell(owner: &str, shell: &ShellChoice) -> Option<Finding> {
+  let Err(Error::Config { message, hint, .. }) = shell.checked() else {
+    return None;
+  };
+  Some(Finding {
+    level: Level::Problem,
+    message: format!("{owner}: {message}"),
+    fix: hint,
+  })
+}
+
+/// Whether the programs of a command can be read the way `sh` reads it (sh and bash: the
+/// words dev's parser knows); cmd's and PowerShell's lines are not looked into.
+fn reads_as_sh(shell: &ShellChoice) -> bool {
+  matches!(shell.kind, ShellKind::Sh | ShellKind::Bash)
 }
 
 /// The variables of `files` that can be read, and a finding for each that cannot, said
@@ -121,7 +153,11 @@ fn check_commands(
     .or_else(|| std::env::var("PATH").ok())
     .unwrap_or_default();
   let mut findings = Vec::new();
-  for program in shell::programs(command) {
+  // bash's own keywords (`[[ -n $PORT ]]`, `(( n > 1 ))`) are no programs to look for.
+  for program in shell::programs(command)
+    .into_iter()
+    .filter(|program| !matches!(program.name.as_str(), "[[" | "(("))
+  {
     let dir: PathBuf = program
       .dir
       .as_ref()
