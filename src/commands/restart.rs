@@ -17,6 +17,7 @@ use crate::{
   state::{Liveness, ServiceState},
   supervise::{
     keeper::KEEPER_SLACK,
+    log_tail::run_tail,
     probe::Check,
     readiness::{Verdict, wait_ready},
     spec::KeeperSpec,
@@ -218,7 +219,18 @@ fn restart_in_place(
     Verdict::Gone if project.state.read(name).is_none() => Err(failure(
       "was stopped before it was ready again (by `dev stop` or a signal to its keeper)".into(),
     )),
-    Verdict::Gone => Err(failure("exited before it was ready again".into())),
+    // Why is in its output (an EADDRINUSE when a program took the port meanwhile).
+    Verdict::Gone => {
+      let tail = run_tail(&current.log, 3);
+      Err(failure(if tail.is_empty() {
+        "exited before it was ready again".into()
+      } else {
+        format!(
+          "exited before it was ready again; its last output:\n  {}",
+          tail.join("\n  ")
+        )
+      }))
+    }
     Verdict::TimedOut(_, last) => Err(failure(format!(
       "was not ready again: {} → {}",
       check.target(),
