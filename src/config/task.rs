@@ -170,12 +170,7 @@ impl Checker<'_> {
         .with_hint("add `run: <command>`"),
       );
     }
-    let mut platforms = Vec::new();
-    for text in &fields.platforms.0 {
-      let platform = Platform::parse(text.value.trim())
-        .ok_or_else(|| self.unknown(text, "platform", &Platform::NAMES))?;
-      platforms.push(platform);
-    }
+    let platforms = self.platforms(&fields.platforms.0)?;
     Ok(Task {
       name: name.value.clone(),
       description: fields.description.as_ref().map(|text| text.value.clone()),
@@ -197,6 +192,17 @@ impl Checker<'_> {
       needs: fields.needs.iter().map(|s| s.value.clone()).collect(),
       watch: self.watch(fields.watch.as_ref())?,
     })
+  }
+
+  /// `platforms: [linux, macos]`: each one dev knows.
+  fn platforms(&self, texts: &[Text]) -> Result<Vec<Platform>> {
+    texts
+      .iter()
+      .map(|text| {
+        Platform::parse(text.value.trim())
+          .ok_or_else(|| self.unknown(text, "platform", &Platform::NAMES))
+      })
+      .collect()
   }
 
   /// `deps:`: tasks (an alias stands for its task), never a service or the task itself.

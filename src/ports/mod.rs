@@ -5,7 +5,10 @@
 pub(crate) mod allocate;
 pub(crate) mod holders;
 pub(crate) mod ledger;
+pub(crate) mod overrides;
+pub(crate) mod ranges;
 pub(crate) mod release;
+mod runtime_dir;
 pub(crate) mod taken;
 
 use std::{

@@ -238,16 +238,7 @@ const MOST_PORTS_ASKED: usize = 1024;
 
 /// How many ports "8000" or "8000-8010" names (what the CLI rejects counts as one: it says why).
 fn ports_in(item: &str) -> usize {
-  let bounds = item.split_once('-').and_then(|(from, to)| {
-    Some((
-      from.trim().parse::<usize>().ok()?,
-      to.trim().parse::<usize>().ok()?,
-    ))
-  });
-  match bounds {
-    Some((from, to)) if to >= from => to - from + 1,
-    _ => 1,
-  }
+  crate::ports::ranges::parse_ports(item).map_or(1, |ports| ports.0.len())
 }
 
 fn free_port(context: &Context, arguments: &Value) -> Result<Value, Bad> {

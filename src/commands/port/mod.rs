@@ -9,9 +9,10 @@ mod stream;
 use std::time::Duration;
 
 use crate::{
-  cli::{PortCommand, all_ports},
+  cli::PortCommand,
   config::source::display_path,
   error::{Error, Result},
+  ports::ranges::all_ports,
   ports::{
     allocate::dev_processes,
     holders::{Holder, PortReport, PortStatus},

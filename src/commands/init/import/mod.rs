@@ -4,6 +4,7 @@
 //! comment where it was, never dropped without a word. The file is checked as `dev config`
 //! checks it before it is written; a source that cannot be read writes nothing.
 
+mod addresses;
 mod command_port;
 mod compose;
 mod draft;
