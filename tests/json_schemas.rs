@@ -252,3 +252,28 @@ fn every_duration_in_every_schema_is_in_milliseconds() {
     }
   }
 }
+
+/// `dev port free --json` of a dev service's port: the service and its project are named
+/// (an agent freeing a port learns whose service it stopped), within the schema.
+#[cfg(unix)]
+#[test]
+fn freeing_a_dev_services_port_names_its_project_within_the_schema() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port)]);
+  test.run(&["up", "-d"]).success();
+  let value = test
+    .run(&["port", "free", "--json", &port.to_string()])
+    .json();
+  let schema = schema("port-free");
+  assert_eq!(mismatch(&value, &schema, &schema, "$"), None, "{value:#}");
+  let stopped = &value["stopped"][0];
+  assert_eq!(stopped["service"], "api", "{value:#}");
+  let project = stopped["project"].as_str().unwrap_or_default();
+  let name = test
+    .path()
+    .file_name()
+    .unwrap()
+    .to_string_lossy()
+    .into_owned();
+  assert!(project.ends_with(&name), "{value:#}");
+}

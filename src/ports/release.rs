@@ -53,6 +53,9 @@ pub(crate) struct Stopped {
   pub(crate) process: Ended,
   /// Set when it was a dev service, stopped through its keeper.
   pub(crate) service: Option<String>,
+  /// That service's project (its folder): it may be another project's than the caller's.
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub(crate) project: Option<std::path::PathBuf>,
 }
 
 /// A process left running that may start a holder again: a holder's parent.
@@ -89,6 +92,7 @@ impl Targets {
               killed: false,
             },
             service: holder.service.as_ref().map(|s| s.name.clone()),
+            project: holder.service.as_ref().map(|s| s.project.clone()),
           },
         )),
         None => plain.push(holder),
@@ -172,6 +176,7 @@ pub(crate) fn release(port: u16, targets: Targets, signal: Signal, grace: Durati
   stopped.extend(ended.into_iter().map(|process| Stopped {
     process,
     service: None,
+    project: None,
   }));
 
   for (keeper, service_grace) in keepers {
