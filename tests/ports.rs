@@ -263,6 +263,37 @@ fn port_free_ends_a_keeper_that_does_not_stop_in_time() {
   });
 }
 
+/// A service whose keeper was SIGKILLed still carries its markers, and its state file still
+/// names the dead keeper: `port free` stops the service itself, not through a keeper that is
+/// gone (whose pid may be another process's by now).
+#[test]
+fn port_free_of_a_service_whose_keeper_was_killed_stops_the_service_itself() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config(
+    "api", port, "plain", "300ms",
+  ));
+  test.run(&["up", "-d"]).success();
+  wait_until("api listens", Duration::from_secs(5), || is_listening(port));
+  let service = test.pid_of("api").expect("api runs");
+  let state: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/api.state.json")).unwrap(),
+  )
+  .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  signal(keeper, libc::SIGKILL);
+  wait_until("the keeper is gone", Duration::from_secs(5), || {
+    !is_alive(keeper)
+  });
+  let freed = test
+    .args(&["port", "free", &port.to_string(), "--json"])
+    .status(0)
+    .run()
+    .json();
+  assert_eq!(freed["stopped"][0]["pid"], service, "{freed}");
+  assert!(!is_alive(service));
+  assert!(is_bindable(port));
+}
+
 #[test]
 fn bad_port_arguments_are_usage_errors() {
   let test = Test::new();
