@@ -174,6 +174,10 @@ fn even_root_does_not_stop_another_users_listener_without_other_users() {
   let said = refused.stderr();
   assert!(said.contains("--other-users"), "{said}");
   assert!(!said.contains("sudo"), "root is told to use sudo:\n{said}");
+  assert!(
+    said.contains("not to you") && !said.contains("only root"),
+    "root is told only root can:\n{said}"
+  );
   assert_eq!(signals_received(&test, &theirs, Some(NOBODY)), "");
   assert!(is_listening(port));
   // Named explicitly, root may.

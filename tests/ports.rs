@@ -4,7 +4,8 @@
 use std::{fs, io::Read, net::TcpStream, time::Duration};
 
 use crate::harness::{
-  Test, free_port, free_port_where, is_alive, is_bindable, is_listening, wait_child, wait_until,
+  Test, free_port, free_port_where, is_alive, is_bindable, is_listening, procs::is_stopped, signal,
+  wait_child, wait_until,
 };
 
 fn holder_pids(report: &serde_json::Value) -> Vec<u64> {
@@ -78,10 +79,14 @@ fn who_lists_every_process_sharing_a_prefork_socket() {
     pids.len() == 4
   });
   assert!(pids.contains(&u64::from(parent.id())));
-  // Freeing stops all four, and the port is bindable afterwards.
-  test
-    .run(&["port", "free", &port.to_string(), "--yes"])
-    .success();
+  // Freeing stops all four, and the port is bindable afterwards. The children's parent was
+  // signalled and the parent's parent is this test: no parent is left running.
+  let freed = test
+    .args(&["port", "free", &port.to_string(), "--yes", "--json"])
+    .status(0)
+    .run()
+    .json();
+  assert_eq!(freed["parents_left"], serde_json::json!([]), "{freed}");
   for pid in &pids {
     wait_until("pre-fork process gone", Duration::from_secs(5), || {
       !is_alive(*pid as u32)
@@ -170,12 +175,19 @@ fn a_foreign_listener_is_not_stopped_without_yes() {
     refused.stderr()
   );
   assert!(is_alive(holder.id()));
+  // Its parent is this test, an ancestor of that `dev`: never a parent "left running".
+  assert!(
+    !refused.stderr().contains("left running"),
+    "{}",
+    refused.stderr()
+  );
 
   let done = test
     .args(&["port", "free", &port.to_string(), "--yes", "--json"])
     .status(0)
     .run();
   let freed = done.json();
+  assert_eq!(freed["parents_left"], serde_json::json!([]), "{freed}");
   assert_eq!(freed["stopped"][0]["pid"], holder.id());
   assert_eq!(freed["stopped"][0]["killed"], false);
   assert!(freed["bindable_after_ms"].is_u64());
@@ -222,6 +234,64 @@ fn port_free_of_a_dev_service_stops_it_through_its_keeper() {
     .run();
   assert!(!is_alive(pid));
   assert_eq!(test.pid_of("api"), None);
+}
+
+/// A keeper that does not end within its service's grace and the slack after it (here held
+/// by SIGSTOP, as a hung one would be) is ended by `dev port free`, not left behind.
+#[test]
+fn port_free_ends_a_keeper_that_does_not_stop_in_time() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config(
+    "api", port, "plain", "300ms",
+  ));
+  test.run(&["up", "-d"]).success();
+  wait_until("api listens", Duration::from_secs(5), || is_listening(port));
+  let state: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/api.state.json")).unwrap(),
+  )
+  .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  signal(keeper, libc::SIGSTOP);
+  wait_until("the keeper is stopped", Duration::from_secs(5), || {
+    is_stopped(keeper)
+  });
+  // The service outlives its keeper here, so the port may stay held: the exit code is not
+  // what this test is about.
+  let _ = test.run(&["port", "free", &port.to_string()]);
+  wait_until("the keeper is ended", Duration::from_secs(5), || {
+    !is_alive(keeper)
+  });
+}
+
+/// A service whose keeper was SIGKILLed still carries its markers, and its state file still
+/// names the dead keeper: `port free` stops the service itself, not through a keeper that is
+/// gone (whose pid may be another process's by now).
+#[test]
+fn port_free_of_a_service_whose_keeper_was_killed_stops_the_service_itself() {
+  let port = free_port();
+  let test = Test::with_config(&crate::harness::server_config(
+    "api", port, "plain", "300ms",
+  ));
+  test.run(&["up", "-d"]).success();
+  wait_until("api listens", Duration::from_secs(5), || is_listening(port));
+  let service = test.pid_of("api").expect("api runs");
+  let state: serde_json::Value = serde_json::from_str(
+    &fs::read_to_string(test.path().join(".dev/state/api.state.json")).unwrap(),
+  )
+  .unwrap();
+  let keeper = state["keeper"]["pid"].as_u64().unwrap() as u32;
+  signal(keeper, libc::SIGKILL);
+  wait_until("the keeper is gone", Duration::from_secs(5), || {
+    !is_alive(keeper)
+  });
+  let freed = test
+    .args(&["port", "free", &port.to_string(), "--json"])
+    .status(0)
+    .run()
+    .json();
+  assert_eq!(freed["stopped"][0]["pid"], service, "{freed}");
+  assert!(!is_alive(service));
+  assert!(is_bindable(port));
 }
 
 #[test]
@@ -536,6 +606,74 @@ while True:
   assert!(done.stderr().contains(&format!("kill {}", restarter.id())));
   let _ = restarter.kill();
   let _ = restarter.wait();
+}
+
+/// Two holders of one port (`SO_REUSEPORT`), each started by a parent of its own: both
+/// parents are left running and both are named, not only the first one found.
+#[test]
+fn port_free_names_every_parent_it_leaves_running() {
+  use std::process::{Child, Command, Stdio};
+  struct Parents(Vec<Child>);
+  impl Drop for Parents {
+    fn drop(&mut self) {
+      for child in &mut self.0 {
+        let _ = child.kill();
+        let _ = child.wait();
+      }
+    }
+  }
+  let port = free_port();
+  let test = Test::new();
+  // The holder ends by itself when its parent does, so that nothing outlives a failure.
+  test.write(
+    "reuseport.py",
+    "import os, socket, subprocess, sys, time
+if sys.argv[1:] == ['parent']:
+    subprocess.Popen([sys.executable, '-u', sys.argv[0]])
+    while True:
+        time.sleep(1)
+parent = os.getppid()
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+sock.bind(('127.0.0.1', int(os.environ['PORT'])))
+sock.listen(8)
+while os.getppid() == parent:
+    time.sleep(0.1)
+",
+  );
+  let spawn = || {
+    Command::new("python3")
+      .args(["-u", "reuseport.py", "parent"])
+      .current_dir(test.path())
+      .env("PORT", port.to_string())
+      .env("DEV_TEST_ID", test.marker())
+      .stdin(Stdio::null())
+      .stdout(Stdio::null())
+      .spawn()
+      .unwrap()
+  };
+  let parents = Parents(vec![spawn(), spawn()]);
+  wait_until("both holders listen", Duration::from_secs(10), || {
+    let report = test
+      .run(&["port", "who", "--json", &port.to_string()])
+      .json();
+    holder_pids(&report[0]).len() == 2
+  });
+  let freed = test
+    .args(&["port", "free", &port.to_string(), "--yes", "--json"])
+    .status(0)
+    .run()
+    .json();
+  let mut left: Vec<u64> = freed["parents_left"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|parent| parent["pid"].as_u64().unwrap())
+    .collect();
+  left.sort_unstable();
+  let mut expected: Vec<u64> = parents.0.iter().map(|p| u64::from(p.id())).collect();
+  expected.sort_unstable();
+  assert_eq!(left, expected, "{freed}");
 }
 
 #[test]

@@ -165,6 +165,10 @@ pub(crate) fn release(port: u16, targets: Targets, signal: Signal, grace: Durati
   let mut stopped = Vec::new();
   let mut keepers: Vec<(ProcessId, Duration)> = Vec::new();
   for (keeper, service_grace, holder) in targets.services {
+    // Each keeper once, though several holders (a pre-fork server) share it: a second
+    // SIGTERM that the keeper handles apart from the first hurries its stop past the
+    // service's grace. No test catches `==` → `!=` here: two signals sent back to back are
+    // mostly one pending signal by the time the keeper runs, so a test would be a race.
     if !keepers.iter().any(|(k, _)| *k == keeper) {
       let _ = sys::signal_process(keeper.pid, Signal::Term);
       keepers.push((keeper, service_grace));
@@ -185,6 +189,10 @@ pub(crate) fn release(port: u16, targets: Targets, signal: Signal, grace: Durati
     }
   }
 
+  // Every process that had the socket has ended by now, and a listening socket closes with
+  // its last process, so the first look finds the port bindable; the wait covers a kernel
+  // slower than that. Hence no test sees a mutant that skips it (`+` → `-`, `>=` → `<`):
+  // cost, not outcome, for any holder a test can make.
   let unbind_deadline = Instant::now() + UNBIND_WAIT;
   let bindable_after = loop {
     if super::is_bindable(port) {
@@ -257,6 +265,8 @@ fn parents_left(holders: &[&Holder], signalled: &[(ProcessId, String)]) -> Vec<P
   let mut parents: Vec<Parent> = Vec::new();
   for holder in holders {
     let pid = holder.ppid;
+    // `mine`, this dev's ancestors, ends with PID 1: `pid <= 1` only matters where that
+    // chain cannot be read to its end, so its `||` → `&&` changes nothing in the tests.
     if pid <= 1
       || pid == me
       || mine.contains(&pid)
