@@ -516,3 +516,25 @@ fn a_watched_task_run_from_a_subdirectory_still_ignores_its_own_output() {
   signal(watcher.id(), libc::SIGINT);
   wait_child(&mut watcher, Duration::from_secs(10));
 }
+
+/// `watch:` naming a file and a directory: the file's own directory is watched to see it,
+/// and a save beside the file (not under the watched directory) is no change of it.
+#[test]
+fn a_save_beside_a_watched_file_is_not_a_change_of_it() {
+  let port = free_port();
+  let test = Test::new().servers(&[server("api", port).field("watch: [settings.py, src]")]);
+  fs::create_dir_all(test.path().join("src")).unwrap();
+  test.write("settings.py", "DEBUG = True\n");
+  test.args(&["up", "-d"]).status(0).run();
+  let first = test.pid_of("api").unwrap();
+  test.write("notes.py", "x = 1\n");
+  std::thread::sleep(Duration::from_millis(800));
+  assert_eq!(
+    test.pid_of("api"),
+    Some(first),
+    "a save beside settings.py restarted it"
+  );
+  test.write("settings.py", "DEBUG = False\n");
+  test.wait_for_a_new_pid("api", first);
+  test.args(&["stop"]).status(0).run();
+}
