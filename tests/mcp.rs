@@ -105,7 +105,7 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
     call("probe_health", json!({ "services": ["api"] })),
     call("read_logs", json!({ "services": ["api"], "lines": 5, "grep": "serving" })),
     call("read_logs", json!({ "lines": "many" })),
-    call("run_task", json!({ "task": "greet", "args": ["world"] })),
+    call("run_task", json!({ "task": "greet", "args": ["big world"] })),
     call("run_task", json!({ "task": "fails" })),
     call("run_task", json!({ "task": "slow", "timeout_seconds": 1 })),
     call("port_who", json!({ "ports": [api] })),
@@ -180,10 +180,15 @@ fn an_agent_session_calls_every_tool_and_learns_whether_each_save_worked() {
   );
   assert_eq!(ok(7)["exit_code"], 0);
   assert!(
-    ok(7)["output"].as_str().unwrap().contains("hello world"),
+    ok(7)["output"]
+      .as_str()
+      .unwrap()
+      .contains("hello big world"),
     "{}",
     step(7)
   );
+  // As a shell would take it back: pasted, it runs the same thing.
+  assert_eq!(ok(7)["command"], "dev run greet 'big world'", "{}", step(7));
   // dev's exit code (1: a task failed), and the command's own in its message.
   assert_eq!(step(8)["structured"]["exit_code"], 1, "{}", step(8));
   assert!(error(8).contains("boom"), "{}", step(8));

@@ -192,7 +192,7 @@ fn run_task(context: &Context, arguments: &Value) -> Result<Value, Bad> {
     .unwrap_or(600);
   let ran = child::dev(context, &words, Duration::from_secs(timeout));
   let result = json!({
-    "command": format!("dev {}", words.join(" ")),
+    "command": command_line(&words),
     "exit_code": ran.code,
     "timed_out": ran.timed_out,
     "took_ms": ran.took.as_millis() as u64,
@@ -278,12 +278,25 @@ fn outcome(ran: &Ran, words: &[String]) -> Value {
     return failed(ran, words);
   }
   let result = json!({
-    "command": format!("dev {}", words.join(" ")),
+    "command": command_line(words),
     "ok": true,
     "took_ms": ran.took.as_millis() as u64,
     "output": ran.text(),
   });
   structured(result, false)
+}
+
+/// The CLI command as a shell would take it back: each word quoted where it needs to be
+/// (`dev run greet 'bob; touch x'`), so that pasting it runs the same thing.
+fn command_line(words: &[String]) -> String {
+  std::iter::once("dev".to_owned())
+    .chain(
+      words
+        .iter()
+        .map(|word| crate::ui::format::shell_quote(word)),
+    )
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// The CLI's own error (what, where, what to run), as an `isError` result.
