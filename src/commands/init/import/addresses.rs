@@ -21,20 +21,19 @@ pub(super) fn host_addresses(into: &mut Imported, names: &[&str]) {
           continue;
         };
         let dev = dev_name(name);
-        match with_port.contains(&dev) {
-          true => {
-            let end = port_at
-              + value[port_at..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
-                .count();
-            let start = port_at - name.len() - 1;
-            value.replace_range(start..end, &format!("127.0.0.1:${{{dev}.port}}"));
-          }
-          false => notes.push(format!(
+        if with_port.contains(&dev) {
+          let end = port_at
+            + value[port_at..]
+              .bytes()
+              .take_while(u8::is_ascii_digit)
+              .count();
+          let start = port_at - name.len() - 1;
+          value.replace_range(start..end, &format!("127.0.0.1:${{{dev}.port}}"));
+        } else {
+          notes.push(format!(
             "not carried over: `{key}` names `{name}:…`, an address on compose's network; \
              set it to where {name} runs on this machine"
-          )),
+          ));
         }
       }
     }
