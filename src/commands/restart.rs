@@ -26,7 +26,7 @@ use crate::{
   },
   sys::{self, Signal},
   ui::{
-    format::{count, elapsed},
+    format::{count, elapsed, port_numbers},
     timestamp::now_millis,
   },
 };
@@ -253,17 +253,11 @@ fn followed(
   if current.ports.is_empty() || current.ports == spec.ports {
     return (spec, ports);
   }
-  let list = |ports: &[(String, u16)]| {
-    ports
-      .iter()
-      .map(|(_, port)| port.to_string())
-      .collect::<Vec<_>>()
-      .join(", ")
-  };
+  let numbers = |ports: &[(String, u16)]| port_numbers(ports.iter().map(|(_, port)| *port));
   project.report.step(&format!(
     "{name} moved from port {} to {}: its port was taken while it restarted",
-    list(&spec.ports),
-    list(&current.ports)
+    numbers(&spec.ports),
+    numbers(&current.ports)
   ));
   ports.insert(name.to_owned(), current.ports.clone());
   (
@@ -301,17 +295,10 @@ fn rewrite_spec(
   let mut users = Vec::new();
   if before != after && !before.is_empty() {
     users = port_users(project, name);
-    let list = |ports: &[u16]| {
-      ports
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-    };
     project.report.step(&format!(
       "{name} moves from port {} to {}{}",
-      list(&before),
-      list(&after),
+      port_numbers(before.iter().copied()),
+      port_numbers(after.iter().copied()),
       users_note(&users)
     ));
   }

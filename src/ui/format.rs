@@ -43,6 +43,15 @@ pub(crate) fn yaml_quote(text: &str) -> String {
   serde_json::to_string(text).unwrap_or_default()
 }
 
+/// `8000, 8001`: the numbers alone, for a move from some ports to others.
+pub(crate) fn port_numbers(ports: impl IntoIterator<Item = u16>) -> String {
+  ports
+    .into_iter()
+    .map(|port| port.to_string())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// `8000` for one port, `http 8080, ws 8081` for several; `None` without ports.
 pub(crate) fn port_list<'a>(ports: impl IntoIterator<Item = (&'a str, u16)>) -> Option<String> {
   let ports: Vec<(&str, u16)> = ports.into_iter().collect();

@@ -16,9 +16,10 @@ use crate::{
     ledger::Ledger,
   },
   project::Project,
-  supervise::{spec::KeeperSpec, up::claim_for_keeper},
+  supervise::up::claim_for_keeper,
   ui::{
     color::{Color, ColorChoice},
+    format::port_numbers,
     output::Reporter,
   },
 };
@@ -74,31 +75,14 @@ impl Keeper {
       .state
       .write_spec(&name, &serde_json::to_vec_pretty(&spec).unwrap_or_default());
     claim_for_keeper(&project, &name, Some(self.me), &spec.ports);
-    let list = |ports: &[(String, u16)]| {
-      ports
-        .iter()
-        .map(|(_, port)| port.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-    };
     let notice = format!(
       "{name}: port {} was taken while it was down → using {}",
-      taken
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(", "),
-      list(&spec.ports)
+      port_numbers(taken.iter().copied()),
+      port_numbers(spec.ports.iter().map(|(_, port)| *port))
     );
     self.log_line(&notice);
     self.announce(&notice);
-    self.spec = KeeperSpec {
-      supervisor: self.spec.supervisor,
-      dies_with: self.spec.dies_with,
-      view: self.spec.view,
-      watch_override: self.spec.watch_override,
-      ..spec
-    };
+    self.adopt(spec);
     Ok(())
   }
 

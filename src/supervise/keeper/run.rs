@@ -106,17 +106,22 @@ impl Keeper {
   /// with what only this keeper knows kept.
   fn read_spec_again(&mut self) {
     match KeeperSpec::read(&self.state_dir, &self.spec.service) {
-      Ok(spec) => {
-        self.spec = KeeperSpec {
-          supervisor: self.spec.supervisor,
-          dies_with: self.spec.dies_with,
-          view: self.spec.view,
-          watch_override: self.spec.watch_override,
-          ..spec
-        }
-      }
+      Ok(spec) => self.adopt(spec),
       Err(error) => self.log_line(&format!("keeping the previous settings: {error}")),
     }
+  }
+
+  /// A spec written for this service (by `dev restart`, or by this keeper moving its
+  /// ports), with what only this keeper knows kept: whom it reports to, whose death ends it,
+  /// how its output is shown, and `up --watch`.
+  pub(super) fn adopt(&mut self, spec: KeeperSpec) {
+    self.spec = KeeperSpec {
+      supervisor: self.spec.supervisor,
+      dies_with: self.spec.dies_with,
+      view: self.spec.view,
+      watch_override: self.spec.watch_override,
+      ..spec
+    };
   }
 
   /// The service ended by itself: nothing of its tree may outlive it; then its restart

@@ -98,13 +98,7 @@ fn service(name: &str, node: &Node) -> ServiceDraft {
   ports(node.get("ports"), &mut service);
   lifecycle(node, &mut service);
   service.profiles = node.get("profiles").map(Node::strings).unwrap_or_default();
-  for (key, value) in node.entries() {
-    if !READ.contains(&key.as_str()) {
-      service
-        .notes
-        .push(format!("not carried over: `{key}: {}`", summary(value)));
-    }
-  }
+  service.note_unread(node, &READ);
   service
 }
 

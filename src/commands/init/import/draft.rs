@@ -42,6 +42,20 @@ pub(super) struct ServiceDraft {
   pub(super) notes: Vec<String>,
 }
 
+impl ServiceDraft {
+  /// Each key of the source's entry that its importer does not read (`read`), said where
+  /// the service is written: nothing is dropped without a word.
+  pub(super) fn note_unread(&mut self, node: &super::tree::Node, read: &[&str]) {
+    for (key, value) in node.entries() {
+      if !read.contains(&key.as_str()) {
+        self
+          .notes
+          .push(format!("not carried over: `{key}: {}`", summary(value)));
+      }
+    }
+  }
+}
+
 /// `health:` or `liveness:`: `http`, `tcp`, `exec` or `log`, and its timings.
 #[derive(Debug, Default)]
 pub(super) struct Probe {

@@ -81,13 +81,7 @@ fn proc(name: &str, node: &Node) -> Option<ServiceDraft> {
     });
   }
   lifecycle(node, &mut service);
-  for (key, value) in node.entries() {
-    if !READ.contains(&key.as_str()) {
-      service
-        .notes
-        .push(format!("not carried over: `{key}: {}`", summary(value)));
-    }
-  }
+  service.note_unread(node, &READ);
   Some(service)
 }
 

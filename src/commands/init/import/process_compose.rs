@@ -93,13 +93,7 @@ fn process(name: &str, node: &Node) -> ServiceDraft {
   }
   probes(node, &mut service);
   lifecycle(node, &mut service);
-  for (key, value) in node.entries() {
-    if !READ.contains(&key.as_str()) {
-      service
-        .notes
-        .push(format!("not carried over: `{key}: {}`", summary(value)));
-    }
-  }
+  service.note_unread(node, &READ);
   service
 }
 
